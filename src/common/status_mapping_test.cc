@@ -1,0 +1,70 @@
+#include "common/status_mapping.h"
+
+#include <gtest/gtest.h>
+
+namespace mp {
+namespace {
+
+struct MappingRow {
+  StatusCode code;
+  grpc::StatusCode grpc;
+  int http;
+};
+
+class StatusMappingTest : public ::testing::TestWithParam<MappingRow> {};
+
+TEST_P(StatusMappingTest, MapsEachCodeBothWaysAndToHttp) {
+  const MappingRow& row = GetParam();
+  Status status(row.code, "message", "some_reason");
+  grpc::Status wire = ToGrpc(status);
+  EXPECT_EQ(wire.error_code(), row.grpc);
+  EXPECT_EQ(ToHttp(status), row.http);
+  Status back = FromGrpc(wire);
+  EXPECT_EQ(back.code(), row.code);
+  if (row.code != StatusCode::kOk) {
+    EXPECT_EQ(back.message(), "message");
+    EXPECT_EQ(back.reason(), "some_reason");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryCode, StatusMappingTest,
+    ::testing::Values(MappingRow{StatusCode::kOk, grpc::StatusCode::OK, 200},
+                      MappingRow{StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT, 400},
+                      MappingRow{StatusCode::kFailedPrecondition,
+                                 grpc::StatusCode::FAILED_PRECONDITION, 400},
+                      MappingRow{StatusCode::kUnauthenticated, grpc::StatusCode::UNAUTHENTICATED, 401},
+                      MappingRow{StatusCode::kPermissionDenied,
+                                 grpc::StatusCode::PERMISSION_DENIED, 403},
+                      MappingRow{StatusCode::kNotFound, grpc::StatusCode::NOT_FOUND, 404},
+                      MappingRow{StatusCode::kAlreadyExists, grpc::StatusCode::ALREADY_EXISTS, 409},
+                      MappingRow{StatusCode::kAborted, grpc::StatusCode::ABORTED, 409},
+                      MappingRow{StatusCode::kResourceExhausted,
+                                 grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
+                      MappingRow{StatusCode::kUnavailable, grpc::StatusCode::UNAVAILABLE, 503},
+                      MappingRow{StatusCode::kDeadlineExceeded,
+                                 grpc::StatusCode::DEADLINE_EXCEEDED, 504},
+                      MappingRow{StatusCode::kInternal, grpc::StatusCode::INTERNAL, 500}));
+
+TEST(StatusMappingTest, CreatedSuccessIs201) { EXPECT_EQ(ToHttp(Status(), true), 201); }
+
+TEST(StatusMappingTest, UnknownAndDataLossBecomeInternal) {
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::UNKNOWN, "x")).code(), StatusCode::kInternal);
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::DATA_LOSS, "x")).code(),
+            StatusCode::kInternal);
+}
+
+TEST(StatusMappingTest, CancelledBecomesUnavailable) {
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::CANCELLED, "x")).code(),
+            StatusCode::kUnavailable);
+}
+
+TEST(StatusMappingTest, ReasonDefaultsToCodeNameWhenDetailsAreNotAReason) {
+  Status s = FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone", "\x08\x01binary"));
+  EXPECT_EQ(s.reason(), "not_found");
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::ABORTED, "no", "insufficient_quantity")).reason(),
+            "insufficient_quantity");
+}
+
+}  // namespace
+}  // namespace mp

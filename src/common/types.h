@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mp {
+
+// Limits of SPEC §2, in one place for every component.
+inline constexpr int kMaxNameChars = 32;
+inline constexpr int kMaxUsernameChars = 32;
+inline constexpr int kMinPasswordChars = 8;
+inline constexpr int kMaxPasswordChars = 128;
+inline constexpr int kMaxKeywords = 5;
+inline constexpr int kMaxKeywordChars = 8;
+inline constexpr int64_t kMaxCategory = 2147483647;
+inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // $1,000,000,000
+inline constexpr int64_t kMaxQuantity = 1'000'000'000;
+inline constexpr int kDefaultSearchLimit = 50;
+inline constexpr int kMaxSearchLimit = 500;
+
+using SellerId = int64_t;
+using BuyerId = int64_t;
+
+// "<category>-<number>", e.g. "3-1042". Only the canonical form parses:
+// decimal digits, no sign, no leading zeros.
+struct ItemId {
+  int64_t category = 0;
+  int64_t number = 0;
+
+  static StatusOr<ItemId> Parse(std::string_view text,
+                                std::string_view field = "item_id");
+  std::string ToString() const;
+  bool operator==(const ItemId&) const = default;
+};
+
+// An amount of money in integer cents; never a binary float.
+struct Money {
+  int64_t cents = 0;
+
+  // "12.5" -> 1250. Up to two decimals, no exponent, no sign.
+  static StatusOr<Money> Parse(std::string_view text,
+                               std::string_view field = "price");
+  // 1250 -> "12.50"
+  std::string ToString() const;
+  bool operator==(const Money&) const = default;
+};
+
+// Argument checks against SPEC §2. Each names `field` in its error.
+Status ValidateName(std::string_view field, std::string_view value);
+Status ValidateUsername(std::string_view value);
+Status ValidatePassword(std::string_view value);
+Status ValidateCategory(int64_t category);
+Status ValidatePriceCents(int64_t cents);
+// 1..kMaxQuantity units.
+Status ValidateQuantity(std::string_view field, int64_t quantity);
+// Checks 0..5 distinct words of 1..8 characters (letters, digits, '-' or
+// '_'), compared case-insensitively, and returns them lower-cased and sorted.
+StatusOr<std::vector<std::string>> NormalizeKeywords(
+    const std::vector<std::string>& keywords);
+
+// Number of Unicode code points, or -1 when `text` is not valid UTF-8 or
+// holds control characters.
+int CountPrintableChars(std::string_view text);
+
+}  // namespace mp
+
+namespace mp {
+// A database id: an integer > 0.
+Status ValidateId(std::string_view field, int64_t id);
+// An opaque key chosen by a caller (session or purchase id): 1 to 128
+// characters from [A-Za-z0-9_-].
+Status ValidateKey(std::string_view field, std::string_view key);
+}  // namespace mp

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mp::customer_db {
+
+struct CustomerDbOptions {
+  // gRPC listen address.
+  std::string listen = "127.0.0.1:50051";
+  // SQLite file path, or a postgresql:// URL.
+  std::string db_uri = "data/customer.db";
+  // Threads running request handlers (each may wait on the database).
+  int threads = 8;
+  // Database connections kept open at most.
+  int db_connections = 8;
+  // A session ends after this long without a request (SPEC §3).
+  int64_t session_timeout_s = 300;
+  // Password hashes computed at once; each holds 19 MiB for ~50 ms.
+  int hash_concurrency = 2;
+  // trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+};
+
+}  // namespace mp::customer_db

@@ -1,0 +1,222 @@
+#include "customer_db/customer_db_service.h"
+
+#include <set>
+
+#include "common/types.h"
+
+namespace mp::customer_db {
+namespace {
+
+Status ValidateRole(v1::Role role, std::string_view field = "role") {
+  if (role != v1::ROLE_SELLER && role != v1::ROLE_BUYER) {
+    return InvalidArgument(field, "must be ROLE_SELLER or ROLE_BUYER");
+  }
+  return Status();
+}
+
+Status CheckSessionArgs(const v1::SessionRequest& session) {
+  MP_RETURN_IF_ERROR(ValidateKey("session_id", session.session_id()));
+  return ValidateRole(session.role(), "session.role");
+}
+
+Status ValidateBuyerSession(const v1::SessionRequest& session) {
+  MP_RETURN_IF_ERROR(CheckSessionArgs(session));
+  if (session.role() != v1::ROLE_BUYER) {
+    return InvalidArgument("session.role", "carts and purchases belong to buyer sessions");
+  }
+  return Status();
+}
+
+Status ValidateItemId(const std::string& item_id) {
+  return ItemId::Parse(item_id).status();
+}
+
+Status BadCredentials() { return Unauthenticated("wrong username or password"); }
+
+}  // namespace
+
+CustomerDbService::CustomerDbService(storage::CustomerRepository& repo, PasswordHasher& hasher,
+                                     rpc::HandlerPool& pool)
+    : repo_(repo), hasher_(hasher), pool_(pool) {
+  auto dummy = hasher_.Hash("not-a-password-of-anyone");
+  if (dummy.ok()) dummy_hash_ = *dummy;
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::CreateAccount(grpc::CallbackServerContext* ctx,
+                                                           const v1::CreateAccountRequest* req,
+                                                           v1::CreateAccountResponse* resp) {
+  return pool_.Run(ctx, "CreateAccount", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+    MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
+    MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
+    MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
+    MP_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(req->password()));
+    MP_ASSIGN_OR_RETURN(int64_t id,
+                        repo_.CreateAccount(req->role(), req->username(), hash, req->name()));
+    resp->set_user_id(id);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* ctx,
+                                                   const v1::LoginRequest* req,
+                                                   v1::LoginResponse* resp) {
+  return pool_.Run(ctx, "Login", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+    // Over-long input cannot match an account: refuse it without hashing.
+    if (req->username().empty() || req->username().size() > 4 * kMaxUsernameChars ||
+        req->password().size() > 4 * kMaxPasswordChars) {
+      return BadCredentials();
+    }
+    auto creds = repo_.GetCredentials(req->role(), req->username());
+    if (!creds.ok()) {
+      if (creds.status().code() != StatusCode::kNotFound) return creds.status();
+      (void)hasher_.Verify(req->password(), dummy_hash_);
+      return BadCredentials();
+    }
+    if (!hasher_.Verify(req->password(), creds->password_hash)) return BadCredentials();
+    std::string session_id = RandomToken();
+    MP_RETURN_IF_ERROR(repo_.CreateSession(session_id, req->role(), creds->user_id));
+    resp->set_session_id(session_id);
+    resp->set_user_id(creds->user_id);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::Logout(grpc::CallbackServerContext* ctx,
+                                                    const v1::SessionRequest* req, v1::Empty*) {
+  return pool_.Run(ctx, "Logout", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
+    MP_RETURN_IF_ERROR(repo_.CheckSession(*req).status());
+    return repo_.EndSession(req->session_id());
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::ValidateSession(grpc::CallbackServerContext* ctx,
+                                                             const v1::SessionRequest* req,
+                                                             v1::SessionInfo* resp) {
+  return pool_.Run(ctx, "ValidateSession", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.CheckSession(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::GetAccount(grpc::CallbackServerContext* ctx,
+                                                        const v1::GetAccountRequest* req,
+                                                        v1::Account* resp) {
+  return pool_.Run(ctx, "GetAccount", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+    MP_RETURN_IF_ERROR(ValidateId("user_id", req->user_id()));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.GetAccount(req->role(), req->user_id()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::GetCart(grpc::CallbackServerContext* ctx,
+                                                     const v1::SessionRequest* req,
+                                                     v1::Cart* resp) {
+  return pool_.Run(ctx, "GetCart", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.GetCart(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::AddToCart(grpc::CallbackServerContext* ctx,
+                                                       const v1::AddToCartRequest* req,
+                                                       v1::Cart* resp) {
+  return pool_.Run(ctx, "AddToCart", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+    MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+    if (req->available() < 0) return InvalidArgument("available", "must not be negative");
+    MP_ASSIGN_OR_RETURN(*resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(),
+                                               req->available()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::RemoveFromCart(grpc::CallbackServerContext* ctx,
+                                                            const v1::RemoveFromCartRequest* req,
+                                                            v1::Cart* resp) {
+  return pool_.Run(ctx, "RemoveFromCart", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+    std::optional<int64_t> quantity;
+    if (req->has_quantity()) {
+      MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+      quantity = req->quantity();
+    }
+    MP_ASSIGN_OR_RETURN(*resp, repo_.RemoveFromCart(req->session(), req->item_id(), quantity));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::ClearCart(grpc::CallbackServerContext* ctx,
+                                                       const v1::SessionRequest* req,
+                                                       v1::Cart* resp) {
+  return pool_.Run(ctx, "ClearCart", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.ClearCart(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::SaveCart(grpc::CallbackServerContext* ctx,
+                                                      const v1::SessionRequest* req, v1::Empty*) {
+  return pool_.Run(ctx, "SaveCart", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+    return repo_.SaveCart(*req);
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::RecordPurchase(grpc::CallbackServerContext* ctx,
+                                                            const v1::RecordPurchaseRequest* req,
+                                                            v1::RecordPurchaseResponse* resp) {
+  return pool_.Run(ctx, "RecordPurchase", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+    if (req->lines().empty()) return InvalidArgument("lines", "a purchase has at least one line");
+    std::set<std::string> seen;
+    for (const v1::PurchaseLine& line : req->lines()) {
+      MP_RETURN_IF_ERROR(ValidateItemId(line.item_id()));
+      if (!seen.insert(line.item_id()).second) {
+        return InvalidArgument("lines", "each item appears once");
+      }
+      MP_RETURN_IF_ERROR(ValidateId("lines.seller_id", line.seller_id()));
+      MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
+      MP_RETURN_IF_ERROR(ValidatePriceCents(line.price_cents()));
+    }
+    if (!req->clear_session_id().empty()) {
+      MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
+    }
+    MP_ASSIGN_OR_RETURN(*resp, repo_.RecordPurchase(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::ListPurchases(grpc::CallbackServerContext* ctx,
+                                                           const v1::SessionRequest* req,
+                                                           v1::PurchaseList* resp) {
+  return pool_.Run(ctx, "ListPurchases", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::GetPurchasedQuantity(
+    grpc::CallbackServerContext* ctx, const v1::GetPurchasedQuantityRequest* req,
+    v1::GetPurchasedQuantityResponse* resp) {
+  return pool_.Run(ctx, "GetPurchasedQuantity", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+    MP_ASSIGN_OR_RETURN(int64_t quantity,
+                        repo_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
+    resp->set_quantity(quantity);
+    return Status();
+  });
+}
+
+}  // namespace mp::customer_db

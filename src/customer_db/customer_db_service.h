@@ -1,0 +1,62 @@
+#pragma once
+
+#include "common/password.h"
+#include "customer_db.grpc.pb.h"
+#include "rpc/server.h"
+#include "storage/customer_repository.h"
+
+namespace mp::customer_db {
+
+// The CustomerDb gRPC service: checks every argument against SPEC §2
+// (INVALID_ARGUMENT naming the field), then runs one repository
+// transaction. Handlers run on `pool`. Thread-safe; the references must
+// outlive the service.
+class CustomerDbService final : public v1::CustomerDb::CallbackService {
+ public:
+  CustomerDbService(storage::CustomerRepository& repo, PasswordHasher& hasher,
+                    rpc::HandlerPool& pool);
+
+  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx,
+                                          const v1::CreateAccountRequest* req,
+                                          v1::CreateAccountResponse* resp) override;
+  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
+                                  v1::LoginResponse* resp) override;
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx,
+                                   const v1::SessionRequest* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* ValidateSession(grpc::CallbackServerContext* ctx,
+                                            const v1::SessionRequest* req,
+                                            v1::SessionInfo* resp) override;
+  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
+                                       const v1::GetAccountRequest* req,
+                                       v1::Account* resp) override;
+  grpc::ServerUnaryReactor* GetCart(grpc::CallbackServerContext* ctx,
+                                    const v1::SessionRequest* req, v1::Cart* resp) override;
+  grpc::ServerUnaryReactor* AddToCart(grpc::CallbackServerContext* ctx,
+                                      const v1::AddToCartRequest* req, v1::Cart* resp) override;
+  grpc::ServerUnaryReactor* RemoveFromCart(grpc::CallbackServerContext* ctx,
+                                           const v1::RemoveFromCartRequest* req,
+                                           v1::Cart* resp) override;
+  grpc::ServerUnaryReactor* ClearCart(grpc::CallbackServerContext* ctx,
+                                      const v1::SessionRequest* req, v1::Cart* resp) override;
+  grpc::ServerUnaryReactor* SaveCart(grpc::CallbackServerContext* ctx,
+                                     const v1::SessionRequest* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* ctx,
+                                           const v1::RecordPurchaseRequest* req,
+                                           v1::RecordPurchaseResponse* resp) override;
+  grpc::ServerUnaryReactor* ListPurchases(grpc::CallbackServerContext* ctx,
+                                          const v1::SessionRequest* req,
+                                          v1::PurchaseList* resp) override;
+  grpc::ServerUnaryReactor* GetPurchasedQuantity(grpc::CallbackServerContext* ctx,
+                                                 const v1::GetPurchasedQuantityRequest* req,
+                                                 v1::GetPurchasedQuantityResponse* resp) override;
+
+ private:
+  storage::CustomerRepository& repo_;
+  PasswordHasher& hasher_;
+  rpc::HandlerPool& pool_;
+  // Checked against when the username is unknown, so that a failed login
+  // takes as long whether or not the account exists.
+  std::string dummy_hash_;
+};
+
+}  // namespace mp::customer_db

@@ -1,0 +1,56 @@
+// mp-customer-db: the CustomerDb gRPC service (accounts, sessions, carts,
+// purchase history) over SQLite or PostgreSQL.
+#include <filesystem>
+#include <thread>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "customer_db/customer_db_options.h"
+#include "customer_db/customer_db_service.h"
+#include "customer_db/session_sweeper.h"
+#include "rpc/server.h"
+
+namespace po = boost::program_options;
+using namespace mp;
+
+int main(int argc, char** argv) {
+  customer_db::CustomerDbOptions o;
+  po::options_description desc("mp-customer-db options (also MP_CUSTOMER_DB_<FLAG> variables)");
+  desc.add_options()
+      ("listen", po::value(&o.listen)->default_value(o.listen), "gRPC listen address")
+      ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "handler threads")
+      ("db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")
+      ("session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
+       "seconds of inactivity that end a session")
+      ("hash-concurrency", po::value(&o.hash_concurrency)->default_value(o.hash_concurrency),
+       "password hashes computed at once")
+      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  po::variables_map vm;
+  Status flags = ParseFlags(argc, argv, desc, "MP_CUSTOMER_DB_", vm);
+  if (!flags.ok()) return ExitCodeFor(flags);
+
+  rpc::ShutdownSignal signal;
+  log::Init("customer-db", o.log_level);
+  log::Info("starting: listen={} threads={} session_timeout={}s", o.listen, o.threads,
+            o.session_timeout_s);
+  if (!o.db_uri.starts_with("postgres")) {
+    std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
+  }
+  auto db = storage::Database::Open({.uri = o.db_uri, .max_connections = o.db_connections});
+  if (!db.ok()) return Fail(db.status());
+  if (Status s = storage::CustomerRepository::Migrate(**db); !s.ok()) return Fail(s);
+  SystemClock clock;
+  storage::CustomerRepository repo(**db, clock, o.session_timeout_s * 1000);
+  PasswordHasher hasher(o.hash_concurrency);
+  rpc::HandlerPool pool(o.threads);
+  customer_db::CustomerDbService service(repo, hasher, pool);
+  auto server = rpc::GrpcServer::Start(o.listen, {&service});
+  if (!server.ok()) return Fail(server.status());
+  customer_db::SessionSweeper sweeper(
+      repo, std::chrono::seconds(std::clamp<int64_t>(o.session_timeout_s / 2, 1, 60)));
+  log::Info("serving on port {}", (*server)->port());
+  signal.Wait();
+  (*server)->Shutdown();
+  return 0;
+}

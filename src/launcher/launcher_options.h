@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+namespace mp::launcher {
+
+// Flags of `marketplace up` (SPEC §9).
+struct UpOptions {
+  // SQLite files (and later keys) live here.
+  std::string data_dir = "data";
+  // postgresql:// URL for both DB services; empty: SQLite under data_dir.
+  std::string db_url;
+  std::string host = "127.0.0.1";
+  int customer_db_port = 50051;
+  int product_db_port = 50052;
+  int seller_port = 8081;
+  int buyer_port = 8082;
+  // Seconds of inactivity that end a session.
+  int session_timeout_s = 300;
+  // Probability that the payment service approves a valid card.
+  double approval_rate = 0.9;
+  std::string log_level = "info";
+};
+
+}  // namespace mp::launcher

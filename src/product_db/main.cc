@@ -1,0 +1,45 @@
+// mp-product-db: the ProductDb gRPC service (items, stock, votes, search)
+// over SQLite or PostgreSQL.
+#include <filesystem>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "product_db/product_db_options.h"
+#include "product_db/product_db_service.h"
+#include "rpc/server.h"
+
+namespace po = boost::program_options;
+using namespace mp;
+
+int main(int argc, char** argv) {
+  product_db::ProductDbOptions o;
+  po::options_description desc("mp-product-db options (also MP_PRODUCT_DB_<FLAG> variables)");
+  desc.add_options()
+      ("listen", po::value(&o.listen)->default_value(o.listen), "gRPC listen address")
+      ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "handler threads")
+      ("db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")
+      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  po::variables_map vm;
+  Status flags = ParseFlags(argc, argv, desc, "MP_PRODUCT_DB_", vm);
+  if (!flags.ok()) return ExitCodeFor(flags);
+
+  rpc::ShutdownSignal signal;
+  log::Init("product-db", o.log_level);
+  log::Info("starting: listen={} threads={}", o.listen, o.threads);
+  if (!o.db_uri.starts_with("postgres")) {
+    std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
+  }
+  auto db = storage::Database::Open({.uri = o.db_uri, .max_connections = o.db_connections});
+  if (!db.ok()) return Fail(db.status());
+  if (Status s = storage::ProductRepository::Migrate(**db); !s.ok()) return Fail(s);
+  storage::ProductRepository repo(**db);
+  rpc::HandlerPool pool(o.threads);
+  product_db::ProductDbService service(repo, pool);
+  auto server = rpc::GrpcServer::Start(o.listen, {&service});
+  if (!server.ok()) return Fail(server.status());
+  log::Info("serving on port {}", (*server)->port());
+  signal.Wait();
+  (*server)->Shutdown();
+  return 0;
+}

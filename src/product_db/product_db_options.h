@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+namespace mp::product_db {
+
+struct ProductDbOptions {
+  // gRPC listen address.
+  std::string listen = "127.0.0.1:50052";
+  // SQLite file path, or a postgresql:// URL.
+  std::string db_uri = "data/product.db";
+  // Threads running request handlers (each may wait on the database).
+  int threads = 8;
+  // Database connections kept open at most.
+  int db_connections = 8;
+  // trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+};
+
+}  // namespace mp::product_db

@@ -1,0 +1,186 @@
+#include "product_db/product_db_service.h"
+
+#include <set>
+
+#include "common/types.h"
+
+namespace mp::product_db {
+namespace {
+
+constexpr int kMaxBatch = 1000;
+
+StatusOr<std::vector<std::string>> Keywords(
+    const google::protobuf::RepeatedPtrField<std::string>& words) {
+  return NormalizeKeywords(std::vector<std::string>(words.begin(), words.end()));
+}
+
+Status ValidateCondition(v1::Condition condition) {
+  if (condition != v1::CONDITION_NEW && condition != v1::CONDITION_USED) {
+    return InvalidArgument("condition", "must be new or used");
+  }
+  return Status();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ProductDbService::RegisterItem(grpc::CallbackServerContext* ctx,
+                                                         const v1::RegisterItemRequest* req,
+                                                         v1::Item* resp) {
+  return pool_.Run(ctx, "RegisterItem", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+    MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
+    MP_RETURN_IF_ERROR(ValidateCategory(req->category()));
+    MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req->keywords()));
+    MP_RETURN_IF_ERROR(ValidateCondition(req->condition()));
+    MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
+    MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+    v1::RegisterItemRequest normalized = *req;
+    normalized.clear_keywords();
+    for (std::string& word : keywords) normalized.add_keywords(std::move(word));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.RegisterItem(normalized));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::GetItem(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetItemRequest* req,
+                                                    v1::Item* resp) {
+  return pool_.Run(ctx, "GetItem", [=, this]() -> Status {
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.GetItem(id));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::GetItems(grpc::CallbackServerContext* ctx,
+                                                     const v1::GetItemsRequest* req,
+                                                     v1::ItemList* resp) {
+  return pool_.Run(ctx, "GetItems", [=, this]() -> Status {
+    if (req->item_ids_size() > kMaxBatch) {
+      return InvalidArgument("item_ids", "at most 1000 ids at once");
+    }
+    std::vector<ItemId> ids;
+    for (const std::string& text : req->item_ids()) {
+      MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(text, "item_ids"));
+      ids.push_back(id);
+    }
+    MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.GetItems(ids));
+    for (v1::Item& item : items) *resp->add_items() = std::move(item);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::ListSellerItems(grpc::CallbackServerContext* ctx,
+                                                            const v1::ListSellerItemsRequest* req,
+                                                            v1::ItemList* resp) {
+  return pool_.Run(ctx, "ListSellerItems", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+    MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.ListSellerItems(req->seller_id()));
+    for (v1::Item& item : items) *resp->add_items() = std::move(item);
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::ChangePrice(grpc::CallbackServerContext* ctx,
+                                                        const v1::ChangePriceRequest* req,
+                                                        v1::Item* resp) {
+  return pool_.Run(ctx, "ChangePrice", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+    MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.ChangePrice(req->seller_id(), id, req->price_cents()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::WithdrawUnits(grpc::CallbackServerContext* ctx,
+                                                          const v1::WithdrawUnitsRequest* req,
+                                                          v1::Item* resp) {
+  return pool_.Run(ctx, "WithdrawUnits", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+    std::optional<int64_t> quantity;
+    if (req->has_quantity()) {
+      MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+      quantity = req->quantity();
+    }
+    MP_ASSIGN_OR_RETURN(*resp, repo_.WithdrawUnits(req->seller_id(), id, quantity));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::Search(grpc::CallbackServerContext* ctx,
+                                                   const v1::SearchRequest* req,
+                                                   v1::SearchResponse* resp) {
+  return pool_.Run(ctx, "Search", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateCategory(req->category()));
+    MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req->keywords()));
+    int limit = req->limit() == 0 ? kDefaultSearchLimit : req->limit();
+    if (limit < 1 || limit > kMaxSearchLimit) {
+      return InvalidArgument("limit", "must be from 1 to 500");
+    }
+    if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
+    MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req->category(), keywords, limit, req->offset()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::TakeStock(grpc::CallbackServerContext* ctx,
+                                                      const v1::TakeStockRequest* req,
+                                                      v1::TakeStockResponse* resp) {
+  return pool_.Run(ctx, "TakeStock", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    if (req->lines().empty() || req->lines_size() > kMaxBatch) {
+      return InvalidArgument("lines", "must hold 1 to 1000 lines");
+    }
+    std::vector<std::pair<ItemId, int64_t>> lines;
+    std::set<int64_t> seen;
+    for (const v1::StockLine& line : req->lines()) {
+      MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(line.item_id(), "lines.item_id"));
+      MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
+      if (!seen.insert(id.number).second) return InvalidArgument("lines", "each item appears once");
+      lines.emplace_back(id, line.quantity());
+    }
+    MP_ASSIGN_OR_RETURN(*resp, repo_.TakeStock(req->purchase_id(), lines));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::ReleaseStock(grpc::CallbackServerContext* ctx,
+                                                         const v1::StockRef* req, v1::Empty*) {
+  return pool_.Run(ctx, "ReleaseStock", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    return repo_.ReleaseStock(req->purchase_id());
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::CommitStock(grpc::CallbackServerContext* ctx,
+                                                        const v1::StockRef* req, v1::Empty*) {
+  return pool_.Run(ctx, "CommitStock", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    return repo_.CommitStock(req->purchase_id());
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::Vote(grpc::CallbackServerContext* ctx,
+                                                 const v1::VoteRequest* req, v1::Empty*) {
+  return pool_.Run(ctx, "Vote", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+    if (req->vote() != v1::VOTE_UP && req->vote() != v1::VOTE_DOWN) {
+      return InvalidArgument("vote", "must be up or down");
+    }
+    return repo_.Vote(req->buyer_id(), id, req->vote() == v1::VOTE_UP);
+  });
+}
+
+grpc::ServerUnaryReactor* ProductDbService::GetSellerRating(
+    grpc::CallbackServerContext* ctx, const v1::GetSellerRatingRequest* req, v1::Feedback* resp) {
+  return pool_.Run(ctx, "GetSellerRating", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.GetSellerRating(req->seller_id()));
+    return Status();
+  });
+}
+
+}  // namespace mp::product_db

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "product_db.grpc.pb.h"
+#include "rpc/server.h"
+#include "storage/product_repository.h"
+
+namespace mp::product_db {
+
+// The ProductDb gRPC service: checks every argument against SPEC §2
+// (INVALID_ARGUMENT naming the field), normalizes keywords, then runs one
+// repository transaction. Handlers run on `pool`. Thread-safe; the
+// references must outlive the service.
+class ProductDbService final : public v1::ProductDb::CallbackService {
+ public:
+  ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool)
+      : repo_(repo), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* RegisterItem(grpc::CallbackServerContext* ctx,
+                                         const v1::RegisterItemRequest* req,
+                                         v1::Item* resp) override;
+  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* ctx,
+                                    const v1::GetItemRequest* req, v1::Item* resp) override;
+  grpc::ServerUnaryReactor* GetItems(grpc::CallbackServerContext* ctx,
+                                     const v1::GetItemsRequest* req,
+                                     v1::ItemList* resp) override;
+  grpc::ServerUnaryReactor* ListSellerItems(grpc::CallbackServerContext* ctx,
+                                            const v1::ListSellerItemsRequest* req,
+                                            v1::ItemList* resp) override;
+  grpc::ServerUnaryReactor* ChangePrice(grpc::CallbackServerContext* ctx,
+                                        const v1::ChangePriceRequest* req,
+                                        v1::Item* resp) override;
+  grpc::ServerUnaryReactor* WithdrawUnits(grpc::CallbackServerContext* ctx,
+                                          const v1::WithdrawUnitsRequest* req,
+                                          v1::Item* resp) override;
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx,
+                                   const v1::SearchRequest* req,
+                                   v1::SearchResponse* resp) override;
+  grpc::ServerUnaryReactor* TakeStock(grpc::CallbackServerContext* ctx,
+                                      const v1::TakeStockRequest* req,
+                                      v1::TakeStockResponse* resp) override;
+  grpc::ServerUnaryReactor* ReleaseStock(grpc::CallbackServerContext* ctx,
+                                         const v1::StockRef* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* CommitStock(grpc::CallbackServerContext* ctx,
+                                        const v1::StockRef* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* Vote(grpc::CallbackServerContext* ctx, const v1::VoteRequest* req,
+                                 v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* GetSellerRating(grpc::CallbackServerContext* ctx,
+                                            const v1::GetSellerRatingRequest* req,
+                                            v1::Feedback* resp) override;
+
+ private:
+  storage::ProductRepository& repo_;
+  rpc::HandlerPool& pool_;
+};
+
+}  // namespace mp::product_db

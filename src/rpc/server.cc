@@ -1,0 +1,85 @@
+#include "rpc/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "common/log.h"
+#include "common/status_mapping.h"
+
+namespace mp::rpc {
+
+StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const std::string& listen, const std::vector<grpc::Service*>& services) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
+  // Traffic stays inside the deployment; TLS between services is a later step.
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return Unavailable("cannot listen on " + listen);
+  }
+  return server;
+}
+
+GrpcServer::~GrpcServer() { Shutdown(); }
+
+void GrpcServer::Shutdown() {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  server_->Wait();
+  server_.reset();
+}
+
+HandlerPool::HandlerPool(int threads) : pool_(std::max(1, threads)) {}
+
+HandlerPool::~HandlerPool() { pool_.join(); }
+
+grpc::ServerUnaryReactor* HandlerPool::Run(grpc::CallbackServerContext* context,
+                                           std::string_view method, std::function<Status()> fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  boost::asio::post(pool_, [reactor, context, method, fn = std::move(fn)] {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gave up"));
+      return;
+    }
+    Status status;
+    try {
+      status = fn();
+    } catch (const std::exception& e) {
+      log::Error("{}: unexpected exception: {}", method, e.what());
+      status = Internal("internal error");
+    }
+    if (status.code() == StatusCode::kInternal) {
+      // Logged here, where it is handled; callers get no internals.
+      log::Error("{}: {}", method, status.message());
+      status = Internal("internal error");
+    } else if (log::DebugEnabled()) {
+      log::Debug("{} -> {}", method, status.ToString());
+    }
+    reactor->Finish(ToGrpc(status));
+  });
+  return reactor;
+}
+
+ShutdownSignal::ShutdownSignal() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGINT);
+  sigaddset(&set_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+void ShutdownSignal::Wait() {
+  int signal = 0;
+  sigwait(&set_, &signal);
+  log::Info("received signal {}, shutting down", signal);
+}
+
+}  // namespace mp::rpc

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "common/status.h"
+
+namespace mp::rpc {
+
+// A started gRPC server with the health checking and reflection services on.
+// Health answers SERVING for "" and for every registered service name.
+class GrpcServer {
+ public:
+  // Listens on `listen` ("host:port"; port 0 picks a free one). kUnavailable
+  // when the address cannot be bound. The services must outlive the server.
+  static StatusOr<std::unique_ptr<GrpcServer>> Start(const std::string& listen,
+                                                     const std::vector<grpc::Service*>& services);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Stops taking calls, lets calls in flight finish (up to a few seconds).
+  void Shutdown();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// Runs request handlers of callback services on a fixed pool of threads, so
+// a handler that waits on its database never holds one of gRPC's own
+// threads. Thread-safe.
+class HandlerPool {
+ public:
+  explicit HandlerPool(int threads);
+  ~HandlerPool();
+
+  // Runs `fn` on the pool and finishes the call with its Status. A call whose
+  // client already gave up is finished without running `fn`. An exception
+  // escaping `fn` is logged and becomes kInternal.
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string_view method,
+                                std::function<Status()> fn);
+
+ private:
+  boost::asio::thread_pool pool_;
+};
+
+// Blocks the calling thread until SIGINT or SIGTERM arrives.
+// REQUIRES: called from main before other threads are started, so that the
+// signals are blocked in every thread and delivered here.
+class ShutdownSignal {
+ public:
+  ShutdownSignal();
+  void Wait();
+
+ private:
+  sigset_t set_;
+};
+
+}  // namespace mp::rpc

@@ -1,0 +1,332 @@
+#include "storage/customer_repository.h"
+
+#include "storage/migrations.h"
+
+namespace mp::storage {
+namespace {
+
+const Sql kInsertAccount{
+    "INSERT INTO accounts (role, username, name, password_hash) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (role, username) DO NOTHING RETURNING id"};
+const Sql kSelectCredentials{
+    "SELECT id, password_hash FROM accounts WHERE role = $1 AND username = $2"};
+const Sql kSelectAccount{
+    "SELECT username, name, units FROM accounts WHERE role = $1 AND id = $2"};
+
+const Sql kInsertSession{
+    "INSERT INTO sessions (id, role, user_id, created_ms, last_active_ms) "
+    "VALUES ($1, $2, $3, $4, $4)"};
+const Sql kCopySavedCart{
+    "INSERT INTO cart_lines (session_id, item_id, quantity) "
+    "SELECT CAST($1 AS TEXT), item_id, quantity FROM saved_cart_lines WHERE buyer_id = $2"};
+const Sql kSelectSession{"SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2"};
+const Sql kTouchSession{
+    "UPDATE sessions SET last_active_ms = $2 WHERE id = $1 AND last_active_ms < $2"};
+const Sql kDeleteSessionCart{"DELETE FROM cart_lines WHERE session_id = $1"};
+const Sql kDeleteSession{"DELETE FROM sessions WHERE id = $1"};
+const Sql kDeleteExpiredCarts{
+    "DELETE FROM cart_lines WHERE session_id IN "
+    "(SELECT id FROM sessions WHERE last_active_ms < $1)"};
+const Sql kDeleteExpiredSessions{"DELETE FROM sessions WHERE last_active_ms < $1 RETURNING id"};
+
+const Sql kSelectCart{
+    "SELECT item_id, quantity FROM cart_lines WHERE session_id = $1 ORDER BY item_id"};
+const Sql kSelectCartLine{
+    "SELECT quantity FROM cart_lines WHERE session_id = $1 AND item_id = $2"};
+const Sql kUpsertCartLine{
+    "INSERT INTO cart_lines (session_id, item_id, quantity) VALUES ($1, $2, $3) "
+    "ON CONFLICT (session_id, item_id) DO UPDATE SET quantity = excluded.quantity"};
+const Sql kDeleteCartLine{"DELETE FROM cart_lines WHERE session_id = $1 AND item_id = $2"};
+const Sql kDeleteSavedCart{"DELETE FROM saved_cart_lines WHERE buyer_id = $1"};
+const Sql kSaveCart{
+    "INSERT INTO saved_cart_lines (buyer_id, item_id, quantity) "
+    "SELECT CAST($2 AS BIGINT), item_id, quantity FROM cart_lines WHERE session_id = $1"};
+
+const Sql kSelectPurchase{"SELECT time_ms FROM purchase_lines WHERE purchase_id = $1 LIMIT 1"};
+const Sql kInsertPurchaseLine{
+    "INSERT INTO purchase_lines "
+    "(purchase_id, buyer_id, item_id, seller_id, quantity, price_cents, time_ms) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7)"};
+const Sql kAddUnits{"UPDATE accounts SET units = units + $2 WHERE id = $1"};
+const Sql kSelectPurchases{
+    "SELECT purchase_id, item_id, quantity, price_cents, time_ms FROM purchase_lines "
+    "WHERE buyer_id = $1 ORDER BY time_ms, purchase_id, item_id"};
+const Sql kSelectPurchasedQuantity{
+    "SELECT COALESCE(SUM(quantity), 0) FROM purchase_lines "
+    "WHERE buyer_id = $1 AND item_id = $2"};
+
+Status SessionEnded() { return Unauthenticated("session ended or expired; log in again"); }
+
+}  // namespace
+
+CustomerRepository::CustomerRepository(Database& db, const Clock& clock,
+                                       int64_t session_timeout_ms)
+    : db_(db),
+      clock_(clock),
+      timeout_ms_(session_timeout_ms),
+      touch_interval_ms_(session_timeout_ms / 10) {}
+
+Status CustomerRepository::Migrate(Database& db) {
+  return db.Migrate("customer_schema_version", db.engine() == Engine::kSqlite
+                                                   ? SqliteCustomerMigrations()
+                                                   : PostgresCustomerMigrations());
+}
+
+StatusOr<int64_t> CustomerRepository::CreateAccount(v1::Role role, const std::string& username,
+                                                    const std::string& password_hash,
+                                                    const std::string& name) {
+  int64_t id = 0;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(
+        Rows rows, conn.Query(kInsertAccount, {int64_t{role}, username, name, password_hash}));
+    if (rows.empty()) {
+      return Status(StatusCode::kAlreadyExists, "username '" + username + "' is taken",
+                    "username_taken");
+    }
+    id = rows[0].Int(0);
+    return Status();
+  }));
+  return id;
+}
+
+StatusOr<CustomerRepository::Credentials> CustomerRepository::GetCredentials(
+    v1::Role role, const std::string& username) {
+  Credentials creds;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCredentials, {int64_t{role}, username}));
+    if (rows.empty()) return NotFound("no such account");
+    creds.user_id = rows[0].Int(0);
+    creds.password_hash = rows[0].Text(1);
+    return Status();
+  }));
+  return creds;
+}
+
+StatusOr<v1::Account> CustomerRepository::GetAccount(v1::Role role, int64_t user_id) {
+  v1::Account account;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectAccount, {int64_t{role}, user_id}));
+    if (rows.empty()) return NotFound("no account " + std::to_string(user_id));
+    account.set_role(role);
+    account.set_user_id(user_id);
+    account.set_username(rows[0].Text(0));
+    account.set_name(rows[0].Text(1));
+    account.set_units(rows[0].Int(2));
+    return Status();
+  }));
+  return account;
+}
+
+Status CustomerRepository::CreateSession(const std::string& session_id, v1::Role role,
+                                         int64_t user_id) {
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(
+        conn.Query(kInsertSession, {session_id, int64_t{role}, user_id, clock_.NowMs()})
+            .status());
+    if (role == v1::ROLE_BUYER) {
+      MP_RETURN_IF_ERROR(conn.Query(kCopySavedCart, {session_id, user_id}).status());
+    }
+    return Status();
+  });
+}
+
+Status CustomerRepository::EndSession(const std::string& session_id) {
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteSessionCart, {session_id}).status());
+    return conn.Query(kDeleteSession, {session_id}).status();
+  });
+}
+
+StatusOr<int64_t> CustomerRepository::Authorize(Connection& conn,
+                                                const v1::SessionRequest& session) {
+  MP_ASSIGN_OR_RETURN(Rows rows,
+                      conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
+  if (rows.empty()) return SessionEnded();
+  int64_t now = clock_.NowMs();
+  int64_t last_active = rows[0].Int(1);
+  if (now - last_active > timeout_ms_) return SessionEnded();
+  if (now - last_active > touch_interval_ms_) {
+    MP_RETURN_IF_ERROR(conn.Query(kTouchSession, {session.session_id(), now}).status());
+  }
+  return rows[0].Int(0);
+}
+
+StatusOr<v1::SessionInfo> CustomerRepository::CheckSession(const v1::SessionRequest& session) {
+  int64_t user_id = 0;
+  bool touch = false;
+  int64_t now = clock_.NowMs();
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(
+        Rows rows, conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
+    if (rows.empty()) return SessionEnded();
+    int64_t last_active = rows[0].Int(1);
+    if (now - last_active > timeout_ms_) return SessionEnded();
+    user_id = rows[0].Int(0);
+    touch = now - last_active > touch_interval_ms_;
+    return Status();
+  }));
+  // Reads stay reads: only about one request per tenth of the timeout writes.
+  if (touch) {
+    MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
+      return conn.Query(kTouchSession, {session.session_id(), now}).status();
+    }));
+  }
+  v1::SessionInfo info;
+  info.set_session_id(session.session_id());
+  info.set_role(session.role());
+  info.set_user_id(user_id);
+  return info;
+}
+
+StatusOr<int64_t> CustomerRepository::DeleteExpiredSessions() {
+  int64_t deleted = 0;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    int64_t cutoff = clock_.NowMs() - timeout_ms_;
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteExpiredCarts, {cutoff}).status());
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kDeleteExpiredSessions, {cutoff}));
+    deleted = static_cast<int64_t>(rows.size());
+    return Status();
+  }));
+  return deleted;
+}
+
+StatusOr<v1::Cart> CustomerRepository::ReadCart(Connection& conn, const std::string& session_id,
+                                                int64_t buyer_id) {
+  MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCart, {session_id}));
+  v1::Cart cart;
+  cart.set_buyer_id(buyer_id);
+  for (const Row& row : rows) {
+    v1::CartLine* line = cart.add_lines();
+    line->set_item_id(row.Text(0));
+    line->set_quantity(row.Int(1));
+  }
+  return cart;
+}
+
+StatusOr<v1::Cart> CustomerRepository::GetCart(const v1::SessionRequest& session) {
+  MP_ASSIGN_OR_RETURN(v1::SessionInfo info, CheckSession(session));
+  v1::Cart cart;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(cart, ReadCart(conn, session.session_id(), info.user_id()));
+    return Status();
+  }));
+  return cart;
+}
+
+StatusOr<v1::Cart> CustomerRepository::ModifyCart(
+    const v1::SessionRequest& session,
+    const std::function<Status(Connection&, int64_t)>& change) {
+  v1::Cart cart;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(int64_t buyer_id, Authorize(conn, session));
+    MP_RETURN_IF_ERROR(change(conn, buyer_id));
+    MP_ASSIGN_OR_RETURN(cart, ReadCart(conn, session.session_id(), buyer_id));
+    return Status();
+  }));
+  return cart;
+}
+
+StatusOr<v1::Cart> CustomerRepository::AddToCart(const v1::SessionRequest& session,
+                                                 const std::string& item_id, int64_t quantity,
+                                                 int64_t available) {
+  return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id(), item_id}));
+    int64_t in_cart = rows.empty() ? 0 : rows[0].Int(0);
+    if (in_cart + quantity > available) {
+      return InsufficientQuantity("item " + item_id + " has " + std::to_string(available) +
+                                  " units for sale; the cart holds " + std::to_string(in_cart));
+    }
+    return conn.Query(kUpsertCartLine, {session.session_id(), item_id, in_cart + quantity})
+        .status();
+  });
+}
+
+StatusOr<v1::Cart> CustomerRepository::RemoveFromCart(const v1::SessionRequest& session,
+                                                      const std::string& item_id,
+                                                      std::optional<int64_t> quantity) {
+  return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id(), item_id}));
+    if (rows.empty()) return NotFound("item " + item_id + " is not in the cart");
+    int64_t left = quantity ? rows[0].Int(0) - *quantity : 0;
+    if (left > 0) {
+      return conn.Query(kUpsertCartLine, {session.session_id(), item_id, left}).status();
+    }
+    return conn.Query(kDeleteCartLine, {session.session_id(), item_id}).status();
+  });
+}
+
+StatusOr<v1::Cart> CustomerRepository::ClearCart(const v1::SessionRequest& session) {
+  return ModifyCart(session, [&](Connection& conn, int64_t) {
+    return conn.Query(kDeleteSessionCart, {session.session_id()}).status();
+  });
+}
+
+Status CustomerRepository::SaveCart(const v1::SessionRequest& session) {
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(int64_t buyer_id, Authorize(conn, session));
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {buyer_id}).status());
+    return conn.Query(kSaveCart, {session.session_id(), buyer_id}).status();
+  });
+}
+
+StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
+    const v1::RecordPurchaseRequest& request) {
+  v1::RecordPurchaseResponse response;
+  response.set_purchase_id(request.purchase_id());
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows done, conn.Query(kSelectPurchase, {request.purchase_id()}));
+    if (!done.empty()) {
+      response.set_time_ms(done[0].Int(0));
+      return Status();
+    }
+    int64_t now = clock_.NowMs();
+    int64_t units = 0;
+    for (const v1::PurchaseLine& line : request.lines()) {
+      MP_RETURN_IF_ERROR(conn.Query(kInsertPurchaseLine,
+                                    {request.purchase_id(), request.buyer_id(), line.item_id(),
+                                     line.seller_id(), line.quantity(), line.price_cents(), now})
+                             .status());
+      MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {line.seller_id(), line.quantity()}).status());
+      units += line.quantity();
+    }
+    MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {request.buyer_id(), units}).status());
+    if (!request.clear_session_id().empty()) {
+      MP_RETURN_IF_ERROR(conn.Query(kDeleteSessionCart, {request.clear_session_id()}).status());
+    }
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {request.buyer_id()}).status());
+    response.set_time_ms(now);
+    return Status();
+  }));
+  return response;
+}
+
+StatusOr<v1::PurchaseList> CustomerRepository::ListPurchases(const v1::SessionRequest& session) {
+  MP_ASSIGN_OR_RETURN(v1::SessionInfo info, CheckSession(session));
+  v1::PurchaseList list;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchases, {info.user_id()}));
+    for (const Row& row : rows) {
+      v1::Purchase* p = list.add_purchases();
+      p->set_purchase_id(row.Text(0));
+      p->set_item_id(row.Text(1));
+      p->set_quantity(row.Int(2));
+      p->set_price_cents(row.Int(3));
+      p->set_time_ms(row.Int(4));
+    }
+    return Status();
+  }));
+  return list;
+}
+
+StatusOr<int64_t> CustomerRepository::GetPurchasedQuantity(int64_t buyer_id,
+                                                           const std::string& item_id) {
+  int64_t quantity = 0;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchasedQuantity, {buyer_id, item_id}));
+    quantity = rows.empty() ? 0 : rows[0].Int(0);
+    return Status();
+  }));
+  return quantity;
+}
+
+}  // namespace mp::storage

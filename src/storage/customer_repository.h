@@ -1,0 +1,79 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "customer_db.pb.h"
+#include "storage/database.h"
+
+namespace mp::storage {
+
+// Accounts, sessions, carts and purchase history, over either engine. Each
+// method is one transaction (or one consistent read). Arguments are assumed
+// valid (the service checks them against SPEC §2); what needs the database to
+// decide is decided here. Thread-safe.
+//
+// Session-scoped methods fail with kUnauthenticated when the session is
+// unknown, of another role, or idle past the timeout; they count as activity,
+// writing last_active at most once per tenth of the timeout.
+class CustomerRepository {
+ public:
+  struct Credentials {
+    int64_t user_id = 0;
+    std::string password_hash;
+  };
+
+  CustomerRepository(Database& db, const Clock& clock, int64_t session_timeout_ms);
+
+  // Creates or upgrades the schema.
+  static Status Migrate(Database& db);
+
+  // kAlreadyExists/"username_taken" when the username is in use for `role`.
+  StatusOr<int64_t> CreateAccount(v1::Role role, const std::string& username,
+                                  const std::string& password_hash, const std::string& name);
+  // kNotFound when there is no such account.
+  StatusOr<Credentials> GetCredentials(v1::Role role, const std::string& username);
+  StatusOr<v1::Account> GetAccount(v1::Role role, int64_t user_id);
+
+  // Opens a session; a buyer's working cart starts as a copy of the saved one.
+  Status CreateSession(const std::string& session_id, v1::Role role, int64_t user_id);
+  // Ends the session and drops its working cart. OK when already gone.
+  Status EndSession(const std::string& session_id);
+  StatusOr<v1::SessionInfo> CheckSession(const v1::SessionRequest& session);
+  // Deletes sessions idle past the timeout; returns how many.
+  StatusOr<int64_t> DeleteExpiredSessions();
+
+  StatusOr<v1::Cart> GetCart(const v1::SessionRequest& session);
+  // kAborted/"insufficient_quantity" when the line would exceed `available`.
+  StatusOr<v1::Cart> AddToCart(const v1::SessionRequest& session, const std::string& item_id,
+                               int64_t quantity, int64_t available);
+  // Removes `quantity` units (all when absent); kNotFound when not in the cart.
+  StatusOr<v1::Cart> RemoveFromCart(const v1::SessionRequest& session,
+                                    const std::string& item_id,
+                                    std::optional<int64_t> quantity);
+  StatusOr<v1::Cart> ClearCart(const v1::SessionRequest& session);
+  Status SaveCart(const v1::SessionRequest& session);
+
+  // Idempotent on purchase_id: a second call changes nothing and answers
+  // like the first.
+  StatusOr<v1::RecordPurchaseResponse> RecordPurchase(const v1::RecordPurchaseRequest& request);
+  StatusOr<v1::PurchaseList> ListPurchases(const v1::SessionRequest& session);
+  StatusOr<int64_t> GetPurchasedQuantity(int64_t buyer_id, const std::string& item_id);
+
+ private:
+  // Checks the session inside a write transaction and touches it if due.
+  StatusOr<int64_t> Authorize(Connection& conn, const v1::SessionRequest& session);
+  StatusOr<v1::Cart> ReadCart(Connection& conn, const std::string& session_id, int64_t buyer_id);
+  StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,
+                                const std::function<Status(Connection&, int64_t)>& change);
+
+  Database& db_;
+  const Clock& clock_;
+  const int64_t timeout_ms_;
+  const int64_t touch_interval_ms_;
+};
+
+}  // namespace mp::storage

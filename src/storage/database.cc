@@ -1,0 +1,160 @@
+#include "storage/database.h"
+
+#include <charconv>
+#include <thread>
+
+#include "common/log.h"
+
+namespace mp::storage {
+
+int64_t Row::Int(size_t col) const {
+  const auto& cell = cells_.at(col);
+  if (!cell) return 0;
+  int64_t value = 0;
+  std::from_chars(cell->data(), cell->data() + cell->size(), value);
+  return value;
+}
+
+const std::string& Row::Text(size_t col) const {
+  static const std::string kEmpty;
+  const auto& cell = cells_.at(col);
+  return cell ? *cell : kEmpty;
+}
+
+namespace {
+
+bool IsPostgresUri(std::string_view uri) {
+  return uri.starts_with("postgresql://") || uri.starts_with("postgres://");
+}
+
+const Sql kBegin{"BEGIN IMMEDIATE", "BEGIN"};
+const Sql kCommit{"COMMIT"};
+const Sql kRollback{"ROLLBACK"};
+// Replicas of a service may start together against one PostgreSQL.
+const Sql kMigrationLock{nullptr, "SELECT pg_advisory_xact_lock(7262001)"};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& options) {
+  Factory factory;
+  Engine engine;
+  if (IsPostgresUri(options.uri)) {
+    engine = Engine::kPostgres;
+    factory = [uri = options.uri] { return OpenPostgres(uri); };
+  } else {
+    engine = Engine::kSqlite;
+    factory = [path = options.uri] { return OpenSqlite(path); };
+  }
+  auto db = std::make_unique<Database>(engine, std::move(factory), options);
+  MP_RETURN_IF_ERROR(db->Read([](Connection&) { return Status(); }));
+  return db;
+}
+
+Database::Database(Engine engine, Factory factory, const DatabaseOptions& options)
+    : engine_(engine), factory_(std::move(factory)), options_(options) {}
+
+Database::~Database() = default;
+
+StatusOr<std::unique_ptr<Connection>> Database::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+  }
+  auto conn = factory_();
+  if (!conn.ok()) {
+    std::lock_guard lock(mu_);
+    --open_;
+    cv_.notify_one();
+  }
+  return conn;
+}
+
+void Database::Release(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(mu_);
+  if (conn->broken()) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+// Returns the connection to the pool on every path, exceptions included.
+class Database::Lease {
+ public:
+  Lease(Database& db, std::unique_ptr<Connection> conn) : db_(db), conn_(std::move(conn)) {}
+  ~Lease() { db_.Release(std::move(conn_)); }
+  Connection& operator*() { return *conn_; }
+
+ private:
+  Database& db_;
+  std::unique_ptr<Connection> conn_;
+};
+
+Status Database::Read(const std::function<Status(Connection&)>& fn) {
+  MP_ASSIGN_OR_RETURN(auto conn, Acquire());
+  Lease lease(*this, std::move(conn));
+  return fn(*lease);
+}
+
+Status Database::RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn) {
+  MP_RETURN_IF_ERROR(conn.Query(kBegin).status());
+  Status status = fn(conn);
+  if (status.ok()) status = conn.Query(kCommit).status();
+  if (!status.ok() && !conn.broken()) {
+    // A failed rollback leaves the connection unusable; Query marks it broken.
+    (void)conn.Query(kRollback);
+  }
+  return status;
+}
+
+Status Database::Write(const std::function<Status(Connection&)>& fn) {
+  Status status;
+  for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
+    MP_ASSIGN_OR_RETURN(auto conn, Acquire());
+    Lease lease(*this, std::move(conn));
+    if (engine_ == Engine::kSqlite) {
+      std::lock_guard writer(sqlite_writer_mu_);
+      status = RunWrite(*lease, fn);
+    } else {
+      status = RunWrite(*lease, fn);
+    }
+    if (status.reason() != "serialization_failure") return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
+  }
+  return status;
+}
+
+Status Database::Migrate(const std::string& version_table,
+                         const std::vector<Migration>& migrations) {
+  return Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kMigrationLock).status());
+    // The table name is the caller's constant, never input.
+    MP_RETURN_IF_ERROR(conn.Exec("CREATE TABLE IF NOT EXISTS " + version_table +
+                                 " (version INTEGER NOT NULL)")
+                           .status());
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SELECT version FROM " + version_table));
+    if (rows.empty()) {
+      MP_RETURN_IF_ERROR(
+          conn.Exec("INSERT INTO " + version_table + " (version) VALUES (0)").status());
+    }
+    int64_t version = rows.empty() ? 0 : rows[0].Int(0);
+    for (const Migration& m : migrations) {
+      if (m.version <= version) continue;
+      log::Info("{}: applying schema version {}", version_table, m.version);
+      MP_RETURN_IF_ERROR(conn.Exec(m.sql).status());
+      MP_RETURN_IF_ERROR(conn.Exec("UPDATE " + version_table +
+                                   " SET version = " + std::to_string(m.version))
+                             .status());
+    }
+    return Status();
+  });
+}
+
+}  // namespace mp::storage

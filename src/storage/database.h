@@ -1,0 +1,135 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/migration.h"
+
+namespace mp::storage {
+
+enum class Engine { kSqlite, kPostgres };
+
+// A statement fixed at compile time. `text` uses $1..$N placeholders, which
+// both engines accept; `postgres`, when set, replaces it on PostgreSQL where
+// the dialects differ. A nullptr `text` makes the statement a no-op on SQLite.
+// Instances must have static storage: connections cache their prepared form
+// by address.
+struct Sql {
+  const char* text;
+  const char* postgres = nullptr;
+};
+
+using Param = std::variant<std::nullptr_t, int64_t, std::string_view>;
+
+// One result row. Columns are indexed from 0 in SELECT order.
+class Row {
+ public:
+  explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
+  bool IsNull(size_t col) const { return !cells_.at(col).has_value(); }
+  // 0 for NULL.
+  int64_t Int(size_t col) const;
+  // "" for NULL.
+  const std::string& Text(size_t col) const;
+
+ private:
+  std::vector<std::optional<std::string>> cells_;
+};
+
+using Rows = std::vector<Row>;
+
+// One connection to one database. Not thread-safe: a Database lends each
+// connection to one thread at a time.
+//
+// Errors: kAlreadyExists/"unique_violation" for a unique-key clash,
+// kAborted/"serialization_failure" for a conflict worth retrying,
+// kUnavailable when the server is unreachable, kInternal otherwise.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  virtual StatusOr<Rows> Query(const Sql& sql, std::span<const Param> params) = 0;
+  StatusOr<Rows> Query(const Sql& sql, std::initializer_list<Param> params = {}) {
+    return Query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  // Runs one or more statements without parameters and without caching
+  // (schema scripts); returns the rows of the last one.
+  virtual StatusOr<Rows> Exec(std::string_view script) = 0;
+  virtual Engine engine() const = 0;
+  // True when the connection is lost; it is then dropped, not reused.
+  virtual bool broken() const = 0;
+};
+
+struct DatabaseOptions {
+  // "postgresql://..." or "postgres://..." selects PostgreSQL; anything else
+  // is a SQLite file path (created when absent).
+  std::string uri;
+  // Connections kept open at most. Callers beyond that wait for one.
+  int max_connections = 8;
+  // How often a transaction that lost a conflict is run again.
+  int max_retries = 5;
+};
+
+// A pool of connections to one database, and transactions over it.
+// Thread-safe.
+class Database {
+ public:
+  using Factory = std::function<StatusOr<std::unique_ptr<Connection>>()>;
+
+  // Opens the database and checks that a connection can be made.
+  static StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+
+  Database(Engine engine, Factory factory, const DatabaseOptions& options);
+  ~Database();
+
+  Engine engine() const { return engine_; }
+
+  // Runs `fn` in one read-write transaction, committed when `fn` returns OK
+  // and rolled back otherwise. On SQLite, writers in this process take turns
+  // (so they never wait in SQLite's sleeping busy handler); on PostgreSQL,
+  // transactions run concurrently at READ COMMITTED. A transaction that fails
+  // with kAborted/"serialization_failure" is run again, up to max_retries:
+  // `fn` must be safe to repeat.
+  Status Write(const std::function<Status(Connection&)>& fn);
+  // Runs `fn` on a connection without an explicit transaction: for reads
+  // that are one statement, or that tolerate seeing commits between them.
+  Status Read(const std::function<Status(Connection&)>& fn);
+
+  // Creates `version_table` when absent and applies the migrations newer
+  // than its version, all in one transaction, under a lock so that replicas
+  // starting together migrate once. REQUIRES: `version_table` is a constant.
+  Status Migrate(const std::string& version_table, const std::vector<Migration>& migrations);
+
+ private:
+  class Lease;
+  StatusOr<std::unique_ptr<Connection>> Acquire();
+  void Release(std::unique_ptr<Connection> conn);
+  Status RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn);
+
+  const Engine engine_;
+  const Factory factory_;
+  const DatabaseOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  int open_ = 0;  // connections lent out or idle
+
+  std::mutex sqlite_writer_mu_;
+};
+
+// Builds a driver connection. Defined by the engine backends.
+StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path);
+StatusOr<std::unique_ptr<Connection>> OpenPostgres(const std::string& uri);
+
+}  // namespace mp::storage

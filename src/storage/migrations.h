@@ -1,0 +1,15 @@
+#pragma once
+
+#include <vector>
+
+#include "storage/migration.h"
+
+namespace mp::storage {
+
+// Schemas of deploy/sql/, embedded at build time (cmake/MpHelpers.cmake).
+const std::vector<Migration>& SqliteCustomerMigrations();
+const std::vector<Migration>& PostgresCustomerMigrations();
+const std::vector<Migration>& SqliteProductMigrations();
+const std::vector<Migration>& PostgresProductMigrations();
+
+}  // namespace mp::storage

@@ -1,0 +1,357 @@
+#include "storage/product_repository.h"
+
+#include <algorithm>
+#include <map>
+
+#include "storage/migrations.h"
+
+namespace mp::storage {
+namespace {
+
+#define MP_ITEM_COLUMNS \
+  "id, category, name, keywords, item_condition, price_cents, quantity, up, down, seller_id"
+
+// Registrations of one seller take turns on PostgreSQL, so two equal
+// registrations at once merge instead of creating two items. (SQLite writers
+// already take turns.)
+const Sql kLockSeller{nullptr, "SELECT pg_advisory_xact_lock(7262002, CAST(CAST($1 AS BIGINT) % 2147483647 AS INTEGER))"};
+const Sql kFindEqualItem{
+    "SELECT id, quantity FROM items WHERE seller_id = $1 AND name = $2 AND category = $3 "
+    "AND keywords = $4 AND item_condition = $5 AND price_cents = $6 ORDER BY id LIMIT 1"};
+const Sql kAddUnits{
+    "UPDATE items SET quantity = quantity + $2 WHERE id = $1 RETURNING " MP_ITEM_COLUMNS};
+const Sql kInsertItem{
+    "INSERT INTO items (seller_id, name, category, keywords, item_condition, price_cents, "
+    "quantity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " MP_ITEM_COLUMNS};
+const Sql kInsertKeyword{
+    "INSERT INTO item_keywords (keyword, category, item_id) VALUES ($1, $2, $3)"};
+const Sql kEnsureSellerRating{
+    "INSERT INTO seller_ratings (seller_id) VALUES ($1) ON CONFLICT (seller_id) DO NOTHING"};
+
+const Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = $1 AND category = $2"};
+// One round trip for a whole cart: a JSON array on SQLite, an array on PostgreSQL.
+const Sql kSelectItems{
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id IN (SELECT value FROM json_each($1))",
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
+const Sql kSelectSellerItems{
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE seller_id = $1 ORDER BY id"};
+const Sql kSelectOwner{"SELECT seller_id FROM items WHERE id = $1 AND category = $2"};
+const Sql kChangePrice{
+    "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
+    "RETURNING " MP_ITEM_COLUMNS};
+const Sql kWithdraw{
+    "UPDATE items SET quantity = quantity - $4 "
+    "WHERE id = $1 AND category = $2 AND seller_id = $3 AND quantity >= $4 "
+    "RETURNING " MP_ITEM_COLUMNS};
+const Sql kWithdrawAll{
+    "UPDATE items SET quantity = 0 WHERE id = $1 AND category = $2 AND seller_id = $3 "
+    "RETURNING " MP_ITEM_COLUMNS};
+
+// Unused keyword slots hold '', which no keyword equals (keywords are 1-8
+// characters), so one statement serves 1 to 5 keywords.
+const Sql kSearchKeywords{
+    "SELECT i.id, i.category, i.name, i.keywords, i.item_condition, i.price_cents, "
+    "i.quantity, i.up, i.down, i.seller_id, COUNT(*) AS score "
+    "FROM item_keywords k JOIN items i ON i.id = k.item_id "
+    "WHERE k.category = $1 AND k.keyword IN ($4, $5, $6, $7, $8) AND i.quantity > 0 "
+    "GROUP BY i.id ORDER BY score DESC, i.up - i.down DESC, i.id LIMIT $2 OFFSET $3"};
+const Sql kSearchCategory{
+    "SELECT " MP_ITEM_COLUMNS ", 0 FROM items WHERE category = $1 AND quantity > 0 "
+    "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
+
+const Sql kSelectTaken{
+    "SELECT t.item_id, t.quantity, t.price_cents, t.seller_id, t.name, t.state, i.category "
+    "FROM stock_takes t JOIN items i ON i.id = t.item_id WHERE t.purchase_id = $1"};
+const Sql kTakeUnits{
+    "UPDATE items SET quantity = quantity - $3 "
+    "WHERE id = $1 AND category = $2 AND quantity >= $3 "
+    "RETURNING price_cents, seller_id, name"};
+const Sql kInsertTaken{
+    "INSERT INTO stock_takes (purchase_id, item_id, quantity, price_cents, seller_id, name, "
+    "state) VALUES ($1, $2, $3, $4, $5, $6, 1)"};
+const Sql kReleaseTaken{
+    "UPDATE stock_takes SET state = 2 WHERE purchase_id = $1 AND state = 1 "
+    "RETURNING item_id, quantity"};
+const Sql kReturnUnits{"UPDATE items SET quantity = quantity + $2 WHERE id = $1"};
+const Sql kCommitTaken{"UPDATE stock_takes SET state = 3 WHERE purchase_id = $1 AND state = 1"};
+
+const Sql kInsertVote{
+    "INSERT INTO votes (buyer_id, item_id, up) VALUES ($1, $2, $3) "
+    "ON CONFLICT (buyer_id, item_id) DO NOTHING RETURNING buyer_id"};
+const Sql kVoteItem{
+    "UPDATE items SET up = up + $3, down = down + $4 WHERE id = $1 AND category = $2 "
+    "RETURNING seller_id"};
+const Sql kVoteSeller{
+    "UPDATE seller_ratings SET up = up + $2, down = down + $3 WHERE seller_id = $1"};
+const Sql kSelectSellerRating{"SELECT up, down FROM seller_ratings WHERE seller_id = $1"};
+
+#undef MP_ITEM_COLUMNS
+
+std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (!out.empty()) out += ',';
+    out += w;
+  }
+  return out;
+}
+
+v1::Item ToItem(const Row& row) {
+  v1::Item item;
+  item.set_id(ItemId{row.Int(1), row.Int(0)}.ToString());
+  item.set_category(row.Int(1));
+  item.set_name(row.Text(2));
+  const std::string& keywords = row.Text(3);
+  for (size_t start = 0; start < keywords.size();) {
+    size_t comma = std::min(keywords.find(',', start), keywords.size());
+    item.add_keywords(keywords.substr(start, comma - start));
+    start = comma + 1;
+  }
+  item.set_condition(static_cast<v1::Condition>(row.Int(4)));
+  item.set_price_cents(row.Int(5));
+  item.set_quantity(row.Int(6));
+  item.mutable_feedback()->set_up(row.Int(7));
+  item.mutable_feedback()->set_down(row.Int(8));
+  item.set_seller_id(row.Int(9));
+  return item;
+}
+
+std::string ItemNotFound(const ItemId& id) { return "no item " + id.ToString(); }
+
+}  // namespace
+
+Status ProductRepository::Migrate(Database& db) {
+  return db.Migrate("product_schema_version", db.engine() == Engine::kSqlite
+                                                  ? SqliteProductMigrations()
+                                                  : PostgresProductMigrations());
+}
+
+StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest& r) {
+  v1::Item item;
+  std::string keywords = JoinKeywords(r.keywords());
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kLockSeller, {r.seller_id()}).status());
+    MP_ASSIGN_OR_RETURN(Rows equal, conn.Query(kFindEqualItem,
+                                               {r.seller_id(), r.name(), r.category(), keywords,
+                                                int64_t{r.condition()}, r.price_cents()}));
+    if (!equal.empty()) {
+      if (equal[0].Int(1) + r.quantity() > kMaxQuantity) {
+        return InvalidArgument("quantity", "the item would hold more than 1000000000 units");
+      }
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kAddUnits, {equal[0].Int(0), r.quantity()}));
+      item = ToItem(rows.at(0));
+      return Status();
+    }
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kInsertItem, {r.seller_id(), r.name(), r.category(), keywords,
+                                                 int64_t{r.condition()}, r.price_cents(),
+                                                 r.quantity()}));
+    item = ToItem(rows.at(0));
+    int64_t number = rows[0].Int(0);
+    for (const std::string& word : r.keywords()) {
+      MP_RETURN_IF_ERROR(conn.Query(kInsertKeyword, {word, r.category(), number}).status());
+    }
+    return conn.Query(kEnsureSellerRating, {r.seller_id()}).status();
+  }));
+  return item;
+}
+
+StatusOr<v1::Item> ProductRepository::GetItem(const ItemId& id) {
+  v1::Item item;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItem, {id.number, id.category}));
+    if (rows.empty()) return NotFound(ItemNotFound(id));
+    item = ToItem(rows[0]);
+    return Status();
+  }));
+  return item;
+}
+
+StatusOr<std::vector<v1::Item>> ProductRepository::GetItems(const std::vector<ItemId>& ids) {
+  std::vector<v1::Item> items;
+  if (ids.empty()) return items;
+  bool sqlite = db_.engine() == Engine::kSqlite;
+  std::string list = sqlite ? "[" : "{";
+  for (const ItemId& id : ids) {
+    if (list.size() > 1) list += ',';
+    list += std::to_string(id.number);
+  }
+  list += sqlite ? "]" : "}";
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItems, {list}));
+    std::map<int64_t, v1::Item> by_number;
+    for (const Row& row : rows) by_number.emplace(row.Int(0), ToItem(row));
+    for (const ItemId& id : ids) {
+      auto it = by_number.find(id.number);
+      if (it != by_number.end() && it->second.category() == id.category) {
+        items.push_back(it->second);
+      }
+    }
+    return Status();
+  }));
+  return items;
+}
+
+StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId seller_id) {
+  std::vector<v1::Item> items;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerItems, {seller_id}));
+    for (const Row& row : rows) items.push_back(ToItem(row));
+    return Status();
+  }));
+  return items;
+}
+
+Status ProductRepository::ExplainMiss(Connection& conn, const ItemId& id, SellerId seller_id) {
+  MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectOwner, {id.number, id.category}));
+  if (rows.empty()) return NotFound(ItemNotFound(id));
+  if (rows[0].Int(0) != seller_id) {
+    return PermissionDenied("item " + id.ToString() + " belongs to another seller");
+  }
+  return InsufficientQuantity("item " + id.ToString() + " has fewer units left");
+}
+
+StatusOr<v1::Item> ProductRepository::ChangePrice(SellerId seller_id, const ItemId& id,
+                                                  int64_t price_cents) {
+  v1::Item item;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kChangePrice, {id.number, id.category, seller_id, price_cents}));
+    if (rows.empty()) return ExplainMiss(conn, id, seller_id);
+    item = ToItem(rows[0]);
+    return Status();
+  }));
+  return item;
+}
+
+StatusOr<v1::Item> ProductRepository::WithdrawUnits(SellerId seller_id, const ItemId& id,
+                                                    std::optional<int64_t> quantity) {
+  v1::Item item;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    auto rows = quantity ? conn.Query(kWithdraw, {id.number, id.category, seller_id, *quantity})
+                         : conn.Query(kWithdrawAll, {id.number, id.category, seller_id});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return ExplainMiss(conn, id, seller_id);
+    item = ToItem(rows->at(0));
+    return Status();
+  }));
+  return item;
+}
+
+StatusOr<v1::SearchResponse> ProductRepository::Search(int64_t category,
+                                                       const std::vector<std::string>& keywords,
+                                                       int limit, int offset) {
+  v1::SearchResponse response;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    StatusOr<Rows> rows = Rows();
+    if (keywords.empty()) {
+      rows = conn.Query(kSearchCategory, {category, int64_t{limit}, int64_t{offset}});
+    } else {
+      std::string_view k[kMaxKeywords] = {};
+      std::copy_n(keywords.begin(), std::min<size_t>(keywords.size(), kMaxKeywords), k);
+      rows = conn.Query(kSearchKeywords, {category, int64_t{limit}, int64_t{offset}, k[0], k[1],
+                                          k[2], k[3], k[4]});
+    }
+    if (!rows.ok()) return rows.status();
+    for (const Row& row : *rows) {
+      v1::ScoredItem* scored = response.add_items();
+      *scored->mutable_item() = ToItem(row);
+      scored->set_score(static_cast<int32_t>(row.Int(10)));
+    }
+    return Status();
+  }));
+  return response;
+}
+
+StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
+    const std::string& purchase_id, const std::vector<std::pair<ItemId, int64_t>>& lines) {
+  v1::TakeStockResponse response;
+  // A fixed order keeps two purchases of the same items from deadlocking.
+  auto sorted = lines;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.first.number < b.first.number;
+  });
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    response.clear_lines();
+    MP_ASSIGN_OR_RETURN(Rows taken, conn.Query(kSelectTaken, {purchase_id}));
+    for (const Row& row : taken) {
+      if (row.Int(5) == 2) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "the stock of purchase " + purchase_id + " was given back");
+      }
+      v1::TakenLine* line = response.add_lines();
+      line->set_item_id(ItemId{row.Int(6), row.Int(0)}.ToString());
+      line->set_quantity(row.Int(1));
+      line->set_price_cents(row.Int(2));
+      line->set_seller_id(row.Int(3));
+      line->set_name(row.Text(4));
+    }
+    if (!taken.empty()) return Status();
+    for (const auto& [id, quantity] : sorted) {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kTakeUnits, {id.number, id.category, quantity}));
+      if (rows.empty()) {
+        MP_ASSIGN_OR_RETURN(Rows owner, conn.Query(kSelectOwner, {id.number, id.category}));
+        if (owner.empty()) return NotFound(ItemNotFound(id));
+        return InsufficientQuantity("item " + id.ToString() + " has fewer than " +
+                                    std::to_string(quantity) + " units left");
+      }
+      v1::TakenLine* line = response.add_lines();
+      line->set_item_id(id.ToString());
+      line->set_quantity(quantity);
+      line->set_price_cents(rows[0].Int(0));
+      line->set_seller_id(rows[0].Int(1));
+      line->set_name(rows[0].Text(2));
+      MP_RETURN_IF_ERROR(conn.Query(kInsertTaken, {purchase_id, id.number, quantity,
+                                                   line->price_cents(), line->seller_id(),
+                                                   line->name()})
+                             .status());
+    }
+    return Status();
+  }));
+  return response;
+}
+
+Status ProductRepository::ReleaseStock(const std::string& purchase_id) {
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows released, conn.Query(kReleaseTaken, {purchase_id}));
+    for (const Row& row : released) {
+      MP_RETURN_IF_ERROR(conn.Query(kReturnUnits, {row.Int(0), row.Int(1)}).status());
+    }
+    return Status();
+  });
+}
+
+Status ProductRepository::CommitStock(const std::string& purchase_id) {
+  return db_.Write(
+      [&](Connection& conn) { return conn.Query(kCommitTaken, {purchase_id}).status(); });
+}
+
+Status ProductRepository::Vote(BuyerId buyer_id, const ItemId& id, bool up) {
+  return db_.Write([&](Connection& conn) -> Status {
+    int64_t u = up ? 1 : 0;
+    MP_ASSIGN_OR_RETURN(Rows item, conn.Query(kVoteItem, {id.number, id.category, u, 1 - u}));
+    if (item.empty()) return NotFound(ItemNotFound(id));
+    MP_ASSIGN_OR_RETURN(Rows vote, conn.Query(kInsertVote, {buyer_id, id.number, u}));
+    if (vote.empty()) {
+      // Rolled back with the item's count above.
+      return Status(StatusCode::kAlreadyExists, "you already rated item " + id.ToString(),
+                    "already_rated");
+    }
+    return conn.Query(kVoteSeller, {item[0].Int(0), u, 1 - u}).status();
+  });
+}
+
+StatusOr<v1::Feedback> ProductRepository::GetSellerRating(SellerId seller_id) {
+  v1::Feedback feedback;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerRating, {seller_id}));
+    if (!rows.empty()) {
+      feedback.set_up(rows[0].Int(0));
+      feedback.set_down(rows[0].Int(1));
+    }
+    return Status();
+  }));
+  return feedback;
+}
+
+}  // namespace mp::storage

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "common/types.h"
+#include "product_db.pb.h"
+#include "storage/database.h"
+
+namespace mp::storage {
+
+// Items, stock, votes and search over either engine. Each method is one
+// transaction (or one consistent read). Arguments are assumed valid and
+// keywords normalized (the service checks them against SPEC §2). Thread-safe.
+//
+// Item-scoped methods return kNotFound for an unknown item and
+// kPermissionDenied when a seller touches another seller's item.
+class ProductRepository {
+ public:
+  explicit ProductRepository(Database& db) : db_(db) {}
+
+  static Status Migrate(Database& db);
+
+  // Adds the units to the seller's equal item (name, category, keyword set,
+  // condition, price), or creates the item. kInvalidArgument/"quantity" when
+  // the sum would pass kMaxQuantity.
+  StatusOr<v1::Item> RegisterItem(const v1::RegisterItemRequest& request);
+  StatusOr<v1::Item> GetItem(const ItemId& id);
+  // Unknown ids are left out; the order is that of `ids`.
+  StatusOr<std::vector<v1::Item>> GetItems(const std::vector<ItemId>& ids);
+  StatusOr<std::vector<v1::Item>> ListSellerItems(SellerId seller_id);
+  StatusOr<v1::Item> ChangePrice(SellerId seller_id, const ItemId& id, int64_t price_cents);
+  // Removes `quantity` units (all when absent).
+  // kAborted/"insufficient_quantity" when fewer units are left.
+  StatusOr<v1::Item> WithdrawUnits(SellerId seller_id, const ItemId& id,
+                                   std::optional<int64_t> quantity);
+  // SPEC §5: items of `category` with units for sale; with keywords, only
+  // those matching at least one, by score desc, (up - down) desc, id.
+  StatusOr<v1::SearchResponse> Search(int64_t category, const std::vector<std::string>& keywords,
+                                      int limit, int offset);
+
+  // All lines or none; idempotent on purchase_id (a repeat answers the
+  // lines first taken, or kFailedPrecondition once they were released).
+  StatusOr<v1::TakeStockResponse> TakeStock(const std::string& purchase_id,
+                                            const std::vector<std::pair<ItemId, int64_t>>& lines);
+  Status ReleaseStock(const std::string& purchase_id);
+  Status CommitStock(const std::string& purchase_id);
+
+  // kAlreadyExists/"already_rated" on a second vote of the buyer on the item.
+  Status Vote(BuyerId buyer_id, const ItemId& id, bool up);
+  // 0/0 for a seller without votes.
+  StatusOr<v1::Feedback> GetSellerRating(SellerId seller_id);
+
+ private:
+  // Explains why a conditional update on an item touched no row.
+  Status ExplainMiss(Connection& conn, const ItemId& id, SellerId seller_id);
+
+  Database& db_;
+};
+
+}  // namespace mp::storage
