@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/flags.h"
+#include "launcher/http_probe.h"
 #include "launcher/launcher_options.h"
 #include "launcher/supervisor.h"
 #include "rpc/health_client.h"
@@ -59,6 +60,17 @@ int Up(int argc, char** argv) {
     return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
                                address, [address] { return rpc::CheckHealth(address); }};
   };
+  auto http_component = [&](std::string name, std::string program, int port) {
+    std::string address = o.host + ":" + std::to_string(port);
+    std::vector<std::string> args = {
+        "--listen", address, "--log-level", o.log_level,
+        "--customer-db", o.host + ":" + std::to_string(o.customer_db_port),
+        "--product-db", o.host + ":" + std::to_string(o.product_db_port),
+        "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
+    return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
+                               "http://" + address,
+                               [address] { return launcher::CheckHttpHealth(address); }};
+  };
   std::cout << "marketplace: starting on " << (o.db_url.empty() ? "SQLite in " + o.data_dir
                                                                  : std::string("PostgreSQL"))
             << std::endl;
@@ -67,7 +79,9 @@ int Up(int argc, char** argv) {
                       {"--db-uri", db("customer.db"), "--session-timeout",
                        std::to_string(o.session_timeout_s)}),
        grpc_component("product-db", "mp-product-db", o.product_db_port,
-                      {"--db-uri", db("product.db")})},
+                      {"--db-uri", db("product.db")}),
+       http_component("seller-server", "mp-seller-server", o.seller_port),
+       http_component("buyer-server", "mp-buyer-server", o.buyer_port)},
       std::chrono::seconds(30));
   if (!started.ok()) {
     std::cerr << "marketplace: " << started.ToString() << std::endl;

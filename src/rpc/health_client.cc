@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <mutex>
+
 #include "common/status_mapping.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -22,6 +24,63 @@ Status CheckHealth(const std::string& address, const std::string& service,
     return Unavailable(address + " is not serving");
   }
   return Status();
+}
+
+}  // namespace mp::rpc
+
+namespace mp::rpc {
+
+HealthProbe::HealthProbe(const std::vector<std::string>& addresses) : addresses_(addresses) {
+  for (const std::string& a : addresses) {
+    channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+  }
+}
+
+void HealthProbe::Check(std::function<void(Status)> done) const {
+  struct State {
+    std::mutex mu;
+    size_t left;
+    Status first_error;
+    std::function<void(Status)> done;
+  };
+  auto state = std::make_shared<State>();
+  state->left = channels_.size();
+  state->done = std::move(done);
+  if (channels_.empty()) return state->done(Status());
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    struct Call {
+      grpc::ClientContext context;
+      grpc::health::v1::HealthCheckRequest request;
+      grpc::health::v1::HealthCheckResponse response;
+      std::unique_ptr<grpc::health::v1::Health::Stub> stub;
+    };
+    auto call = std::make_shared<Call>();
+    call->stub = grpc::health::v1::Health::NewStub(channels_[i]);
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    std::string address = addresses_[i];
+    call->stub->async()->Check(
+        &call->context, &call->request, &call->response,
+        [call, state, address](grpc::Status s) {
+          Status status = FromGrpc(s);
+          if (status.ok() &&
+              call->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+            status = Unavailable(address + " is not serving");
+          }
+          std::function<void(Status)> finish;
+          Status result;
+          {
+            std::lock_guard lock(state->mu);
+            if (!status.ok() && state->first_error.ok()) {
+              state->first_error = Unavailable(address + ": " + status.message());
+            }
+            if (--state->left == 0) {
+              finish = std::move(state->done);
+              result = state->first_error;
+            }
+          }
+          if (finish) finish(result);
+        });
+  }
 }
 
 }  // namespace mp::rpc

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "http/auth.h"
+#include "http/router.h"
+#include "rpc/customer_db_client.h"
+#include "rpc/product_db_client.h"
+
+namespace mp::buyer_frontend {
+
+// The buyer rows of SPEC §4 but the account ones (http/shared_routes.h) and
+// MakePurchase. Every route needs a live buyer session:
+//   GET    /v1/items?category=C&keywords=a,b&limit=L&offset=O -> {"items":[item+"score"]}
+//   GET    /v1/items/{id}                  -> item
+//   POST   /v1/cart/items {item_id,quantity} -> cart
+//   DELETE /v1/cart/items/{id}[?quantity=N] -> cart
+//   POST   /v1/cart/save                   -> 204
+//   DELETE /v1/cart                        -> cart
+//   GET    /v1/cart                        -> cart
+//   POST   /v1/feedback {item_id,vote}     -> 204
+//   GET    /v1/sellers/{id}/rating         -> {"up","down"}
+//   GET    /v1/purchases                   -> {"purchases":[...]}
+// The references must outlive the router.
+void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
+                    const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products);
+
+}  // namespace mp::buyer_frontend

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "customer_db.pb.h"
+#include "http/request.h"
+#include "http/token.h"
+#include "rpc/customer_db_client.h"
+
+namespace mp::http {
+
+// Decides whether a request belongs to a live session of the expected role:
+// the token must verify and name that role, and the customer DB must know
+// the session as live (which also counts the request as activity).
+// Thread-safe; the references must outlive it.
+class SessionAuth {
+ public:
+  SessionAuth(const TokenCodec& codec, const rpc::CustomerDbClient& customers, v1::Role role)
+      : codec_(codec), customers_(customers), role_(role) {}
+
+  v1::Role role() const { return role_; }
+  // The session request to send to the customer DB, from the token alone
+  // (no round trip); kUnauthenticated when the token is bad.
+  StatusOr<v1::SessionRequest> SessionFromToken(const Request& request) const;
+  // Checks with the customer DB; `done` gets the session's user id.
+  void Check(const Request& request, rpc::Callback<v1::SessionInfo> done) const;
+
+ private:
+  const TokenCodec& codec_;
+  const rpc::CustomerDbClient& customers_;
+  const v1::Role role_;
+};
+
+}  // namespace mp::http

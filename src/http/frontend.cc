@@ -1,0 +1,55 @@
+#include "http/frontend.h"
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "http/frontend_options.h"
+#include "http/server.h"
+#include "http/shared_routes.h"
+#include "rpc/server.h"
+
+namespace po = boost::program_options;
+
+namespace mp::http {
+
+int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
+  FrontendOptions o;
+  o.listen = spec.default_listen;
+  po::options_description desc(spec.component + " options (also " + spec.env_prefix +
+                               "<FLAG> variables)");
+  desc.add_options()
+      ("listen", po::value(&o.listen)->default_value(o.listen), "REST listen address")
+      ("customer-db", po::value(&o.customer_db)->default_value(o.customer_db), "host:port,...")
+      ("product-db", po::value(&o.product_db)->default_value(o.product_db), "host:port,...")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "io threads")
+      ("channels", po::value(&o.channels)->default_value(o.channels), "gRPC connections/replica")
+      ("jwt-key-file", po::value(&o.jwt_key_file)->default_value(o.jwt_key_file), "token key")
+      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  po::variables_map vm;
+  Status flags = ParseFlags(argc, argv, desc, spec.env_prefix, vm);
+  if (!flags.ok()) return ExitCodeFor(flags);
+
+  rpc::ShutdownSignal signal;
+  log::Init(spec.component, o.log_level);
+  log::Info("starting: listen={} customer_db={} product_db={} threads={}", o.listen,
+            o.customer_db, o.product_db, o.threads);
+  auto codec = TokenCodec::FromKeyFile(o.jwt_key_file);
+  if (!codec.ok()) return Fail(codec.status());
+  rpc::CustomerDbClient customers(
+      {.addresses = rpc::SplitAddresses(o.customer_db), .channels_per_address = o.channels});
+  rpc::ProductDbClient products(
+      {.addresses = rpc::SplitAddresses(o.product_db), .channels_per_address = o.channels});
+  rpc::HealthProbe probe(rpc::SplitAddresses(o.customer_db + "," + o.product_db));
+  SessionAuth auth(*codec, customers, spec.role);
+  Router router(spec.component);
+  AddAccountRoutes(router, auth, *codec, customers);
+  AddHealthRoute(router, probe);
+  spec.add_routes(router, {auth, customers, products});
+  HttpServer server({.listen = o.listen, .threads = o.threads}, router);
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  log::Info("serving on port {}", server.port());
+  signal.Wait();
+  server.Stop();
+  return 0;
+}
+
+}  // namespace mp::http

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common.pb.h"
+#include "http/auth.h"
+#include "http/router.h"
+#include "rpc/customer_db_client.h"
+#include "rpc/product_db_client.h"
+
+namespace mp::http {
+
+// What a frontend's routes may use; alive while the server runs.
+struct FrontendContext {
+  const SessionAuth& auth;
+  const rpc::CustomerDbClient& customers;
+  const rpc::ProductDbClient& products;
+};
+
+struct FrontendSpec {
+  std::string component;   // "seller-server"
+  std::string env_prefix;  // "MP_SELLER_"
+  v1::Role role;
+  std::string default_listen;
+  // Adds the component's own routes (account, health and metrics routes are
+  // added for it).
+  std::function<void(Router&, const FrontendContext&)> add_routes;
+};
+
+// The whole main() of a frontend: parses flags (and environment), connects
+// to the DB services, serves until SIGINT/SIGTERM. Returns the exit status.
+int RunFrontend(int argc, char** argv, const FrontendSpec& spec);
+
+}  // namespace mp::http

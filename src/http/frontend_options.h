@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+
+namespace mp::http {
+
+// Options of a REST frontend (seller or buyer server).
+struct FrontendOptions {
+  // REST listen address; the default port is the component's own.
+  std::string listen;
+  // Customer DB replicas, "host:port[,host:port...]"; calls are spread over them.
+  std::string customer_db = "127.0.0.1:50051";
+  // Product DB replicas, "host:port[,host:port...]".
+  std::string product_db = "127.0.0.1:50052";
+  // One io_context (and SO_REUSEPORT listener) per thread.
+  int threads = 2;
+  // gRPC connections per DB service replica.
+  int channels = 4;
+  // HS256 key file shared by every frontend replica; created when absent.
+  std::string jwt_key_file = "data/jwt.key";
+  // trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+};
+
+}  // namespace mp::http

@@ -1,0 +1,138 @@
+#include "http/router.h"
+
+#include <chrono>
+
+#include "common/log.h"
+#include "common/status_mapping.h"
+#include "http/json_fields.h"
+
+namespace mp::http {
+namespace {
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 1;  // paths start with '/'
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.emplace_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+std::string VerbName(Verb v) { return std::string(boost::beast::http::to_string(v)); }
+
+}  // namespace
+
+Response ErrorResponse(const Status& status) {
+  Response r;
+  r.status = ToHttp(status);
+  boost::json::object error;
+  error["code"] = status.reason();
+  // Internal errors are logged where they happen; callers get no internals.
+  error["message"] =
+      status.code() == StatusCode::kInternal ? std::string("internal error") : status.message();
+  r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  return r;
+}
+
+Response ToResponse(const StatusOr<Reply>& result) {
+  if (!result.ok()) return ErrorResponse(result.status());
+  Response r;
+  r.status = result->status;
+  if (result->body) r.body = SerializeJson(*result->body);
+  return r;
+}
+
+Router::Router(std::string component) : component_(std::move(component)) {
+  unmatched_metrics_index_ = metrics_.AddRoute("unmatched");
+  Add(Verb::get, "/metrics", [this](RequestPtr, Done done) {
+    // Served below without JSON; this entry only reserves the route.
+    done(Reply::NoContent());
+  });
+}
+
+void Router::Add(Verb method, std::string pattern, Handler handler) {
+  size_t index = metrics_.AddRoute(VerbName(method) + " " + pattern);
+  routes_.push_back(
+      {method, pattern, SplitPath(pattern), std::move(handler), index});
+}
+
+std::vector<std::string> Router::RouteNames() const {
+  std::vector<std::string> names;
+  for (const Route& r : routes_) names.push_back(VerbName(r.method) + " " + r.pattern);
+  return names;
+}
+
+const Router::Route* Router::Match(const Request& request,
+                                   std::map<std::string, std::string>* params,
+                                   std::string* allow) const {
+  std::vector<std::string> segments = SplitPath(request.path);
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> found;
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      const std::string& want = route.segments[i];
+      if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+        if (segments[i].empty()) match = false;
+        found[want.substr(1, want.size() - 2)] = segments[i];
+      } else {
+        match = want == segments[i];
+      }
+    }
+    if (!match) continue;
+    if (route.method == request.method) {
+      *params = std::move(found);
+      return &route;
+    }
+    if (!allow->empty()) *allow += ", ";
+    *allow += VerbName(route.method);
+  }
+  return nullptr;
+}
+
+void Router::Dispatch(std::shared_ptr<Request> request,
+                      std::function<void(Response)> send) const {
+  auto start = std::chrono::steady_clock::now();
+  std::string allow;
+  const Route* route = Match(*request, &request->path_params, &allow);
+  size_t metrics_index = route ? route->metrics_index : unmatched_metrics_index_;
+  auto finish = [this, request, start, metrics_index, send = std::move(send)](Response r) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.Record(metrics_index, r.status, seconds);
+    log::Info("rid={} {} {} {} {:.3f}ms", request->id, VerbName(request->method), request->path,
+              r.status, seconds * 1e3);
+    send(std::move(r));
+  };
+  if (route == nullptr) {
+    if (allow.empty()) {
+      finish(ErrorResponse(NotFound("no route for " + request->path)));
+    } else {
+      Response r = ErrorResponse(Status(StatusCode::kInvalidArgument,
+                                        "method not allowed; use " + allow,
+                                        "method_not_allowed"));
+      r.status = 405;
+      r.headers.emplace_back("Allow", allow);
+      finish(std::move(r));
+    }
+    return;
+  }
+  if (route->pattern == "/metrics") {
+    Response r;
+    r.body = metrics_.Render(component_);
+    r.content_type = "text/plain; version=0.0.4";
+    finish(std::move(r));
+    return;
+  }
+  try {
+    route->handler(request, [finish](StatusOr<Reply> result) { finish(ToResponse(result)); });
+  } catch (const std::exception& e) {
+    log::Error("rid={} handler threw: {}", request->id, e.what());
+    finish(ErrorResponse(Internal(e.what())));
+  }
+}
+
+}  // namespace mp::http

@@ -1,0 +1,256 @@
+#include "http/server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <optional>
+
+#include "common/log.h"
+
+namespace mp::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding ('+' is a space in query strings). nullopt when malformed.
+std::optional<std::string> Decode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      int hi = HexValue(in[i + 1]);
+      int lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (plus_is_space && in[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// Fills path and query from the request target; false when malformed.
+bool ParseTarget(std::string_view target, Request& r) {
+  if (target.empty() || target[0] != '/') return false;
+  size_t q = target.find('?');
+  auto path = Decode(target.substr(0, q), false);
+  if (!path) return false;
+  r.path = std::move(*path);
+  if (q == std::string_view::npos) return true;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    auto key = Decode(pair.substr(0, eq), true);
+    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+    if (!key || !value) return false;
+    if (!key->empty()) r.query[std::move(*key)] = std::move(*value);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return true;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, const Router& router,
+          std::atomic<uint64_t>& ids)
+      : stream_(std::move(socket)), options_(options), router_(router), ids_(ids) {
+    boost::system::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+  }
+
+  void Start() { ReadRequest(); }
+
+ private:
+  void ReadRequest() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(options_.header_limit);
+    // Waiting for a new request is idle time; a request already begun must
+    // finish within the read timeout.
+    stream_.expires_after(buffer_.size() == 0 ? options_.idle_timeout : options_.read_timeout);
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return Fail(413, "payload_too_large", "the body is larger than 1 MiB");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return Fail(431, "headers_too_large", "the request headers are too large");
+    }
+    if (ec) return Fail(400, "invalid_argument", "malformed HTTP request");
+
+    auto& message = parser_->get();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    auto request = std::make_shared<Request>();
+    request->id = ids_.fetch_add(1, std::memory_order_relaxed);
+    request->method = message.method();
+    request->remote = remote_;
+    if (!ParseTarget(message.target(), *request)) {
+      return Fail(400, "invalid_argument", "malformed request target");
+    }
+    request->authorization = std::string(message[bhttp::field::authorization]);
+    request->idempotency_key = std::string(message["Idempotency-Key"]);
+    request->body = std::move(message.body());
+    router_.Dispatch(std::move(request), [self = shared_from_this()](Response response) {
+      // Handlers may finish on a gRPC thread; the socket belongs to its own.
+      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
+        self->Write(std::move(r));
+      });
+    });
+  }
+
+  void Fail(int status, const char* code, const char* message) {
+    keep_alive_ = false;
+    Response r;
+    r.status = status;
+    r.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+    Write(std::move(r));
+  }
+
+  void Write(Response r) {
+    response_.emplace(static_cast<bhttp::status>(r.status), version_);
+    response_->set(bhttp::field::content_type, r.content_type);
+    for (auto& [name, value] : r.headers) response_->set(name, value);
+    response_->body() = std::move(r.body);
+    response_->keep_alive(keep_alive_);
+    response_->prepare_payload();
+    stream_.expires_after(options_.read_timeout);
+    bhttp::async_write(stream_, *response_,
+                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    if (ec || !keep_alive_) return Close();
+    response_.reset();
+    ReadRequest();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  const HttpServerOptions& options_;
+  const Router& router_;
+  std::atomic<uint64_t>& ids_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct HttpServer::Worker {
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+};
+
+StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
+  size_t colon = address.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    std::from_chars(address.data() + colon + 1, address.data() + address.size(), port);
+  }
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+    return InvalidArgument("listen", "must be host:port, e.g. 127.0.0.1:8081");
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::make_pair(host, port);
+}
+
+HttpServer::HttpServer(const HttpServerOptions& options, const Router& router)
+    : options_(options), router_(router) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Status HttpServer::Start() {
+  MP_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(options_.listen));
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host_port.first, ec);
+  if (ec) return InvalidArgument("listen", "not an IP address: " + host_port.first);
+  port_ = host_port.second;
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    auto worker = std::make_unique<Worker>();
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(port_));
+    worker->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) worker->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      worker->acceptor.set_option(
+          asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true), ec);
+    }
+    if (!ec) worker->acceptor.bind(endpoint, ec);
+    if (!ec) worker->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return Unavailable("cannot listen on " + options_.listen + ": " + ec.message());
+    // Port 0: the first listener picks the port, the others join it.
+    port_ = worker->acceptor.local_endpoint().port();
+    workers_.push_back(std::move(worker));
+  }
+  for (auto& worker : workers_) {
+    Worker* w = worker.get();
+    auto accept = std::make_shared<std::function<void()>>();
+    *accept = [this, w, accept_weak = std::weak_ptr(accept)] {
+      w->acceptor.async_accept([this, w, accept_weak](beast::error_code ec, tcp::socket socket) {
+        if (!ec) {
+          socket.set_option(tcp::no_delay(true), ec);
+          std::make_shared<Session>(std::move(socket), options_, router_, next_request_id_)
+              ->Start();
+        }
+        auto again = accept_weak.lock();
+        if (again && w->acceptor.is_open()) (*again)();
+      });
+    };
+    threads_.emplace_back([w, accept] {
+      (*accept)();
+      w->ioc.run();
+    });
+  }
+  return Status();
+}
+
+void HttpServer::Stop() {
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [w = w.get()] {
+      boost::system::error_code ec;
+      w->acceptor.close(ec);
+    });
+    w->ioc.stop();
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace mp::http
