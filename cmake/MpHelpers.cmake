@@ -1,13 +1,18 @@
-# mp_add_test(<name> SOURCES ... LIBS ...): one GoogleTest binary per source
-# directory, each case registered with CTest.
+# mp_add_test(<name> SOURCES ... LIBS ... [TEST_PREFIX <prefix>]): one
+# GoogleTest binary per source directory, each case registered with CTest
+# (named <prefix><Suite>.<Case> when a prefix is given).
 function(mp_add_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TEST_PREFIX" "SOURCES;LIBS" ${ARGN})
   if(NOT MP_BUILD_TESTS)
     return()
   endif()
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+  set(prefix_args "")
+  if(ARG_TEST_PREFIX)
+    set(prefix_args TEST_PREFIX ${ARG_TEST_PREFIX})
+  endif()
+  gtest_discover_tests(${name} ${prefix_args} DISCOVERY_TIMEOUT 60
     PROPERTIES ENVIRONMENT "MP_TEST_BIN_DIR=${CMAKE_BINARY_DIR}/bin")
 endfunction()
 

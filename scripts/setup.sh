@@ -11,8 +11,15 @@ packages=(
   libsqlite3-dev libpq-dev postgresql
   libgtest-dev libgmock-dev
   libspdlog-dev libfmt-dev
-  libsodium-dev libjwt-dev libreadline-dev
+  gsoap libgsoap-dev
+  libsodium-dev libjwt-dev libreadline-dev libedit-dev
 )
+# Node.js and npm run the OpenAPI lint (tests/openapi/lint.sh). Debian's
+# packages only when there is no npm yet: a node installed from elsewhere
+# (e.g. NodeSource, which bundles npm) is kept and not fought with.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <map>
 
+#include "buyer_frontend/purchase_saga.h"
+#include "common/password.h"
 #include "http/json_fields.h"
 
 namespace mp::buyer_frontend {
@@ -246,6 +248,58 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
       done(Reply::Ok(json::object{{"purchases", std::move(purchases)}}));
     }));
   });
+}
+
+void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, PurchaseSaga& saga) {
+  router.Add(Verb::post, "/v1/purchases", [&](RequestPtr req, Done done) {
+    auto session = auth.SessionFromToken(*req);
+    if (!session.ok()) return done(session.status());
+    auto body = req->JsonBody();
+    if (!body.ok()) return done(body.status());
+    Card card;
+    for (auto [field, out] : {std::pair{"name", &card.holder_name},
+                              std::pair{"card_number", &card.number},
+                              std::pair{"expiration", &card.expiration}}) {
+      auto value = http::RequiredString(*body, field);
+      if (!value.ok()) return done(value.status());
+      *out = std::move(value).value();
+    }
+    if (Status s = ValidateName("name", card.holder_name); !s.ok()) return done(s);
+    if (body->contains("security_code") && !body->at("security_code").is_null()) {
+      auto code = http::RequiredString(*body, "security_code");
+      if (!code.ok()) return done(code.status());
+      card.security_code = std::move(code).value();
+    }
+    // With a key, a retry names the same purchase and gets its first outcome.
+    std::string purchase_id = RandomToken().substr(0, 32);
+    if (!req->idempotency_key.empty()) {
+      if (Status s = ValidateKey("Idempotency-Key", req->idempotency_key); !s.ok()) {
+        return done(s);
+      }
+      auto claims_user = auth.UserFromToken(*req);
+      if (!claims_user.ok()) return done(claims_user.status());
+      purchase_id = DeriveId(std::to_string(*claims_user), req->idempotency_key);
+    }
+    saga.Purchase(std::move(session).value(), std::move(purchase_id), std::move(card),
+                  std::move(done));
+  });
+}
+
+std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendContext& c) {
+  struct Purchases {
+    Purchases(const http::FrontendContext& c)
+        : payment(c.options.payment_url),
+          saga(c.customers, c.products, payment,
+               {.threads = c.options.purchase_threads,
+                .recovery_age = std::chrono::seconds(c.options.recovery_age_s),
+                .recovery_period = std::chrono::seconds(std::max(1, c.options.recovery_age_s / 2))}) {}
+    rpc::PaymentClient payment;
+    PurchaseSaga saga;
+  };
+  auto purchases = std::make_shared<Purchases>(c);
+  AddBuyerRoutes(router, c.auth, c.customers, c.products);
+  AddPurchaseRoute(router, c.auth, purchases->saga);
+  return purchases;
 }
 
 }  // namespace mp::buyer_frontend

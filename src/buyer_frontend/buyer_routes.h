@@ -1,6 +1,9 @@
 #pragma once
 
+#include <memory>
+
 #include "http/auth.h"
+#include "http/frontend.h"
 #include "http/router.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/product_db_client.h"
@@ -22,5 +25,15 @@ namespace mp::buyer_frontend {
 // The references must outlive the router.
 void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
                     const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products);
+
+// POST /v1/purchases {name,card_number,expiration,security_code?}, with an
+// optional Idempotency-Key header -> 201 {"purchase_id","items","total"}.
+// `saga` must outlive the router.
+class PurchaseSaga;
+void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, PurchaseSaga& saga);
+
+// All buyer routes for a server built by http::RunFrontend; the returned
+// object (payment client, saga and its recovery) must live as long as it.
+std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendContext& context);
 
 }  // namespace mp::buyer_frontend

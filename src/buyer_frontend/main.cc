@@ -11,6 +11,6 @@ int main(int argc, char** argv) {
        .role = mp::v1::ROLE_BUYER,
        .default_listen = "127.0.0.1:8082",
        .add_routes = [](mp::http::Router& router, const mp::http::FrontendContext& c) {
-         mp::buyer_frontend::AddBuyerRoutes(router, c.auth, c.customers, c.products);
+         return mp::buyer_frontend::AddBuyerRoutes(router, c);
        }});
 }

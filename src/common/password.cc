@@ -60,4 +60,21 @@ std::string RandomToken() {
   return std::string(hex, sizeof bytes * 2);
 }
 
+std::string DeriveId(std::string_view scope, std::string_view key) {
+  EnsureSodium();
+  crypto_generichash_state state;
+  unsigned char out[16];
+  crypto_generichash_init(&state, nullptr, 0, sizeof out);
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(scope.data()),
+                            scope.size());
+  const unsigned char separator = 0;
+  crypto_generichash_update(&state, &separator, 1);
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                            key.size());
+  crypto_generichash_final(&state, out, sizeof out);
+  char hex[sizeof out * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  return std::string(hex, sizeof out * 2);
+}
+
 }  // namespace mp

@@ -28,4 +28,9 @@ class PasswordHasher {
 // 32 random bytes as 64 hex characters, from libsodium's CSPRNG.
 std::string RandomToken();
 
+// A 32-hex-character id derived from `scope` and `key` (BLAKE2b), so that the
+// same pair always names the same thing, e.g. a purchase from a buyer id and
+// the client's Idempotency-Key.
+std::string DeriveId(std::string_view scope, std::string_view key);
+
 }  // namespace mp

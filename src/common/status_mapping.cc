@@ -60,7 +60,60 @@ Status FromGrpc(const grpc::Status& status) {
 
 int ToHttp(const Status& status, bool created) {
   if (status.ok()) return created ? 201 : 200;
+  // SPEC §4: a declined card is 402, the one status no code has.
+  if (status.reason() == kPaymentDeclined) return 402;
   return RowFor(status.code()).http;
+}
+
+Status PaymentDeclined(std::string message) {
+  return Status(StatusCode::kFailedPrecondition, std::move(message), kPaymentDeclined);
+}
+
+Status FromHttp(int http_status, std::string reason, std::string message) {
+  if (http_status >= 200 && http_status < 300) return Status();
+  StatusCode code = StatusCode::kInternal;
+  switch (http_status) {
+    case 400:
+      code = StatusCode::kInvalidArgument;
+      break;
+    case 401:
+      code = StatusCode::kUnauthenticated;
+      break;
+    case 402:
+      // A declined card is a precondition of the purchase, not a bad request.
+      code = StatusCode::kFailedPrecondition;
+      if (reason.empty()) reason = "payment_declined";
+      break;
+    case 403:
+      code = StatusCode::kPermissionDenied;
+      break;
+    case 404:
+      code = StatusCode::kNotFound;
+      break;
+    case 408:
+      code = StatusCode::kDeadlineExceeded;
+      break;
+    case 409:
+      // Stock ran short is the retryable conflict (kAborted, as the DB
+      // services report it); a taken name or a second vote already exists.
+      code = reason == "insufficient_quantity" ? StatusCode::kAborted
+                                               : StatusCode::kAlreadyExists;
+      break;
+    case 413:
+    case 429:
+      code = StatusCode::kResourceExhausted;
+      break;
+    case 502:
+    case 503:
+      code = StatusCode::kUnavailable;
+      break;
+    case 504:
+      code = StatusCode::kDeadlineExceeded;
+      break;
+    default:
+      break;
+  }
+  return Status(code, std::move(message), std::move(reason));
 }
 
 }  // namespace mp

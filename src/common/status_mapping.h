@@ -13,7 +13,17 @@ grpc::Status ToGrpc(const Status& status);
 // Transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) and codes without a
 // counterpart (UNKNOWN, DATA_LOSS, ...) come back as the nearest mp code.
 Status FromGrpc(const grpc::Status& status);
+// The reason of a declined card (HTTP 402).
+inline constexpr const char* kPaymentDeclined = "payment_declined";
+Status PaymentDeclined(std::string message);
+
 // HTTP status for an error Status; `created` picks 201 over 200 for success.
 int ToHttp(const Status& status, bool created = false);
+// The Status a REST client sees for a reply: 2xx gives OK; an error keeps the
+// body's snake_case `reason` (empty: the code's name, or payment_declined for
+// 402) and `message`. 409 is kAborted for insufficient_quantity and
+// kAlreadyExists otherwise; statuses outside SPEC §4 map to the nearest code,
+// else kInternal.
+Status FromHttp(int http_status, std::string reason, std::string message);
 
 }  // namespace mp

@@ -68,3 +68,64 @@ TEST(StatusMappingTest, ReasonDefaultsToCodeNameWhenDetailsAreNotAReason) {
 
 }  // namespace
 }  // namespace mp
+
+namespace mp {
+namespace {
+
+struct HttpRow {
+  int http;
+  const char* reason;
+  StatusCode code;
+  const char* want_reason;
+};
+
+class FromHttpTest : public ::testing::TestWithParam<HttpRow> {};
+
+TEST_P(FromHttpTest, MapsStatusAndKeepsReason) {
+  const HttpRow& row = GetParam();
+  Status s = FromHttp(row.http, row.reason, "text");
+  EXPECT_EQ(s.code(), row.code) << row.http << " " << row.reason;
+  EXPECT_EQ(s.reason(), row.want_reason);
+  if (!s.ok()) {
+    EXPECT_EQ(s.message(), "text");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryStatus, FromHttpTest,
+    ::testing::Values(
+        HttpRow{200, "", StatusCode::kOk, ""},
+        HttpRow{201, "", StatusCode::kOk, ""},
+        HttpRow{204, "", StatusCode::kOk, ""},
+        HttpRow{400, "invalid_argument", StatusCode::kInvalidArgument,
+                "invalid_argument"},
+        HttpRow{400, "cart_empty", StatusCode::kInvalidArgument, "cart_empty"},
+        HttpRow{401, "unauthenticated", StatusCode::kUnauthenticated,
+                "unauthenticated"},
+        HttpRow{402, "payment_declined", StatusCode::kFailedPrecondition,
+                "payment_declined"},
+        HttpRow{402, "", StatusCode::kFailedPrecondition, "payment_declined"},
+        HttpRow{403, "permission_denied", StatusCode::kPermissionDenied,
+                "permission_denied"},
+        HttpRow{404, "not_found", StatusCode::kNotFound, "not_found"},
+        HttpRow{404, "", StatusCode::kNotFound, "not_found"},
+        HttpRow{405, "method_not_allowed", StatusCode::kInternal,
+                "method_not_allowed"},
+        HttpRow{408, "", StatusCode::kDeadlineExceeded, "deadline_exceeded"},
+        HttpRow{409, "insufficient_quantity", StatusCode::kAborted,
+                "insufficient_quantity"},
+        HttpRow{409, "username_taken", StatusCode::kAlreadyExists,
+                "username_taken"},
+        HttpRow{409, "already_rated", StatusCode::kAlreadyExists,
+                "already_rated"},
+        HttpRow{413, "", StatusCode::kResourceExhausted, "resource_exhausted"},
+        HttpRow{429, "too_many_requests", StatusCode::kResourceExhausted,
+                "too_many_requests"},
+        HttpRow{500, "internal", StatusCode::kInternal, "internal"},
+        HttpRow{502, "", StatusCode::kUnavailable, "unavailable"},
+        HttpRow{503, "unavailable", StatusCode::kUnavailable, "unavailable"},
+        HttpRow{504, "", StatusCode::kDeadlineExceeded, "deadline_exceeded"},
+        HttpRow{418, "", StatusCode::kInternal, "internal"}));
+
+}  // namespace
+}  // namespace mp

@@ -63,11 +63,9 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
                                                    v1::LoginResponse* resp) {
   return pool_.Run(ctx, "Login", [=, this]() -> Status {
     MP_RETURN_IF_ERROR(ValidateRole(req->role()));
-    // Over-long input cannot match an account: refuse it without hashing.
-    if (req->username().empty() || req->username().size() > 4 * kMaxUsernameChars ||
-        req->password().size() > 4 * kMaxPasswordChars) {
-      return BadCredentials();
-    }
+    // Input no account can have is refused as such, without hashing.
+    MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
+    MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
     auto creds = repo_.GetCredentials(req->role(), req->username());
     if (!creds.ok()) {
       if (creds.status().code() != StatusCode::kNotFound) return creds.status();
@@ -192,6 +190,44 @@ grpc::ServerUnaryReactor* CustomerDbService::RecordPurchase(grpc::CallbackServer
       MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
     }
     MP_ASSIGN_OR_RETURN(*resp, repo_.RecordPurchase(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::BeginPurchase(grpc::CallbackServerContext* ctx,
+                                                           const v1::BeginPurchaseRequest* req,
+                                                           v1::PurchaseAttempt* resp) {
+  return pool_.Run(ctx, "BeginPurchase", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    MP_ASSIGN_OR_RETURN(*resp, repo_.BeginPurchase(req->session(), req->purchase_id()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::FailPurchase(grpc::CallbackServerContext* ctx,
+                                                          const v1::FailPurchaseRequest* req,
+                                                          v1::PurchaseAttempt* resp) {
+  return pool_.Run(ctx, "FailPurchase", [=, this]() -> Status {
+    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+    MP_RETURN_IF_ERROR(ValidateKey("reason", req->reason()));
+    if (req->message().size() > 1024) return InvalidArgument("message", "at most 1024 bytes");
+    MP_ASSIGN_OR_RETURN(*resp,
+                        repo_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::ListPendingPurchases(
+    grpc::CallbackServerContext* ctx, const v1::ListPendingPurchasesRequest* req,
+    v1::PurchaseAttemptList* resp) {
+  return pool_.Run(ctx, "ListPendingPurchases", [=, this]() -> Status {
+    if (req->limit() < 1 || req->limit() > 1000) {
+      return InvalidArgument("limit", "must be from 1 to 1000");
+    }
+    MP_ASSIGN_OR_RETURN(auto attempts,
+                        repo_.ListPendingPurchases(req->started_before_ms(), req->limit()));
+    for (auto& a : attempts) *resp->add_attempts() = std::move(a);
     return Status();
   });
 }

@@ -43,6 +43,15 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
   grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* ctx,
                                            const v1::RecordPurchaseRequest* req,
                                            v1::RecordPurchaseResponse* resp) override;
+  grpc::ServerUnaryReactor* BeginPurchase(grpc::CallbackServerContext* ctx,
+                                          const v1::BeginPurchaseRequest* req,
+                                          v1::PurchaseAttempt* resp) override;
+  grpc::ServerUnaryReactor* FailPurchase(grpc::CallbackServerContext* ctx,
+                                         const v1::FailPurchaseRequest* req,
+                                         v1::PurchaseAttempt* resp) override;
+  grpc::ServerUnaryReactor* ListPendingPurchases(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListPendingPurchasesRequest* req,
+                                                 v1::PurchaseAttemptList* resp) override;
   grpc::ServerUnaryReactor* ListPurchases(grpc::CallbackServerContext* ctx,
                                           const v1::SessionRequest* req,
                                           v1::PurchaseList* resp) override;

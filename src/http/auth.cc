@@ -14,6 +14,13 @@ StatusOr<v1::SessionRequest> SessionAuth::SessionFromToken(const Request& reques
   return session;
 }
 
+StatusOr<int64_t> SessionAuth::UserFromToken(const Request& request) const {
+  MP_ASSIGN_OR_RETURN(std::string_view token, BearerToken(request.authorization));
+  MP_ASSIGN_OR_RETURN(SessionClaims claims, codec_.Verify(token));
+  if (claims.role != role_) return Unauthenticated("token of another role");
+  return claims.user_id;
+}
+
 void SessionAuth::Check(const Request& request, rpc::Callback<v1::SessionInfo> done) const {
   auto session = SessionFromToken(request);
   if (!session.ok()) {

@@ -23,6 +23,11 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
       ("threads", po::value(&o.threads)->default_value(o.threads), "io threads")
       ("channels", po::value(&o.channels)->default_value(o.channels), "gRPC connections/replica")
       ("jwt-key-file", po::value(&o.jwt_key_file)->default_value(o.jwt_key_file), "token key")
+      ("payment-url", po::value(&o.payment_url)->default_value(o.payment_url), "buyer: SOAP URL")
+      ("purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
+       "buyer: purchase threads")
+      ("recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
+       "buyer: seconds before recovery settles a pending purchase")
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, spec.env_prefix, vm);
@@ -43,7 +48,7 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   Router router(spec.component);
   AddAccountRoutes(router, auth, *codec, customers);
   AddHealthRoute(router, probe);
-  spec.add_routes(router, {auth, customers, products});
+  std::shared_ptr<void> keep = spec.add_routes(router, {o, auth, customers, products});
   HttpServer server({.listen = o.listen, .threads = o.threads}, router);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   log::Info("serving on port {}", server.port());

@@ -5,6 +5,7 @@
 
 #include "common.pb.h"
 #include "http/auth.h"
+#include "http/frontend_options.h"
 #include "http/router.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/product_db_client.h"
@@ -13,6 +14,7 @@ namespace mp::http {
 
 // What a frontend's routes may use; alive while the server runs.
 struct FrontendContext {
+  const FrontendOptions& options;
   const SessionAuth& auth;
   const rpc::CustomerDbClient& customers;
   const rpc::ProductDbClient& products;
@@ -24,8 +26,8 @@ struct FrontendSpec {
   v1::Role role;
   std::string default_listen;
   // Adds the component's own routes (account, health and metrics routes are
-  // added for it).
-  std::function<void(Router&, const FrontendContext&)> add_routes;
+  // added for it). What it returns is kept alive while the server runs.
+  std::function<std::shared_ptr<void>(Router&, const FrontendContext&)> add_routes;
 };
 
 // The whole main() of a frontend: parses flags (and environment), connects

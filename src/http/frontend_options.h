@@ -18,6 +18,12 @@ struct FrontendOptions {
   int channels = 4;
   // HS256 key file shared by every frontend replica; created when absent.
   std::string jwt_key_file = "data/jwt.key";
+  // Buyer server only: the payment service's SOAP endpoint.
+  std::string payment_url = "http://127.0.0.1:8083/";
+  // Buyer server only: threads running purchases (each blocks per step).
+  int purchase_threads = 8;
+  // Buyer server only: a purchase pending this long is settled by recovery.
+  int recovery_age_s = 60;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -7,7 +7,7 @@
 
 namespace mp::launcher {
 
-Status CheckHttpHealth(const std::string& address) {
+Status CheckHttpHealth(const std::string& address, const std::string& path) {
   namespace beast = boost::beast;
   namespace bhttp = beast::http;
   using tcp = boost::asio::ip::tcp;
@@ -19,7 +19,7 @@ Status CheckHttpHealth(const std::string& address) {
     beast::tcp_stream stream(ioc);
     stream.expires_after(std::chrono::seconds(1));
     stream.connect(resolver.resolve(address.substr(0, colon), address.substr(colon + 1)));
-    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, "/healthz", 11);
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, path, 11);
     req.set(bhttp::field::host, address);
     bhttp::write(stream, req);
     beast::flat_buffer buffer;

@@ -6,7 +6,7 @@
 
 namespace mp::launcher {
 
-// GET http://<address>/healthz; OK on a 200 answer within a second.
-Status CheckHttpHealth(const std::string& address);
+// GET http://<address><path>; OK on a 200 answer within a second.
+Status CheckHttpHealth(const std::string& address, const std::string& path = "/healthz");
 
 }  // namespace mp::launcher

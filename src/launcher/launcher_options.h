@@ -13,6 +13,7 @@ struct UpOptions {
   std::string host = "127.0.0.1";
   int customer_db_port = 50051;
   int product_db_port = 50052;
+  int payment_port = 8083;
   int seller_port = 8081;
   int buyer_port = 8082;
   // Seconds of inactivity that end a session.

@@ -37,6 +37,7 @@ int Up(int argc, char** argv) {
       ("buyer-port", po::value(&o.buyer_port)->default_value(o.buyer_port), "buyer REST port")
       ("customer-db-port", po::value(&o.customer_db_port)->default_value(o.customer_db_port), "")
       ("product-db-port", po::value(&o.product_db_port)->default_value(o.product_db_port), "")
+      ("payment-port", po::value(&o.payment_port)->default_value(o.payment_port), "")
       ("session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
        "seconds of inactivity that end a session")
       ("approval-rate", po::value(&o.approval_rate)->default_value(o.approval_rate),
@@ -60,13 +61,16 @@ int Up(int argc, char** argv) {
     return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
                                address, [address] { return rpc::CheckHealth(address); }};
   };
-  auto http_component = [&](std::string name, std::string program, int port) {
+  std::string payment_address = o.host + ":" + std::to_string(o.payment_port);
+  auto http_component = [&](std::string name, std::string program, int port,
+                            std::vector<std::string> extra) {
     std::string address = o.host + ":" + std::to_string(port);
     std::vector<std::string> args = {
         "--listen", address, "--log-level", o.log_level,
         "--customer-db", o.host + ":" + std::to_string(o.customer_db_port),
         "--product-db", o.host + ":" + std::to_string(o.product_db_port),
         "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
     return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
                                "http://" + address,
                                [address] { return launcher::CheckHttpHealth(address); }};
@@ -80,8 +84,17 @@ int Up(int argc, char** argv) {
                        std::to_string(o.session_timeout_s)}),
        grpc_component("product-db", "mp-product-db", o.product_db_port,
                       {"--db-uri", db("product.db")}),
-       http_component("seller-server", "mp-seller-server", o.seller_port),
-       http_component("buyer-server", "mp-buyer-server", o.buyer_port)},
+       launcher::Component{"payment", (bin / "mp-payment").string(),
+                           {"--listen", payment_address, "--log-level", o.log_level,
+                            "--db-uri", db("payment.db"), "--approval-rate",
+                            std::to_string(o.approval_rate)},
+                           "http://" + payment_address + "/?wsdl",
+                           [payment_address] {
+                             return launcher::CheckHttpHealth(payment_address, "/?wsdl");
+                           }},
+       http_component("seller-server", "mp-seller-server", o.seller_port, {}),
+       http_component("buyer-server", "mp-buyer-server", o.buyer_port,
+                      {"--payment-url", "http://" + payment_address + "/"})},
       std::chrono::seconds(30));
   if (!started.ok()) {
     std::cerr << "marketplace: " << started.ToString() << std::endl;

@@ -22,14 +22,17 @@ struct AsyncCall {
     context.set_deadline(std::chrono::system_clock::now() + deadline);
   }
 
-  // Called once by gRPC; deletes the call.
+  // Called once by gRPC; deletes the call, then runs `done`. The context
+  // holds a reference to the channel: it must be gone before the caller
+  // hears back, or a caller that then destroys the client leaves the last
+  // reference to this gRPC thread, whose shutdown of its own completion
+  // queue aborts the process.
   void Finish(const grpc::Status& status) {
-    if (status.ok()) {
-      done(std::move(response));
-    } else {
-      done(FromGrpc(status));
-    }
+    Callback<Response> callback = std::move(done);
+    StatusOr<Response> result = status.ok() ? StatusOr<Response>(std::move(response))
+                                            : StatusOr<Response>(FromGrpc(status));
     delete this;
+    callback(std::move(result));
   }
 
   grpc::ClientContext context;
@@ -60,7 +63,9 @@ struct AsyncCall {
 
 // Declares the two forms of one RPC inside a client class: the asynchronous
 // one runs `done` on a gRPC thread once the answer (or error) arrives, and
-// must not block there; the blocking one waits for the answer.
+// must not block there; the blocking one waits for the answer. A client may
+// be destroyed once the callbacks of its asynchronous calls have run, not
+// before.
 #define MP_DECLARE_RPC(Method, Request, Response)                           \
   void Method(const Request& request, ::mp::rpc::Callback<Response> done) const; \
   ::mp::StatusOr<Response> Method(const Request& request) const;

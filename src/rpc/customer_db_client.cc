@@ -17,6 +17,10 @@ MP_DEFINE_RPC(CustomerDbClient, AddToCart, v1::AddToCartRequest, v1::Cart)
 MP_DEFINE_RPC(CustomerDbClient, RemoveFromCart, v1::RemoveFromCartRequest, v1::Cart)
 MP_DEFINE_RPC(CustomerDbClient, ClearCart, v1::SessionRequest, v1::Cart)
 MP_DEFINE_RPC(CustomerDbClient, SaveCart, v1::SessionRequest, v1::Empty)
+MP_DEFINE_RPC(CustomerDbClient, BeginPurchase, v1::BeginPurchaseRequest, v1::PurchaseAttempt)
+MP_DEFINE_RPC(CustomerDbClient, FailPurchase, v1::FailPurchaseRequest, v1::PurchaseAttempt)
+MP_DEFINE_RPC(CustomerDbClient, ListPendingPurchases, v1::ListPendingPurchasesRequest,
+              v1::PurchaseAttemptList)
 MP_DEFINE_RPC(CustomerDbClient, RecordPurchase, v1::RecordPurchaseRequest,
               v1::RecordPurchaseResponse)
 MP_DEFINE_RPC(CustomerDbClient, ListPurchases, v1::SessionRequest, v1::PurchaseList)

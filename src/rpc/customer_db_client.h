@@ -26,6 +26,9 @@ class CustomerDbClient {
   MP_DECLARE_RPC(RemoveFromCart, v1::RemoveFromCartRequest, v1::Cart)
   MP_DECLARE_RPC(ClearCart, v1::SessionRequest, v1::Cart)
   MP_DECLARE_RPC(SaveCart, v1::SessionRequest, v1::Empty)
+  MP_DECLARE_RPC(BeginPurchase, v1::BeginPurchaseRequest, v1::PurchaseAttempt)
+  MP_DECLARE_RPC(FailPurchase, v1::FailPurchaseRequest, v1::PurchaseAttempt)
+  MP_DECLARE_RPC(ListPendingPurchases, v1::ListPendingPurchasesRequest, v1::PurchaseAttemptList)
   MP_DECLARE_RPC(RecordPurchase, v1::RecordPurchaseRequest, v1::RecordPurchaseResponse)
   MP_DECLARE_RPC(ListPurchases, v1::SessionRequest, v1::PurchaseList)
   MP_DECLARE_RPC(GetPurchasedQuantity, v1::GetPurchasedQuantityRequest,

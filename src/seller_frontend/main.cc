@@ -12,5 +12,6 @@ int main(int argc, char** argv) {
        .default_listen = "127.0.0.1:8081",
        .add_routes = [](mp::http::Router& router, const mp::http::FrontendContext& c) {
          mp::seller_frontend::AddSellerRoutes(router, c.auth, c.products);
+         return std::shared_ptr<void>();
        }});
 }

@@ -20,6 +20,12 @@ const Sql kCopySavedCart{
     "INSERT INTO cart_lines (session_id, item_id, quantity) "
     "SELECT CAST($1 AS TEXT), item_id, quantity FROM saved_cart_lines WHERE buyer_id = $2"};
 const Sql kSelectSession{"SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2"};
+// Writes of one session take turns on PostgreSQL, so two cart changes at once
+// cannot both read the old line and lose one update. (SQLite writers already
+// take turns.)
+const Sql kLockSession{
+    "SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2",
+    "SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2 FOR UPDATE"};
 const Sql kTouchSession{
     "UPDATE sessions SET last_active_ms = $2 WHERE id = $1 AND last_active_ms < $2"};
 const Sql kDeleteSessionCart{"DELETE FROM cart_lines WHERE session_id = $1"};
@@ -48,6 +54,29 @@ const Sql kInsertPurchaseLine{
     "(purchase_id, buyer_id, item_id, seller_id, quantity, price_cents, time_ms) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7)"};
 const Sql kAddUnits{"UPDATE accounts SET units = units + $2 WHERE id = $1"};
+const Sql kCompleteAttempt{
+    "UPDATE purchase_attempts SET state = 2, total_cents = $2, finished_ms = $3 "
+    "WHERE purchase_id = $1 AND state = 1"};
+const Sql kSelectAttempt{
+    "SELECT buyer_id, session_id, state, failure_reason, failure_message, total_cents, "
+    "created_ms, finished_ms FROM purchase_attempts WHERE purchase_id = $1"};
+const Sql kSelectAttemptLines{
+    "SELECT item_id, quantity FROM purchase_attempt_lines WHERE purchase_id = $1 "
+    "ORDER BY item_id"};
+const Sql kSelectRecordedLines{
+    "SELECT item_id, seller_id, quantity, price_cents FROM purchase_lines "
+    "WHERE purchase_id = $1 ORDER BY item_id"};
+const Sql kInsertAttempt{
+    "INSERT INTO purchase_attempts (purchase_id, buyer_id, session_id, state, created_ms) "
+    "VALUES ($1, $2, $3, 1, $4)"};
+const Sql kInsertAttemptLine{
+    "INSERT INTO purchase_attempt_lines (purchase_id, item_id, quantity) VALUES ($1, $2, $3)"};
+const Sql kFailAttempt{
+    "UPDATE purchase_attempts SET state = 3, failure_reason = $2, failure_message = $3, "
+    "finished_ms = $4 WHERE purchase_id = $1 AND state = 1"};
+const Sql kSelectPendingAttempts{
+    "SELECT purchase_id FROM purchase_attempts WHERE state = 1 AND created_ms < $1 "
+    "ORDER BY created_ms LIMIT $2"};
 const Sql kSelectPurchases{
     "SELECT purchase_id, item_id, quantity, price_cents, time_ms FROM purchase_lines "
     "WHERE buyer_id = $1 ORDER BY time_ms, purchase_id, item_id"};
@@ -140,7 +169,7 @@ Status CustomerRepository::EndSession(const std::string& session_id) {
 StatusOr<int64_t> CustomerRepository::Authorize(Connection& conn,
                                                 const v1::SessionRequest& session) {
   MP_ASSIGN_OR_RETURN(Rows rows,
-                      conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
+                      conn.Query(kLockSession, {session.session_id(), int64_t{session.role()}}));
   if (rows.empty()) return SessionEnded();
   int64_t now = clock_.NowMs();
   int64_t last_active = rows[0].Int(1);
@@ -282,14 +311,26 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
     int64_t now = clock_.NowMs();
     int64_t units = 0;
     for (const v1::PurchaseLine& line : request.lines()) {
-      MP_RETURN_IF_ERROR(conn.Query(kInsertPurchaseLine,
-                                    {request.purchase_id(), request.buyer_id(), line.item_id(),
-                                     line.seller_id(), line.quantity(), line.price_cents(), now})
-                             .status());
+      Status inserted = conn.Query(kInsertPurchaseLine,
+                                   {request.purchase_id(), request.buyer_id(), line.item_id(),
+                                    line.seller_id(), line.quantity(), line.price_cents(), now})
+                            .status();
+      if (inserted.reason() == "unique_violation") {
+        // A concurrent call recorded the same purchase first (PostgreSQL):
+        // run again, and the repeat answers like the first.
+        return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
+      }
+      MP_RETURN_IF_ERROR(inserted);
       MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {line.seller_id(), line.quantity()}).status());
       units += line.quantity();
     }
     MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {request.buyer_id(), units}).status());
+    int64_t total = 0;
+    for (const v1::PurchaseLine& line : request.lines()) {
+      total += line.price_cents() * line.quantity();
+    }
+    MP_RETURN_IF_ERROR(
+        conn.Query(kCompleteAttempt, {request.purchase_id(), total, now}).status());
     if (!request.clear_session_id().empty()) {
       MP_RETURN_IF_ERROR(conn.Query(kDeleteSessionCart, {request.clear_session_id()}).status());
     }
@@ -298,6 +339,97 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
     return Status();
   }));
   return response;
+}
+
+StatusOr<v1::PurchaseAttempt> CustomerRepository::ReadAttempt(Connection& conn,
+                                                              const std::string& purchase_id) {
+  MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectAttempt, {purchase_id}));
+  if (rows.empty()) return NotFound("no purchase " + purchase_id);
+  const Row& row = rows[0];
+  v1::PurchaseAttempt a;
+  a.set_purchase_id(purchase_id);
+  a.set_buyer_id(row.Int(0));
+  a.set_session_id(row.Text(1));
+  a.set_state(static_cast<v1::PurchaseState>(row.Int(2)));
+  a.set_failure_reason(row.Text(3));
+  a.set_failure_message(row.Text(4));
+  a.set_total_cents(row.Int(5));
+  a.set_created_ms(row.Int(6));
+  a.set_finished_ms(row.Int(7));
+  MP_ASSIGN_OR_RETURN(Rows lines, conn.Query(kSelectAttemptLines, {purchase_id}));
+  for (const Row& line : lines) {
+    v1::CartLine* l = a.add_lines();
+    l->set_item_id(line.Text(0));
+    l->set_quantity(line.Int(1));
+  }
+  if (a.state() == v1::PURCHASE_COMPLETED) {
+    MP_ASSIGN_OR_RETURN(Rows recorded, conn.Query(kSelectRecordedLines, {purchase_id}));
+    for (const Row& line : recorded) {
+      v1::PurchaseLine* l = a.add_recorded();
+      l->set_item_id(line.Text(0));
+      l->set_seller_id(line.Int(1));
+      l->set_quantity(line.Int(2));
+      l->set_price_cents(line.Int(3));
+    }
+  }
+  return a;
+}
+
+StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(
+    const v1::SessionRequest& session, const std::string& purchase_id) {
+  v1::PurchaseAttempt attempt;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(int64_t buyer_id, Authorize(conn, session));
+    auto existing = ReadAttempt(conn, purchase_id);
+    if (existing.ok()) {
+      if (existing->buyer_id() != buyer_id) return NotFound("no purchase " + purchase_id);
+      attempt = std::move(existing).value();
+      return Status();
+    }
+    if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    MP_ASSIGN_OR_RETURN(Rows cart, conn.Query(kSelectCart, {session.session_id()}));
+    if (cart.empty()) {
+      return Status(StatusCode::kFailedPrecondition, "the cart is empty", "cart_empty");
+    }
+    MP_RETURN_IF_ERROR(conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(),
+                                                   clock_.NowMs()})
+                           .status());
+    for (const Row& line : cart) {
+      MP_RETURN_IF_ERROR(
+          conn.Query(kInsertAttemptLine, {purchase_id, line.Text(0), line.Int(1)}).status());
+    }
+    MP_ASSIGN_OR_RETURN(attempt, ReadAttempt(conn, purchase_id));
+    return Status();
+  }));
+  return attempt;
+}
+
+StatusOr<v1::PurchaseAttempt> CustomerRepository::FailPurchase(const std::string& purchase_id,
+                                                               const std::string& reason,
+                                                               const std::string& message) {
+  v1::PurchaseAttempt attempt;
+  MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(
+        conn.Query(kFailAttempt, {purchase_id, reason, message, clock_.NowMs()}).status());
+    MP_ASSIGN_OR_RETURN(attempt, ReadAttempt(conn, purchase_id));
+    return Status();
+  }));
+  return attempt;
+}
+
+StatusOr<std::vector<v1::PurchaseAttempt>> CustomerRepository::ListPendingPurchases(
+    int64_t started_before_ms, int limit) {
+  std::vector<v1::PurchaseAttempt> attempts;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kSelectPendingAttempts, {started_before_ms, int64_t{limit}}));
+    for (const Row& row : rows) {
+      MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt a, ReadAttempt(conn, row.Text(0)));
+      attempts.push_back(std::move(a));
+    }
+    return Status();
+  }));
+  return attempts;
 }
 
 StatusOr<v1::PurchaseList> CustomerRepository::ListPurchases(const v1::SessionRequest& session) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -57,15 +58,30 @@ class CustomerRepository {
   StatusOr<v1::Cart> ClearCart(const v1::SessionRequest& session);
   Status SaveCart(const v1::SessionRequest& session);
 
+  // The purchase saga's durable record (docs/purchases.md). Starts the
+  // attempt `purchase_id` from the session's working cart, or answers the
+  // existing attempt of the same buyer as it stands.
+  // kFailedPrecondition/"cart_empty" when there is nothing to buy.
+  StatusOr<v1::PurchaseAttempt> BeginPurchase(const v1::SessionRequest& session,
+                                              const std::string& purchase_id);
   // Idempotent on purchase_id: a second call changes nothing and answers
-  // like the first.
+  // like the first. Completes the attempt of the same id, if any.
   StatusOr<v1::RecordPurchaseResponse> RecordPurchase(const v1::RecordPurchaseRequest& request);
+  // Marks a pending attempt failed; a finished one is left as it is.
+  // kNotFound when there is no such attempt.
+  StatusOr<v1::PurchaseAttempt> FailPurchase(const std::string& purchase_id,
+                                             const std::string& reason,
+                                             const std::string& message);
+  // Pending attempts started before `started_before_ms`, oldest first.
+  StatusOr<std::vector<v1::PurchaseAttempt>> ListPendingPurchases(int64_t started_before_ms,
+                                                                  int limit);
   StatusOr<v1::PurchaseList> ListPurchases(const v1::SessionRequest& session);
   StatusOr<int64_t> GetPurchasedQuantity(int64_t buyer_id, const std::string& item_id);
 
  private:
   // Checks the session inside a write transaction and touches it if due.
   StatusOr<int64_t> Authorize(Connection& conn, const v1::SessionRequest& session);
+  StatusOr<v1::PurchaseAttempt> ReadAttempt(Connection& conn, const std::string& purchase_id);
   StatusOr<v1::Cart> ReadCart(Connection& conn, const std::string& session_id, int64_t buyer_id);
   StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,
                                 const std::function<Status(Connection&, int64_t)>& change);

@@ -11,5 +11,7 @@ const std::vector<Migration>& SqliteCustomerMigrations();
 const std::vector<Migration>& PostgresCustomerMigrations();
 const std::vector<Migration>& SqliteProductMigrations();
 const std::vector<Migration>& PostgresProductMigrations();
+const std::vector<Migration>& SqlitePaymentMigrations();
+const std::vector<Migration>& PostgresPaymentMigrations();
 
 }  // namespace mp::storage

@@ -301,10 +301,16 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       line->set_price_cents(rows[0].Int(0));
       line->set_seller_id(rows[0].Int(1));
       line->set_name(rows[0].Text(2));
-      MP_RETURN_IF_ERROR(conn.Query(kInsertTaken, {purchase_id, id.number, quantity,
-                                                   line->price_cents(), line->seller_id(),
-                                                   line->name()})
-                             .status());
+      Status inserted = conn.Query(kInsertTaken, {purchase_id, id.number, quantity,
+                                                  line->price_cents(), line->seller_id(),
+                                                  line->name()})
+                            .status();
+      if (inserted.reason() == "unique_violation") {
+        // A concurrent call took stock for the same purchase first
+        // (PostgreSQL): run again, and the repeat answers its lines.
+        return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
+      }
+      MP_RETURN_IF_ERROR(inserted);
     }
     return Status();
   }));

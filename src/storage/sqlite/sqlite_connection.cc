@@ -140,6 +140,8 @@ StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
     sqlite3_close_v2(db);
     return status;
   }
+  // Extended codes tell a unique violation from other constraint failures.
+  sqlite3_extended_result_codes(db, 1);
   auto conn = std::make_unique<SqliteConnection>(db);
   // WAL lets readers run beside the one writer. synchronous=NORMAL keeps every
   // committed transaction across a killed process (not across power loss).

@@ -1,0 +1,251 @@
+#include "buyer_frontend/purchase_saga.h"
+
+#include <boost/asio/post.hpp>
+#include <map>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/status_mapping.h"
+#include "http/json_fields.h"
+
+namespace mp::buyer_frontend {
+namespace json = boost::json;
+
+namespace {
+
+// The Status a buyer sees for a failed attempt, again on every retry.
+Status FailureStatus(const v1::PurchaseAttempt& a) {
+  const std::string& r = a.failure_reason();
+  const std::string& m = a.failure_message();
+  if (r == kPaymentDeclined) return PaymentDeclined(m);
+  if (r == "insufficient_quantity") return InsufficientQuantity(m);
+  if (r == "not_found") return NotFound(m);
+  if (r == "invalid_argument") return Status(StatusCode::kInvalidArgument, m);
+  return Status(StatusCode::kFailedPrecondition, m, r);
+}
+
+// A refusal that will not change on a retry of the same step.
+bool IsFinal(const Status& s) {
+  return s.code() == StatusCode::kAborted || s.code() == StatusCode::kNotFound ||
+         s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition;
+}
+
+http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items,
+                          int64_t total) {
+  return http::Reply::Created(json::object{
+      {"purchase_id", purchase_id}, {"items", items}, {"total", http::PriceJson(total)}});
+}
+
+}  // namespace
+
+PurchaseSaga::PurchaseSaga(const rpc::CustomerDbClient& customers,
+                           const rpc::ProductDbClient& products, const rpc::PaymentClient& payment,
+                           const PurchaseSagaOptions& options)
+    : customers_(customers),
+      products_(products),
+      payment_(payment),
+      options_(options),
+      pool_(std::max(1, options.threads)) {
+  if (options_.recovery_period.count() > 0) {
+    recovery_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      do {
+        lock.unlock();
+        auto settled = RecoverOnce();
+        if (!settled.ok()) {
+          log::Warn("purchase recovery: {}", settled.status().ToString());
+        } else if (*settled > 0) {
+          log::Info("purchase recovery settled {} attempts", *settled);
+        }
+        lock.lock();
+      } while (!cv_.wait_for(lock, options_.recovery_period, [this] { return stop_; }));
+    });
+  }
+}
+
+PurchaseSaga::~PurchaseSaga() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (recovery_.joinable()) recovery_.join();
+  pool_.join();
+}
+
+void PurchaseSaga::Purchase(v1::SessionRequest session, std::string purchase_id, Card card,
+                            http::Done done) {
+  boost::asio::post(pool_, [this, session = std::move(session), id = std::move(purchase_id),
+                            card = std::move(card), done = std::move(done)] {
+    StatusOr<http::Reply> reply = Internal("purchase failed");
+    try {
+      reply = Run(session, id, card);
+    } catch (const std::exception& e) {
+      log::Error("purchase {}: {}", id, e.what());
+    }
+    done(std::move(reply));
+  });
+}
+
+StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
+                                        const std::string& purchase_id, const Card& card) {
+  v1::BeginPurchaseRequest begin;
+  *begin.mutable_session() = session;
+  begin.set_purchase_id(purchase_id);
+  MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt, customers_.BeginPurchase(begin));
+  if (attempt.state() != v1::PURCHASE_PENDING) return Answer(attempt);
+
+  v1::TakeStockRequest take;
+  take.set_purchase_id(purchase_id);
+  for (const v1::CartLine& line : attempt.lines()) {
+    v1::StockLine* l = take.add_lines();
+    l->set_item_id(line.item_id());
+    l->set_quantity(line.quantity());
+  }
+  auto taken = products_.TakeStock(take);
+  if (!taken.ok()) {
+    // Unknown outcome: the attempt stays pending and recovery settles it.
+    if (!IsFinal(taken.status())) return Unavailable("the purchase could not finish; retry");
+    return Undo(attempt, taken.status());
+  }
+  int64_t total = 0;
+  for (const v1::TakenLine& line : taken->lines()) total += line.price_cents() * line.quantity();
+
+  auto decision = ChargeOnce({purchase_id, card.holder_name, card.number, card.expiration,
+                              card.security_code, total});
+  if (!decision.ok()) {
+    if (decision.status().code() != StatusCode::kInvalidArgument) {
+      return Unavailable("the payment service did not answer; retry");
+    }
+    return Undo(attempt, decision.status());
+  }
+  if (!decision->approved) {
+    return Undo(attempt, PaymentDeclined("the card was declined: " + decision->reason));
+  }
+  return Complete(attempt, *taken);
+}
+
+StatusOr<rpc::ChargeDecision> PurchaseSaga::ChargeOnce(const rpc::ChargeRequest& request) {
+  StatusOr<rpc::ChargeDecision> decision = Unavailable("payment service not called");
+  // The payment service answers a transaction id once, so asking again after
+  // a lost answer cannot charge twice.
+  for (int i = 0; i < std::max(1, options_.charge_attempts); ++i) {
+    decision = payment_.Charge(request);
+    if (decision.ok() || decision.status().code() == StatusCode::kInvalidArgument) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 << i));
+  }
+  return decision;
+}
+
+StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
+                                             const v1::TakeStockResponse& taken) {
+  v1::RecordPurchaseRequest record;
+  record.set_purchase_id(attempt.purchase_id());
+  record.set_buyer_id(attempt.buyer_id());
+  record.set_clear_session_id(attempt.session_id());
+  json::array items;
+  int64_t total = 0;
+  for (const v1::TakenLine& t : taken.lines()) {
+    v1::PurchaseLine* line = record.add_lines();
+    line->set_item_id(t.item_id());
+    line->set_seller_id(t.seller_id());
+    line->set_quantity(t.quantity());
+    line->set_price_cents(t.price_cents());
+    total += t.price_cents() * t.quantity();
+    items.push_back(json::object{{"item_id", t.item_id()},
+                                 {"name", t.name()},
+                                 {"price", http::PriceJson(t.price_cents())},
+                                 {"quantity", t.quantity()}});
+  }
+  // The charge is approved: from here on the purchase only moves forward.
+  if (auto recorded = customers_.RecordPurchase(record); !recorded.ok()) {
+    return Unavailable("the purchase is paid and will be recorded shortly");
+  }
+  v1::StockRef ref;
+  ref.set_purchase_id(attempt.purchase_id());
+  (void)products_.CommitStock(ref);  // bookkeeping only; nothing releases a completed take
+  return PurchaseReply(attempt.purchase_id(), items, total);
+}
+
+StatusOr<http::Reply> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt, const Status& why) {
+  v1::StockRef ref;
+  ref.set_purchase_id(attempt.purchase_id());
+  if (!products_.ReleaseStock(ref).ok()) {
+    return Unavailable("the purchase could not finish; retry");
+  }
+  v1::FailPurchaseRequest fail;
+  fail.set_purchase_id(attempt.purchase_id());
+  fail.set_reason(why.reason());
+  fail.set_message(why.message());
+  MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt failed, customers_.FailPurchase(fail));
+  return Answer(failed);
+}
+
+StatusOr<http::Reply> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
+  if (attempt.state() == v1::PURCHASE_FAILED) return FailureStatus(attempt);
+  if (attempt.state() != v1::PURCHASE_COMPLETED) {
+    return Unavailable("the purchase is still being processed; retry");
+  }
+  // A repeat of a completed purchase: the same answer as the first time.
+  v1::GetItemsRequest get;
+  for (const v1::PurchaseLine& line : attempt.recorded()) get.add_item_ids(line.item_id());
+  std::map<std::string, std::string> names;
+  if (auto items = products_.GetItems(get); items.ok()) {
+    for (const v1::Item& item : items->items()) names[item.id()] = item.name();
+  }
+  json::array lines;
+  for (const v1::PurchaseLine& line : attempt.recorded()) {
+    lines.push_back(json::object{{"item_id", line.item_id()},
+                                 {"name", names[line.item_id()]},
+                                 {"price", http::PriceJson(line.price_cents())},
+                                 {"quantity", line.quantity()}});
+  }
+  return PurchaseReply(attempt.purchase_id(), lines, attempt.total_cents());
+}
+
+Status PurchaseSaga::Settle(const v1::PurchaseAttempt& attempt) {
+  // Asking the payment service with a card that cannot pass fixes the
+  // outcome: a charge that reached it is answered as it was; one that never
+  // did is now declined for good, so it can never happen later.
+  int64_t amount = std::max<int64_t>(1, attempt.total_cents());
+  MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision,
+                      ChargeOnce({attempt.purchase_id(), "recovery", "0", "01/00", "", amount}));
+  if (!decision.approved) {
+    Status why = decision.reason == "declined"
+                     ? PaymentDeclined("the card was declined")
+                     : Status(StatusCode::kFailedPrecondition,
+                              "the purchase was interrupted and undone; nothing was charged",
+                              "purchase_interrupted");
+    return Undo(attempt, why).status().code() == StatusCode::kUnavailable
+               ? Unavailable("undo of " + attempt.purchase_id() + " failed")
+               : Status();
+  }
+  v1::TakeStockRequest take;
+  take.set_purchase_id(attempt.purchase_id());
+  for (const v1::CartLine& line : attempt.lines()) {
+    v1::StockLine* l = take.add_lines();
+    l->set_item_id(line.item_id());
+    l->set_quantity(line.quantity());
+  }
+  MP_ASSIGN_OR_RETURN(v1::TakeStockResponse taken, products_.TakeStock(take));
+  return Complete(attempt, taken).status();
+}
+
+StatusOr<int> PurchaseSaga::RecoverOnce() {
+  v1::ListPendingPurchasesRequest list;
+  list.set_started_before_ms(SystemClock().NowMs() - options_.recovery_age.count());
+  list.set_limit(100);
+  MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, customers_.ListPendingPurchases(list));
+  int settled = 0;
+  for (const v1::PurchaseAttempt& attempt : pending.attempts()) {
+    Status s = Settle(attempt);
+    if (s.ok()) {
+      ++settled;
+    } else {
+      log::Warn("recovery of purchase {}: {}", attempt.purchase_id(), s.ToString());
+    }
+  }
+  return settled;
+}
+
+}  // namespace mp::buyer_frontend

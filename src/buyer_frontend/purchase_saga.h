@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "customer_db.pb.h"
+#include "http/request.h"
+#include "rpc/customer_db_client.h"
+#include "rpc/payment_client.h"
+#include "rpc/product_db_client.h"
+
+namespace mp::buyer_frontend {
+
+struct PurchaseSagaOptions {
+  // Threads running sagas; each blocks on one step at a time.
+  int threads = 8;
+  // A pending attempt older than this is settled by recovery: longer than
+  // any saga can run (each step has a deadline).
+  std::chrono::milliseconds recovery_age{60'000};
+  // How often recovery looks for such attempts (0: never, for tests that
+  // call RecoverOnce themselves).
+  std::chrono::milliseconds recovery_period{30'000};
+  // Tries of a charge whose outcome is unknown (transport failure).
+  int charge_attempts = 3;
+};
+
+struct Card {
+  std::string holder_name;
+  std::string number;
+  std::string expiration;
+  std::string security_code;
+};
+
+// MakePurchase as a saga over three services that fail independently
+// (docs/purchases.md):
+//   1. customer DB: BeginPurchase records a pending attempt with the cart
+//   2. product DB:  TakeStock takes every line or none, keyed by the id
+//   3. payment:     Charge once, with the purchase id as transaction id
+//   4. customer DB: RecordPurchase records lines and counters, clears carts
+//                   and completes the attempt; product DB: CommitStock
+// A decline or a refusal gives the stock back and fails the attempt. Every
+// step is idempotent on the purchase id, so a retry (same Idempotency-Key)
+// and recovery can run any step again. Thread-safe.
+class PurchaseSaga {
+ public:
+  PurchaseSaga(const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products,
+               const rpc::PaymentClient& payment, const PurchaseSagaOptions& options);
+  ~PurchaseSaga();  // stops recovery, waits for running sagas
+
+  // Runs the saga on the saga threads; `done` gets 201 {purchase_id, items,
+  // total} or the error (400 cart_empty, 402 payment_declined, 409
+  // insufficient_quantity, 503 when the outcome is not known yet).
+  void Purchase(v1::SessionRequest session, std::string purchase_id, Card card, http::Done done);
+
+  // One recovery pass: finishes attempts whose charge was approved, undoes
+  // the others. Returns how many attempts it settled.
+  StatusOr<int> RecoverOnce();
+
+ private:
+  StatusOr<http::Reply> Run(const v1::SessionRequest& session, const std::string& purchase_id,
+                            const Card& card);
+  StatusOr<http::Reply> Complete(const v1::PurchaseAttempt& attempt,
+                                 const v1::TakeStockResponse& taken);
+  StatusOr<http::Reply> Undo(const v1::PurchaseAttempt& attempt, const Status& why);
+  StatusOr<rpc::ChargeDecision> ChargeOnce(const rpc::ChargeRequest& request);
+  StatusOr<http::Reply> Answer(const v1::PurchaseAttempt& attempt);
+  Status Settle(const v1::PurchaseAttempt& attempt);
+
+  const rpc::CustomerDbClient& customers_;
+  const rpc::ProductDbClient& products_;
+  const rpc::PaymentClient& payment_;
+  const PurchaseSagaOptions options_;
+  boost::asio::thread_pool pool_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread recovery_;
+};
+
+}  // namespace mp::buyer_frontend

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mp::payment {
+
+struct PaymentOptions {
+  // SOAP (HTTP) listen address; port 0 picks a free one.
+  std::string listen = "127.0.0.1:8083";
+  // Where decisions are kept (SQLite path or postgresql:// URL).
+  std::string db_uri = "data/payment.db";
+  // Probability that a valid, unexpired card is approved.
+  double approval_rate = 0.9;
+  // Seed of the approval draw; 0 picks a random one at start-up. With a
+  // seed, the answer for a transaction id is the same in every run.
+  uint64_t seed = 0;
+  // Threads serving connections.
+  int threads = 4;
+  // trace, debug, info, warn, error or off.
+  std::string log_level = "info";
+};
+
+}  // namespace mp::payment

@@ -1,0 +1,155 @@
+#include "payment/payment_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/post.hpp>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/types.h"
+#include "http/server.h"
+#include "soapPaymentService.h"
+
+namespace mp::soap {
+std::string_view PaymentWsdl();  // soap/CMakeLists.txt embeds it
+}
+
+namespace mp::payment {
+namespace {
+
+// gSOAP's GET hook: the WSDL at "...?wsdl", 405 otherwise.
+int ServeGet(struct soap* soap) {
+  const char* query = std::strchr(soap->path, '?');
+  if (query == nullptr || strcasecmp(query, "?wsdl") != 0) return SOAP_GET_METHOD;
+  const std::string& wsdl = static_cast<PaymentServer*>(soap->user)->wsdl();
+  soap->http_content = "text/xml; charset=utf-8";
+  if (soap_response(soap, SOAP_FILE) != SOAP_OK ||
+      soap_send_raw(soap, wsdl.data(), wsdl.size()) != SOAP_OK) {
+    return soap_closesock(soap);
+  }
+  soap_end_send(soap);
+  return SOAP_OK;
+}
+
+std::string Last4(const std::string& card) {
+  return card.size() <= 4 ? card : card.substr(card.size() - 4);
+}
+
+}  // namespace
+
+PaymentServer::PaymentServer(const PaymentOptions& options, const ChargePolicy& policy,
+                             storage::PaymentRepository& repo)
+    : options_(options), policy_(policy), repo_(repo) {}
+
+PaymentServer::~PaymentServer() { Stop(); }
+
+Status PaymentServer::Start() {
+  MP_ASSIGN_OR_RETURN(auto host_port, http::SplitHostPort(options_.listen));
+  service_ = std::make_unique<PaymentService>(SOAP_IO_KEEPALIVE);
+  struct soap* soap = service_->soap;
+  soap->user = this;
+  // Names the table explicitly, which also links it in from mp_soap.
+  soap_set_namespaces(soap, namespaces);
+  soap->fget = ServeGet;
+  soap->bind_flags = SO_REUSEADDR;
+  soap->accept_timeout = 1;  // seconds: how often the loop looks at stop_
+  soap->recv_timeout = 10;
+  soap->send_timeout = 10;
+  soap->max_keep_alive = 10000;
+  if (!soap_valid_socket(service_->bind(host_port.first.c_str(), host_port.second, 128))) {
+    return Unavailable("cannot listen on " + options_.listen);
+  }
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  getsockname(soap->master, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  wsdl_ = std::string(mp::soap::PaymentWsdl());
+  std::string location = "http://" + host_port.first + ":" + std::to_string(port_) + "/";
+  size_t at = wsdl_.find("http://localhost:80");
+  if (at != std::string::npos) wsdl_.replace(at, std::strlen("http://localhost:80"), location);
+  pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, options_.threads));
+  acceptor_ = std::thread([this] { AcceptLoop(); });
+  return Status();
+}
+
+void PaymentServer::AcceptLoop() {
+  while (!stop_) {
+    SOAP_SOCKET s = service_->accept();
+    if (!soap_valid_socket(s)) {
+      if (service_->soap->errnum != 0 && !stop_) {
+        log::Warn("accept failed: {}", std::strerror(service_->soap->errnum));
+      }
+      continue;
+    }
+    PaymentService* copy = service_->copy();
+    if (copy == nullptr) {
+      service_->soap_force_close_socket();
+      continue;
+    }
+    boost::asio::post(*pool_, [copy] {
+      copy->serve();
+      copy->destroy();
+      delete copy;
+    });
+  }
+}
+
+void PaymentServer::Stop() {
+  if (!acceptor_.joinable()) return;
+  stop_ = true;
+  acceptor_.join();
+  pool_->join();
+  service_->destroy();
+}
+
+StatusOr<ChargeDecision> PaymentServer::Charge(const ChargeRequest& request) {
+  MP_RETURN_IF_ERROR(ValidateKey("transaction_id", request.transaction_id));
+  MP_RETURN_IF_ERROR(ValidateName("holder_name", request.holder_name));
+  if (request.amount_cents <= 0) return InvalidArgument("amount_cents", "must be positive");
+  MP_ASSIGN_OR_RETURN(auto known, repo_.Find(request.transaction_id));
+  if (known) return ChargeDecision{known->approved, known->reason};
+  ChargeDecision decision = policy_.Decide(request);
+  SystemClock clock;
+  MP_ASSIGN_OR_RETURN(storage::ChargeRecord stored,
+                      repo_.RecordOnce({request.transaction_id, decision.approved,
+                                        decision.reason, request.amount_cents,
+                                        Last4(request.card_number), clock.NowMs()}));
+  log::Info("charge {} of {} cents: {}", request.transaction_id, request.amount_cents,
+            stored.reason);
+  return ChargeDecision{stored.approved, stored.reason};
+}
+
+}  // namespace mp::payment
+
+// The generated service's operation, declared by soapcpp2.
+int PaymentService::Charge(const std::string& transaction_id, const std::string& holder_name,
+                           const std::string& card_number, const std::string& expiration,
+                           std::string* security_code, LONG64 amount_cents,
+                           struct pay__ChargeResponse& response) {
+  auto* server = static_cast<mp::payment::PaymentServer*>(this->soap->user);
+  try {
+    mp::payment::ChargeRequest request;
+    request.transaction_id = transaction_id;
+    request.holder_name = holder_name;
+    request.card_number = card_number;
+    request.expiration = expiration;
+    if (security_code != nullptr) request.security_code = *security_code;
+    request.amount_cents = amount_cents;
+    auto decision = server->Charge(request);
+    if (!decision.ok()) {
+      mp::Status status = decision.status();
+      const std::string& message = status.message();
+      return status.code() == mp::StatusCode::kInvalidArgument
+                 ? soap_senderfault(message.c_str(), nullptr)
+                 : soap_receiverfault(message.c_str(), nullptr);
+    }
+    response.approved = decision->approved;
+    response.reason = decision->reason;
+    return SOAP_OK;
+  } catch (const std::exception& e) {
+    mp::log::Error("Charge: unexpected exception: {}", e.what());
+    return soap_receiverfault("internal error", nullptr);
+  }
+}

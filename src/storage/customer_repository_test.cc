@@ -1,0 +1,539 @@
+// CustomerRepository against both engines: accounts, sessions, carts and
+// purchase history.
+#include "storage/customer_repository.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "storage/test_database.h"
+
+namespace mp::storage {
+namespace {
+
+using ::mp::storage::testing::EngineName;
+using ::mp::storage::testing::TestDatabase;
+using Lines = std::vector<std::pair<std::string, int64_t>>;
+
+// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
+std::string Key(std::string prefix, int64_t n) {
+  prefix += std::to_string(n);
+  return prefix;
+}
+
+constexpr int64_t kTimeoutMs = 300'000;
+constexpr v1::Role kBuyer = v1::ROLE_BUYER;
+constexpr v1::Role kSeller = v1::ROLE_SELLER;
+
+const Sql kSelectLastActive{
+    "SELECT last_active_ms FROM sessions WHERE id = $1"};
+const Sql kCountSessionRows{
+    "SELECT (SELECT COUNT(*) FROM sessions WHERE id = $1) + "
+    "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
+
+v1::SessionRequest Ref(const std::string& id, v1::Role role) {
+  v1::SessionRequest ref;
+  ref.set_session_id(id);
+  ref.set_role(role);
+  return ref;
+}
+
+Lines LinesOf(const v1::Cart& cart) {
+  Lines lines;
+  for (const v1::CartLine& line : cart.lines()) {
+    lines.emplace_back(line.item_id(), line.quantity());
+  }
+  return lines;
+}
+
+v1::PurchaseLine Line(const std::string& item, int64_t seller, int64_t quantity,
+                      int64_t price_cents) {
+  v1::PurchaseLine line;
+  line.set_item_id(item);
+  line.set_seller_id(seller);
+  line.set_quantity(quantity);
+  line.set_price_cents(price_cents);
+  return line;
+}
+
+v1::RecordPurchaseRequest Purchase(const std::string& id, int64_t buyer,
+                                   const std::vector<v1::PurchaseLine>& lines,
+                                   const std::string& clear_session = "") {
+  v1::RecordPurchaseRequest request;
+  request.set_purchase_id(id);
+  request.set_buyer_id(buyer);
+  for (const auto& line : lines) *request.add_lines() = line;
+  request.set_clear_session_id(clear_session);
+  return request;
+}
+
+class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    auto t = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    test_db_ = std::move(t).value();
+    Status migrated = CustomerRepository::Migrate(test_db_->db());
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_,
+                                                 kTimeoutMs);
+    buyer_ = NewAccount(kBuyer, "bob");
+  }
+
+  int64_t NewAccount(v1::Role role, const std::string& username) {
+    auto id = repo_->CreateAccount(role, username, "$argon2id$hash", "Name");
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  // Opens a buyer session of buyer_ unless told otherwise.
+  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer,
+                          int64_t user_id = 0) {
+    Status s = repo_->CreateSession(id, role, user_id ? user_id : buyer_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return Ref(id, role);
+  }
+
+  Lines Cart(const v1::SessionRequest& session) {
+    auto cart = repo_->GetCart(session);
+    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
+    return cart.ok() ? LinesOf(*cart) : Lines{};
+  }
+
+  void Add(const v1::SessionRequest& session, const std::string& item,
+           int64_t quantity) {
+    auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
+    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
+  }
+
+  int64_t Units(v1::Role role, int64_t id) {
+    auto account = repo_->GetAccount(role, id);
+    EXPECT_TRUE(account.ok()) << account.status().ToString();
+    return account.ok() ? account->units() : -1;
+  }
+
+  // A single integer read straight from the database.
+  int64_t Scalar(const Sql& sql, const std::string& arg) {
+    int64_t value = -1;
+    Status s = test_db_->db().Read([&](Connection& conn) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(sql, {arg}));
+      if (!rows.empty()) value = rows[0].Int(0);
+      return Status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return value;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<TestDatabase> test_db_;
+  std::unique_ptr<CustomerRepository> repo_;
+  int64_t buyer_ = 0;
+};
+
+TEST_P(CustomerRepositoryTest, CreatesAccount) {
+  auto id = repo_->CreateAccount(kSeller, "sally", "hash-1", "Sally S");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_GT(*id, 0);
+  EXPECT_NE(*id, buyer_);
+  auto account = repo_->GetAccount(kSeller, *id);
+  ASSERT_TRUE(account.ok()) << account.status().ToString();
+  EXPECT_EQ(account->role(), kSeller);
+  EXPECT_EQ(account->user_id(), *id);
+  EXPECT_EQ(account->username(), "sally");
+  EXPECT_EQ(account->name(), "Sally S");
+  EXPECT_EQ(account->units(), 0);
+  // The id belongs to a seller, not to a buyer.
+  EXPECT_EQ(repo_->GetAccount(kBuyer, *id).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
+  struct Case {
+    v1::Role existing;
+    v1::Role wanted;
+    bool taken;
+  };
+  const Case cases[] = {{kBuyer, kBuyer, true},
+                        {kSeller, kSeller, true},
+                        {kSeller, kBuyer, false},
+                        {kBuyer, kSeller, false}};
+  int n = 0;
+  for (const Case& c : cases) {
+    std::string name = Key("user", n++);
+    int64_t first = NewAccount(c.existing, name);
+    auto second = repo_->CreateAccount(c.wanted, name, "h", "Other");
+    if (c.taken) {
+      EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists) << name;
+      EXPECT_EQ(second.status().reason(), "username_taken") << name;
+      auto creds = repo_->GetCredentials(c.existing, name);
+      ASSERT_TRUE(creds.ok());
+      EXPECT_EQ(creds->user_id, first) << "the first account stays";
+    } else {
+      ASSERT_TRUE(second.ok()) << name << ": " << second.status().ToString();
+      EXPECT_NE(*second, first);
+    }
+  }
+}
+
+TEST_P(CustomerRepositoryTest, ReturnsCredentialsOfRoleAndUsername) {
+  int64_t seller = NewAccount(kSeller, "bob");  // same name as the buyer
+  auto creds = repo_->GetCredentials(kSeller, "bob");
+  ASSERT_TRUE(creds.ok()) << creds.status().ToString();
+  EXPECT_EQ(creds->user_id, seller);
+  EXPECT_EQ(creds->password_hash, "$argon2id$hash");
+  EXPECT_EQ(repo_->GetCredentials(kBuyer, "bob")->user_id, buyer_);
+  for (const char* unknown : {"nobody", "BOB", "bob "}) {
+    EXPECT_EQ(repo_->GetCredentials(kBuyer, unknown).status().code(),
+              StatusCode::kNotFound)
+        << unknown;
+  }
+}
+
+TEST_P(CustomerRepositoryTest, ChecksLiveSession) {
+  v1::SessionRequest s = Open("s1");
+  auto info = repo_->CheckSession(s);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->session_id(), "s1");
+  EXPECT_EQ(info->role(), kBuyer);
+  EXPECT_EQ(info->user_id(), buyer_);
+}
+
+TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  Open("buyer-s");
+  Open("seller-s", kSeller, seller);
+  Open("ended");
+  ASSERT_TRUE(repo_->EndSession("ended").ok());
+  const v1::SessionRequest refused[] = {
+      Ref("buyer-s", kSeller), Ref("seller-s", kBuyer), Ref("nope", kBuyer),
+      Ref("ended", kBuyer), Ref("", kBuyer)};
+  for (const auto& ref : refused) {
+    EXPECT_EQ(repo_->CheckSession(ref).status().code(),
+              StatusCode::kUnauthenticated)
+        << ref.session_id() << " as " << ref.role();
+  }
+  EXPECT_TRUE(repo_->CheckSession(Ref("buyer-s", kBuyer)).ok());
+  EXPECT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
+  EXPECT_TRUE(repo_->EndSession("ended").ok()) << "ending twice is fine";
+}
+
+TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
+  v1::SessionRequest active = Open("active");
+  v1::SessionRequest idle = Open("idle");
+  clock_.Advance(kTimeoutMs);
+  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "idle exactly the timeout";
+  clock_.Advance(1);
+  EXPECT_EQ(repo_->CheckSession(idle).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "the check was activity";
+  clock_.Advance(kTimeoutMs + 1);
+  EXPECT_EQ(repo_->CheckSession(active).status().code(),
+            StatusCode::kUnauthenticated);
+}
+
+TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
+  const int64_t start = clock_.NowMs();
+  v1::SessionRequest s = Open("s1");
+  clock_.Advance(kTimeoutMs / 10);
+  ASSERT_TRUE(repo_->CheckSession(s).ok());
+  EXPECT_EQ(Scalar(kSelectLastActive, "s1"), start) << "not due yet";
+  clock_.Advance(1);
+  ASSERT_TRUE(repo_->CheckSession(s).ok());
+  EXPECT_EQ(Scalar(kSelectLastActive, "s1"), clock_.NowMs());
+  // Cart changes count as activity under the same rule.
+  const int64_t touched = clock_.NowMs();
+  clock_.Advance(kTimeoutMs / 20);
+  Add(s, "1-1", 1);
+  EXPECT_EQ(Scalar(kSelectLastActive, "s1"), touched);
+  clock_.Advance(kTimeoutMs / 10);
+  Add(s, "1-1", 1);
+  EXPECT_EQ(Scalar(kSelectLastActive, "s1"), clock_.NowMs());
+}
+
+TEST_P(CustomerRepositoryTest, DeletesOnlyExpiredSessionsWithTheirCarts) {
+  v1::SessionRequest old_s = Open("old");
+  Add(old_s, "1-1", 2);
+  ASSERT_TRUE(repo_->SaveCart(old_s).ok());
+  clock_.Advance(kTimeoutMs / 2);
+  v1::SessionRequest new_s = Open("new");
+  clock_.Advance(kTimeoutMs / 2 + 1);
+  auto deleted = repo_->DeleteExpiredSessions();
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 1);
+  EXPECT_EQ(Scalar(kCountSessionRows, "old"), 0);
+  EXPECT_TRUE(repo_->CheckSession(new_s).ok());
+  EXPECT_EQ(*repo_->DeleteExpiredSessions(), 0);
+  // The saved cart outlives the expired session.
+  EXPECT_EQ(Cart(Open("later")), (Lines{{"1-1", 2}}));
+}
+
+TEST_P(CustomerRepositoryTest, AddsToCartMergingLines) {
+  v1::SessionRequest s = Open("s1");
+  Add(s, "2-7", 2);
+  Add(s, "1-9", 1);
+  auto cart = repo_->AddToCart(s, "2-7", 3, 5);
+  ASSERT_TRUE(cart.ok()) << cart.status().ToString();
+  EXPECT_EQ(cart->buyer_id(), buyer_);
+  EXPECT_EQ(LinesOf(*cart), (Lines{{"1-9", 1}, {"2-7", 5}}));
+  EXPECT_EQ(Cart(s), LinesOf(*cart));
+}
+
+TEST_P(CustomerRepositoryTest, RefusesAddingBeyondAvailable) {
+  struct Case {
+    int64_t in_cart, add, available;
+    bool ok;
+  };
+  const Case cases[] = {{0, 5, 5, true},  {0, 6, 5, false}, {3, 2, 5, true},
+                        {3, 3, 5, false}, {0, 1, 0, false}, {4, 1, 3, false}};
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::SessionRequest s = Open(Key("s", n++));
+    if (c.in_cart > 0) Add(s, "1-1", c.in_cart);
+    auto cart = repo_->AddToCart(s, "1-1", c.add, c.available);
+    Lines expected;
+    if (c.ok) {
+      ASSERT_TRUE(cart.ok()) << n << ": " << cart.status().ToString();
+      expected = {{"1-1", c.in_cart + c.add}};
+    } else {
+      EXPECT_EQ(cart.status().code(), StatusCode::kAborted) << n;
+      EXPECT_EQ(cart.status().reason(), "insufficient_quantity") << n;
+      if (c.in_cart > 0) expected = {{"1-1", c.in_cart}};
+    }
+    EXPECT_EQ(Cart(s), expected) << "case " << n;
+  }
+}
+
+TEST_P(CustomerRepositoryTest, RemovesSomeOrAllUnits) {
+  struct Case {
+    std::optional<int64_t> remove;
+    Lines left;
+  };
+  const Case cases[] = {{2, {{"1-1", 3}, {"1-2", 1}}},
+                        {4, {{"1-1", 1}, {"1-2", 1}}},
+                        {5, {{"1-2", 1}}},
+                        {9, {{"1-2", 1}}},
+                        {std::nullopt, {{"1-2", 1}}}};
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::SessionRequest s = Open(Key("s", n++));
+    Add(s, "1-1", 5);
+    Add(s, "1-2", 1);
+    auto cart = repo_->RemoveFromCart(s, "1-1", c.remove);
+    ASSERT_TRUE(cart.ok()) << cart.status().ToString();
+    EXPECT_EQ(LinesOf(*cart), c.left) << "case " << n;
+    EXPECT_EQ(Cart(s), c.left) << "case " << n;
+  }
+}
+
+TEST_P(CustomerRepositoryTest, RemovingItemNotInCartIsNotFound) {
+  v1::SessionRequest s = Open("s1");
+  Add(s, "1-1", 2);
+  for (std::optional<int64_t> q :
+       {std::optional<int64_t>(1), std::optional<int64_t>()}) {
+    EXPECT_EQ(repo_->RemoveFromCart(s, "1-2", q).status().code(),
+              StatusCode::kNotFound);
+  }
+  EXPECT_EQ(Cart(s), (Lines{{"1-1", 2}}));
+}
+
+TEST_P(CustomerRepositoryTest, ClearsWorkingCartOnly) {
+  v1::SessionRequest s = Open("s1");
+  Add(s, "1-1", 2);
+  ASSERT_TRUE(repo_->SaveCart(s).ok());
+  Add(s, "1-2", 1);
+  auto cart = repo_->ClearCart(s);
+  ASSERT_TRUE(cart.ok()) << cart.status().ToString();
+  EXPECT_EQ(cart->lines_size(), 0);
+  EXPECT_EQ(Cart(s), Lines{});
+  EXPECT_EQ(Cart(Open("s2")), (Lines{{"1-1", 2}}));
+}
+
+TEST_P(CustomerRepositoryTest, NewSessionStartsFromSavedCart) {
+  v1::SessionRequest s1 = Open("s1");
+  EXPECT_EQ(Cart(s1), Lines{});
+  Add(s1, "1-1", 2);
+  Add(s1, "3-4", 1);
+  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  Add(s1, "1-1", 1);  // after the save: working cart only
+  v1::SessionRequest s2 = Open("s2");
+  EXPECT_EQ(Cart(s2), (Lines{{"1-1", 2}, {"3-4", 1}}));
+  // The two working carts are independent.
+  Add(s2, "9-9", 1);
+  EXPECT_EQ(Cart(s1), (Lines{{"1-1", 3}, {"3-4", 1}}));
+  // Saving again replaces the saved cart.
+  ASSERT_TRUE(repo_->ClearCart(s1).ok());
+  Add(s1, "5-5", 5);
+  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  EXPECT_EQ(Cart(Open("s3")), (Lines{{"5-5", 5}}));
+  // Another buyer starts empty.
+  int64_t other = NewAccount(kBuyer, "carol");
+  EXPECT_EQ(Cart(Open("s4", kBuyer, other)), Lines{});
+}
+
+TEST_P(CustomerRepositoryTest, LogoutDiscardsWorkingCartButKeepsSaved) {
+  v1::SessionRequest s1 = Open("s1");
+  Add(s1, "1-1", 2);
+  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  Add(s1, "1-1", 1);
+  Add(s1, "2-2", 4);
+  ASSERT_TRUE(repo_->EndSession("s1").ok());
+  EXPECT_EQ(Scalar(kCountSessionRows, "s1"), 0);
+  EXPECT_EQ(Cart(Open("s2")), (Lines{{"1-1", 2}}));
+}
+
+TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
+  using Call = std::function<Status(const v1::SessionRequest&)>;
+  const std::pair<const char*, Call> calls[] = {
+      {"GetCart", [&](auto& s) { return repo_->GetCart(s).status(); }},
+      {"AddToCart",
+       [&](auto& s) { return repo_->AddToCart(s, "1-1", 1, 9).status(); }},
+      {"RemoveFromCart",
+       [&](auto& s) { return repo_->RemoveFromCart(s, "1-1", 1).status(); }},
+      {"ClearCart", [&](auto& s) { return repo_->ClearCart(s).status(); }},
+      {"SaveCart", [&](auto& s) { return repo_->SaveCart(s); }},
+      {"ListPurchases",
+       [&](auto& s) { return repo_->ListPurchases(s).status(); }},
+  };
+  int64_t seller = NewAccount(kSeller, "sally");
+  int n = 0;
+  for (const auto& [name, call] : calls) {
+    std::string id = Key("s", n++);
+    Open(id + "-ended");
+    Add(Ref(id + "-ended", kBuyer), "1-1", 1);
+    ASSERT_TRUE(repo_->EndSession(id + "-ended").ok());
+    Open(id + "-seller", kSeller, seller);
+    Open(id + "-expired");
+    clock_.Advance(kTimeoutMs + 1);
+    for (const auto& ref :
+         {Ref(id + "-ended", kBuyer), Ref(id + "-seller", kBuyer),
+          Ref(id + "-expired", kBuyer), Ref("unknown", kBuyer)}) {
+      EXPECT_EQ(call(ref).code(), StatusCode::kUnauthenticated)
+          << name << " with " << ref.session_id();
+    }
+  }
+}
+
+TEST_P(CustomerRepositoryTest, RecordsPurchaseCountersAndClearsCarts) {
+  int64_t s1 = NewAccount(kSeller, "s1");
+  int64_t s2 = NewAccount(kSeller, "s2");
+  v1::SessionRequest s = Open("s1");
+  Add(s, "1-1", 2);
+  Add(s, "1-2", 3);
+  ASSERT_TRUE(repo_->SaveCart(s).ok());
+  auto response = repo_->RecordPurchase(Purchase(
+      "p1", buyer_,
+      {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)},
+      "s1"));
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->purchase_id(), "p1");
+  EXPECT_EQ(response->time_ms(), clock_.NowMs());
+  EXPECT_EQ(Units(kBuyer, buyer_), 6);
+  EXPECT_EQ(Units(kSeller, s1), 3);
+  EXPECT_EQ(Units(kSeller, s2), 3);
+  EXPECT_EQ(Cart(s), Lines{});
+  EXPECT_EQ(Cart(Open("s2")), Lines{}) << "the saved cart is cleared too";
+}
+
+TEST_P(CustomerRepositoryTest, RecordPurchaseIsIdempotentOnPurchaseId) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  auto request = Purchase("p1", buyer_, {Line("1-1", seller, 2, 150)});
+  auto first = repo_->RecordPurchase(request);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  clock_.Advance(5000);
+  v1::SessionRequest s = Open("s1");
+  Add(s, "7-7", 1);
+  auto repeat = request;
+  repeat.set_clear_session_id("s1");
+  auto again = repo_->RecordPurchase(repeat);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->purchase_id(), "p1");
+  EXPECT_EQ(again->time_ms(), first->time_ms());
+  EXPECT_EQ(Units(kBuyer, buyer_), 2);
+  EXPECT_EQ(Units(kSeller, seller), 2);
+  EXPECT_EQ(repo_->ListPurchases(s)->purchases_size(), 1);
+  EXPECT_EQ(Cart(s), (Lines{{"7-7", 1}})) << "a repeat clears nothing";
+}
+
+TEST_P(CustomerRepositoryTest, ListsOwnPurchasesInTimeOrder) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  int64_t other = NewAccount(kBuyer, "carol");
+  const int64_t t1 = clock_.NowMs();
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(Purchase("pa", buyer_,
+                                            {Line("2-1", seller, 1, 500),
+                                             Line("1-1", seller, 2, 150)}))
+                  .ok());
+  clock_.Advance(1000);
+  ASSERT_TRUE(
+      repo_
+          ->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)}))
+          .ok());
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(
+                      Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)}))
+                  .ok());
+  auto list = repo_->ListPurchases(Open("s1"));
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  struct Want {
+    const char* purchase;
+    const char* item;
+    int64_t quantity, price, time;
+  };
+  const Want want[] = {{"pa", "1-1", 2, 150, t1},
+                       {"pa", "2-1", 1, 500, t1},
+                       {"pc", "1-1", 1, 175, t1 + 1000}};
+  ASSERT_EQ(list->purchases_size(), static_cast<int>(std::size(want)));
+  for (size_t i = 0; i < std::size(want); ++i) {
+    const v1::Purchase& p = list->purchases(static_cast<int>(i));
+    EXPECT_EQ(p.purchase_id(), want[i].purchase) << i;
+    EXPECT_EQ(p.item_id(), want[i].item) << i;
+    EXPECT_EQ(p.quantity(), want[i].quantity) << i;
+    EXPECT_EQ(p.price_cents(), want[i].price) << i;
+    EXPECT_EQ(p.time_ms(), want[i].time) << i;
+  }
+  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(),
+            1);
+}
+
+TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  int64_t other = NewAccount(kBuyer, "carol");
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(Purchase("p1", buyer_,
+                                            {Line("1-1", seller, 2, 100),
+                                             Line("1-2", seller, 1, 100)}))
+                  .ok());
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(
+                      Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)}))
+                  .ok());
+  ASSERT_TRUE(
+      repo_
+          ->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)}))
+          .ok());
+  struct Case {
+    int64_t buyer;
+    const char* item;
+    int64_t quantity;
+  };
+  for (const Case& c :
+       {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
+        Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
+    auto q = repo_->GetPurchasedQuantity(c.buyer, c.item);
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, CustomerRepositoryTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const ::testing::TestParamInfo<Engine>& info) {
+                           return EngineName(info.param);
+                         });
+
+}  // namespace
+}  // namespace mp::storage

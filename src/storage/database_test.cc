@@ -1,0 +1,339 @@
+// Database and driver behaviour, run against both engines: a SQLite file and
+// a real PostgreSQL (MP_TEST_PG_URI).
+#include "storage/database.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/customer_repository.h"
+#include "storage/migrations.h"
+#include "storage/product_repository.h"
+#include "storage/test_database.h"
+
+namespace mp::storage {
+namespace {
+
+using ::mp::storage::testing::EngineName;
+using ::mp::storage::testing::TestDatabase;
+
+// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
+std::string Key(std::string prefix, int64_t n) {
+  prefix += std::to_string(n);
+  return prefix;
+}
+
+const Sql kInsertKv{"INSERT INTO kv (k, v, n) VALUES ($1, $2, $3)"};
+const Sql kSelectKv{"SELECT v, n FROM kv WHERE k = $1"};
+const Sql kSelectByValue{"SELECT k FROM kv WHERE v = $1"};
+const Sql kCountKv{"SELECT COUNT(*) FROM kv"};
+const Sql kSelectAllKv{"SELECT k, v FROM kv ORDER BY k"};
+// The marker is split so that this statement does not count itself.
+const Sql kCachedProbeStatements{
+    "SELECT COUNT(*), MAX(run) FROM sqlite_stmt "
+    "WHERE sql LIKE '%kv' || '_probe%'",
+    "SELECT COUNT(*), MAX(generic_plans + custom_plans) FROM "
+    "pg_prepared_statements WHERE statement LIKE '%kv' || '_probe%'"};
+const Sql kProbe{"SELECT n + $2 FROM kv WHERE k = $1 /* kv_probe */"};
+
+class DatabaseTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(Open()); }
+
+  // A fresh database holding one scratch table.
+  void Open(int max_connections = 8) {
+    test_db_.reset();
+    auto t = TestDatabase::Create(GetParam(), max_connections);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    test_db_ = std::move(t).value();
+    Status created = db().Write([](Connection& conn) {
+      return conn.Exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)")
+          .status();
+    });
+    ASSERT_TRUE(created.ok()) << created.ToString();
+  }
+
+  Database& db() { return test_db_->db(); }
+
+  Status Insert(std::string_view k, Param v, Param n) {
+    return db().Write([&](Connection& conn) {
+      return conn.Query(kInsertKv, {k, v, n}).status();
+    });
+  }
+
+  int64_t Count() {
+    int64_t count = -1;
+    Status s = db().Read([&](Connection& conn) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kCountKv));
+      count = rows.at(0).Int(0);
+      return Status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return count;
+  }
+
+  std::unique_ptr<TestDatabase> test_db_;
+};
+
+TEST_P(DatabaseTest, CommittedWriteIsVisibleToLaterReads) {
+  EXPECT_EQ(db().engine(), GetParam());
+  ASSERT_TRUE(Insert("a", "apple", int64_t{7}).ok());
+  Rows rows;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectKv, {"a"}));
+                    return Status();
+                  })
+                  .ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "apple");
+  EXPECT_EQ(rows[0].Int(1), 7);
+}
+
+TEST_P(DatabaseTest, FailedWriteRollsBackEveryStatement) {
+  ASSERT_TRUE(Insert("kept", "x", int64_t{1}).ok());
+  // The function's own error, after two successful inserts.
+  Status s = db().Write([](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kInsertKv, {"a", "1", int64_t{1}}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kInsertKv, {"b", "2", int64_t{2}}).status());
+    return NotFound("changed my mind");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), "changed my mind");
+  // A database error in the middle of the transaction.
+  s = db().Write([](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kInsertKv, {"c", "3", int64_t{3}}).status());
+    return conn.Query(kInsertKv, {"kept", "dup", int64_t{4}}).status();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(Count(), 1);
+  // The connections are usable again after the rollbacks.
+  EXPECT_TRUE(Insert("d", "4", int64_t{4}).ok());
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_P(DatabaseTest, UniqueViolationIsAlreadyExists) {
+  ASSERT_TRUE(Insert("k", "first", int64_t{1}).ok());
+  Status s = Insert("k", "second", int64_t{2});
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  EXPECT_EQ(s.reason(), "unique_violation");
+  Rows rows;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectKv, {"k"}));
+                    return Status();
+                  })
+                  .ok());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "first");
+}
+
+TEST_P(DatabaseTest, NullsAreDistinctFromEmptyAndZero) {
+  ASSERT_TRUE(Insert("null", nullptr, nullptr).ok());
+  ASSERT_TRUE(Insert("empty", "", int64_t{0}).ok());
+  Rows null_row, empty_row;
+  ASSERT_TRUE(
+      db().Read([&](Connection& conn) -> Status {
+            MP_ASSIGN_OR_RETURN(null_row, conn.Query(kSelectKv, {"null"}));
+            MP_ASSIGN_OR_RETURN(empty_row, conn.Query(kSelectKv, {"empty"}));
+            return Status();
+          })
+          .ok());
+  ASSERT_EQ(null_row.size(), 1u);
+  EXPECT_TRUE(null_row[0].IsNull(0));
+  EXPECT_TRUE(null_row[0].IsNull(1));
+  EXPECT_EQ(null_row[0].Text(0), "");
+  EXPECT_EQ(null_row[0].Int(1), 0);
+  ASSERT_EQ(empty_row.size(), 1u);
+  EXPECT_FALSE(empty_row[0].IsNull(0));
+  EXPECT_FALSE(empty_row[0].IsNull(1));
+  EXPECT_EQ(empty_row[0].Text(0), "");
+}
+
+TEST_P(DatabaseTest, IntegersRoundTripExactly) {
+  const int64_t values[] = {0,
+                            -1,
+                            kMaxPriceCents,
+                            kMaxQuantity,
+                            std::numeric_limits<int64_t>::max(),
+                            std::numeric_limits<int64_t>::min()};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    std::string key = Key("n", i);
+    ASSERT_TRUE(Insert(key, "x", values[i]).ok()) << values[i];
+    Rows rows;
+    ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                      MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectKv, {key}));
+                      return Status();
+                    })
+                    .ok());
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].Int(1), values[i]);
+  }
+}
+
+TEST_P(DatabaseTest, BoundTextIsStoredVerbatimNeverRunAsSql) {
+  const std::vector<std::string> values = {
+      "O'Brien",
+      "'); DELETE FROM kv; --",
+      "x'; DROP TABLE kv; --",
+      "a;b;c",
+      "\"double\" `back`",
+      "$1 ?1 :name @p",
+      "back\\slash\\'",
+      "100%_LIKE",
+      "Ünïcödé 日本語",
+      std::string("multi\nline"),
+  };
+  for (size_t i = 0; i < values.size(); ++i) {
+    ASSERT_TRUE(Insert(values[i], values[i], int64_t(i)).ok()) << values[i];
+  }
+  EXPECT_EQ(Count(), static_cast<int64_t>(values.size()));
+  for (const std::string& value : values) {
+    Rows rows;
+    ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                      MP_ASSIGN_OR_RETURN(rows,
+                                          conn.Query(kSelectByValue, {value}));
+                      return Status();
+                    })
+                    .ok());
+    ASSERT_EQ(rows.size(), 1u) << value;
+    EXPECT_EQ(rows[0].Text(0), value);
+  }
+}
+
+TEST_P(DatabaseTest, ReusesPreparedStatementAcrossCalls) {
+  // One connection, so every call lands on the same statement cache.
+  ASSERT_NO_FATAL_FAILURE(Open(/*max_connections=*/1));
+  ASSERT_TRUE(Insert("p", "probe", int64_t{100}).ok());
+  constexpr int kCalls = 500;
+  int64_t statements = 0, runs = 0;
+  Status s = db().Read([&](Connection& conn) -> Status {
+    for (int i = 0; i < kCalls; ++i) {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kProbe, {"p", int64_t{i}}));
+      if (rows.size() != 1 || rows[0].Int(0) != 100 + i) {
+        return Internal(Key("wrong answer at call ", i));
+      }
+    }
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kCachedProbeStatements));
+    statements = rows.at(0).Int(0);
+    runs = rows.at(0).Int(1);
+    return Status();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(statements, 1) << "the statement was prepared more than once";
+  EXPECT_EQ(runs, kCalls);
+}
+
+// Two steps of a throw-away schema; each would fail if run a second time.
+const std::vector<Migration> kV1 = {
+    {1, "CREATE TABLE m1 (x BIGINT); INSERT INTO m1 (x) VALUES (1);"}};
+const std::vector<Migration> kV2 = {
+    kV1[0], {2, "CREATE TABLE m2 (y BIGINT); INSERT INTO m1 (x) VALUES (2);"}};
+const Sql kSelectM1{"SELECT COUNT(*), SUM(x) FROM m1"};
+const Sql kSelectVersion{"SELECT version FROM test_schema_version"};
+
+TEST_P(DatabaseTest, AppliesEachMigrationOnce) {
+  ASSERT_TRUE(db().Migrate("test_schema_version", kV1).ok());
+  Status again = db().Migrate("test_schema_version", kV1);
+  EXPECT_TRUE(again.ok()) << again.ToString();
+  Status next = db().Migrate("test_schema_version", kV2);
+  ASSERT_TRUE(next.ok()) << next.ToString();
+  EXPECT_TRUE(db().Migrate("test_schema_version", kV2).ok());
+  Rows m1, version;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(m1, conn.Query(kSelectM1));
+                    MP_ASSIGN_OR_RETURN(version, conn.Query(kSelectVersion));
+                    return Status();
+                  })
+                  .ok());
+  EXPECT_EQ(m1.at(0).Int(0), 2);  // one row from each step
+  EXPECT_EQ(m1.at(0).Int(1), 3);
+  ASSERT_EQ(version.size(), 1u);
+  EXPECT_EQ(version[0].Int(0), 2);
+}
+
+TEST_P(DatabaseTest, FailedMigrationLeavesSchemaAndVersionUnchanged) {
+  ASSERT_TRUE(db().Migrate("test_schema_version", kV1).ok());
+  const std::vector<Migration> broken = {
+      kV1[0],
+      {2, "CREATE TABLE m2 (y BIGINT); INSERT INTO missing VALUES (1);"}};
+  EXPECT_FALSE(db().Migrate("test_schema_version", broken).ok());
+  Rows version;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(version, conn.Query(kSelectVersion));
+                    return Status();
+                  })
+                  .ok());
+  ASSERT_EQ(version.size(), 1u);
+  EXPECT_EQ(version[0].Int(0), 1);
+  // m2 was rolled back with the failed step, so the fixed step applies.
+  Status fixed = db().Migrate("test_schema_version", kV2);
+  EXPECT_TRUE(fixed.ok()) << fixed.ToString();
+}
+
+TEST_P(DatabaseTest, ConcurrentMigrationsApplyOnce) {
+  std::vector<Status> results(8);
+  std::vector<std::thread> threads;
+  for (auto& result : results) {
+    threads.emplace_back(
+        [&] { result = db().Migrate("test_schema_version", kV2); });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+  Rows m1;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(m1, conn.Query(kSelectM1));
+                    return Status();
+                  })
+                  .ok());
+  EXPECT_EQ(m1.at(0).Int(0), 2);
+}
+
+const Sql kCustomerVersion{"SELECT version FROM customer_schema_version"};
+const Sql kProductVersion{"SELECT version FROM product_schema_version"};
+
+TEST_P(DatabaseTest, RepositorySchemasRecordTheirVersion) {
+  for (int run = 0; run < 2; ++run) {
+    Status c = CustomerRepository::Migrate(db());
+    ASSERT_TRUE(c.ok()) << "run " << run << ": " << c.ToString();
+    Status p = ProductRepository::Migrate(db());
+    ASSERT_TRUE(p.ok()) << "run " << run << ": " << p.ToString();
+  }
+  bool sqlite = GetParam() == Engine::kSqlite;
+  size_t customer_steps = sqlite ? SqliteCustomerMigrations().size()
+                                 : PostgresCustomerMigrations().size();
+  size_t product_steps = sqlite ? SqliteProductMigrations().size()
+                                : PostgresProductMigrations().size();
+  ASSERT_GE(customer_steps, 1u);
+  ASSERT_GE(product_steps, 1u);
+  Rows customer, product;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(customer, conn.Query(kCustomerVersion));
+                    MP_ASSIGN_OR_RETURN(product, conn.Query(kProductVersion));
+                    return Status();
+                  })
+                  .ok());
+  ASSERT_EQ(customer.size(), 1u);
+  EXPECT_EQ(customer[0].Int(0), static_cast<int64_t>(customer_steps));
+  ASSERT_EQ(product.size(), 1u);
+  EXPECT_EQ(product[0].Int(0), static_cast<int64_t>(product_steps));
+}
+
+TEST(MigrationsTest, BothEnginesHaveTheSameSteps) {
+  // The two dialects must move in lock step: same number of steps.
+  EXPECT_EQ(SqliteCustomerMigrations().size(),
+            PostgresCustomerMigrations().size());
+  EXPECT_EQ(SqliteProductMigrations().size(),
+            PostgresProductMigrations().size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest,
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const ::testing::TestParamInfo<Engine>& info) {
+                           return EngineName(info.param);
+                         });
+
+}  // namespace
+}  // namespace mp::storage

@@ -1,0 +1,565 @@
+// ProductRepository against both engines: items, stock, search and votes.
+#include "storage/product_repository.h"
+
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "common/types.h"
+#include "storage/test_database.h"
+
+namespace mp::storage {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::mp::storage::testing::EngineName;
+using ::mp::storage::testing::TestDatabase;
+using StockLines = std::vector<std::pair<ItemId, int64_t>>;
+// Names and scores of search results, in order.
+using Hits = std::vector<std::pair<std::string, int>>;
+using Votes = std::pair<int64_t, int64_t>;  // up, down
+// item_id, quantity, price_cents, seller_id, name
+using Taken = std::tuple<std::string, int64_t, int64_t, int64_t, std::string>;
+
+// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
+std::string Key(std::string prefix, int64_t n) {
+  prefix += std::to_string(n);
+  return prefix;
+}
+
+struct ItemSpec {
+  int64_t seller = 1;
+  std::string name = "Red shoe";
+  int64_t category = 3;
+  std::vector<std::string> keywords = {"red", "shoe"};
+  v1::Condition condition = v1::CONDITION_NEW;
+  int64_t price = 1999;
+  int64_t quantity = 5;
+};
+
+v1::RegisterItemRequest ToRequest(const ItemSpec& spec) {
+  v1::RegisterItemRequest r;
+  r.set_seller_id(spec.seller);
+  r.set_name(spec.name);
+  r.set_category(spec.category);
+  for (const auto& k : spec.keywords) r.add_keywords(k);
+  r.set_condition(spec.condition);
+  r.set_price_cents(spec.price);
+  r.set_quantity(spec.quantity);
+  return r;
+}
+
+ItemId Id(const v1::Item& item) {
+  auto id = ItemId::Parse(item.id());
+  EXPECT_TRUE(id.ok()) << item.id();
+  return id.ok() ? *id : ItemId{};
+}
+
+std::vector<std::string> Normalized(const std::vector<std::string>& words) {
+  auto k = NormalizeKeywords(words);
+  EXPECT_TRUE(k.ok()) << k.status().ToString();
+  return k.ok() ? *k : std::vector<std::string>{};
+}
+
+std::vector<Taken> TakenLines(const v1::TakeStockResponse& r) {
+  std::vector<Taken> lines;
+  for (const auto& l : r.lines()) {
+    lines.emplace_back(l.item_id(), l.quantity(), l.price_cents(),
+                       l.seller_id(), l.name());
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+class ProductRepositoryTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    auto t = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    test_db_ = std::move(t).value();
+    Status migrated = ProductRepository::Migrate(test_db_->db());
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    repo_ = std::make_unique<ProductRepository>(test_db_->db());
+  }
+
+  v1::Item Register(const ItemSpec& spec) {
+    auto item = repo_->RegisterItem(ToRequest(spec));
+    EXPECT_TRUE(item.ok()) << item.status().ToString();
+    return item.ok() ? *item : v1::Item();
+  }
+
+  int64_t Quantity(const v1::Item& item) {
+    auto read = repo_->GetItem(Id(item));
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    return read.ok() ? read->quantity() : -1;
+  }
+
+  Hits Search(int64_t category, const std::vector<std::string>& keywords,
+              int limit = 50, int offset = 0) {
+    auto found = repo_->Search(category, Normalized(keywords), limit, offset);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    Hits out;
+    if (!found.ok()) return out;
+    for (const auto& s : found->items()) {
+      EXPECT_EQ(s.item().category(), category);
+      EXPECT_GT(s.item().quantity(), 0);
+      out.emplace_back(s.item().name(), s.score());
+    }
+    return out;
+  }
+
+  void VoteOk(BuyerId buyer, const v1::Item& item, bool up) {
+    Status s = repo_->Vote(buyer, Id(item), up);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+
+  Votes ItemVotes(const v1::Item& item) {
+    auto read = repo_->GetItem(Id(item));
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    return {read->feedback().up(), read->feedback().down()};
+  }
+
+  Votes SellerVotes(SellerId seller) {
+    auto rating = repo_->GetSellerRating(seller);
+    EXPECT_TRUE(rating.ok()) << rating.status().ToString();
+    return {rating->up(), rating->down()};
+  }
+
+  std::unique_ptr<TestDatabase> test_db_;
+  std::unique_ptr<ProductRepository> repo_;
+};
+
+TEST_P(ProductRepositoryTest, RegistersNewItemWithCategoryId) {
+  v1::Item item = Register({.name = "Boot",
+                            .category = 42,
+                            .keywords = {"boot", "winter"},
+                            .condition = v1::CONDITION_USED,
+                            .price = 12345,
+                            .quantity = 7});
+  EXPECT_TRUE(item.id().starts_with("42-")) << item.id();
+  EXPECT_GT(Id(item).number, 0);
+  auto read = repo_->GetItem(Id(item));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  v1::Item want;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      R"pb(name: "Boot"
+           category: 42
+           keywords: [ "boot", "winter" ]
+           condition: CONDITION_USED
+           price_cents: 12345
+           quantity: 7
+           feedback {}
+           seller_id: 1)pb",
+      &want));
+  want.set_id(item.id());
+  EXPECT_TRUE(MessageDifferencer::Equals(*read, want)) << read->DebugString();
+  EXPECT_TRUE(MessageDifferencer::Equals(item, want)) << item.DebugString();
+
+  v1::Item bare = Register({.name = "Plain", .keywords = {}});
+  EXPECT_NE(bare.id(), item.id());
+  EXPECT_EQ(repo_->GetItem(Id(bare))->keywords_size(), 0);
+}
+
+TEST_P(ProductRepositoryTest, MergesEqualRegistrations) {
+  v1::Item first = Register({.quantity = 5});
+  v1::Item second = Register({.quantity = 3});
+  EXPECT_EQ(second.id(), first.id());
+  EXPECT_EQ(second.quantity(), 8);
+  EXPECT_EQ(Quantity(first), 8);
+  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 1u);
+}
+
+TEST_P(ProductRepositoryTest, MergesKeywordSetsCaseInsensitively) {
+  v1::Item first = Register({.keywords = Normalized({"Shoe", "RED"})});
+  v1::Item second = Register({.keywords = Normalized({"red", "sHoE"})});
+  EXPECT_EQ(second.id(), first.id());
+  EXPECT_EQ(Quantity(first), 10);
+}
+
+TEST_P(ProductRepositoryTest, DifferingRegistrationCreatesNewItem) {
+  struct Case {
+    const char* differs;
+    ItemSpec spec;
+  };
+  const Case cases[] = {
+      {"price", {.price = 2000}},
+      {"keywords", {.keywords = {"red"}}},
+      {"no keywords", {.keywords = {}}},
+      {"condition", {.condition = v1::CONDITION_USED}},
+      {"name", {.name = "Red shoes"}},
+      {"name case", {.name = "red shoe"}},
+      {"category", {.category = 4}},
+      {"seller", {.seller = 2}},
+  };
+  v1::Item original = Register({});
+  for (const Case& c : cases) {
+    v1::Item item = Register(c.spec);
+    EXPECT_NE(item.id(), original.id()) << c.differs;
+    EXPECT_EQ(item.quantity(), c.spec.quantity) << c.differs;
+  }
+  EXPECT_EQ(Quantity(original), 5);
+}
+
+TEST_P(ProductRepositoryTest, RefusesQuantityPastMaximum) {
+  v1::Item item = Register({.quantity = kMaxQuantity - 1});
+  EXPECT_EQ(Register({.quantity = 1}).quantity(), kMaxQuantity);
+  auto over = repo_->RegisterItem(ToRequest({.quantity = 1}));
+  EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(over.status().message().find("quantity"), std::string::npos);
+  EXPECT_EQ(Quantity(item), kMaxQuantity);
+  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 1u);
+}
+
+TEST_P(ProductRepositoryTest, GetItemOfUnknownIdIsNotFound) {
+  v1::Item item = Register({.category = 3});
+  ItemId id = Id(item);
+  for (ItemId unknown :
+       {ItemId{3, id.number + 1000}, ItemId{4, id.number}, ItemId{0, 0}}) {
+    EXPECT_EQ(repo_->GetItem(unknown).status().code(), StatusCode::kNotFound)
+        << unknown.ToString();
+  }
+}
+
+TEST_P(ProductRepositoryTest, GetItemsKeepsOrderAndOmitsUnknown) {
+  v1::Item a = Register({.name = "A"});
+  v1::Item b = Register({.name = "B"});
+  v1::Item c = Register({.name = "C", .category = 9});
+  auto items = repo_->GetItems(
+      {Id(c), ItemId{3, 999999}, Id(a), ItemId{7, Id(b).number}, Id(b)});
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  std::vector<std::string> ids;
+  for (const auto& item : *items) ids.push_back(item.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{c.id(), a.id(), b.id()}));
+  EXPECT_EQ((*items)[1].name(), "A");
+  EXPECT_TRUE(repo_->GetItems({})->empty());
+}
+
+TEST_P(ProductRepositoryTest, ListsOnlyTheSellersItems) {
+  v1::Item a = Register({.name = "A"});
+  Register({.seller = 2, .name = "Other"});
+  v1::Item b = Register({.name = "B", .category = 8});
+  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(b), std::nullopt).ok());
+  auto items = repo_->ListSellerItems(1);
+  ASSERT_TRUE(items.ok()) << items.status().ToString();
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].id(), a.id());
+  EXPECT_EQ((*items)[1].id(), b.id());
+  EXPECT_EQ((*items)[1].quantity(), 0) << "sold out items stay listed";
+  EXPECT_TRUE(repo_->ListSellerItems(3)->empty());
+}
+
+TEST_P(ProductRepositoryTest, ChangesPriceOfOwnItemOnly) {
+  v1::Item item = Register({.price = 1000});
+  auto changed = repo_->ChangePrice(1, Id(item), 1250);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(changed->price_cents(), 1250);
+  EXPECT_EQ(repo_->GetItem(Id(item))->price_cents(), 1250);
+  struct Case {
+    SellerId seller;
+    ItemId id;
+    StatusCode code;
+  };
+  for (const Case& c :
+       {Case{2, Id(item), StatusCode::kPermissionDenied},
+        Case{1, ItemId{3, Id(item).number + 100}, StatusCode::kNotFound},
+        Case{1, ItemId{4, Id(item).number}, StatusCode::kNotFound}}) {
+    EXPECT_EQ(repo_->ChangePrice(c.seller, c.id, 1).status().code(), c.code)
+        << c.seller << " " << c.id.ToString();
+  }
+  EXPECT_EQ(repo_->GetItem(Id(item))->price_cents(), 1250);
+}
+
+TEST_P(ProductRepositoryTest, WithdrawsUnits) {
+  struct Case {
+    std::optional<int64_t> withdraw;
+    int64_t left;
+    bool ok;
+  };
+  const Case cases[] = {
+      {3, 7, true}, {10, 0, true}, {std::nullopt, 0, true}, {11, 10, false}};
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::Item item = Register({.name = Key("Item", n++), .quantity = 10});
+    auto result = repo_->WithdrawUnits(1, Id(item), c.withdraw);
+    if (c.ok) {
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+      EXPECT_EQ(result->quantity(), c.left) << n;
+    } else {
+      EXPECT_EQ(result.status().code(), StatusCode::kAborted) << n;
+      EXPECT_EQ(result.status().reason(), "insufficient_quantity") << n;
+    }
+    EXPECT_EQ(Quantity(item), c.left) << "case " << n;
+  }
+}
+
+TEST_P(ProductRepositoryTest, WithdrawIsRefusedForOtherSellerOrUnknownItem) {
+  v1::Item item = Register({.quantity = 10});
+  struct Case {
+    SellerId seller;
+    ItemId id;
+    std::optional<int64_t> quantity;
+    StatusCode code;
+  };
+  for (const Case& c :
+       {Case{2, Id(item), 1, StatusCode::kPermissionDenied},
+        Case{2, Id(item), 99, StatusCode::kPermissionDenied},
+        Case{2, Id(item), std::nullopt, StatusCode::kPermissionDenied},
+        Case{1, ItemId{3, Id(item).number + 9}, 1, StatusCode::kNotFound}}) {
+    EXPECT_EQ(repo_->WithdrawUnits(c.seller, c.id, c.quantity).status().code(),
+              c.code);
+  }
+  EXPECT_EQ(Quantity(item), 10);
+}
+
+TEST_P(ProductRepositoryTest, SoldOutItemLeavesSearchButNotSellerList) {
+  v1::Item item = Register({.name = "Gone"});
+  Register({.name = "Stays"});
+  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(item), 5).ok());
+  EXPECT_EQ(Search(3, {}), (Hits{{"Stays", 0}}));
+  EXPECT_EQ(Search(3, {"red"}), (Hits{{"Stays", 1}}));
+  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 2u);
+  EXPECT_EQ(repo_->GetItem(Id(item))->quantity(), 0);
+}
+
+TEST_P(ProductRepositoryTest, SearchMatchesWholeWordsCaseInsensitively) {
+  Register({.name = "redshoe", .keywords = {"red", "shoe"}});
+  Register({.name = "redder", .keywords = {"redder"}});
+  Register({.name = "shoes", .keywords = {"shoes"}});
+  struct Case {
+    std::vector<std::string> query;
+    Hits hits;
+  };
+  const Case cases[] = {
+      {{"RED"}, {{"redshoe", 1}}},
+      {{"Shoe", "red"}, {{"redshoe", 2}}},
+      {{"re"}, {}},
+      {{"shoes"}, {{"shoes", 1}}},
+      {{"SHOES", "Redder", "red"},
+       {{"redshoe", 1}, {"redder", 1}, {"shoes", 1}}},
+      {{"blue"}, {}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Search(3, c.query), c.hits) << ::testing::PrintToString(c.query);
+  }
+}
+
+TEST_P(ProductRepositoryTest, SearchRanksByScoreThenRatingThenId) {
+  const int64_t kCat = 5;
+  v1::Item a = Register({.name = "A", .category = kCat});  // red shoe
+  v1::Item b = Register({.name = "B", .category = kCat, .keywords = {"red"}});
+  Register({.name = "C", .category = kCat, .keywords = {"red"}});
+  v1::Item d = Register({.name = "D", .category = kCat, .keywords = {"red"}});
+  v1::Item e = Register({.name = "E", .category = kCat, .keywords = {"shoe"}});
+  Register({.name = "F", .category = kCat, .keywords = {"boot"}});
+  v1::Item g = Register({.name = "G", .category = kCat});
+  Register({.name = "H", .category = kCat + 1});
+  v1::Item i = Register({.name = "I", .category = kCat});
+  VoteOk(1, b, true);
+  VoteOk(2, b, true);
+  VoteOk(1, d, false);
+  VoteOk(1, e, true);
+  VoteOk(2, e, false);
+  VoteOk(1, i, true);
+  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(g), std::nullopt).ok());
+  struct Case {
+    std::vector<std::string> query;
+    Hits hits;
+  };
+  const Case cases[] = {
+      {{"red", "shoe"},
+       {{"I", 2}, {"A", 2}, {"B", 1}, {"C", 1}, {"E", 1}, {"D", 1}}},
+      {{"shoe"}, {{"I", 1}, {"A", 1}, {"E", 1}}},
+      {{},
+       {{"B", 0}, {"I", 0}, {"A", 0}, {"C", 0}, {"E", 0}, {"F", 0}, {"D", 0}}},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Search(kCat, c.query), c.hits)
+        << ::testing::PrintToString(c.query);
+  }
+  EXPECT_EQ(Search(kCat + 1, {"red"}), (Hits{{"H", 1}}));
+  EXPECT_EQ(Search(kCat + 2, {}), Hits{});
+}
+
+TEST_P(ProductRepositoryTest, SearchPagesWithLimitAndOffset) {
+  for (int i = 0; i < 7; ++i) Register({.name = Key("P", i), .category = 8});
+  struct Case {
+    std::vector<std::string> query;
+    int limit, offset;
+    std::vector<int> want;  // P<n>
+  };
+  const Case cases[] = {{{}, 3, 0, {0, 1, 2}},
+                        {{}, 3, 3, {3, 4, 5}},
+                        {{}, 3, 6, {6}},
+                        {{}, 3, 7, {}},
+                        {{}, 500, 0, {0, 1, 2, 3, 4, 5, 6}},
+                        {{"shoe"}, 2, 1, {1, 2}},
+                        {{"shoe"}, 1, 6, {6}},
+                        {{"shoe", "red"}, 2, 5, {5, 6}}};
+  for (const Case& c : cases) {
+    Hits want;
+    for (int i : c.want) want.emplace_back(Key("P", i), c.query.size());
+    EXPECT_EQ(Search(8, c.query, c.limit, c.offset), want)
+        << c.limit << "/" << c.offset;
+  }
+}
+
+class ProductStockTest : public ProductRepositoryTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ProductRepositoryTest::SetUp());
+    a_ = Register({.seller = 1, .name = "Alpha", .price = 100, .quantity = 5});
+    b_ = Register({.seller = 2, .name = "Beta", .price = 250, .quantity = 3});
+  }
+  v1::Item a_, b_;
+};
+
+TEST_P(ProductStockTest, TakesStockAndReportsLines) {
+  auto taken = repo_->TakeStock("p1", {{Id(b_), 2}, {Id(a_), 1}});
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_EQ(TakenLines(*taken),
+            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"},
+                                {b_.id(), 2, 250, 2, "Beta"}}));
+  EXPECT_EQ(Quantity(a_), 4);
+  EXPECT_EQ(Quantity(b_), 1);
+}
+
+TEST_P(ProductStockTest, TakesAllLinesOrNone) {
+  struct Case {
+    StockLines lines;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {{{Id(a_), 1}, {Id(b_), 4}}, StatusCode::kAborted},
+      {{{Id(a_), 6}}, StatusCode::kAborted},
+      {{{Id(a_), 1}, {ItemId{3, Id(b_).number + 50}, 1}},
+       StatusCode::kNotFound},
+      {{{Id(a_), 1}, {ItemId{9, Id(b_).number}, 1}}, StatusCode::kNotFound},
+  };
+  for (const Case& c : cases) {
+    auto taken = repo_->TakeStock("p1", c.lines);
+    EXPECT_EQ(taken.status().code(), c.code);
+    if (c.code == StatusCode::kAborted) {
+      EXPECT_EQ(taken.status().reason(), "insufficient_quantity");
+    }
+    EXPECT_EQ(Quantity(a_), 5);
+    EXPECT_EQ(Quantity(b_), 3);
+  }
+  // Nothing was recorded under the purchase id: it can still take stock.
+  auto taken = repo_->TakeStock("p1", {{Id(a_), 5}, {Id(b_), 3}});
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_EQ(Quantity(a_), 0);
+  EXPECT_EQ(repo_->TakeStock("p2", {{Id(a_), 1}}).status().reason(),
+            "insufficient_quantity");
+}
+
+TEST_P(ProductStockTest, RepeatedTakeAnswersFirstLinesAndTakesOnce) {
+  auto first = repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 1}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(repo_->ChangePrice(1, Id(a_), 999).ok());
+  for (const StockLines& lines :
+       {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
+    auto again = repo_->TakeStock("p1", lines);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(TakenLines(*again), TakenLines(*first));
+  }
+  EXPECT_EQ(Quantity(a_), 3);
+  EXPECT_EQ(Quantity(b_), 2);
+}
+
+TEST_P(ProductStockTest, ReleaseRestoresStockExactlyOnce) {
+  ASSERT_TRUE(repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 3}}).ok());
+  ASSERT_TRUE(repo_->TakeStock("p2", {{Id(a_), 1}}).ok());
+  for (int i = 0; i < 2; ++i) {
+    Status s = repo_->ReleaseStock("p1");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(Quantity(a_), 4);
+    EXPECT_EQ(Quantity(b_), 3);
+  }
+  auto retake = repo_->TakeStock("p1", {{Id(a_), 2}});
+  EXPECT_EQ(retake.status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(repo_->CommitStock("p1").ok())
+      << "a released take stays given back";
+  EXPECT_EQ(Quantity(a_), 4);
+  EXPECT_TRUE(repo_->ReleaseStock("unknown").ok());
+}
+
+TEST_P(ProductStockTest, CommitKeepsUnitsTakenAndIsIdempotent) {
+  auto first = repo_->TakeStock("p1", {{Id(a_), 2}});
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 2; ++i) {
+    Status s = repo_->CommitStock("p1");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  ASSERT_TRUE(repo_->ReleaseStock("p1").ok());
+  EXPECT_EQ(Quantity(a_), 3) << "committed units are not given back";
+  auto again = repo_->TakeStock("p1", {{Id(a_), 2}});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(TakenLines(*again), TakenLines(*first));
+  EXPECT_EQ(Quantity(a_), 3);
+  EXPECT_TRUE(repo_->CommitStock("unknown").ok());
+}
+
+TEST_P(ProductRepositoryTest, VoteUpdatesItemAndSellerTogether) {
+  v1::Item x = Register({.seller = 1, .name = "X"});
+  v1::Item y = Register({.seller = 1, .name = "Y"});
+  v1::Item z = Register({.seller = 2, .name = "Z"});
+  VoteOk(11, x, true);
+  VoteOk(12, x, true);
+  VoteOk(13, x, false);
+  VoteOk(11, y, false);
+  VoteOk(14, z, true);
+  EXPECT_EQ(ItemVotes(x), Votes(2, 1));
+  EXPECT_EQ(ItemVotes(y), Votes(0, 1));
+  EXPECT_EQ(ItemVotes(z), Votes(1, 0));
+  EXPECT_EQ(SellerVotes(1), Votes(2, 2));
+  EXPECT_EQ(SellerVotes(2), Votes(1, 0));
+}
+
+TEST_P(ProductRepositoryTest, SecondVoteIsAlreadyRatedAndChangesNothing) {
+  v1::Item x = Register({});
+  VoteOk(11, x, true);
+  for (bool up : {true, false}) {
+    Status s = repo_->Vote(11, Id(x), up);
+    EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+    EXPECT_EQ(s.reason(), "already_rated");
+  }
+  EXPECT_EQ(ItemVotes(x), Votes(1, 0));
+  EXPECT_EQ(SellerVotes(1), Votes(1, 0));
+  VoteOk(12, x, false);  // another buyer still may
+  EXPECT_EQ(ItemVotes(x), Votes(1, 1));
+  EXPECT_EQ(SellerVotes(1), Votes(1, 1));
+}
+
+TEST_P(ProductRepositoryTest, VoteOnUnknownItemIsNotFound) {
+  v1::Item x = Register({});
+  for (ItemId unknown :
+       {ItemId{3, Id(x).number + 7}, ItemId{4, Id(x).number}}) {
+    EXPECT_EQ(repo_->Vote(11, unknown, true).code(), StatusCode::kNotFound)
+        << unknown.ToString();
+  }
+  EXPECT_EQ(ItemVotes(x), Votes(0, 0));
+  EXPECT_EQ(SellerVotes(1), Votes(0, 0));
+  VoteOk(11, x, true);  // the failed votes were not recorded
+}
+
+TEST_P(ProductRepositoryTest, SellerWithoutVotesHasZeroRating) {
+  Register({.seller = 5});
+  EXPECT_EQ(SellerVotes(5), Votes(0, 0)) << "a seller with items";
+  EXPECT_EQ(SellerVotes(6), Votes(0, 0)) << "an unknown seller";
+}
+
+const auto kEngines = ::testing::Values(Engine::kSqlite, Engine::kPostgres);
+std::string Name(const ::testing::TestParamInfo<Engine>& info) {
+  return EngineName(info.param);
+}
+INSTANTIATE_TEST_SUITE_P(Engines, ProductRepositoryTest, kEngines, Name);
+INSTANTIATE_TEST_SUITE_P(Engines, ProductStockTest, kEngines, Name);
+
+}  // namespace
+}  // namespace mp::storage
