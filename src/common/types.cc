@@ -64,28 +64,41 @@ std::string Money::ToString() const {
   return out;
 }
 
-int CountPrintableChars(std::string_view text) {
-  int count = 0;
+namespace {
+// Code points of `text` through `fn`; false at the first invalid sequence.
+template <typename Fn>
+bool ForEachCodePoint(std::string_view text, Fn fn) {
   for (size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > text.size()) return -1;
+    if (len == 0 || i + len > text.size()) return false;
     uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
     for (int k = 1; k < len; ++k) {
       unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc >> 6) != 0x2) return -1;
+      if ((cc >> 6) != 0x2) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    // Overlong forms, surrogates, and control characters (C0, DEL, C1).
+    // Overlong forms and surrogates are not UTF-8.
     static constexpr uint32_t kMinForLen[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLen[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-      return -1;
-    }
+    if (cp < kMinForLen[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (!fn(cp)) return false;
     i += len;
-    ++count;
   }
-  return count;
+  return true;
+}
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  return ForEachCodePoint(text, [](uint32_t) { return true; });
+}
+
+int CountPrintableChars(std::string_view text) {
+  int count = 0;
+  bool ok = ForEachCodePoint(text, [&](uint32_t cp) {
+    ++count;
+    return !(cp < 0x20 || (cp >= 0x7F && cp < 0xA0));  // C0, DEL, C1 controls
+  });
+  return ok ? count : -1;
 }
 
 namespace {

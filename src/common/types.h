@@ -65,6 +65,9 @@ StatusOr<std::vector<std::string>> NormalizeKeywords(
 // Number of Unicode code points, or -1 when `text` is not valid UTF-8 or
 // holds control characters.
 int CountPrintableChars(std::string_view text);
+// True when `text` is valid UTF-8 (control characters allowed). Protobuf
+// refuses other bytes in string fields, so every edge checks this first.
+bool IsValidUtf8(std::string_view text);
 
 }  // namespace mp
 

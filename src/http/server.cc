@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "common/types.h"
 
 namespace mp::http {
 namespace {
@@ -49,7 +50,7 @@ bool ParseTarget(std::string_view target, Request& r) {
   if (target.empty() || target[0] != '/') return false;
   size_t q = target.find('?');
   auto path = Decode(target.substr(0, q), false);
-  if (!path) return false;
+  if (!path || !IsValidUtf8(*path)) return false;
   r.path = std::move(*path);
   if (q == std::string_view::npos) return true;
   std::string_view query = target.substr(q + 1);
@@ -59,7 +60,7 @@ bool ParseTarget(std::string_view target, Request& r) {
     size_t eq = pair.find('=');
     auto key = Decode(pair.substr(0, eq), true);
     auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value) return false;
+    if (!key || !value || !IsValidUtf8(*key) || !IsValidUtf8(*value)) return false;
     if (!key->empty()) r.query[std::move(*key)] = std::move(*value);
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

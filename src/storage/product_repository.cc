@@ -35,7 +35,7 @@ const Sql kSelectItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
 const Sql kSelectSellerItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE seller_id = $1 ORDER BY id"};
-const Sql kSelectOwner{"SELECT seller_id FROM items WHERE id = $1 AND category = $2"};
+const Sql kSelectOwner{"SELECT seller_id, quantity FROM items WHERE id = $1 AND category = $2"};
 const Sql kChangePrice{
     "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
     "RETURNING " MP_ITEM_COLUMNS};
@@ -208,7 +208,8 @@ Status ProductRepository::ExplainMiss(Connection& conn, const ItemId& id, Seller
   if (rows[0].Int(0) != seller_id) {
     return PermissionDenied("item " + id.ToString() + " belongs to another seller");
   }
-  return InsufficientQuantity("item " + id.ToString() + " has fewer units left");
+  return InsufficientQuantity("item " + id.ToString() + " has only " +
+                              std::to_string(rows[0].Int(1)) + " units left");
 }
 
 StatusOr<v1::Item> ProductRepository::ChangePrice(SellerId seller_id, const ItemId& id,
@@ -292,8 +293,8 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       if (rows.empty()) {
         MP_ASSIGN_OR_RETURN(Rows owner, conn.Query(kSelectOwner, {id.number, id.category}));
         if (owner.empty()) return NotFound(ItemNotFound(id));
-        return InsufficientQuantity("item " + id.ToString() + " has fewer than " +
-                                    std::to_string(quantity) + " units left");
+        return InsufficientQuantity("item " + id.ToString() + " has only " +
+                                    std::to_string(owner[0].Int(1)) + " units left");
       }
       v1::TakenLine* line = response.add_lines();
       line->set_item_id(id.ToString());

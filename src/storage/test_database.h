@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "common/status.h"
@@ -38,3 +39,9 @@ class TestDatabase {
 std::string EngineName(Engine engine);
 
 }  // namespace mp::storage::testing
+
+namespace mp::storage {
+// GoogleTest prints parameters with this (found by ADL), so CTest names read
+// "... # GetParam() = sqlite" rather than a byte dump.
+inline void PrintTo(Engine engine, std::ostream* os) { *os << testing::EngineName(engine); }
+}  // namespace mp::storage

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "client/command.h"
+
+namespace mp::client {
+
+// create-account, login and logout, which both CLIs share: the REST calls
+// are the same on both servers (SPEC §4) and only the id field differs,
+// "<role>_id". login keeps the token in the token file; logout deletes it.
+std::vector<Command> AccountCommands(const std::string& role);
+
+}  // namespace mp::client
