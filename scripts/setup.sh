@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git python3
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libsqlite3-dev libpq-dev postgresql

@@ -11,7 +11,8 @@ log=$work/up.log
 failures=0
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    2>/dev/null || echo $((20000 + RANDOM % 30000))
 }
 seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
 pdb_port=$(free_port); pay_port=$(free_port)
