@@ -18,6 +18,13 @@ struct CustomerDbOptions {
   int64_t session_timeout_s = 300;
   // Password hashes computed at once; each holds 19 MiB for ~50 ms.
   int hash_concurrency = 2;
+  // Failed logins allowed per username (and role) within the window before
+  // further attempts get RESOURCE_EXHAUSTED (SPEC §3). Successes never count.
+  int login_failures_per_user = 5;
+  // The same per client address (one host guessing many usernames).
+  int login_failures_per_address = 50;
+  // The sliding window of the two budgets above, in seconds.
+  int login_failure_window_s = 60;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

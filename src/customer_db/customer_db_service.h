@@ -7,6 +7,13 @@
 
 namespace mp::customer_db {
 
+// Throttling of failed logins (SPEC §3); see CustomerDbOptions.
+struct LoginThrottle {
+  int per_user = 5;
+  int per_address = 50;
+  int64_t window_ms = 60'000;
+};
+
 // The CustomerDb gRPC service: checks every argument against SPEC §2
 // (INVALID_ARGUMENT naming the field), then runs one repository
 // transaction. Handlers run on `pool`. Thread-safe; the references must
@@ -14,7 +21,7 @@ namespace mp::customer_db {
 class CustomerDbService final : public v1::CustomerDb::CallbackService {
  public:
   CustomerDbService(storage::CustomerRepository& repo, PasswordHasher& hasher,
-                    rpc::HandlerPool& pool);
+                    rpc::HandlerPool& pool, LoginThrottle throttle = LoginThrottle());
 
   grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx,
                                           const v1::CreateAccountRequest* req,
@@ -60,9 +67,16 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
                                                  v1::GetPurchasedQuantityResponse* resp) override;
 
  private:
+  // kResourceExhausted/"too_many_requests" when the username or address has
+  // used up its budget of failures.
+  Status CheckLoginBudget(const v1::LoginRequest& req);
+  // Counts a failed login against the username and the address.
+  void RecordLoginFailure(const v1::LoginRequest& req);
+
   storage::CustomerRepository& repo_;
   PasswordHasher& hasher_;
   rpc::HandlerPool& pool_;
+  const LoginThrottle throttle_;
   // Checked against when the username is unknown, so that a failed login
   // takes as long whether or not the account exists.
   std::string dummy_hash_;

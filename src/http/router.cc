@@ -34,6 +34,8 @@ Response ErrorResponse(const Status& status) {
   error["message"] =
       status.code() == StatusCode::kInternal ? std::string("internal error") : status.message();
   r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  // SPEC §3: throttled logins say when to come back (the budget's window).
+  if (status.reason() == "too_many_requests") r.headers.emplace_back("Retry-After", "60");
   return r;
 }
 

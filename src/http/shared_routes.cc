@@ -42,6 +42,7 @@ void AddAccountRoutes(Router& router, const SessionAuth& auth, const TokenCodec&
                r.set_role(role);
                r.set_username(*username);
                r.set_password(*password);
+               r.set_client_address(req->remote);
                customers.Login(r, Then<v1::LoginResponse>(
                                       std::move(done), [&codec, role, id_field](auto resp, Done done) {
                                         auto token = codec.Issue(

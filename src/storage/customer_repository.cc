@@ -13,6 +13,10 @@ const Sql kSelectCredentials{
 const Sql kSelectAccount{
     "SELECT username, name, units FROM accounts WHERE role = $1 AND id = $2"};
 
+const Sql kCountLoginFailures{
+    "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at_ms >= $2"};
+const Sql kInsertLoginFailure{"INSERT INTO login_failures (throttle_key, at_ms) VALUES ($1, $2)"};
+const Sql kForgetLoginFailures{"DELETE FROM login_failures WHERE at_ms < $1"};
 const Sql kInsertSession{
     "INSERT INTO sessions (id, role, user_id, created_ms, last_active_ms) "
     "VALUES ($1, $2, $3, $4, $4)"};
@@ -144,6 +148,30 @@ StatusOr<v1::Account> CustomerRepository::GetAccount(v1::Role role, int64_t user
     return Status();
   }));
   return account;
+}
+
+StatusOr<int64_t> CustomerRepository::CountLoginFailures(const std::string& key,
+                                                        int64_t window_ms) {
+  int64_t count = 0;
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kCountLoginFailures, {key, clock_.NowMs() - window_ms}));
+    count = rows.empty() ? 0 : rows[0].Int(0);
+    return Status();
+  }));
+  return count;
+}
+
+Status CustomerRepository::RecordLoginFailure(const std::vector<std::string>& keys,
+                                              int64_t window_ms) {
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(
+        conn.Query(kForgetLoginFailures, {clock_.NowMs() - window_ms}).status());
+    for (const std::string& key : keys) {
+      MP_RETURN_IF_ERROR(conn.Query(kInsertLoginFailure, {key, clock_.NowMs()}).status());
+    }
+    return Status();
+  });
 }
 
 Status CustomerRepository::CreateSession(const std::string& session_id, v1::Role role,

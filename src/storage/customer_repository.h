@@ -39,6 +39,12 @@ class CustomerRepository {
   StatusOr<Credentials> GetCredentials(v1::Role role, const std::string& username);
   StatusOr<v1::Account> GetAccount(v1::Role role, int64_t user_id);
 
+  // Failed logins recorded under `key` within the last `window_ms`.
+  StatusOr<int64_t> CountLoginFailures(const std::string& key, int64_t window_ms);
+  // Records one failed login under each key, and forgets failures older than
+  // the window.
+  Status RecordLoginFailure(const std::vector<std::string>& keys, int64_t window_ms);
+
   // Opens a session; a buyer's working cart starts as a copy of the saved one.
   Status CreateSession(const std::string& session_id, v1::Role role, int64_t user_id);
   // Ends the session and drops its working cart. OK when already gone.
