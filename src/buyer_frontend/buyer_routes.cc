@@ -292,7 +292,8 @@ std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendC
           saga(c.customers, c.products, payment,
                {.threads = c.options.purchase_threads,
                 .recovery_age = std::chrono::seconds(c.options.recovery_age_s),
-                .recovery_period = std::chrono::seconds(std::max(1, c.options.recovery_age_s / 2))}) {}
+                .recovery_period = std::chrono::seconds(std::max(1, c.options.recovery_age_s / 2)),
+                .crash = CrashPoint(c.options.crash_at)}) {}
     rpc::PaymentClient payment;
     PurchaseSaga saga;
   };

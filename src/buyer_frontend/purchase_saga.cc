@@ -1,11 +1,16 @@
 #include "buyer_frontend/purchase_saga.h"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
+#include <cstdint>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/status_mapping.h"
+#include "common/types.h"
 #include "http/json_fields.h"
 
 namespace mp::buyer_frontend {
@@ -28,6 +33,22 @@ Status FailureStatus(const v1::PurchaseAttempt& a) {
 bool IsFinal(const Status& s) {
   return s.code() == StatusCode::kAborted || s.code() == StatusCode::kNotFound ||
          s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition;
+}
+
+// The lines of an answer in one order, by item number, whichever step they
+// come from: TakeStock's lines for the first answer, the recorded lines
+// (which the customer DB orders as text: "1-10" before "1-9") for a repeat.
+// Otherwise a retry with the same key would not get the first answer.
+template <typename Line>
+std::vector<Line> ByItem(const google::protobuf::RepeatedPtrField<Line>& lines) {
+  auto key = [](const Line& line) {
+    auto id = ItemId::Parse(line.item_id());
+    return std::pair(id.ok() ? id->number : INT64_MAX, line.item_id());
+  };
+  std::vector<Line> sorted(lines.begin(), lines.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [&](const Line& a, const Line& b) { return key(a) < key(b); });
+  return sorted;
 }
 
 http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items,
@@ -94,6 +115,7 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
   begin.set_purchase_id(purchase_id);
   MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt, customers_.BeginPurchase(begin));
   if (attempt.state() != v1::PURCHASE_PENDING) return Answer(attempt);
+  options_.crash.Reached("after_begin");
 
   v1::TakeStockRequest take;
   take.set_purchase_id(purchase_id);
@@ -108,6 +130,7 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
     if (!IsFinal(taken.status())) return Unavailable("the purchase could not finish; retry");
     return Undo(attempt, taken.status());
   }
+  options_.crash.Reached("after_take");
   int64_t total = 0;
   for (const v1::TakenLine& line : taken->lines()) total += line.price_cents() * line.quantity();
 
@@ -122,6 +145,7 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
   if (!decision->approved) {
     return Undo(attempt, PaymentDeclined("the card was declined: " + decision->reason));
   }
+  options_.crash.Reached("after_charge");
   return Complete(attempt, *taken);
 }
 
@@ -145,7 +169,7 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
   record.set_clear_session_id(attempt.session_id());
   json::array items;
   int64_t total = 0;
-  for (const v1::TakenLine& t : taken.lines()) {
+  for (const v1::TakenLine& t : ByItem(taken.lines())) {
     v1::PurchaseLine* line = record.add_lines();
     line->set_item_id(t.item_id());
     line->set_seller_id(t.seller_id());
@@ -161,6 +185,7 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
   if (auto recorded = customers_.RecordPurchase(record); !recorded.ok()) {
     return Unavailable("the purchase is paid and will be recorded shortly");
   }
+  options_.crash.Reached("after_record");
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
   (void)products_.CommitStock(ref);  // bookkeeping only; nothing releases a completed take
@@ -194,7 +219,7 @@ StatusOr<http::Reply> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
     for (const v1::Item& item : items->items()) names[item.id()] = item.name();
   }
   json::array lines;
-  for (const v1::PurchaseLine& line : attempt.recorded()) {
+  for (const v1::PurchaseLine& line : ByItem(attempt.recorded())) {
     lines.push_back(json::object{{"item_id", line.item_id()},
                                  {"name", names[line.item_id()]},
                                  {"price", http::PriceJson(line.price_cents())},

@@ -9,6 +9,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/fault.h"
 #include "customer_db.pb.h"
 #include "http/request.h"
 #include "rpc/customer_db_client.h"
@@ -28,6 +29,9 @@ struct PurchaseSagaOptions {
   std::chrono::milliseconds recovery_period{30'000};
   // Tries of a charge whose outcome is unknown (transport failure).
   int charge_attempts = 3;
+  // For tests only: the step after which the process dies, one of
+  // "after_begin", "after_take", "after_charge", "after_record".
+  CrashPoint crash{};
 };
 
 struct Card {

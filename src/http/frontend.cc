@@ -28,6 +28,7 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
        "buyer: purchase threads")
       ("recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
        "buyer: seconds before recovery settles a pending purchase")
+      ("crash-at", po::value(&o.crash_at), "buyer, tests only: die after this purchase step")
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, spec.env_prefix, vm);
@@ -37,6 +38,7 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   log::Init(spec.component, o.log_level);
   log::Info("starting: listen={} customer_db={} product_db={} threads={}", o.listen,
             o.customer_db, o.product_db, o.threads);
+  if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   auto codec = TokenCodec::FromKeyFile(o.jwt_key_file);
   if (!codec.ok()) return Fail(codec.status());
   rpc::CustomerDbClient customers(

@@ -24,6 +24,10 @@ struct FrontendOptions {
   int purchase_threads = 8;
   // Buyer server only: a purchase pending this long is settled by recovery.
   int recovery_age_s = 60;
+  // Buyer server only, for tests only (common/fault.h): the purchase step
+  // after which the process dies ("after_begin", "after_take",
+  // "after_charge", "after_record"). "" (the default): never.
+  std::string crash_at;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,6 +17,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+// How long a connection closed after an error still reads and drops input.
+constexpr std::chrono::seconds kLingerTime{2};
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -68,11 +72,25 @@ bool ParseTarget(std::string_view target, Request& r) {
   return true;
 }
 
+// Requests dispatched but not yet answered; Stop() waits for them.
+struct InFlight {
+  std::atomic<int> count{0};
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const Router& router,
-          std::atomic<uint64_t>& ids)
-      : stream_(std::move(socket)), options_(options), router_(router), ids_(ids) {
+  // A request in flight holds its io_context (through `ioc`), so that an
+  // answer arriving after Stop() (from a gRPC thread) still posts into a
+  // live one; idle sessions do not, so they go with their io_context.
+  Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket,
+          const HttpServerOptions& options, const Router& router, std::atomic<uint64_t>& ids,
+          InFlight& in_flight)
+      : ioc_(std::move(ioc)),
+        stream_(std::move(socket)),
+        options_(options),
+        router_(router),
+        ids_(ids),
+        in_flight_(in_flight) {
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
@@ -118,16 +136,20 @@ class Session : public std::enable_shared_from_this<Session> {
     request->authorization = std::string(message[bhttp::field::authorization]);
     request->idempotency_key = std::string(message["Idempotency-Key"]);
     request->body = std::move(message.body());
-    router_.Dispatch(std::move(request), [self = shared_from_this()](Response response) {
+    in_flight_.count.fetch_add(1);
+    router_.Dispatch(std::move(request), [self = shared_from_this(),
+                                          ioc = ioc_.lock()](Response response) {
       // Handlers may finish on a gRPC thread; the socket belongs to its own.
-      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
+      asio::post(*ioc, [self, r = std::move(response)]() mutable {
         self->Write(std::move(r));
+        self->in_flight_.count.fetch_sub(1);
       });
     });
   }
 
   void Fail(int status, const char* code, const char* message) {
     keep_alive_ = false;
+    linger_ = true;
     Response r;
     r.status = status;
     r.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
@@ -155,26 +177,50 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (linger_) return Linger();
     stream_.close();
   }
 
+  // After refusing a request whose rest is still arriving (a body over the
+  // limit), reads and drops input for a while before closing: closing with
+  // unread input sends a reset, which can destroy the refusal before the
+  // client reads it.
+  void Linger() {
+    linger_ = false;
+    stream_.expires_after(kLingerTime);
+    ReadAndDrop();
+  }
+
+  void ReadAndDrop() {
+    stream_.async_read_some(asio::buffer(drop_buffer_), [self = shared_from_this()](
+                                                            beast::error_code ec, size_t) {
+      if (ec) return self->stream_.close();
+      self->ReadAndDrop();
+    });
+  }
+
+  std::weak_ptr<asio::io_context> ioc_;
   beast::tcp_stream stream_;
   const HttpServerOptions& options_;
   const Router& router_;
   std::atomic<uint64_t>& ids_;
+  InFlight& in_flight_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
   bool keep_alive_ = true;
+  bool linger_ = false;  // set by Fail: see Linger
+  std::array<char, 16 * 1024> drop_buffer_;
   unsigned version_ = 11;
 };
 
 }  // namespace
 
 struct HttpServer::Worker {
-  asio::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
+  std::shared_ptr<asio::io_context> ioc = std::make_shared<asio::io_context>(1);
+  tcp::acceptor acceptor{*ioc};
+  InFlight in_flight;
 };
 
 StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
@@ -227,7 +273,8 @@ Status HttpServer::Start() {
       w->acceptor.async_accept([this, w, accept_weak](beast::error_code ec, tcp::socket socket) {
         if (!ec) {
           socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<Session>(std::move(socket), options_, router_, next_request_id_)
+          std::make_shared<Session>(w->ioc, std::move(socket), options_, router_,
+                                    next_request_id_, w->in_flight)
               ->Start();
         }
         auto again = accept_weak.lock();
@@ -236,20 +283,29 @@ Status HttpServer::Start() {
     };
     threads_.emplace_back([w, accept] {
       (*accept)();
-      w->ioc.run();
+      w->ioc->run();
     });
   }
   return Status();
 }
 
 void HttpServer::Stop() {
+  if (threads_.empty()) return;
   for (auto& w : workers_) {
-    asio::post(w->ioc, [w = w.get()] {
+    asio::post(*w->ioc, [w = w.get()] {
       boost::system::error_code ec;
       w->acceptor.close(ec);
     });
-    w->ioc.stop();
   }
+  // Let requests in flight get their answers written (each backend call has
+  // a deadline, so this ends), then stop the loops.
+  auto deadline = std::chrono::steady_clock::now() + options_.read_timeout;
+  for (auto& w : workers_) {
+    while (w->in_flight.count.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  for (auto& w : workers_) w->ioc->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <random>
 
+#include "common/fault.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "payment/payment_server.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
        "probability that a valid card is approved")
       ("seed", po::value(&o.seed)->default_value(o.seed), "approval draw seed (0: random)")
       ("threads", po::value(&o.threads)->default_value(o.threads), "serving threads")
+      ("crash-at", po::value(&o.crash_at), "tests only: die at this point (after_decision)")
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PAYMENT_", vm);
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   if (o.seed == 0) o.seed = std::random_device()() | 1;
   log::Info("starting: listen={} approval_rate={} threads={}", o.listen, o.approval_rate,
             o.threads);
+  if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
   }
@@ -43,7 +46,7 @@ int main(int argc, char** argv) {
   storage::PaymentRepository repo(**db);
   SystemClock clock;
   payment::ChargePolicy policy(o.approval_rate, o.seed, clock);
-  payment::PaymentServer server(o, policy, repo);
+  payment::PaymentServer server(o, policy, repo, CrashPoint(o.crash_at));
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   log::Info("serving on port {}", server.port());
   signal.Wait();

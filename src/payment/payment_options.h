@@ -17,6 +17,9 @@ struct PaymentOptions {
   uint64_t seed = 0;
   // Threads serving connections.
   int threads = 4;
+  // For tests only (common/fault.h): "after_decision" makes the process die
+  // once a new decision is stored, before it answers. "" (the default): never.
+  std::string crash_at;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -40,8 +40,8 @@ std::string Last4(const std::string& card) {
 }  // namespace
 
 PaymentServer::PaymentServer(const PaymentOptions& options, const ChargePolicy& policy,
-                             storage::PaymentRepository& repo)
-    : options_(options), policy_(policy), repo_(repo) {}
+                             storage::PaymentRepository& repo, CrashPoint crash)
+    : options_(options), policy_(policy), repo_(repo), crash_(std::move(crash)) {}
 
 PaymentServer::~PaymentServer() { Stop(); }
 
@@ -116,6 +116,7 @@ StatusOr<ChargeDecision> PaymentServer::Charge(const ChargeRequest& request) {
                       repo_.RecordOnce({request.transaction_id, decision.approved,
                                         decision.reason, request.amount_cents,
                                         Last4(request.card_number), clock.NowMs()}));
+  crash_.Reached("after_decision");
   log::Info("charge {} of {} cents: {}", request.transaction_id, request.amount_cents,
             stored.reason);
   return ChargeDecision{stored.approved, stored.reason};

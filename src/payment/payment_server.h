@@ -7,6 +7,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include "common/fault.h"
 #include "common/status.h"
 #include "payment/charge_policy.h"
 #include "payment/payment_options.h"
@@ -20,11 +21,13 @@ namespace mp::payment {
 // gSOAP, one operation (Charge), the WSDL at any path ending in "?wsdl".
 // Each transaction id is decided once and the decision stored, so a retry
 // gets the first answer, also after a restart. Connections are served by a
-// pool of threads (keep-alive). Thread-safe.
+// pool of threads (keep-alive). `crash` is for tests only: its point
+// "after_decision" is reached once a new decision is stored, before the
+// answer. Thread-safe.
 class PaymentServer {
  public:
   PaymentServer(const PaymentOptions& options, const ChargePolicy& policy,
-                storage::PaymentRepository& repo);
+                storage::PaymentRepository& repo, CrashPoint crash = CrashPoint());
   ~PaymentServer();  // stops
 
   // kUnavailable when the address cannot be bound.
@@ -44,6 +47,7 @@ class PaymentServer {
   PaymentOptions options_;
   const ChargePolicy& policy_;
   storage::PaymentRepository& repo_;
+  const CrashPoint crash_;
   std::unique_ptr<PaymentService> service_;
   std::string wsdl_;
   int port_ = 0;

@@ -2,6 +2,7 @@
 // over SQLite or PostgreSQL.
 #include <filesystem>
 
+#include "common/fault.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "product_db/product_db_options.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
       ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
       ("threads", po::value(&o.threads)->default_value(o.threads), "handler threads")
       ("db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")
+      ("crash-at", po::value(&o.crash_at), "tests only: die at this point (after_take_commit)")
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PRODUCT_DB_", vm);
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
   rpc::ShutdownSignal signal;
   log::Init("product-db", o.log_level);
   log::Info("starting: listen={} threads={}", o.listen, o.threads);
+  if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
   }
@@ -35,7 +38,7 @@ int main(int argc, char** argv) {
   if (Status s = storage::ProductRepository::Migrate(**db); !s.ok()) return Fail(s);
   storage::ProductRepository repo(**db);
   rpc::HandlerPool pool(o.threads);
-  product_db::ProductDbService service(repo, pool);
+  product_db::ProductDbService service(repo, pool, CrashPoint(o.crash_at));
   auto server = rpc::GrpcServer::Start(o.listen, {&service});
   if (!server.ok()) return Fail(server.status());
   log::Info("serving on port {}", (*server)->port());

@@ -13,6 +13,10 @@ struct ProductDbOptions {
   int threads = 8;
   // Database connections kept open at most.
   int db_connections = 8;
+  // For tests only (common/fault.h): "after_take_commit" makes the process
+  // die once a TakeStock transaction has committed, before it answers.
+  // "" (the default): never.
+  std::string crash_at;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -142,6 +142,7 @@ grpc::ServerUnaryReactor* ProductDbService::TakeStock(grpc::CallbackServerContex
       lines.emplace_back(id, line.quantity());
     }
     MP_ASSIGN_OR_RETURN(*resp, repo_.TakeStock(req->purchase_id(), lines));
+    crash_.Reached("after_take_commit");
     return Status();
   });
 }

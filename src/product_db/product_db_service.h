@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/fault.h"
 #include "product_db.grpc.pb.h"
 #include "rpc/server.h"
 #include "storage/product_repository.h"
@@ -8,12 +9,15 @@ namespace mp::product_db {
 
 // The ProductDb gRPC service: checks every argument against SPEC §2
 // (INVALID_ARGUMENT naming the field), normalizes keywords, then runs one
-// repository transaction. Handlers run on `pool`. Thread-safe; the
-// references must outlive the service.
+// repository transaction. Handlers run on `pool`. `crash` is for tests
+// only: its point "after_take_commit" is reached once TakeStock has
+// committed, before the answer. Thread-safe; the references must outlive
+// the service.
 class ProductDbService final : public v1::ProductDb::CallbackService {
  public:
-  ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool)
-      : repo_(repo), pool_(pool) {}
+  ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool,
+                   CrashPoint crash = CrashPoint())
+      : repo_(repo), pool_(pool), crash_(std::move(crash)) {}
 
   grpc::ServerUnaryReactor* RegisterItem(grpc::CallbackServerContext* ctx,
                                          const v1::RegisterItemRequest* req,
@@ -51,6 +55,7 @@ class ProductDbService final : public v1::ProductDb::CallbackService {
  private:
   storage::ProductRepository& repo_;
   rpc::HandlerPool& pool_;
+  const CrashPoint crash_;
 };
 
 }  // namespace mp::product_db

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "process_stack.h"
+
+namespace mp::integration {
+
+// What the three databases of a stack durably hold about purchases, read
+// straight from their tables: the services offer no call that lists every
+// attempt, charge or stock take, and a test must see all of them.
+struct Ledger {
+  struct Attempt {
+    int64_t buyer_id = 0;
+    int state = 0;  // 1 pending, 2 completed, 3 failed
+    std::string failure_reason;
+    int64_t total_cents = 0;
+  };
+  struct Line {
+    std::string purchase_id;
+    int64_t buyer_id = 0;
+    std::string item_id;
+    int64_t seller_id = 0;
+    int64_t quantity = 0;
+    int64_t price_cents = 0;
+  };
+  struct Charge {
+    bool approved = false;
+    std::string reason;
+    int64_t amount_cents = 0;
+  };
+  struct Take {
+    std::string purchase_id;
+    std::string item_id;
+    int64_t quantity = 0;
+    int state = 0;  // 1 taken, 2 released, 3 committed
+  };
+
+  std::map<std::string, Attempt> attempts;  // by purchase id
+  std::vector<Line> lines;                  // purchase_lines
+  std::map<std::string, Charge> charges;    // by transaction (= purchase) id
+  std::vector<Take> takes;
+  std::map<std::string, int64_t> stock;  // item id -> units for sale
+  std::map<int64_t, int64_t> units;      // account id -> items sold / purchased
+
+  int ApprovedCharges() const;
+  int CompletedAttempts() const;
+  int64_t UnitsSold(const std::string& item_id) const;
+};
+
+// Reads the ledger of `stack` (read-only queries on its databases).
+StatusOr<Ledger> ReadLedger(ProcessStack& stack);
+
+// Every way the ledger breaks the purchase invariants of docs/purchases.md
+// (empty when it holds): no attempt pending; per item, units for sale plus
+// units sold equal `put_up`; each approved charge has exactly one completed
+// attempt with the same id and total, and the other way round; failed
+// attempts have no lines, no approved charge and no stock held; stock is
+// held only for completed attempts; every account's units match the lines.
+std::vector<std::string> CheckInvariants(
+    const Ledger& ledger, const std::map<std::string, int64_t>& put_up);
+
+}  // namespace mp::integration
