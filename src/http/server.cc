@@ -137,15 +137,24 @@ class Session : public std::enable_shared_from_this<Session> {
     request->idempotency_key = std::string(message["Idempotency-Key"]);
     request->body = std::move(message.body());
     in_flight_.count.fetch_add(1);
-    router_.Dispatch(std::move(request), [self = shared_from_this(),
-                                          ioc = ioc_.lock()](Response response) {
+    router_.Dispatch(std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](
+                                             Response response) {
       // Handlers may finish on a gRPC thread; the socket belongs to its own.
-      asio::post(*ioc, [self, r = std::move(response)]() mutable {
+      asio::post(*owner.ioc, [self = owner.self, r = std::move(response)]() mutable {
         self->Write(std::move(r));
         self->in_flight_.count.fetch_sub(1);
       });
     });
   }
+
+  // What an answer callback holds. A handler may drop its copy only after
+  // Stop() has returned, on its own thread: the session must then go before
+  // the io_context it may be the last to hold, as members go in reverse
+  // order (the order of a lambda's captures is unspecified).
+  struct Owner {
+    std::shared_ptr<asio::io_context> ioc;
+    std::shared_ptr<Session> self;
+  };
 
   void Fail(int status, const char* code, const char* message) {
     keep_alive_ = false;
@@ -192,8 +201,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadAndDrop() {
-    stream_.async_read_some(asio::buffer(drop_buffer_), [self = shared_from_this()](
-                                                            beast::error_code ec, size_t) {
+    auto self = shared_from_this();
+    stream_.async_read_some(asio::buffer(drop_buffer_), [self](beast::error_code ec, size_t) {
       if (ec) return self->stream_.close();
       self->ReadAndDrop();
     });
