@@ -1,4 +1,4 @@
--- Payment service, PostgreSQL: one decision per transaction id, kept forever so
+-- Payment service: one decision per transaction id, kept forever so
 -- that a retry (even after a restart) gets the first answer.
 CREATE TABLE charges (
   transaction_id TEXT PRIMARY KEY,
