@@ -1,0 +1,69 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mp::bench {
+
+enum class Workload { kRead, kMixed };
+
+// "read" or "mixed".
+std::string_view WorkloadName(Workload w);
+StatusOr<Workload> ParseWorkload(std::string_view text);
+
+// One host:port of a REST server.
+struct ServerAddress {
+  std::string host;
+  std::string port;
+  std::string ToString() const { return host + ":" + port; }
+};
+
+// Parses "a:1,b:2"; kInvalidArgument for an empty list or an entry without
+// a numeric port.
+StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list);
+
+// Everything a benchmark run needs. main.cc fills it from flags.
+struct BenchOptions {
+  // Seller and buyer REST servers; clients are spread over them round-robin.
+  std::vector<ServerAddress> seller_servers = {{"127.0.0.1", "8081"}};
+  std::vector<ServerAddress> buyer_servers = {{"127.0.0.1", "8082"}};
+  // Preset 1, 2 or 3 (SPEC §8), or 0 for a custom size. A preset fills
+  // sellers, buyers, calls and runs unless they were given explicitly.
+  int scenario = 0;
+  int sellers = 1;
+  int buyers = 1;
+  // Calls each client makes per run (K) and the number of runs (R).
+  int calls = 1000;
+  int runs = 10;
+  Workload workload = Workload::kRead;
+  // io_context threads of the load generator. It shares the machine with
+  // the system under test, so every thread it spins takes CPU from it.
+  int threads = 1;
+  // Accounts created and logged in at once during set-up (Argon2id makes
+  // each cost ~50 ms of server CPU, so more only queues).
+  int setup_concurrency = 8;
+  // Items each seller registers during set-up; buyers pick from all of them.
+  int items_per_seller = 20;
+  // `limit` of SearchItemsForSale: one page of results, as a UI would ask.
+  int search_limit = 20;
+  // A call that takes longer than this fails (counted as an error).
+  int timeout_s = 30;
+  // Seeds each client's random choices (client i uses seed + i).
+  uint64_t seed = 1;
+  // Names the result set, e.g. "SQLite"; shown by --compare.
+  std::string label;
+  // Where the JSON, the Markdown report and the charts go; empty: nowhere.
+  std::string out_dir;
+};
+
+// Fills sellers/buyers/calls/runs from `options.scenario` for those not set
+// on the command line (`explicit_*` false). kInvalidArgument for a scenario
+// other than 0..3 or a size below 1.
+Status ApplyScenario(BenchOptions& options, bool explicit_sellers,
+                     bool explicit_buyers, bool explicit_calls,
+                     bool explicit_runs);
+
+}  // namespace mp::bench

@@ -1,0 +1,73 @@
+// marketplace-bench: load generator and report writer for the marketplace's
+// REST servers (SPEC §8). See bench/README.md.
+#include <iostream>
+
+#include "bench/bench.h"
+#include "common/flags.h"
+
+namespace po = boost::program_options;
+using namespace mp;
+
+int main(int argc, char** argv) {
+  bench::BenchOptions o;
+  std::string sellers = "127.0.0.1:8081", buyers = "127.0.0.1:8082",
+              workload = "read", report;
+  std::vector<std::string> compare;
+  po::options_description desc(
+      "marketplace-bench options (also MP_BENCH_<FLAG> variables)");
+  // One flag a line; clang-format would pack the chain.
+  // clang-format off
+  desc.add_options()
+      ("seller", po::value(&sellers)->default_value(sellers),
+       "seller server(s), \"a:1,b:2\"")
+      ("buyer", po::value(&buyers)->default_value(buyers),
+       "buyer server(s), \"a:1,b:2\"")
+      ("scenario", po::value(&o.scenario),
+       "preset: 1 = 1+1, 2 = 10+10, 3 = 100+100 clients; K=1000, R=10")
+      ("sellers", po::value(&o.sellers)->default_value(o.sellers), "seller clients (N)")
+      ("buyers", po::value(&o.buyers)->default_value(o.buyers), "buyer clients (M)")
+      ("calls", po::value(&o.calls)->default_value(o.calls), "calls per client per run (K)")
+      ("runs", po::value(&o.runs)->default_value(o.runs), "runs (R)")
+      ("workload", po::value(&workload)->default_value(workload), "read or mixed")
+      ("threads", po::value(&o.threads)->default_value(o.threads), "load generator threads")
+      ("setup-concurrency", po::value(&o.setup_concurrency)->default_value(o.setup_concurrency),
+       "accounts created and logged in at once during set-up")
+      ("items-per-seller", po::value(&o.items_per_seller)->default_value(o.items_per_seller),
+       "items each seller registers during set-up")
+      ("search-limit", po::value(&o.search_limit)->default_value(o.search_limit),
+       "limit of SearchItemsForSale")
+      ("timeout", po::value(&o.timeout_s)->default_value(o.timeout_s),
+       "seconds before a call fails")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "seed of the clients' random choices")
+      ("label", po::value(&o.label), "names this result set, e.g. SQLite")
+      ("out", po::value(&o.out_dir), "write JSON, report.md and charts into this directory")
+      ("report", po::value(&report), "only rewrite the report of the results in this directory")
+      ("compare", po::value(&compare)->multitoken(),
+       "A B: compare two result files or directories");
+  // clang-format on
+  po::variables_map vm;
+  Status flags = ParseFlags(argc, argv, desc, "MP_BENCH_", vm);
+  if (!flags.ok()) return ExitCodeFor(flags);
+
+  if (!report.empty()) return bench::RunReport(report);
+  if (!compare.empty()) {
+    if (compare.size() != 2)
+      return ExitCodeFor(InvalidArgument("compare", "takes two paths"));
+    return bench::RunCompare(compare[0], compare[1], o.out_dir);
+  }
+  auto seller_list = bench::ParseServerList(sellers);
+  auto buyer_list = bench::ParseServerList(buyers);
+  auto parsed = bench::ParseWorkload(workload);
+  for (const Status& s :
+       {seller_list.status(), buyer_list.status(), parsed.status()}) {
+    if (!s.ok()) return ExitCodeFor(s);
+  }
+  o.seller_servers = *seller_list;
+  o.buyer_servers = *buyer_list;
+  o.workload = *parsed;
+  Status sized = bench::ApplyScenario(
+      o, !vm["sellers"].defaulted(), !vm["buyers"].defaulted(),
+      !vm["calls"].defaulted(), !vm["runs"].defaulted());
+  if (!sized.ok()) return ExitCodeFor(sized);
+  return bench::RunBenchmark(o);
+}

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "bench/bench_options.h"
+#include "bench/stats.h"
+#include "common/status.h"
+
+namespace mp::bench {
+
+// What was measured and how; everything a report needs to say so.
+struct BenchConfig {
+  std::string label;     // e.g. "SQLite"; may be empty
+  std::string workload;  // "read" or "mixed"
+  int scenario = 0;      // 1..3, 0 for a custom size
+  int sellers = 0;
+  int buyers = 0;
+  int calls = 0;  // per client per run
+  int runs = 0;
+  int threads = 0;
+  int items_per_seller = 0;
+  int search_limit = 0;
+  std::vector<std::string> seller_servers;
+  std::vector<std::string> buyer_servers;
+  uint64_t seed = 0;
+};
+
+// The raw result of one benchmark: every run and the summary over them.
+struct BenchResult {
+  BenchConfig config;
+  std::string started;  // UTC, ISO 8601
+  std::string host;
+  int cpus = 0;
+  double setup_s = 0;
+  std::vector<RunFigures> runs;
+  Summary summary;
+  // A few of the errors seen, for people: call, status and body.
+  std::vector<std::string> error_samples;
+};
+
+BenchConfig ConfigFrom(const BenchOptions& options);
+
+// "read-s1" for a preset, "read-2+2x20" for a custom size: the result's
+// file name (plus ".json") and what --compare matches results by.
+std::string ResultKey(const BenchConfig& config);
+// "scenario 1 (1+1)" or "2+2 clients".
+std::string ScenarioTitle(const BenchConfig& config);
+// Short column label: "s1 (1+1)" or "2+2".
+std::string ScenarioShort(const BenchConfig& config);
+
+boost::json::value ToJson(const BenchResult& result);
+// kInvalidArgument when `value` is not a result written by ToJson.
+StatusOr<BenchResult> ResultFromJson(const boost::json::value& value);
+
+// Writes DIR/<key>.json.
+Status SaveResult(const std::filesystem::path& dir, const BenchResult& result);
+// Reads one result file, or every *.json result in a directory (files that
+// are not results are skipped), sorted by workload then clients.
+// kNotFound when there is none; kInvalidArgument for a broken file.
+StatusOr<std::vector<BenchResult>> LoadResults(
+    const std::filesystem::path& path);
+
+}  // namespace mp::bench

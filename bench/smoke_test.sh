@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Smoke test of marketplace-bench: `marketplace up` on free loopback ports
+# (embedded SQLite in a temporary directory), then both workloads with tiny
+# numbers (2+2 clients, 20 calls, 2 runs). Checks the exit status, that no
+# call failed, that the JSON results and the Markdown report exist and
+# parse, and that --compare works. Timings are not judged.
+# Usage: smoke_test.sh <bin dir>
+set -uo pipefail
+bin=${1:?usage: smoke_test.sh <bin dir>}
+work=$(mktemp -d /tmp/mp-bench-smoke.XXXXXX)
+log=$work/up.log
+failures=0
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    2>/dev/null || echo $((20000 + RANDOM % 30000))
+}
+seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
+pdb_port=$(free_port); pay_port=$(free_port)
+
+cleanup() {
+  [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
+  if [ "$failures" -ne 0 ]; then echo "--- marketplace log"; tail -n 40 "$log"; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# The default approval rate (0.9) on purpose: declined purchases must be
+# counted apart, not as errors.
+"$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
+  --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
+  --payment-port "$pay_port" >"$log" 2>&1 &
+up_pid=$!
+for _ in $(seq 1 300); do
+  grep -q "marketplace: up" "$log" && break
+  kill -0 "$up_pid" 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
+grep -q "marketplace: up" "$log" || { echo "marketplace did not come up"; cat "$log"; exit 1; }
+
+out=$work/out
+for workload in read mixed; do
+  "$bin/marketplace-bench" --seller "127.0.0.1:$seller_port" --buyer "127.0.0.1:$buyer_port" \
+    --sellers 2 --buyers 2 --calls 20 --runs 2 --workload "$workload" --label smoke \
+    --out "$out" >"$work/$workload.md" 2>"$work/$workload.err"
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    fail "$workload workload exited $status"
+    cat "$work/$workload.err" "$work/$workload.md"
+  else
+    echo "ok: $workload workload ran"
+  fi
+done
+
+# Every run made every call (2+2 clients x 20 calls), none failed.
+python3 - "$out" <<'PY' || fail "JSON results"
+import json, sys
+for workload in ("read", "mixed"):
+    with open(f"{sys.argv[1]}/{workload}-2+2x20.json") as f:
+        r = json.load(f)
+    assert r["tool"] == "marketplace-bench", r["tool"]
+    assert r["config"]["workload"] == workload
+    assert len(r["runs"]) == 2, len(r["runs"])
+    for run in r["runs"]:
+        assert run["overall"]["calls"] == 80, run["overall"]
+        assert run["overall"]["errors"] == 0, (run["overall"], r["error_samples"])
+        assert run["wall_s"] > 0
+    assert r["summary"]["overall"]["errors"] == 0, r["error_samples"]
+    assert r["summary"]["overall"]["p99_ms"]["avg"] > 0
+print("ok: JSON results parse, every call made, no errors")
+PY
+
+report=$out/report.md
+if grep -q "^## Summary" "$report" && grep -q "^| read | 2+2 clients |" "$report" &&
+   grep -q "^| mixed | 2+2 clients |" "$report" && grep -q "^## mixed workload" "$report"; then
+  echo "ok: report.md has both workloads"
+else
+  fail "report.md"; cat "$report"
+fi
+if command -v gnuplot >/dev/null; then
+  for chart in throughput latency-read p99-read latency-mixed p99-mixed; do
+    grep -q "<svg" "$out/$chart.svg" 2>/dev/null || fail "chart $chart.svg"
+  done
+  echo "ok: charts drawn"
+else
+  echo "note: no gnuplot (scripts/setup.sh installs gnuplot-nox), charts not checked"
+fi
+
+"$bin/marketplace-bench" --compare "$out" "$out/read-2+2x20.json" --out "$work/cmp" \
+  >"$work/cmp.md" 2>"$work/cmp.err" || fail "--compare exited $?"
+grep -q "^| read | 2+2 clients |" "$work/cmp/compare.md" 2>/dev/null && echo "ok: --compare" ||
+  { fail "--compare output"; cat "$work/cmp.err" "$work/cmp.md"; }
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]

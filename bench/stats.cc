@@ -1,0 +1,121 @@
+#include "bench/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+
+namespace mp::bench {
+namespace {
+
+constexpr double kMsPerNs = 1e-6;
+
+// Nearest rank: the smallest latency with at least p of all at or below it.
+int64_t Percentile(std::span<const int64_t> sorted, double p) {
+  size_t rank =
+      static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// `latencies` sorted ascending.
+Figures Compute(std::span<const int64_t> latencies, int64_t errors,
+                int64_t declined, double wall_s) {
+  Figures f;
+  f.calls = static_cast<int64_t>(latencies.size()) + errors;
+  f.errors = errors;
+  f.declined = declined;
+  f.throughput = wall_s > 0 ? static_cast<double>(f.calls) / wall_s : 0;
+  if (latencies.empty()) return f;
+  double sum = 0;
+  for (int64_t ns : latencies) sum += static_cast<double>(ns);
+  f.mean_ms = sum / static_cast<double>(latencies.size()) * kMsPerNs;
+  f.p50_ms = static_cast<double>(Percentile(latencies, 0.50)) * kMsPerNs;
+  f.p99_ms = static_cast<double>(Percentile(latencies, 0.99)) * kMsPerNs;
+  f.max_ms = static_cast<double>(latencies.back()) * kMsPerNs;
+  return f;
+}
+
+void Add(Range& r, double value, int n) {
+  if (n == 0 || value < r.min) r.min = value;
+  if (n == 0 || value > r.max) r.max = value;
+  r.avg += (value - r.avg) / (n + 1);
+}
+
+void Add(FigureRanges& out, const Figures& f, int n_calls, int n_latency) {
+  Add(out.calls, static_cast<double>(f.calls), n_calls);
+  Add(out.throughput, f.throughput, n_calls);
+  out.errors += f.errors;
+  out.declined += f.declined;
+  if (f.calls == f.errors) return;  // no latencies in this run
+  Add(out.mean_ms, f.mean_ms, n_latency);
+  Add(out.p50_ms, f.p50_ms, n_latency);
+  Add(out.p99_ms, f.p99_ms, n_latency);
+  Add(out.max_ms, f.max_ms, n_latency);
+}
+
+}  // namespace
+
+RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples) {
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) {
+              return a.type != b.type ? a.type < b.type : a.ns < b.ns;
+            });
+  RunFigures out;
+  out.run = run;
+  out.wall_s = wall_s;
+  std::vector<int64_t> all;
+  std::vector<int64_t> of_type;
+  all.reserve(samples.size());
+  int64_t errors = 0, declined = 0;
+  for (size_t begin = 0; begin < samples.size();) {
+    CallType type = samples[begin].type;
+    int64_t type_errors = 0, type_declined = 0;
+    of_type.clear();
+    size_t end = begin;
+    for (; end < samples.size() && samples[end].type == type; ++end) {
+      const Sample& s = samples[end];
+      if (s.outcome == Outcome::kError) {
+        ++type_errors;
+        continue;
+      }
+      type_declined += s.outcome == Outcome::kDeclined;
+      of_type.push_back(s.ns);  // already in order
+    }
+    out.by_call[std::string(CallName(type))] =
+        Compute(of_type, type_errors, type_declined, wall_s);
+    all.insert(all.end(), of_type.begin(), of_type.end());
+    errors += type_errors;
+    declined += type_declined;
+    begin = end;
+  }
+  std::sort(all.begin(), all.end());
+  out.overall = Compute(all, errors, declined, wall_s);
+  return out;
+}
+
+Summary Summarize(const std::vector<RunFigures>& runs) {
+  Summary s;
+  int n = 0;
+  std::map<std::string, int> latency_runs;
+  int overall_latency_runs = 0;
+  for (const RunFigures& run : runs) {
+    Add(s.overall, run.overall, n, overall_latency_runs);
+    overall_latency_runs += run.overall.calls > run.overall.errors;
+    for (const auto& [name, figures] : run.by_call) {
+      if (!s.by_call.contains(name)) {
+        // Absent from the earlier runs: 0 calls there.
+        for (int i = 0; i < n; ++i) Add(s.by_call[name], Figures{}, i, 0);
+      }
+      int& with_latency = latency_runs[name];
+      Add(s.by_call[name], figures, n, with_latency);
+      with_latency += figures.calls > figures.errors;
+    }
+    for (auto& [name, ranges] : s.by_call) {
+      if (!run.by_call.contains(name))
+        Add(ranges, Figures{}, n, latency_runs[name]);
+    }
+    ++n;
+  }
+  return s;
+}
+
+}  // namespace mp::bench
