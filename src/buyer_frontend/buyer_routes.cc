@@ -81,7 +81,7 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
   };
 
   router.Add(Verb::get, "/v1/items", [&](RequestPtr req, Done done) {
-    auth.Check(*req, Then<v1::SessionInfo>(std::move(done), [&, req](auto, Done done) {
+    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
       v1::SearchRequest r;
       const std::string* category = req->Query("category");
       if (category == nullptr) return done(InvalidArgument("category", "is required"));
@@ -105,17 +105,17 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
         }
         done(Reply::Ok(json::object{{"items", std::move(items)}}));
       }));
-    }));
+    }, std::move(done));
   });
 
   router.Add(Verb::get, "/v1/items/{id}", [&](RequestPtr req, Done done) {
-    auth.Check(*req, Then<v1::SessionInfo>(std::move(done), [&, req](auto, Done done) {
+    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
       v1::GetItemRequest r;
       r.set_item_id(req->Param("id"));
       products.GetItem(r, Then<v1::Item>(std::move(done), [](auto item, Done done) {
         done(Reply::Ok(http::ItemJson(item)));
       }));
-    }));
+    }, std::move(done));
   });
 
   router.Add(Verb::post, "/v1/cart/items", [&, cart_reply](RequestPtr req, Done done) {
@@ -212,7 +212,7 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
   });
 
   router.Add(Verb::get, "/v1/sellers/{id}/rating", [&](RequestPtr req, Done done) {
-    auth.Check(*req, Then<v1::SessionInfo>(std::move(done), [&, req](auto, Done done) {
+    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
       int64_t seller_id = 0;
       const std::string& text = req->Param("id");
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seller_id);
@@ -229,7 +229,7 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
           done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
         }));
       }));
-    }));
+    }, std::move(done));
   });
 
   router.Add(Verb::get, "/v1/purchases", [&](RequestPtr req, Done done) {

@@ -10,8 +10,10 @@ struct CustomerDbOptions {
   std::string listen = "127.0.0.1:50051";
   // SQLite file path, or a postgresql:// URL.
   std::string db_uri = "data/customer.db";
-  // Threads running request handlers (each may wait on the database).
-  int threads = 8;
+  // Threads running request handlers. 0 (the default) runs them inline on
+  // gRPC's callback threads: one thread hand-off less per call, measured
+  // faster with the embedded SQLite; a pool helps when the database is slow.
+  int threads = 0;
   // Database connections kept open at most.
   int db_connections = 8;
   // A session ends after this long without a request (SPEC §3).

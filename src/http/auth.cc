@@ -1,5 +1,8 @@
 #include "http/auth.h"
 
+#include <mutex>
+#include <optional>
+
 namespace mp::http {
 
 StatusOr<v1::SessionRequest> SessionAuth::SessionFromToken(const Request& request) const {
@@ -28,6 +31,49 @@ void SessionAuth::Check(const Request& request, rpc::Callback<v1::SessionInfo> d
     return;
   }
   customers_.ValidateSession(*session, std::move(done));
+}
+
+void SessionAuth::ReadAlongside(const Request& request,
+                                std::function<void(int64_t user_id, Done)> read,
+                                Done done) const {
+  auto session = SessionFromToken(request);
+  if (!session.ok()) return done(session.status());
+  auto user_id = UserFromToken(request);
+  if (!user_id.ok()) return done(user_id.status());
+
+  // Whichever of the two answers comes second finishes the request.
+  struct Join {
+    std::mutex mu;
+    std::optional<Status> session;
+    std::optional<StatusOr<Reply>> read;
+    Done done;
+    int64_t user_id;
+    void Finish() {
+      Status s = *session;
+      if (s.ok()) done(std::move(*read));
+      else done(s);
+    }
+  };
+  auto join = std::make_shared<Join>();
+  join->done = std::move(done);
+  join->user_id = *user_id;
+  customers_.ValidateSession(*session, [join](StatusOr<v1::SessionInfo> info) {
+    Status s = info.ok() && info->user_id() != join->user_id
+                   ? Unauthenticated("the token does not match its session")
+                   : info.status();
+    std::unique_lock lock(join->mu);
+    join->session = s;
+    if (!join->read) return;
+    lock.unlock();
+    join->Finish();
+  });
+  read(*user_id, [join](StatusOr<Reply> reply) {
+    std::unique_lock lock(join->mu);
+    join->read = std::move(reply);
+    if (!join->session) return;
+    lock.unlock();
+    join->Finish();
+  });
 }
 
 }  // namespace mp::http

@@ -38,35 +38,48 @@ void GrpcServer::Shutdown() {
   server_.reset();
 }
 
-HandlerPool::HandlerPool(int threads) : pool_(std::max(1, threads)) {}
+HandlerPool::HandlerPool(int threads) {
+  if (threads > 0) pool_ = std::make_unique<boost::asio::thread_pool>(threads);
+}
 
-HandlerPool::~HandlerPool() { pool_.join(); }
+HandlerPool::~HandlerPool() {
+  if (pool_) pool_->join();
+}
 
 grpc::ServerUnaryReactor* HandlerPool::Run(grpc::CallbackServerContext* context,
                                            std::string_view method, std::function<Status()> fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  boost::asio::post(pool_, [reactor, context, method, fn = std::move(fn)] {
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gave up"));
-      return;
-    }
-    Status status;
-    try {
-      status = fn();
-    } catch (const std::exception& e) {
-      log::Error("{}: unexpected exception: {}", method, e.what());
-      status = Internal("internal error");
-    }
-    if (status.code() == StatusCode::kInternal) {
-      // Logged here, where it is handled; callers get no internals.
-      log::Error("{}: {}", method, status.message());
-      status = Internal("internal error");
-    } else if (log::DebugEnabled()) {
-      log::Debug("{} -> {}", method, status.ToString());
-    }
-    reactor->Finish(ToGrpc(status));
+  if (!pool_) {
+    Execute(reactor, context, method, fn);
+    return reactor;
+  }
+  boost::asio::post(*pool_, [reactor, context, method, fn = std::move(fn)] {
+    Execute(reactor, context, method, fn);
   });
   return reactor;
+}
+
+void HandlerPool::Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
+                          std::string_view method, const std::function<Status()>& fn) {
+  if (context->IsCancelled()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gave up"));
+    return;
+  }
+  Status status;
+  try {
+    status = fn();
+  } catch (const std::exception& e) {
+    log::Error("{}: unexpected exception: {}", method, e.what());
+    status = Internal("internal error");
+  }
+  if (status.code() == StatusCode::kInternal) {
+    // Logged here, where it is handled; callers get no internals.
+    log::Error("{}: {}", method, status.message());
+    status = Internal("internal error");
+  } else if (log::DebugEnabled()) {
+    log::Debug("{} -> {}", method, status.ToString());
+  }
+  reactor->Finish(ToGrpc(status));
 }
 
 ShutdownSignal::ShutdownSignal() {

@@ -43,13 +43,16 @@ auto ItemReply() {
 void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
                      const rpc::ProductDbClient& products) {
   router.Add(Verb::get, "/v1/rating", [&](RequestPtr req, Done done) {
-    auth.Check(*req, Then<v1::SessionInfo>(std::move(done), [&](auto session, Done done) {
-      v1::GetSellerRatingRequest r;
-      r.set_seller_id(session.user_id());
-      products.GetSellerRating(r, Then<v1::Feedback>(std::move(done), [](auto f, Done done) {
-        done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
-      }));
-    }));
+    auth.ReadAlongside(
+        *req,
+        [&](int64_t seller_id, Done done) {
+          v1::GetSellerRatingRequest r;
+          r.set_seller_id(seller_id);
+          products.GetSellerRating(r, Then<v1::Feedback>(std::move(done), [](auto f, Done done) {
+            done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
+          }));
+        },
+        std::move(done));
   });
 
   router.Add(Verb::post, "/v1/items", [&](RequestPtr req, Done done) {
@@ -89,15 +92,18 @@ void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
   });
 
   router.Add(Verb::get, "/v1/items", [&](RequestPtr req, Done done) {
-    auth.Check(*req, Then<v1::SessionInfo>(std::move(done), [&](auto session, Done done) {
-      v1::ListSellerItemsRequest r;
-      r.set_seller_id(session.user_id());
-      products.ListSellerItems(r, Then<v1::ItemList>(std::move(done), [](auto list, Done done) {
-        json::array items;
-        for (const v1::Item& item : list.items()) items.push_back(http::ItemJson(item));
-        done(Reply::Ok(json::object{{"items", std::move(items)}}));
-      }));
-    }));
+    auth.ReadAlongside(
+        *req,
+        [&](int64_t seller_id, Done done) {
+          v1::ListSellerItemsRequest r;
+          r.set_seller_id(seller_id);
+          products.ListSellerItems(r, Then<v1::ItemList>(std::move(done), [](auto list, Done done) {
+            json::array items;
+            for (const v1::Item& item : list.items()) items.push_back(http::ItemJson(item));
+            done(Reply::Ok(json::object{{"items", std::move(items)}}));
+          }));
+        },
+        std::move(done));
   });
 }
 
