@@ -196,10 +196,10 @@ TEST_P(BuyerApiTest, ListsPurchasesWithPriceAndTime) {
   json::value body = r.json();
   const json::array& purchases = body.at("purchases").as_array();
   ASSERT_EQ(purchases.size(), 2u) << r.body;
-  // FakeClock starts at 1'700'000'000'000 ms.
+  // Newest first. FakeClock starts at 1'700'000'000'000 ms.
   const std::vector<std::tuple<std::string, int64_t, json::value, std::string>>
-      expected = {{x, 2, 12.5, "2023-11-14T22:13:20.000Z"},
-                  {y, 1, 3, "2023-11-14T22:14:21.234Z"}};
+      expected = {{y, 1, 3, "2023-11-14T22:14:21.234Z"},
+                  {x, 2, 12.5, "2023-11-14T22:13:20.000Z"}};
   const std::regex iso8601(
       R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d))");
   std::set<std::string> ids;
@@ -215,6 +215,12 @@ TEST_P(BuyerApiTest, ListsPurchasesWithPriceAndTime) {
     ids.insert(std::string(p.at("purchase_id").as_string()));
   }
   EXPECT_EQ(ids.size(), 2u);
+  // A page at a time.
+  HttpResult page = http_->Get("/v1/purchases?limit=1&offset=1", token_);
+  ASSERT_EQ(page.status, 200) << page.body;
+  ASSERT_EQ(page.json().at("purchases").as_array().size(), 1u);
+  EXPECT_EQ(page.json().at("purchases").at(0).at("item_id").as_string(), x);
+  EXPECT_EQ(http_->Get("/v1/purchases?limit=501", token_).status, 400);
   // Another buyer sees none of them.
   TestHttpClient other(stack_->buyer_port());
   std::string other_token = other.SignUpAndLogIn("buyer2");

@@ -235,7 +235,15 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
   router.Add(Verb::get, "/v1/purchases", [&](RequestPtr req, Done done) {
     auto session = auth.SessionFromToken(*req);
     if (!session.ok()) return done(session.status());
-    customers.ListPurchases(*session, Then<v1::PurchaseList>(std::move(done), [](auto list,
+    auto limit = http::QueryInt(*req, "limit", 1, kMaxPurchasePage);
+    if (!limit.ok()) return done(limit.status());
+    auto offset = http::QueryInt(*req, "offset", 0, INT32_MAX);
+    if (!offset.ok()) return done(offset.status());
+    v1::ListPurchasesRequest r;
+    *r.mutable_session() = *session;
+    r.set_limit(static_cast<int32_t>(limit->value_or(kDefaultPurchasePage)));
+    r.set_offset(static_cast<int32_t>(offset->value_or(0)));
+    customers.ListPurchases(r, Then<v1::PurchaseList>(std::move(done), [](auto list,
                                                                                 Done done) {
       json::array purchases;
       for (const v1::Purchase& p : list.purchases()) {

@@ -21,6 +21,9 @@ inline constexpr int64_t kMaxPriceCents = 100'000'000'000;  // $1,000,000,000
 inline constexpr int64_t kMaxQuantity = 1'000'000'000;
 inline constexpr int kDefaultSearchLimit = 50;
 inline constexpr int kMaxSearchLimit = 500;
+// Purchase history pages (newest first).
+inline constexpr int kDefaultPurchasePage = 100;
+inline constexpr int kMaxPurchasePage = 500;
 
 using SellerId = int64_t;
 using BuyerId = int64_t;

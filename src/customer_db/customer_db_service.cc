@@ -281,11 +281,16 @@ grpc::ServerUnaryReactor* CustomerDbService::ListPendingPurchases(
 }
 
 grpc::ServerUnaryReactor* CustomerDbService::ListPurchases(grpc::CallbackServerContext* ctx,
-                                                           const v1::SessionRequest* req,
+                                                           const v1::ListPurchasesRequest* req,
                                                            v1::PurchaseList* resp) {
   return pool_.Run(ctx, "ListPurchases", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(*req));
+    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+    int limit = req->limit() == 0 ? kDefaultPurchasePage : req->limit();
+    if (limit < 1 || limit > kMaxPurchasePage) {
+      return InvalidArgument("limit", "must be from 1 to 500");
+    }
+    if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
+    MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(req->session(), limit, req->offset()));
     return Status();
   });
 }

@@ -60,7 +60,7 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
                                                  const v1::ListPendingPurchasesRequest* req,
                                                  v1::PurchaseAttemptList* resp) override;
   grpc::ServerUnaryReactor* ListPurchases(grpc::CallbackServerContext* ctx,
-                                          const v1::SessionRequest* req,
+                                          const v1::ListPurchasesRequest* req,
                                           v1::PurchaseList* resp) override;
   grpc::ServerUnaryReactor* GetPurchasedQuantity(grpc::CallbackServerContext* ctx,
                                                  const v1::GetPurchasedQuantityRequest* req,

@@ -105,7 +105,7 @@ TEST_P(CustomerDbFlowTest, RefusesUnknownEndedAndOtherRoleSessions) {
     EXPECT_TRUE(HasError(client_->RemoveFromCart(remove), kUnauth));
     EXPECT_TRUE(HasError(client_->ClearCart(bad), kUnauth));
     EXPECT_TRUE(HasError(client_->SaveCart(bad), kUnauth));
-    EXPECT_TRUE(HasError(client_->ListPurchases(bad), kUnauth));
+    EXPECT_TRUE(HasError(client_->ListPurchases(PurchasesOf(bad)), kUnauth));
   };
   expect_refused(Session(RandomToken(), v1::ROLE_BUYER));
   ASSERT_TRUE(client_->Logout(session).ok());
@@ -258,7 +258,7 @@ TEST_P(CustomerDbFlowTest, RecordsPurchasesOnceAndCountsUnits) {
   ASSERT_TRUE(retried.ok()) << retried.status().ToString();
   EXPECT_EQ(retried->time_ms(), bought_at);
 
-  auto list = client_->ListPurchases(session);
+  auto list = client_->ListPurchases(PurchasesOf(session));
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->purchases_size(), 2);
   EXPECT_EQ(list->purchases(0).purchase_id(), "p-1");

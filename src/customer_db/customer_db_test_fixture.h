@@ -44,6 +44,12 @@ inline v1::SessionRequest Session(const std::string& id, v1::Role role) {
 }
 
 // "1-1:2 3-7:1": the cart's lines in order, for compact comparisons.
+inline v1::ListPurchasesRequest PurchasesOf(const v1::SessionRequest& session) {
+  v1::ListPurchasesRequest r;
+  *r.mutable_session() = session;
+  return r;
+}
+
 inline std::string Lines(const v1::Cart& cart) {
   std::string out;
   for (const v1::CartLine& line : cart.lines()) {

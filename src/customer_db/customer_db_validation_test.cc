@@ -26,7 +26,7 @@ class CustomerDbValidationTest : public CustomerDbServiceTest {
     std::string out;
     auto cart = client_->GetCart(buyer);
     out += "cart=" + (cart.ok() ? Lines(*cart) : cart.status().ToString());
-    auto purchases = client_->ListPurchases(buyer);
+    auto purchases = client_->ListPurchases(PurchasesOf(buyer));
     out += " purchases=" + (purchases.ok()
                                 ? std::to_string(purchases->purchases_size())
                                 : purchases.status().ToString());
@@ -127,7 +127,7 @@ TEST_P(CustomerDbValidationTest,
     };
   };
   auto list = [&](v1::SessionRequest s) {
-    return [=, this] { return client_->ListPurchases(s).status(); };
+    return [=, this] { return client_->ListPurchases(PurchasesOf(s)).status(); };
   };
   auto get_account = [&](v1::Role role, int64_t id) {
     return [=, this] {

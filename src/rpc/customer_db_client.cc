@@ -23,7 +23,7 @@ MP_DEFINE_RPC(CustomerDbClient, ListPendingPurchases, v1::ListPendingPurchasesRe
               v1::PurchaseAttemptList)
 MP_DEFINE_RPC(CustomerDbClient, RecordPurchase, v1::RecordPurchaseRequest,
               v1::RecordPurchaseResponse)
-MP_DEFINE_RPC(CustomerDbClient, ListPurchases, v1::SessionRequest, v1::PurchaseList)
+MP_DEFINE_RPC(CustomerDbClient, ListPurchases, v1::ListPurchasesRequest, v1::PurchaseList)
 MP_DEFINE_RPC(CustomerDbClient, GetPurchasedQuantity, v1::GetPurchasedQuantityRequest,
               v1::GetPurchasedQuantityResponse)
 

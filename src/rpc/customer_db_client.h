@@ -30,7 +30,7 @@ class CustomerDbClient {
   MP_DECLARE_RPC(FailPurchase, v1::FailPurchaseRequest, v1::PurchaseAttempt)
   MP_DECLARE_RPC(ListPendingPurchases, v1::ListPendingPurchasesRequest, v1::PurchaseAttemptList)
   MP_DECLARE_RPC(RecordPurchase, v1::RecordPurchaseRequest, v1::RecordPurchaseResponse)
-  MP_DECLARE_RPC(ListPurchases, v1::SessionRequest, v1::PurchaseList)
+  MP_DECLARE_RPC(ListPurchases, v1::ListPurchasesRequest, v1::PurchaseList)
   MP_DECLARE_RPC(GetPurchasedQuantity, v1::GetPurchasedQuantityRequest,
                  v1::GetPurchasedQuantityResponse)
 

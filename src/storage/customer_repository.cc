@@ -83,7 +83,7 @@ const Sql kSelectPendingAttempts{
     "ORDER BY created_ms LIMIT $2"};
 const Sql kSelectPurchases{
     "SELECT purchase_id, item_id, quantity, price_cents, time_ms FROM purchase_lines "
-    "WHERE buyer_id = $1 ORDER BY time_ms, purchase_id, item_id"};
+    "WHERE buyer_id = $1 ORDER BY time_ms DESC, purchase_id, item_id LIMIT $2 OFFSET $3"};
 const Sql kSelectPurchasedQuantity{
     "SELECT COALESCE(SUM(quantity), 0) FROM purchase_lines "
     "WHERE buyer_id = $1 AND item_id = $2"};
@@ -460,11 +460,13 @@ StatusOr<std::vector<v1::PurchaseAttempt>> CustomerRepository::ListPendingPurcha
   return attempts;
 }
 
-StatusOr<v1::PurchaseList> CustomerRepository::ListPurchases(const v1::SessionRequest& session) {
+StatusOr<v1::PurchaseList> CustomerRepository::ListPurchases(const v1::SessionRequest& session,
+                                                             int limit, int offset) {
   MP_ASSIGN_OR_RETURN(v1::SessionInfo info, CheckSession(session));
   v1::PurchaseList list;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchases, {info.user_id()}));
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchases, {info.user_id(), int64_t{limit},
+                                                                 int64_t{offset}}));
     for (const Row& row : rows) {
       v1::Purchase* p = list.add_purchases();
       p->set_purchase_id(row.Text(0));

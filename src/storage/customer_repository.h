@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "common/types.h"
 #include "customer_db.pb.h"
 #include "storage/database.h"
 
@@ -81,7 +82,9 @@ class CustomerRepository {
   // Pending attempts started before `started_before_ms`, oldest first.
   StatusOr<std::vector<v1::PurchaseAttempt>> ListPendingPurchases(int64_t started_before_ms,
                                                                   int limit);
-  StatusOr<v1::PurchaseList> ListPurchases(const v1::SessionRequest& session);
+  // Newest first; `limit` lines from `offset`.
+  StatusOr<v1::PurchaseList> ListPurchases(const v1::SessionRequest& session,
+                                           int limit = kDefaultPurchasePage, int offset = 0);
   StatusOr<int64_t> GetPurchasedQuantity(int64_t buyer_id, const std::string& item_id);
 
  private:

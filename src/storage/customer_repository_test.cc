@@ -458,7 +458,7 @@ TEST_P(CustomerRepositoryTest, RecordPurchaseIsIdempotentOnPurchaseId) {
   EXPECT_EQ(Cart(s), (Lines{{"7-7", 1}})) << "a repeat clears nothing";
 }
 
-TEST_P(CustomerRepositoryTest, ListsOwnPurchasesInTimeOrder) {
+TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
   int64_t seller = NewAccount(kSeller, "sally");
   int64_t other = NewAccount(kBuyer, "carol");
   const int64_t t1 = clock_.NowMs();
@@ -476,16 +476,17 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesInTimeOrder) {
                   ->RecordPurchase(
                       Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)}))
                   .ok());
-  auto list = repo_->ListPurchases(Open("s1"));
+  const auto s1 = Open("s1");
+  auto list = repo_->ListPurchases(s1);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   struct Want {
     const char* purchase;
     const char* item;
     int64_t quantity, price, time;
   };
-  const Want want[] = {{"pa", "1-1", 2, 150, t1},
-                       {"pa", "2-1", 1, 500, t1},
-                       {"pc", "1-1", 1, 175, t1 + 1000}};
+  const Want want[] = {{"pc", "1-1", 1, 175, t1 + 1000},
+                       {"pa", "1-1", 2, 150, t1},
+                       {"pa", "2-1", 1, 500, t1}};
   ASSERT_EQ(list->purchases_size(), static_cast<int>(std::size(want)));
   for (size_t i = 0; i < std::size(want); ++i) {
     const v1::Purchase& p = list->purchases(static_cast<int>(i));
@@ -497,6 +498,13 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesInTimeOrder) {
   }
   EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(),
             1);
+  // Pages: the second and third lines, then nothing past the end.
+  auto page = repo_->ListPurchases(s1, 2, 1);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->purchases_size(), 2);
+  EXPECT_EQ(page->purchases(0).purchase_id(), "pa");
+  EXPECT_EQ(page->purchases(1).item_id(), "2-1");
+  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
 }
 
 TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
