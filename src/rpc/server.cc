@@ -1,5 +1,6 @@
 #include "rpc/server.h"
 
+#include <absl/synchronization/mutex.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
@@ -82,7 +83,12 @@ void HandlerPool::Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServe
   reactor->Finish(ToGrpc(status));
 }
 
+void ConfigureServerProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 ShutdownSignal::ShutdownSignal() {
+  ConfigureServerProcess();
   sigemptyset(&set_);
   sigaddset(&set_, SIGINT);
   sigaddset(&set_, SIGTERM);
