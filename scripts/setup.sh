@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config git python3
+  iproute2 procps  # multi-host test (ip netns), launcher test (pgrep)
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libsqlite3-dev libpq-dev postgresql
@@ -13,6 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev
   gsoap libgsoap-dev
   libsodium-dev libjwt-dev libreadline-dev libedit-dev
+  gnuplot-nox
 )
 # Node.js and npm run the OpenAPI lint (tests/openapi/lint.sh). Debian's
 # packages only when there is no npm yet: a node installed from elsewhere

@@ -41,11 +41,20 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   auto codec = TokenCodec::FromKeyFile(o.jwt_key_file);
   if (!codec.ok()) return Fail(codec.status());
+  std::vector<std::string> customer_dbs = rpc::SplitAddresses(o.customer_db);
+  std::vector<std::string> product_dbs = rpc::SplitAddresses(o.product_db);
+  if (customer_dbs.empty() || product_dbs.empty()) {
+    return Fail(InvalidArgument(
+        "customer-db", "--customer-db and --product-db need addresses"));
+  }
   rpc::CustomerDbClient customers(
-      {.addresses = rpc::SplitAddresses(o.customer_db), .channels_per_address = o.channels});
+      {.addresses = customer_dbs, .channels_per_address = o.channels});
   rpc::ProductDbClient products(
-      {.addresses = rpc::SplitAddresses(o.product_db), .channels_per_address = o.channels});
-  rpc::HealthProbe probe(rpc::SplitAddresses(o.customer_db + "," + o.product_db));
+      {.addresses = product_dbs, .channels_per_address = o.channels});
+  // Healthy while one replica of each DB service serves: the clients fail
+  // over between them.
+  rpc::HealthProbe probe =
+      rpc::HealthProbe::AnyReplica({customer_dbs, product_dbs});
   SessionAuth auth(*codec, customers, spec.role);
   Router router(spec.component);
   AddAccountRoutes(router, auth, *codec, customers);

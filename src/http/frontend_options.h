@@ -8,9 +8,11 @@ namespace mp::http {
 struct FrontendOptions {
   // REST listen address; the default port is the component's own.
   std::string listen;
-  // Customer DB replicas, "host:port[,host:port...]"; calls are spread over them.
+  // Customer DB replicas, "host:port[,host:port...]"; calls are spread over
+  // them, and a call that cannot connect to one is repeated on another
+  // (rpc/channel_pool.h). Replicas must share one database (PostgreSQL).
   std::string customer_db = "127.0.0.1:50051";
-  // Product DB replicas, "host:port[,host:port...]".
+  // Product DB replicas, "host:port[,host:port...]"; as customer_db.
   std::string product_db = "127.0.0.1:50052";
   // One io_context (and SO_REUSEPORT listener) per thread.
   int threads = 2;

@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "common/flags.h"
-#include "launcher/http_probe.h"
 #include "launcher/launcher_options.h"
 #include "launcher/supervisor.h"
+#include "launcher/system.h"
 #include "rpc/health_client.h"
 
 namespace po = boost::program_options;
@@ -30,19 +30,25 @@ int Health(const std::vector<std::string>& addresses) {
 int Up(int argc, char** argv) {
   launcher::UpOptions o;
   po::options_description desc("marketplace up options (also MP_<FLAG> variables)");
+  // clang-format off
   desc.add_options()
       ("data-dir", po::value(&o.data_dir)->default_value(o.data_dir), "SQLite files live here")
-      ("db-url", po::value(&o.db_url), "postgresql:// URL for both DB services")
+      ("db-url", po::value(&o.db_url),
+       "postgresql:// URL for the DB services and payment (default: SQLite)")
       ("seller-port", po::value(&o.seller_port)->default_value(o.seller_port), "seller REST port")
       ("buyer-port", po::value(&o.buyer_port)->default_value(o.buyer_port), "buyer REST port")
-      ("customer-db-port", po::value(&o.customer_db_port)->default_value(o.customer_db_port), "")
-      ("product-db-port", po::value(&o.product_db_port)->default_value(o.product_db_port), "")
-      ("payment-port", po::value(&o.payment_port)->default_value(o.payment_port), "")
+      ("customer-db-port", po::value(&o.customer_db_port)->default_value(o.customer_db_port),
+       "customer DB gRPC port")
+      ("product-db-port", po::value(&o.product_db_port)->default_value(o.product_db_port),
+       "product DB gRPC port")
+      ("payment-port", po::value(&o.payment_port)->default_value(o.payment_port),
+       "payment SOAP port")
       ("session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
        "seconds of inactivity that end a session")
       ("approval-rate", po::value(&o.approval_rate)->default_value(o.approval_rate),
        "probability that a valid card is approved")
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  // clang-format on
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
@@ -50,57 +56,18 @@ int Up(int argc, char** argv) {
   launcher::Supervisor supervisor;
   fs::path bin = fs::canonical("/proc/self/exe").parent_path();
   fs::create_directories(o.data_dir);
-  auto db = [&](const char* file) {
-    return o.db_url.empty() ? (fs::path(o.data_dir) / file).string() : o.db_url;
-  };
-  auto grpc_component = [&](std::string name, std::string program, int port,
-                            std::vector<std::string> extra) {
-    std::string address = o.host + ":" + std::to_string(port);
-    std::vector<std::string> args = {"--listen", address, "--log-level", o.log_level};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
-                               address, [address] { return rpc::CheckHealth(address); }};
-  };
-  std::string payment_address = o.host + ":" + std::to_string(o.payment_port);
-  auto http_component = [&](std::string name, std::string program, int port,
-                            std::vector<std::string> extra) {
-    std::string address = o.host + ":" + std::to_string(port);
-    std::vector<std::string> args = {
-        "--listen", address, "--log-level", o.log_level,
-        "--customer-db", o.host + ":" + std::to_string(o.customer_db_port),
-        "--product-db", o.host + ":" + std::to_string(o.product_db_port),
-        "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return launcher::Component{std::move(name), (bin / program).string(), std::move(args),
-                               "http://" + address,
-                               [address] { return launcher::CheckHttpHealth(address); }};
-  };
-  std::cout << "marketplace: starting on " << (o.db_url.empty() ? "SQLite in " + o.data_dir
-                                                                 : std::string("PostgreSQL"))
+  std::cout << "marketplace: starting on "
+            << (o.db_url.empty() ? "SQLite in " + o.data_dir
+                                 : std::string("PostgreSQL"))
             << std::endl;
-  Status started = supervisor.StartAll(
-      {grpc_component("customer-db", "mp-customer-db", o.customer_db_port,
-                      {"--db-uri", db("customer.db"), "--session-timeout",
-                       std::to_string(o.session_timeout_s)}),
-       grpc_component("product-db", "mp-product-db", o.product_db_port,
-                      {"--db-uri", db("product.db")}),
-       launcher::Component{"payment", (bin / "mp-payment").string(),
-                           {"--listen", payment_address, "--log-level", o.log_level,
-                            "--db-uri", db("payment.db"), "--approval-rate",
-                            std::to_string(o.approval_rate)},
-                           "http://" + payment_address + "/?wsdl",
-                           [payment_address] {
-                             return launcher::CheckHttpHealth(payment_address, "/?wsdl");
-                           }},
-       http_component("seller-server", "mp-seller-server", o.seller_port, {}),
-       http_component("buyer-server", "mp-buyer-server", o.buyer_port,
-                      {"--payment-url", "http://" + payment_address + "/"})},
-      std::chrono::seconds(30));
+  Status started = supervisor.StartAll(launcher::SystemComponents(o, bin),
+                                       std::chrono::seconds(30));
   if (!started.ok()) {
     std::cerr << "marketplace: " << started.ToString() << std::endl;
-    return 1;
+    return 1;  // ~Supervisor stops whatever started
   }
-  std::cout << "marketplace: up; Ctrl-C stops everything" << std::endl;
+  std::cout << "marketplace: up; Ctrl-C stops everything\n"
+            << launcher::ClientInstructions(o, bin) << std::flush;
   supervisor.Run();
   return 0;
 }

@@ -1,7 +1,8 @@
 #include "launcher/supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <cstring>
 #include <iostream>
 #include <thread>
-
-extern char** environ;
 
 namespace mp::launcher {
 
@@ -27,50 +26,85 @@ Supervisor::~Supervisor() { StopAll(); }
 StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(c.program.c_str()));
-  for (const std::string& a : c.args) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : c.args)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  // The child starts with default signal handling and an empty mask, so it
-  // receives our SIGTERM; its own group keeps a terminal's Ctrl-C to us.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, c.program.c_str(), nullptr, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return Unavailable("cannot start " + c.program + ": " + std::strerror(rc));
+  // exec's errno comes back through a close-on-exec pipe: EOF means exec
+  // succeeded.
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0)
+    return Unavailable("pipe: " + std::string(strerror(errno)));
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec. The child gets
+    // SIGTERM should we die without stopping it (even by SIGKILL), so it
+    // never outlives us. Its own process group keeps a terminal's Ctrl-C to
+    // us; we pass it on as SIGTERM. Default signal handling, empty mask.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    setpgid(0, 0);
+    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP})
+      signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execv(argv[0], argv.data());
+    int error = errno;
+    (void)!write(report[1], &error, sizeof error);
+    _exit(127);
+  }
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    return Unavailable("fork: " + std::string(strerror(errno)));
+  }
+  int error = 0;
+  ssize_t n;
+  do {
+    n = read(report[0], &error, sizeof error);
+  } while (n < 0 && errno == EINTR);
+  close(report[0]);
+  if (n > 0) {
+    waitpid(pid, nullptr, 0);
+    return Unavailable("cannot start " + c.program + ": " + strerror(error));
+  }
   return pid;
 }
 
-Status Supervisor::WaitHealthy(const Child& child, std::chrono::seconds timeout) {
+Status Supervisor::WaitHealthy(const Child& child,
+                               std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Status last;
   while (std::chrono::steady_clock::now() < deadline) {
     int wstatus = 0;
     if (waitpid(child.pid, &wstatus, WNOHANG) == child.pid) {
-      return Unavailable(child.component.name + " exited during start-up (see its log above)");
+      return Unavailable(child.component.name +
+                         " exited during start-up (see its log above)");
     }
     last = child.component.health();
     if (last.ok()) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Ctrl-C or SIGTERM during start-up stops at once (the caller stops
+    // what started); SIGCHLD only wakes us early.
+    timespec pause{0, 100'000'000};
+    int sig = sigtimedwait(&signals_, nullptr, &pause);
+    if (sig == SIGINT || sig == SIGTERM) {
+      return Status(StatusCode::kAborted, "interrupted during start-up");
+    }
   }
   return Unavailable(child.component.name + " not healthy after " +
                      std::to_string(timeout.count()) + "s: " + last.message());
 }
 
-Status Supervisor::StartAll(std::vector<Component> components, std::chrono::seconds timeout) {
+Status Supervisor::StartAll(std::vector<Component> components,
+                            std::chrono::seconds timeout) {
   for (Component& c : components) {
     MP_ASSIGN_OR_RETURN(pid_t pid, Spawn(c));
     children_.push_back({std::move(c), pid});
     MP_RETURN_IF_ERROR(WaitHealthy(children_.back(), timeout));
     std::cout << "  " << children_.back().component.name << "\t"
-              << children_.back().component.address << "\tpid " << pid << std::endl;
+              << children_.back().component.address << "\tpid " << pid
+              << std::endl;
   }
   return Status();
 }
@@ -83,14 +117,18 @@ void Supervisor::Run() {
     // Reap and restart any child that died (SIGCHLD or the periodic tick).
     for (Child& child : children_) {
       int wstatus = 0;
-      if (child.pid <= 0 || waitpid(child.pid, &wstatus, WNOHANG) != child.pid) continue;
-      std::cerr << "marketplace: " << child.component.name << " (pid " << child.pid
-                << ") exited with status " << wstatus << "; restarting" << std::endl;
+      if (child.pid <= 0 || waitpid(child.pid, &wstatus, WNOHANG) != child.pid)
+        continue;
+      std::cerr << "marketplace: " << child.component.name << " (pid "
+                << child.pid << ") exited with status " << wstatus
+                << "; restarting" << std::endl;
       // Back off when a component keeps dying right away.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
       auto pid = Spawn(child.component);
       child.pid = pid.ok() ? *pid : -1;
-      if (!pid.ok()) std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
+      if (!pid.ok())
+        std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
     }
   }
   std::cout << "marketplace: stopping" << std::endl;

@@ -23,15 +23,20 @@ struct Component {
 
 // Starts components in order, waits for each to be healthy, restarts any
 // that dies, and stops them all (SIGTERM, then SIGKILL after a grace period)
-// when SIGINT or SIGTERM arrives. Not thread-safe: run from main.
+// when SIGINT or SIGTERM arrives, during start-up too. Each child runs in
+// its own process group (a terminal's Ctrl-C reaches only the supervisor)
+// and gets SIGTERM from the kernel should the supervisor die without
+// stopping it, so no child outlives it. Not thread-safe: run from main.
 class Supervisor {
  public:
   // REQUIRES: called before any other thread starts (it blocks the signals).
   Supervisor();
   ~Supervisor();  // stops whatever still runs
 
-  // Starts every component and waits until each is healthy (or fails).
-  Status StartAll(std::vector<Component> components, std::chrono::seconds timeout);
+  // Starts every component and waits until each is healthy. kUnavailable
+  // when one cannot start or stay up; kAborted on SIGINT/SIGTERM meanwhile.
+  Status StartAll(std::vector<Component> components,
+                  std::chrono::seconds timeout);
   // Blocks until SIGINT/SIGTERM, restarting components that die meanwhile,
   // then stops all of them.
   void Run();

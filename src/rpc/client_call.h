@@ -4,68 +4,152 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "common/status.h"
 #include "common/status_mapping.h"
+#include "rpc/channel_pool.h"
 
 namespace mp::rpc {
 
 template <typename Response>
 using Callback = std::function<void(StatusOr<Response>)>;
 
-// State of one asynchronous unary call, alive until its callback has run.
+// Every call of a client made with MP_DEFINE_RPC goes to pool.Next() and,
+// when it fails because that channel could not connect (ChannelPool::
+// RetryChannel: the request cannot have reached a server), is repeated once
+// on a channel of another replica within the same deadline. A call that may
+// have reached a server is never repeated, so a write is applied at most
+// once; its caller gets kUnavailable or kDeadlineExceeded.
+
+// State of one asynchronous unary call (and its one possible retry), alive
+// until its callback has run.
 template <typename Request, typename Response>
-struct AsyncCall {
-  AsyncCall(const Request& req, std::chrono::milliseconds deadline, Callback<Response> cb)
-      : request(req), done(std::move(cb)) {
-    context.set_deadline(std::chrono::system_clock::now() + deadline);
+class AsyncCall {
+ public:
+  // Starts one attempt on channel `channel`; gRPC runs `on_done` when it ends.
+  using Invoke =
+      std::function<void(size_t channel, grpc::ClientContext*, const Request*,
+                         Response*, std::function<void(grpc::Status)> on_done)>;
+
+  // Starts the call; `done` runs once, on a gRPC thread. REQUIRES: `pool`
+  // and what `invoke` uses outlive the call (until `done` has run).
+  static void Start(const ChannelPool& pool, std::chrono::milliseconds deadline,
+                    const Request& request, Callback<Response> done,
+                    Invoke invoke) {
+    auto* call = new AsyncCall(pool, deadline, request, std::move(done),
+                               std::move(invoke));
+    call->Attempt(pool.Next());
   }
 
-  // Called once by gRPC; deletes the call, then runs `done`. The context
-  // holds a reference to the channel: it must be gone before the caller
-  // hears back, or a caller that then destroys the client leaves the last
-  // reference to this gRPC thread, whose shutdown of its own completion
-  // queue aborts the process.
+ private:
+  AsyncCall(const ChannelPool& pool, std::chrono::milliseconds deadline,
+            const Request& request, Callback<Response> done, Invoke invoke)
+      : pool_(pool),
+        deadline_(std::chrono::system_clock::now() + deadline),
+        request_(request),
+        done_(std::move(done)),
+        invoke_(std::move(invoke)) {}
+
+  void Attempt(size_t channel) {
+    channel_ = channel;
+    context_.emplace();
+    context_->set_deadline(deadline_);
+    response_.Clear();
+    invoke_(channel, &*context_, &request_, &response_,
+            [this](grpc::Status status) { OnDone(status); });
+  }
+
+  // Called once per attempt by gRPC. Nothing touches `this` after starting
+  // the retry: its callback may already be running.
+  void OnDone(const grpc::Status& status) {
+    if (!status.ok() && !retried_) {
+      if (std::optional<size_t> other = pool_.RetryChannel(channel_, status)) {
+        retried_ = true;
+        return Attempt(*other);
+      }
+    }
+    Finish(status);
+  }
+
+  // Deletes the call, then runs `done`. The context holds a reference to the
+  // channel: it must be gone before the caller hears back, or a caller that
+  // then destroys the client leaves the last reference to this gRPC thread,
+  // whose shutdown of its own completion queue aborts the process.
   void Finish(const grpc::Status& status) {
-    Callback<Response> callback = std::move(done);
-    StatusOr<Response> result = status.ok() ? StatusOr<Response>(std::move(response))
-                                            : StatusOr<Response>(FromGrpc(status));
+    Callback<Response> callback = std::move(done_);
+    StatusOr<Response> result = status.ok()
+                                    ? StatusOr<Response>(std::move(response_))
+                                    : StatusOr<Response>(FromGrpc(status));
     delete this;
     callback(std::move(result));
   }
 
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-  Callback<Response> done;
+  const ChannelPool& pool_;
+  const std::chrono::system_clock::time_point deadline_;
+  std::optional<grpc::ClientContext> context_;
+  Request request_;
+  Response response_;
+  Callback<Response> done_;
+  Invoke invoke_;
+  size_t channel_ = 0;
+  bool retried_ = false;
 };
+
+// The blocking form of the same: `invoke(channel, context, response)` makes
+// one attempt and returns its gRPC status.
+template <typename Response, typename Invoke>
+StatusOr<Response> BlockingCall(const ChannelPool& pool,
+                                std::chrono::milliseconds deadline,
+                                Invoke invoke) {
+  const auto deadline_at = std::chrono::system_clock::now() + deadline;
+  size_t channel = pool.Next();
+  for (bool retried = false;; retried = true) {
+    grpc::ClientContext context;
+    context.set_deadline(deadline_at);
+    Response response;
+    grpc::Status status = invoke(channel, &context, &response);
+    if (status.ok()) return response;
+    std::optional<size_t> other;
+    if (!retried) other = pool.RetryChannel(channel, status);
+    if (!other) return FromGrpc(status);
+    channel = *other;
+  }
+}
 
 }  // namespace mp::rpc
 
 // Defines the asynchronous and the blocking form of one RPC of a client
-// whose members are `pool_`, `stubs_` and `options_` (see customer_db_client.h).
-#define MP_DEFINE_RPC(Client, Method, Request, Response)                                   \
-  void Client::Method(const Request& request, ::mp::rpc::Callback<Response> done) const { \
-    auto* call = new ::mp::rpc::AsyncCall<Request, Response>(request, options_.deadline,  \
-                                                             std::move(done));            \
-    stubs_[pool_.Next()]->async()->Method(&call->context, &call->request, &call->response, \
-                                          [call](grpc::Status s) { call->Finish(s); });    \
-  }                                                                                        \
-  ::mp::StatusOr<Response> Client::Method(const Request& request) const {                 \
-    grpc::ClientContext context;                                                           \
-    context.set_deadline(std::chrono::system_clock::now() + options_.deadline);            \
-    Response response;                                                                     \
-    grpc::Status status = stubs_[pool_.Next()]->Method(&context, request, &response);      \
-    if (!status.ok()) return ::mp::FromGrpc(status);                                       \
-    return response;                                                                       \
+// whose members are `pool_`, `stubs_` (one per pool channel) and `options_`
+// (see customer_db_client.h), with the failover described above.
+#define MP_DEFINE_RPC(Client, Method, Request, Response)                  \
+  void Client::Method(const Request& request,                             \
+                      ::mp::rpc::Callback<Response> done) const {         \
+    ::mp::rpc::AsyncCall<Request, Response>::Start(                       \
+        pool_, options_.deadline, request, std::move(done),               \
+        [this](size_t channel, grpc::ClientContext* context,              \
+               const Request* req, Response* resp,                        \
+               std::function<void(grpc::Status)> on_done) {               \
+          stubs_[channel]->async()->Method(context, req, resp,            \
+                                           std::move(on_done));           \
+        });                                                               \
+  }                                                                       \
+  ::mp::StatusOr<Response> Client::Method(const Request& request) const { \
+    return ::mp::rpc::BlockingCall<Response>(                             \
+        pool_, options_.deadline,                                         \
+        [this, &request](size_t channel, grpc::ClientContext* context,    \
+                         Response* response) {                            \
+          return stubs_[channel]->Method(context, request, response);     \
+        });                                                               \
   }
 
 // Declares the two forms of one RPC inside a client class: the asynchronous
 // one runs `done` on a gRPC thread once the answer (or error) arrives, and
-// must not block there; the blocking one waits for the answer. A client may
-// be destroyed once the callbacks of its asynchronous calls have run, not
-// before.
-#define MP_DECLARE_RPC(Method, Request, Response)                           \
-  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const; \
+// must not block there; the blocking one waits for the answer. Both fail
+// over between replicas as described above. A client may be destroyed once
+// the callbacks of its asynchronous calls have run, not before.
+#define MP_DECLARE_RPC(Method, Request, Response)                         \
+  void Method(const Request& request, ::mp::rpc::Callback<Response> done) \
+      const;                                                              \
   ::mp::StatusOr<Response> Method(const Request& request) const;

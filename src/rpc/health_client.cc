@@ -11,7 +11,8 @@ namespace mp::rpc {
 
 Status CheckHealth(const std::string& address, const std::string& service,
                    std::chrono::milliseconds deadline) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
@@ -30,21 +31,42 @@ Status CheckHealth(const std::string& address, const std::string& service,
 
 namespace mp::rpc {
 
-HealthProbe::HealthProbe(const std::vector<std::string>& addresses) : addresses_(addresses) {
+HealthProbe::HealthProbe(const std::vector<std::string>& addresses)
+    : addresses_(addresses) {
   for (const std::string& a : addresses) {
-    channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+    group_of_.push_back(groups_++);
+    channels_.push_back(
+        grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
   }
+}
+
+HealthProbe HealthProbe::AnyReplica(
+    const std::vector<std::vector<std::string>>& services) {
+  HealthProbe probe;
+  for (const std::vector<std::string>& replicas : services) {
+    for (const std::string& a : replicas) {
+      probe.addresses_.push_back(a);
+      probe.group_of_.push_back(probe.groups_);
+      probe.channels_.push_back(
+          grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+    }
+    ++probe.groups_;
+  }
+  return probe;
 }
 
 void HealthProbe::Check(std::function<void(Status)> done) const {
   struct State {
     std::mutex mu;
     size_t left;
-    Status first_error;
+    std::vector<bool> serving;        // per group: some replica serves
+    std::vector<std::string> errors;  // per group: what its replicas said
     std::function<void(Status)> done;
   };
   auto state = std::make_shared<State>();
   state->left = channels_.size();
+  state->serving.assign(groups_, false);
+  state->errors.assign(groups_, "");
   state->done = std::move(done);
   if (channels_.empty()) return state->done(Status());
   for (size_t i = 0; i < channels_.size(); ++i) {
@@ -56,26 +78,38 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
     };
     auto call = std::make_shared<Call>();
     call->stub = grpc::health::v1::Health::NewStub(channels_[i]);
-    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               std::chrono::seconds(1));
     std::string address = addresses_[i];
+    size_t group = group_of_[i];
     call->stub->async()->Check(
         &call->context, &call->request, &call->response,
-        [call, state, address](grpc::Status s) {
+        [call, state, address, group](grpc::Status s) {
           Status status = FromGrpc(s);
           if (status.ok() &&
-              call->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+              call->response.status() !=
+                  grpc::health::v1::HealthCheckResponse::SERVING) {
             status = Unavailable(address + " is not serving");
           }
           std::function<void(Status)> finish;
           Status result;
           {
             std::lock_guard lock(state->mu);
-            if (!status.ok() && state->first_error.ok()) {
-              state->first_error = Unavailable(address + ": " + status.message());
+            if (status.ok()) {
+              state->serving[group] = true;
+            } else {
+              std::string& errors = state->errors[group];
+              errors += (errors.empty() ? "" : "; ") + address + ": " +
+                        status.message();
             }
             if (--state->left == 0) {
               finish = std::move(state->done);
-              result = state->first_error;
+              for (size_t g = 0; g < state->serving.size(); ++g) {
+                if (!state->serving[g]) {
+                  result = Unavailable(state->errors[g]);
+                  break;
+                }
+              }
             }
           }
           if (finish) finish(result);

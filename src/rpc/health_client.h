@@ -9,8 +9,9 @@ namespace mp::rpc {
 
 // Asks the gRPC health service at `address` about `service` ("" = the whole
 // server). OK when it answers SERVING; kUnavailable otherwise.
-Status CheckHealth(const std::string& address, const std::string& service = "",
-                   std::chrono::milliseconds deadline = std::chrono::milliseconds(1000));
+Status CheckHealth(
+    const std::string& address, const std::string& service = "",
+    std::chrono::milliseconds deadline = std::chrono::milliseconds(1000));
 
 }  // namespace mp::rpc
 
@@ -24,15 +25,27 @@ class Channel;
 
 namespace mp::rpc {
 
-// Asks the health service of every address at once, asynchronously; `done`
-// gets OK when all serve, or the first failure. Thread-safe.
+// Asks the health service of every address at once, asynchronously.
+// Thread-safe.
 class HealthProbe {
  public:
+  // Every address must serve: `done` gets OK when all do, or the first
+  // failure.
   explicit HealthProbe(const std::vector<std::string>& addresses);
+  // Replicas: `services` holds, per service, the addresses of its replicas;
+  // `done` gets OK when at least one replica of every service serves, else
+  // kUnavailable naming the service's replicas and their errors.
+  static HealthProbe AnyReplica(
+      const std::vector<std::vector<std::string>>& services);
+
   void Check(std::function<void(Status)> done) const;
 
  private:
+  HealthProbe() = default;
+
   std::vector<std::string> addresses_;
+  std::vector<size_t> group_of_;  // per address: its service
+  size_t groups_ = 0;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
 };
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# `marketplace up` as a user runs it, on free loopback ports:
+#   - it prints the commands that start the CLIs, and those commands work;
+#   - a component that dies is restarted;
+#   - SIGTERM, SIGINT, and even SIGKILL of `marketplace` itself, leave no
+#     child process behind;
+#   - with `postgres`, --db-url puts both DB services and the payment service
+#     on the PostgreSQL of MP_TEST_PG_URI (a fresh schema; fails without it).
+# Usage: marketplace_up_test.sh <bin dir> sqlite|postgres
+set -uo pipefail
+bin=${1:?usage: marketplace_up_test.sh <bin dir> sqlite|postgres}
+engine=${2:?usage: marketplace_up_test.sh <bin dir> sqlite|postgres}
+work=$(mktemp -d /tmp/mp-up.XXXXXX)
+export HOME=$work XDG_CONFIG_HOME=$work/config
+failures=0
+schema=""
+up_pid=""
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    2>/dev/null || echo $((20000 + RANDOM % 30000))
+}
+
+# The pids of processes whose command line mentions our work directory or
+# one of the current run's ports: whatever our `marketplace up` started.
+ports="none"
+leftovers() { pgrep -f -- "$work/data|127\.0\.0\.1:($ports)( |$)" || true; }
+
+cleanup() {
+  [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null
+  for pid in $(leftovers); do kill -KILL "$pid" 2>/dev/null; done
+  [ -n "$schema" ] && psql -q "$MP_TEST_PG_URI" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+up_args=()
+if [ "$engine" = postgres ]; then
+  if [ -z "${MP_TEST_PG_URI:-}" ]; then
+    echo "FAIL: MP_TEST_PG_URI is not set. Run ./marketplace test (it starts a private" \
+      "PostgreSQL), or start one with scripts/pg_test_server.sh and export its URI."
+    exit 1
+  fi
+  schema="up_$(date +%s)_$$"
+  psql -q "$MP_TEST_PG_URI" -c "CREATE SCHEMA $schema" >/dev/null ||
+    { echo "FAIL: cannot create schema $schema on $MP_TEST_PG_URI"; exit 1; }
+  sep='?'
+  [[ $MP_TEST_PG_URI == *\?* ]] && sep='&'
+  up_args=(--db-url "$MP_TEST_PG_URI${sep}options=-csearch_path%3D$schema")
+fi
+
+# start_up <log>: starts `marketplace up` on fresh ports; sets up_pid, ports.
+start_up() {
+  log=$1
+  seller_port=$(free_port) buyer_port=$(free_port) cdb_port=$(free_port)
+  pdb_port=$(free_port) pay_port=$(free_port)
+  ports="$seller_port|$buyer_port|$cdb_port|$pdb_port|$pay_port"
+  "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
+    --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
+    --payment-port "$pay_port" --approval-rate 1 "${up_args[@]}" >"$log" 2>&1 &
+  up_pid=$!
+  for _ in $(seq 1 300); do
+    if grep -q "marketplace: up" "$log"; then
+      # The check for leftovers must see what runs now, or it proves nothing.
+      [ "$(leftovers | wc -l)" -ge 6 ] || fail "leftovers() does not see the components"
+      return 0
+    fi
+    kill -0 "$up_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "FAIL: marketplace did not come up"
+  cat "$log"
+  exit 1
+}
+
+# stop_up <signal>: signals `marketplace`, which must exit 0 within 20 s
+# leaving no component running.
+stop_up() {
+  local sig=$1 children
+  children=$(pgrep -P "$up_pid" | tr '\n' ' ')
+  [ "$(wc -w <<<"$children")" -eq 5 ] && ok "five components run as children ($children)" ||
+    fail "expected five children, found: $children"
+  kill "-$sig" "$up_pid"
+  local status=0
+  for _ in $(seq 1 200); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$up_pid" 2>/dev/null; then
+    fail "marketplace still runs 20 s after SIG$sig"
+  else
+    wait "$up_pid"; status=$?
+    [ "$status" -eq 0 ] && ok "SIG$sig: marketplace exited 0" ||
+      fail "SIG$sig: marketplace exited $status"
+  fi
+  up_pid=""
+  local left=""
+  for pid in $children; do kill -0 "$pid" 2>/dev/null && left+=" $pid"; done
+  left+=$(leftovers | tr '\n' ' ')
+  [ -z "${left// /}" ] && ok "SIG$sig: no component left running" ||
+    fail "SIG$sig left processes running:$left ($(ps -o pid,cmd -p "${left// /,}" 2>/dev/null))"
+}
+
+# --- 1. up, the printed CLI commands, restart of a dead component, SIGTERM.
+start_up "$work/up1.log"
+seller_cmd=$(grep -oE '\S*/seller-cli --server \S+' "$work/up1.log")
+buyer_cmd=$(grep -oE '\S*/buyer-cli --server \S+' "$work/up1.log")
+[ "$seller_cmd" = "$bin/seller-cli --server 127.0.0.1:$seller_port" ] &&
+  ok "prints the seller-cli command: $seller_cmd" || fail "seller-cli command: '$seller_cmd'"
+[ "$buyer_cmd" = "$bin/buyer-cli --server 127.0.0.1:$buyer_port" ] &&
+  ok "prints the buyer-cli command: $buyer_cmd" || fail "buyer-cli command: '$buyer_cmd'"
+
+# run <description> <pattern> -- command...: the command must succeed and
+# print the pattern.
+run() {
+  local what=$1 pattern=$2 out
+  shift 3
+  if out=$("$@" 2>&1) && grep -qE -- "$pattern" <<<"$out"; then ok "$what"; else
+    fail "$what"; echo "$out" | head -n 10
+  fi
+}
+read -ra seller <<<"$seller_cmd"
+read -ra buyer <<<"$buyer_cmd"
+run "seller signs up through the printed command" "" -- \
+  "${seller[@]}" create-account --username alice --password password1 --name Alice
+run "seller logs in" "" -- "${seller[@]}" login --username alice --password password1
+run "seller registers an item" '"item_id":"2-1"' -- "${seller[@]}" register --name Kettle \
+  --category 2 --keywords steel --condition new --price 20 --quantity 4 --json
+run "buyer signs up" "" -- "${buyer[@]}" create-account --username bob --password password1 --name Bob
+run "buyer logs in" "" -- "${buyer[@]}" login --username bob --password password1
+run "buyer adds to the cart" '"quantity":3' -- "${buyer[@]}" add 2-1 --quantity 3 --json
+run "buyer buys" '"total":60' -- "${buyer[@]}" purchase --name Bob \
+  --card-number 4111111111111111 --expiration 12/30 --json
+
+pdb_pid=$(pgrep -P "$up_pid" -f mp-product-db)
+kill -KILL "$pdb_pid"
+for _ in $(seq 1 100); do
+  new_pid=$(pgrep -P "$up_pid" -f mp-product-db || true)
+  [ -n "$new_pid" ] && [ "$new_pid" != "$pdb_pid" ] &&
+    "$bin/marketplace" health "127.0.0.1:$pdb_port" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+grep -q "product-db (pid $pdb_pid) exited" "$work/up1.log" && [ "$new_pid" != "$pdb_pid" ] &&
+  ok "a killed product-db is reported and restarted (pid $new_pid)" ||
+  fail "product-db was not restarted"
+run "stock survived the restart" '"quantity":1' -- "${seller[@]}" list --json
+stop_up TERM
+
+# --- 2. Ctrl-C (SIGINT); the data is still there after a new start.
+start_up "$work/up2.log"
+read -ra seller <<<"$(grep -oE '\S*/seller-cli --server \S+' "$work/up2.log")"
+read -ra buyer <<<"$(grep -oE '\S*/buyer-cli --server \S+' "$work/up2.log")"
+run "after a restart of the whole system the seller logs in again" "" -- \
+  "${seller[@]}" login --username alice --password password1
+run "the item is still there" '"quantity":1' -- "${seller[@]}" list --json
+run "the buyer logs in again" "" -- "${buyer[@]}" login --username bob --password password1
+run "the purchase is still in the history" '"item_id":"2-1"' -- "${buyer[@]}" history --json
+stop_up INT
+
+# --- 3. marketplace itself killed: the kernel tells the children to stop.
+start_up "$work/up3.log"
+children=$(pgrep -P "$up_pid" | tr '\n' ' ')
+{ kill -KILL "$up_pid" && wait "$up_pid"; } 2>/dev/null
+up_pid=""
+for _ in $(seq 1 150); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
+left=$(leftovers | tr '\n' ' ')
+[ -z "${left// /}" ] && ok "SIGKILL of marketplace: its children ($children) stopped too" ||
+  fail "SIGKILL of marketplace left:$left"
+
+if [ "$engine" = postgres ]; then
+  count=$(psql -qtA "$MP_TEST_PG_URI" -c \
+    "SELECT count(*) FROM information_schema.tables WHERE table_schema = '$schema'")
+  [ "${count:-0}" -gt 3 ] && ok "the services' tables are in PostgreSQL schema $schema ($count)" ||
+    fail "no tables in schema $schema"
+  [ ! -e "$work/data/customer.db" ] && [ ! -e "$work/data/product.db" ] &&
+    [ ! -e "$work/data/payment.db" ] && ok "no SQLite file was created" ||
+    fail "SQLite files created despite --db-url: $(ls "$work/data")"
+fi
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
