@@ -222,7 +222,10 @@ StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       continue;
     }
     HttpResponse& response = std::get<HttpResponse>(outcome);
-    if (response.status == 503) {
+    // A 503 may come after a backend applied the write (a DB replica died
+    // mid-call), so only a request that is safe to repeat goes on to the
+    // next server; any other gets the 503 itself.
+    if (response.status == 503 && retry_safe) {
       problems += (problems.empty() ? "" : "; ") + where + ": 503 unavailable";
       last_unavailable = std::move(response);
       continue;
