@@ -40,10 +40,8 @@ int WriteReportOf(const fs::path& dir) {
   }
   Status s = WriteReport(dir, *results);
   if (!s.ok()) std::cerr << "marketplace-bench: " << s.message() << "\n";
-  if (s.code() != StatusCode::kOk && s.code() != StatusCode::kUnavailable)
-    return kExitFailed;
-  std::cerr << "marketplace-bench: report in " << (dir / "report.md").string()
-            << "\n";
+  if (s.code() != StatusCode::kOk && s.code() != StatusCode::kUnavailable) return kExitFailed;
+  std::cerr << "marketplace-bench: report in " << (dir / "report.md").string() << "\n";
   return kExitOk;
 }
 
@@ -64,15 +62,13 @@ int RunBenchmark(const BenchOptions& options) {
       std::cerr << "marketplace-bench: set-up failed: " << s.message() << "\n";
       return kExitFailed;
     }
-    result.setup_s = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - setup_start)
-                         .count();
+    result.setup_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - setup_start).count();
     for (int run = 1; run <= options.runs; ++run) {
       Runner::RunSamples samples = runner.Run(run);
       result.runs.push_back(ComputeRun(run, samples.wall_s, samples.samples));
       for (std::string& e : runner.TakeErrorSamples()) {
-        if (result.error_samples.size() < 20)
-          result.error_samples.push_back(std::move(e));
+        if (result.error_samples.size() < 20) result.error_samples.push_back(std::move(e));
       }
     }
     progress.Finish();
@@ -81,8 +77,7 @@ int RunBenchmark(const BenchOptions& options) {
   std::cout << ResultMarkdown(result, 2) << std::flush;
   int exit = result.summary.overall.errors > 0 ? kExitErrors : kExitOk;
   if (exit != kExitOk) {
-    std::cerr << "marketplace-bench: " << result.summary.overall.errors
-              << " calls failed\n";
+    std::cerr << "marketplace-bench: " << result.summary.overall.errors << " calls failed\n";
   }
   if (options.out_dir.empty()) return exit;
   if (Status s = SaveResult(options.out_dir, result); !s.ok()) {
@@ -95,8 +90,7 @@ int RunBenchmark(const BenchOptions& options) {
 
 int RunReport(const std::string& dir) { return WriteReportOf(dir); }
 
-int RunCompare(const std::string& a, const std::string& b,
-               const std::string& out_dir) {
+int RunCompare(const std::string& a, const std::string& b, const std::string& out_dir) {
   auto ra = LoadResults(a);
   auto rb = LoadResults(b);
   for (const Status& s : {ra.status(), rb.status()}) {

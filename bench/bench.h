@@ -8,10 +8,8 @@ namespace mp::bench {
 
 // Exit statuses of marketplace-bench.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed =
-    1;  // set-up failed, or results could not be read or written
-inline constexpr int kExitErrors =
-    3;  // the benchmark ran, but some calls failed
+inline constexpr int kExitFailed = 1;  // set-up failed, or results could not be read or written
+inline constexpr int kExitErrors = 3;  // the benchmark ran, but some calls failed
 
 // Sets up, makes options.runs timed runs, prints the figures to stdout and,
 // with options.out_dir, saves the result as JSON there and rewrites the
@@ -25,7 +23,6 @@ int RunReport(const std::string& dir);
 // Compares result sets `a` and `b` (each a result file or a directory of
 // them). Prints the Markdown, and writes it with charts into `out_dir`
 // when that is not empty.
-int RunCompare(const std::string& a, const std::string& b,
-               const std::string& out_dir);
+int RunCompare(const std::string& a, const std::string& b, const std::string& out_dir);
 
 }  // namespace mp::bench

@@ -5,9 +5,7 @@
 
 namespace mp::bench {
 
-std::string_view WorkloadName(Workload w) {
-  return w == Workload::kRead ? "read" : "mixed";
-}
+std::string_view WorkloadName(Workload w) { return w == Workload::kRead ? "read" : "mixed"; }
 
 StatusOr<Workload> ParseWorkload(std::string_view text) {
   if (text == "read") return Workload::kRead;
@@ -22,41 +20,35 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
     size_t comma = std::min(list.find(',', start), list.size());
     std::string_view entry = list.substr(start, comma - start);
     start = comma + 1;
-    while (!entry.empty() &&
-           std::isspace(static_cast<unsigned char>(entry.front()))) {
+    while (!entry.empty() && std::isspace(static_cast<unsigned char>(entry.front()))) {
       entry.remove_prefix(1);
     }
-    while (!entry.empty() &&
-           std::isspace(static_cast<unsigned char>(entry.back()))) {
+    while (!entry.empty() && std::isspace(static_cast<unsigned char>(entry.back()))) {
       entry.remove_suffix(1);
     }
     if (entry.starts_with("http://")) entry.remove_prefix(7);
     if (entry.empty()) continue;
     size_t colon = entry.rfind(':');
     if (colon == std::string_view::npos || colon + 1 == entry.size() ||
-        !std::all_of(entry.begin() + colon + 1, entry.end(), [](char c) {
-          return std::isdigit(static_cast<unsigned char>(c));
-        })) {
+        !std::all_of(entry.begin() + colon + 1, entry.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
       std::string problem(entry);
       problem.append(" is not host:port");
       return InvalidArgument("server", problem);
     }
     std::string_view host = entry.substr(0, colon);
-    if (host.starts_with('[') && host.ends_with(']'))
-      host = host.substr(1, host.size() - 2);
+    if (host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
     out.push_back({std::string(host), std::string(entry.substr(colon + 1))});
   }
   if (out.empty()) return InvalidArgument("server", "is empty");
   return out;
 }
 
-Status ApplyScenario(BenchOptions& o, bool explicit_sellers,
-                     bool explicit_buyers, bool explicit_calls,
-                     bool explicit_runs) {
+Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyers,
+                     bool explicit_calls, bool explicit_runs) {
   // SPEC §8: scenario 1 = 1+1, 2 = 10+10, 3 = 100+100; K = 1000, R = 10.
   static constexpr int kClients[] = {0, 1, 10, 100};
-  if (o.scenario < 0 || o.scenario > 3)
-    return InvalidArgument("scenario", "must be 1, 2 or 3");
+  if (o.scenario < 0 || o.scenario > 3) return InvalidArgument("scenario", "must be 1, 2 or 3");
   if (o.scenario > 0) {
     if (!explicit_sellers) o.sellers = kClients[o.scenario];
     if (!explicit_buyers) o.buyers = kClients[o.scenario];
@@ -67,16 +59,13 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers,
     return InvalidArgument("sellers", "and buyers must add up to at least 1");
   }
   if (o.buyers > 0 && o.sellers < 1) {
-    return InvalidArgument("sellers",
-                           "buyers need at least one seller to buy from");
+    return InvalidArgument("sellers", "buyers need at least one seller to buy from");
   }
   for (auto [field, value] :
-       {std::pair{"calls", o.calls}, std::pair{"runs", o.runs},
-        std::pair{"threads", o.threads},
+       {std::pair{"calls", o.calls}, std::pair{"runs", o.runs}, std::pair{"threads", o.threads},
         std::pair{"setup-concurrency", o.setup_concurrency},
         std::pair{"items-per-seller", o.items_per_seller},
-        std::pair{"search-limit", o.search_limit},
-        std::pair{"timeout", o.timeout_s}}) {
+        std::pair{"search-limit", o.search_limit}, std::pair{"timeout", o.timeout_s}}) {
     if (value < 1) return InvalidArgument(field, "must be at least 1");
   }
   return Status();

@@ -62,8 +62,7 @@ struct BenchOptions {
 // Fills sellers/buyers/calls/runs from `options.scenario` for those not set
 // on the command line (`explicit_*` false). kInvalidArgument for a scenario
 // other than 0..3 or a size below 1.
-Status ApplyScenario(BenchOptions& options, bool explicit_sellers,
-                     bool explicit_buyers, bool explicit_calls,
-                     bool explicit_runs);
+Status ApplyScenario(BenchOptions& options, bool explicit_sellers, bool explicit_buyers,
+                     bool explicit_calls, bool explicit_runs);
 
 }  // namespace mp::bench

@@ -39,8 +39,7 @@ void Append(std::string& out, const Parts&... parts) {
 
 std::string Data(const BarChart& c) {
   std::string out = "# group";
-  for (const std::string& s : c.series)
-    Append(out, " ", s, c.whiskers ? " min max" : "");
+  for (const std::string& s : c.series) Append(out, " ", s, c.whiskers ? " min max" : "");
   out += "\n";
   for (const BarChart::Group& g : c.groups) {
     std::string label = g.label;
@@ -52,8 +51,7 @@ std::string Data(const BarChart& c) {
         continue;
       }
       Append(out, " ", Number(cell->avg));
-      if (c.whiskers)
-        Append(out, " ", Number(cell->min), " ", Number(cell->max));
+      if (c.whiskers) Append(out, " ", Number(cell->min), " ", Number(cell->max));
     }
     out += "\n";
   }
@@ -61,16 +59,13 @@ std::string Data(const BarChart& c) {
 }
 
 std::string Script(const BarChart& c) {
-  size_t width = std::max<size_t>(
-      640, 120 + c.groups.size() * (c.series.size() * 22 + 30));
+  size_t width = std::max<size_t>(640, 120 + c.groups.size() * (c.series.size() * 22 + 30));
   std::string out;
-  Append(out, "# Draws ", c.name, ".svg from ", c.name, ".dat: gnuplot ",
-         c.name, ".gp\n");
+  Append(out, "# Draws ", c.name, ".svg from ", c.name, ".dat: gnuplot ", c.name, ".gp\n");
   Append(out, "set terminal svg size ", std::to_string(width),
          ",480 dynamic noenhanced font 'sans,11' background rgb 'white'\n");
   Append(out, "set output ", Quote(c.name + ".svg"), "\n");
-  Append(out, "set title ", Quote(c.title), "\nset ylabel ", Quote(c.y_label),
-         "\n");
+  Append(out, "set title ", Quote(c.title), "\nset ylabel ", Quote(c.y_label), "\n");
   out +=
       "set datafile missing '?'\n"
       "set style data histogram\n";
@@ -89,8 +84,7 @@ std::string Script(const BarChart& c) {
     out += i == 0 ? Quote(c.name + ".dat") : "''";
     size_t col = 2 + i * (c.whiskers ? 3 : 1);
     Append(out, " using ", std::to_string(col));
-    if (c.whiskers)
-      Append(out, ":", std::to_string(col + 1), ":", std::to_string(col + 2));
+    if (c.whiskers) Append(out, ":", std::to_string(col + 1), ":", std::to_string(col + 2));
     if (i == 0) out += ":xtic(1)";
     Append(out, " title ", Quote(c.series[i]));
   }
@@ -121,11 +115,9 @@ Status DrawBarChart(const fs::path& dir, const BarChart& chart) {
   pid_t pid = 0;
   int error = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (error != 0)
-    return Unavailable("cannot run gnuplot (install gnuplot-nox)");
+  if (error != 0) return Unavailable("cannot run gnuplot (install gnuplot-nox)");
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
+  if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Unavailable("gnuplot failed on " + (dir / script).string());
   }
   return Status();

@@ -33,7 +33,6 @@ struct BarChart {
 Status DrawBarChart(const std::filesystem::path& dir, const BarChart& chart);
 
 // Writes `text` to `path`, replacing it; kInternal on failure.
-Status WriteTextFile(const std::filesystem::path& path,
-                     const std::string& text);
+Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace mp::bench

@@ -19,17 +19,16 @@ std::string Ratio(double b, double a) {
   return buf;
 }
 
-std::map<std::string, const BenchResult*> ByKey(
-    const std::vector<BenchResult>& results) {
+std::map<std::string, const BenchResult*> ByKey(const std::vector<BenchResult>& results) {
   std::map<std::string, const BenchResult*> out;
   for (const BenchResult& r : results) out[ResultKey(r.config)] = &r;
   return out;
 }
 
-std::string PerCallTable(const BenchResult& a, const BenchResult& b,
-                         const std::string& la, const std::string& lb) {
-  MarkdownTable t({"call", "mean ms " + la, "mean ms " + lb, "p99 ms " + la,
-                   "p99 ms " + lb, "calls/s " + la, "calls/s " + lb});
+std::string PerCallTable(const BenchResult& a, const BenchResult& b, const std::string& la,
+                         const std::string& lb) {
+  MarkdownTable t({"call", "mean ms " + la, "mean ms " + lb, "p99 ms " + la, "p99 ms " + lb,
+                   "calls/s " + la, "calls/s " + lb});
   std::vector<std::string> names;
   for (size_t i = 0; i < kCallTypeCount; ++i) {
     std::string name(CallName(CallAt(i)));
@@ -37,8 +36,7 @@ std::string PerCallTable(const BenchResult& a, const BenchResult& b,
       names.push_back(name);
     }
   }
-  auto cells = [](const BenchResult& r, const std::string& name,
-                  auto pick) -> std::string {
+  auto cells = [](const BenchResult& r, const std::string& name, auto pick) -> std::string {
     auto it = r.summary.by_call.find(name);
     return it == r.summary.by_call.end() ? "–" : pick(it->second);
   };
@@ -46,12 +44,11 @@ std::string PerCallTable(const BenchResult& a, const BenchResult& b,
   auto p99 = [](const FigureRanges& f) { return Ms(f.p99_ms.avg); };
   auto tput = [](const FigureRanges& f) { return Count(f.throughput.avg); };
   for (const std::string& n : names) {
-    t.Add({n, cells(a, n, mean), cells(b, n, mean), cells(a, n, p99),
-           cells(b, n, p99), cells(a, n, tput), cells(b, n, tput)});
+    t.Add({n, cells(a, n, mean), cells(b, n, mean), cells(a, n, p99), cells(b, n, p99),
+           cells(a, n, tput), cells(b, n, tput)});
   }
   const FigureRanges &fa = a.summary.overall, &fb = b.summary.overall;
-  t.Add({"**all calls**", mean(fa), mean(fb), p99(fa), p99(fb), tput(fa),
-         tput(fb)});
+  t.Add({"**all calls**", mean(fa), mean(fb), p99(fa), p99(fb), tput(fa), tput(fb)});
   return t.ToString();
 }
 
@@ -76,18 +73,15 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
       only.push_back(ResultKey(r.config) + " (only in " + lb + ")");
   }
   md = "# marketplace-bench comparison: " + la + " vs " + lb + "\n\n";
-  md += "Each figure is the average over the runs of one result; `" + lb + "/" +
-        la +
+  md += "Each figure is the average over the runs of one result; `" + lb + "/" + la +
         "` divides the throughputs. Latencies are client-side, in "
         "milliseconds.\n\n";
-  MarkdownTable overall({"workload", "scenario", "calls/s " + la,
-                         "calls/s " + lb, lb + "/" + la, "mean ms " + la,
-                         "mean ms " + lb, "p99 ms " + la, "p99 ms " + lb,
+  MarkdownTable overall({"workload", "scenario", "calls/s " + la, "calls/s " + lb, lb + "/" + la,
+                         "mean ms " + la, "mean ms " + lb, "p99 ms " + la, "p99 ms " + lb,
                          "errors " + la, "errors " + lb});
   BarChart tput;
   tput.name = "compare-throughput";
-  tput.title =
-      "Throughput, " + la + " vs " + lb + " (whiskers: min–max of the runs)";
+  tput.title = "Throughput, " + la + " vs " + lb + " (whiskers: min–max of the runs)";
   tput.y_label = "calls/s";
   tput.whiskers = true;
   tput.series = {la, lb};
@@ -98,12 +92,10 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
   latency.log_y = true;
   for (const auto& [ra, rb] : pairs) {
     const FigureRanges &fa = ra->summary.overall, &fb = rb->summary.overall;
-    overall.Add({ra->config.workload, ScenarioTitle(ra->config),
-                 Count(fa.throughput.avg), Count(fb.throughput.avg),
-                 Ratio(fb.throughput.avg, fa.throughput.avg),
-                 Ms(fa.mean_ms.avg), Ms(fb.mean_ms.avg), Ms(fa.p99_ms.avg),
-                 Ms(fb.p99_ms.avg), Count(static_cast<double>(fa.errors)),
-                 Count(static_cast<double>(fb.errors))});
+    overall.Add({ra->config.workload, ScenarioTitle(ra->config), Count(fa.throughput.avg),
+                 Count(fb.throughput.avg), Ratio(fb.throughput.avg, fa.throughput.avg),
+                 Ms(fa.mean_ms.avg), Ms(fb.mean_ms.avg), Ms(fa.p99_ms.avg), Ms(fb.p99_ms.avg),
+                 Count(static_cast<double>(fa.errors)), Count(static_cast<double>(fb.errors))});
     std::string group = ra->config.workload + " " + ScenarioShort(ra->config);
     tput.groups.push_back({group, {fa.throughput, fb.throughput}});
     latency.groups.push_back({group, {fa.mean_ms, fb.mean_ms}});
@@ -111,8 +103,7 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
   md += overall.ToString() + "\n";
   if (!only.empty()) {
     md += "Not compared (no match on the other side):";
-    for (const std::string& o : only)
-      md += Cat({" ", o, &o == &only.back() ? "." : ";"});
+    for (const std::string& o : only) md += Cat({" ", o, &o == &only.back() ? "." : ";"});
     md += "\n\n";
   }
   if (!dir.empty())
@@ -120,8 +111,7 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
         "![Throughput](compare-throughput.svg)\n\n![Latency](compare-latency."
         "svg)\n\n";
   for (const auto& [ra, rb] : pairs) {
-    md +=
-        "## " + ra->config.workload + ", " + ScenarioTitle(ra->config) + "\n\n";
+    md += "## " + ra->config.workload + ", " + ScenarioTitle(ra->config) + "\n\n";
     md += PerCallTable(*ra, *rb, la, lb) + "\n";
   }
   if (dir.empty()) return Status();

@@ -20,8 +20,7 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr uint64_t kBodyLimit = 256ull * 1024 * 1024;
 
 Status Failure(const beast::error_code& ec, std::string_view what) {
-  if (ec == beast::error::timeout)
-    return Status(StatusCode::kDeadlineExceeded, "timed out");
+  if (ec == beast::error::timeout) return Status(StatusCode::kDeadlineExceeded, "timed out");
   return Unavailable(std::string(what) + ": " + ec.message());
 }
 
@@ -33,9 +32,8 @@ void AppendNumber(std::string& out, size_t n) {
 
 }  // namespace
 
-HttpConnection::HttpConnection(asio::io_context& io,
-                               asio::ip::tcp::endpoint server, std::string host,
-                               std::chrono::seconds timeout)
+HttpConnection::HttpConnection(asio::io_context& io, asio::ip::tcp::endpoint server,
+                               std::string host, std::chrono::seconds timeout)
     : stream_(io), server_(server), host_(std::move(host)), timeout_(timeout) {}
 
 asio::awaitable<Status> HttpConnection::Connect() {
@@ -52,8 +50,8 @@ asio::awaitable<Status> HttpConnection::Connect() {
   co_return Status();
 }
 
-asio::awaitable<StatusOr<HttpReply>> HttpConnection::Call(
-    bhttp::verb verb, std::string_view target, std::string_view body) {
+asio::awaitable<StatusOr<HttpReply>> HttpConnection::Call(bhttp::verb verb, std::string_view target,
+                                                          std::string_view body) {
   FormatRequest(verb, target, body);
   for (int attempt = 0;; ++attempt) {
     bool reused = connected_;
@@ -64,8 +62,7 @@ asio::awaitable<StatusOr<HttpReply>> HttpConnection::Call(
     // The server closes a connection idle for long (between set-up and the
     // runs, say); a request on it fails before any reply byte, unread, so
     // sending it again cannot do it twice.
-    if (!reused || attempt > 0 || got_reply_bytes_ ||
-        s.code() == StatusCode::kDeadlineExceeded) {
+    if (!reused || attempt > 0 || got_reply_bytes_ || s.code() == StatusCode::kDeadlineExceeded) {
       co_return s;
     }
   }
@@ -77,10 +74,9 @@ void HttpConnection::FormatRequest(bhttp::verb verb, std::string_view target,
   beast::string_view method = bhttp::to_string(verb);
   request_.append(method.data(), method.size()).append(" ").append(target);
   request_.append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
-  if (!token_.empty())
-    request_.append("Authorization: Bearer ").append(token_).append("\r\n");
-  if (!body.empty() || verb == bhttp::verb::post ||
-      verb == bhttp::verb::patch || verb == bhttp::verb::put) {
+  if (!token_.empty()) request_.append("Authorization: Bearer ").append(token_).append("\r\n");
+  if (!body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::patch ||
+      verb == bhttp::verb::put) {
     request_.append("Content-Type: application/json\r\nContent-Length: ");
     AppendNumber(request_, body.size());
     request_.append("\r\n");
@@ -91,13 +87,11 @@ void HttpConnection::FormatRequest(bhttp::verb verb, std::string_view target,
 asio::awaitable<Status> HttpConnection::Exchange() {
   got_reply_bytes_ = false;
   stream_.expires_after(timeout_);
-  auto [write_ec, written] =
-      co_await asio::async_write(stream_, asio::buffer(request_), kAwait);
+  auto [write_ec, written] = co_await asio::async_write(stream_, asio::buffer(request_), kAwait);
   if (write_ec) co_return Failure(write_ec, "send");
   parser_.emplace(reply_body_);
   parser_->body_limit(kBodyLimit);
-  auto [read_ec, read] =
-      co_await bhttp::async_read(stream_, buffer_, *parser_, kAwait);
+  auto [read_ec, read] = co_await bhttp::async_read(stream_, buffer_, *parser_, kAwait);
   stream_.expires_never();
   if (read_ec) {
     got_reply_bytes_ = parser_->got_some();

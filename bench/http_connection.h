@@ -32,9 +32,8 @@ class HttpConnection {
  public:
   // `host` is sent as the Host header. A call (connect, or write plus read
   // of the whole reply) that takes longer than `timeout` fails.
-  HttpConnection(boost::asio::io_context& io,
-                 boost::asio::ip::tcp::endpoint server, std::string host,
-                 std::chrono::seconds timeout);
+  HttpConnection(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,
+                 std::string host, std::chrono::seconds timeout);
   // Pinned: the reply parser refers to the connection's own buffers.
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -51,13 +50,12 @@ class HttpConnection {
   // the connection fails, kDeadlineExceeded after the timeout. A kept-alive
   // connection that the server closed while it was idle is reopened and the
   // request sent again, once: it failed before the server read it.
-  boost::asio::awaitable<StatusOr<HttpReply>> Call(
-      boost::beast::http::verb verb, std::string_view target,
-      std::string_view body = {});
+  boost::asio::awaitable<StatusOr<HttpReply>> Call(boost::beast::http::verb verb,
+                                                   std::string_view target,
+                                                   std::string_view body = {});
 
  private:
-  void FormatRequest(boost::beast::http::verb verb, std::string_view target,
-                     std::string_view body);
+  void FormatRequest(boost::beast::http::verb verb, std::string_view target, std::string_view body);
   // One write of request_ and read of the reply into reply_body_/status_.
   boost::asio::awaitable<Status> Exchange();
   void Close();

@@ -10,11 +10,9 @@ using namespace mp;
 
 int main(int argc, char** argv) {
   bench::BenchOptions o;
-  std::string sellers = "127.0.0.1:8081", buyers = "127.0.0.1:8082",
-              workload = "read", report;
+  std::string sellers = "127.0.0.1:8081", buyers = "127.0.0.1:8082", workload = "read", report;
   std::vector<std::string> compare;
-  po::options_description desc(
-      "marketplace-bench options (also MP_BENCH_<FLAG> variables)");
+  po::options_description desc("marketplace-bench options (also MP_BENCH_<FLAG> variables)");
   // One flag a line; clang-format would pack the chain.
   // clang-format off
   desc.add_options()
@@ -51,23 +49,20 @@ int main(int argc, char** argv) {
 
   if (!report.empty()) return bench::RunReport(report);
   if (!compare.empty()) {
-    if (compare.size() != 2)
-      return ExitCodeFor(InvalidArgument("compare", "takes two paths"));
+    if (compare.size() != 2) return ExitCodeFor(InvalidArgument("compare", "takes two paths"));
     return bench::RunCompare(compare[0], compare[1], o.out_dir);
   }
   auto seller_list = bench::ParseServerList(sellers);
   auto buyer_list = bench::ParseServerList(buyers);
   auto parsed = bench::ParseWorkload(workload);
-  for (const Status& s :
-       {seller_list.status(), buyer_list.status(), parsed.status()}) {
+  for (const Status& s : {seller_list.status(), buyer_list.status(), parsed.status()}) {
     if (!s.ok()) return ExitCodeFor(s);
   }
   o.seller_servers = *seller_list;
   o.buyer_servers = *buyer_list;
   o.workload = *parsed;
-  Status sized = bench::ApplyScenario(
-      o, !vm["sellers"].defaulted(), !vm["buyers"].defaulted(),
-      !vm["calls"].defaulted(), !vm["runs"].defaulted());
+  Status sized = bench::ApplyScenario(o, !vm["sellers"].defaulted(), !vm["buyers"].defaulted(),
+                                      !vm["calls"].defaulted(), !vm["runs"].defaulted());
   if (!sized.ok()) return ExitCodeFor(sized);
   return bench::RunBenchmark(o);
 }

@@ -14,13 +14,7 @@ std::string Cat(std::initializer_list<std::string_view> parts) {
 std::string Ms(double value) {
   char buf[32];
   double a = std::abs(value);
-  int decimals = a == 0     ? 0
-                 : a < 0.01 ? 4
-                 : a < 0.1  ? 3
-                 : a < 1    ? 3
-                 : a < 10   ? 2
-                 : a < 100  ? 1
-                            : 0;
+  int decimals = a == 0 ? 0 : a < 0.01 ? 4 : a < 0.1 ? 3 : a < 1 ? 3 : a < 10 ? 2 : a < 100 ? 1 : 0;
   std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
   return buf;
 }

@@ -24,8 +24,7 @@ std::string WithRange(const Range& range, std::string (*format)(double));
 // others right-aligned (numbers).
 class MarkdownTable {
  public:
-  explicit MarkdownTable(std::vector<std::string> header)
-      : header_(std::move(header)) {}
+  explicit MarkdownTable(std::vector<std::string> header) : header_(std::move(header)) {}
   void Add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   std::string ToString() const;
 

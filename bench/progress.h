@@ -13,8 +13,7 @@ class Progress {
   Progress();
   // Draws "<phase> [#####-----]  45%  <done>/<total>"; at most ~10 times a
   // second unless `force`.
-  void Show(std::string_view phase, int64_t done, int64_t total,
-            bool force = false);
+  void Show(std::string_view phase, int64_t done, int64_t total, bool force = false);
   // Clears the line.
   void Finish();
   bool enabled() const { return enabled_; }

@@ -23,14 +23,10 @@ class ReplyParser final : public boost::beast::http::basic_parser<false> {
 
   void on_request_impl(boost::beast::http::verb, string_view, string_view, int,
                        error_code&) override {}
-  void on_response_impl(int code, string_view, int, error_code&) override {
-    status_ = code;
-  }
-  void on_field_impl(boost::beast::http::field, string_view, string_view,
-                     error_code&) override {}
+  void on_response_impl(int code, string_view, int, error_code&) override { status_ = code; }
+  void on_field_impl(boost::beast::http::field, string_view, string_view, error_code&) override {}
   void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
-                         error_code&) override {
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
     if (length) body_.reserve(static_cast<size_t>(*length));
   }
   size_t on_body_impl(string_view data, error_code&) override {
@@ -38,8 +34,7 @@ class ReplyParser final : public boost::beast::http::basic_parser<false> {
     return data.size();
   }
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, string_view data,
-                            error_code&) override {
+  size_t on_chunk_body_impl(std::uint64_t, string_view data, error_code&) override {
     body_.append(data.data(), data.size());
     return data.size();
   }

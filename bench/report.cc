@@ -30,8 +30,7 @@ std::vector<std::string> Row(const std::string& name, const FigureRanges& f) {
 }
 
 // Call types in the order of SPEC §4, then any the tool does not know.
-std::vector<std::string> CallNamesOf(
-    const std::vector<const BenchResult*>& results) {
+std::vector<std::string> CallNamesOf(const std::vector<const BenchResult*>& results) {
   std::set<std::string> seen;
   for (const BenchResult* r : results) {
     for (const auto& [name, f] : r->summary.by_call) seen.insert(name);
@@ -62,13 +61,10 @@ Status LatencyChart(const fs::path& dir, const std::string& workload, bool p99,
                     const std::vector<const BenchResult*>& results) {
   BarChart chart;
   chart.name = (p99 ? "p99-" : "latency-") + workload;
-  chart.title = std::string(p99 ? "p99" : "Mean") + " latency per call, " +
-                workload + " workload";
-  chart.y_label =
-      std::string(p99 ? "p99" : "mean") + " latency (ms, log scale)";
+  chart.title = std::string(p99 ? "p99" : "Mean") + " latency per call, " + workload + " workload";
+  chart.y_label = std::string(p99 ? "p99" : "mean") + " latency (ms, log scale)";
   chart.log_y = true;
-  for (const BenchResult* r : results)
-    chart.series.push_back(ScenarioShort(r->config));
+  for (const BenchResult* r : results) chart.series.push_back(ScenarioShort(r->config));
   auto cell = [&](const FigureRanges& f) -> std::optional<Range> {
     const Range& range = p99 ? f.p99_ms : f.mean_ms;
     if (range.avg <= 0) return std::nullopt;
@@ -78,41 +74,35 @@ Status LatencyChart(const fs::path& dir, const std::string& workload, bool p99,
     BarChart::Group g{name, {}};
     for (const BenchResult* r : results) {
       auto it = r->summary.by_call.find(name);
-      g.cells.push_back(it == r->summary.by_call.end() ? std::nullopt
-                                                       : cell(it->second));
+      g.cells.push_back(it == r->summary.by_call.end() ? std::nullopt : cell(it->second));
     }
     chart.groups.push_back(std::move(g));
   }
   BarChart::Group all{"all calls", {}};
-  for (const BenchResult* r : results)
-    all.cells.push_back(cell(r->summary.overall));
+  for (const BenchResult* r : results) all.cells.push_back(cell(r->summary.overall));
   chart.groups.push_back(std::move(all));
   return DrawBarChart(dir, chart);
 }
 
-Status ThroughputChart(const fs::path& dir,
-                       const std::vector<std::string>& workloads,
+Status ThroughputChart(const fs::path& dir, const std::vector<std::string>& workloads,
                        const std::vector<BenchResult>& results) {
   BarChart chart;
   chart.name = "throughput";
-  chart.title =
-      "Throughput per scenario (all clients; whiskers: min–max of the runs)";
+  chart.title = "Throughput per scenario (all clients; whiskers: min–max of the runs)";
   chart.y_label = "calls/s";
   chart.whiskers = true;
   chart.series = workloads;
   std::vector<std::string> scenarios;
   for (const BenchResult& r : results) {
     std::string s = ScenarioShort(r.config);
-    if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end())
-      scenarios.push_back(s);
+    if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end()) scenarios.push_back(s);
   }
   for (const std::string& s : scenarios) {
     BarChart::Group g{s, std::vector<std::optional<Range>>(workloads.size())};
     for (const BenchResult& r : results) {
       if (ScenarioShort(r.config) != s) continue;
       auto w = std::find(workloads.begin(), workloads.end(), r.config.workload);
-      g.cells[static_cast<size_t>(w - workloads.begin())] =
-          r.summary.overall.throughput;
+      g.cells[static_cast<size_t>(w - workloads.begin())] = r.summary.overall.throughput;
     }
     chart.groups.push_back(std::move(g));
   }
@@ -121,8 +111,7 @@ Status ThroughputChart(const fs::path& dir,
 
 }  // namespace
 
-std::string LabelOf(const std::vector<BenchResult>& results,
-                    const std::string& fallback) {
+std::string LabelOf(const std::vector<BenchResult>& results, const std::string& fallback) {
   if (results.empty() || results.front().config.label.empty()) return fallback;
   for (const BenchResult& r : results) {
     if (r.config.label != results.front().config.label) return fallback;
@@ -132,30 +121,25 @@ std::string LabelOf(const std::vector<BenchResult>& results,
 
 std::string ResultMarkdown(const BenchResult& r, int level) {
   const BenchConfig& c = r.config;
-  std::string out = std::string(static_cast<size_t>(level), '#') + " " +
-                    c.workload + ", " + ScenarioTitle(c) +
-                    (c.label.empty() ? "" : " — " + c.label) + "\n\n";
-  out += std::to_string(c.sellers) + " sellers + " + std::to_string(c.buyers) +
-         " buyers, " + std::to_string(c.calls) + " calls each per run, " +
-         std::to_string(c.runs) + " runs, " + std::to_string(c.threads) +
-         " load-generator thread(s); set-up " + Ms(r.setup_s) +
-         " s. Seller server(s) " + Join(c.seller_servers) +
-         ", buyer server(s) " + Join(c.buyer_servers) + ". Started " +
-         r.started + " on " + r.host + " (" + std::to_string(r.cpus) +
-         " CPUs).\n\n";
-  MarkdownTable table({"call", "calls/run", "mean ms", "p50 ms", "p99 ms",
-                       "calls/s", "errors (all runs)", "declined (all runs)"});
+  std::string out = std::string(static_cast<size_t>(level), '#') + " " + c.workload + ", " +
+                    ScenarioTitle(c) + (c.label.empty() ? "" : " — " + c.label) + "\n\n";
+  out += std::to_string(c.sellers) + " sellers + " + std::to_string(c.buyers) + " buyers, " +
+         std::to_string(c.calls) + " calls each per run, " + std::to_string(c.runs) + " runs, " +
+         std::to_string(c.threads) + " load-generator thread(s); set-up " + Ms(r.setup_s) +
+         " s. Seller server(s) " + Join(c.seller_servers) + ", buyer server(s) " +
+         Join(c.buyer_servers) + ". Started " + r.started + " on " + r.host + " (" +
+         std::to_string(r.cpus) + " CPUs).\n\n";
+  MarkdownTable table({"call", "calls/run", "mean ms", "p50 ms", "p99 ms", "calls/s",
+                       "errors (all runs)", "declined (all runs)"});
   std::vector<const BenchResult*> one = {&r};
-  for (const std::string& name : CallNamesOf(one))
-    table.Add(Row(name, r.summary.by_call.at(name)));
+  for (const std::string& name : CallNamesOf(one)) table.Add(Row(name, r.summary.by_call.at(name)));
   std::vector<std::string> all = Row("**all calls**", r.summary.overall);
   table.Add(std::move(all));
   out += table.ToString() + "\n";
   out += "Throughput of each run (calls/s):";
   for (const RunFigures& run : r.runs) {
     out.append(" ").append(std::to_string(run.run)).append(": ");
-    out.append(Count(run.overall.throughput))
-        .append(&run == &r.runs.back() ? "." : ";");
+    out.append(Count(run.overall.throughput)).append(&run == &r.runs.back() ? "." : ";");
   }
   out += "\n\n";
   if (r.summary.overall.errors > 0) {
@@ -167,32 +151,26 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
   return out;
 }
 
-Status WriteReport(const fs::path& dir,
-                   const std::vector<BenchResult>& results) {
+Status WriteReport(const fs::path& dir, const std::vector<BenchResult>& results) {
   std::vector<std::string> workloads;
   for (const BenchResult& r : results) {
-    if (std::find(workloads.begin(), workloads.end(), r.config.workload) ==
-        workloads.end()) {
+    if (std::find(workloads.begin(), workloads.end(), r.config.workload) == workloads.end()) {
       workloads.push_back(r.config.workload);
     }
   }
   std::string label = LabelOf(results, "");
-  std::string md = Cat(
-      {"# marketplace-bench report", label.empty() ? "" : ": ", label, "\n\n"});
+  std::string md = Cat({"# marketplace-bench report", label.empty() ? "" : ": ", label, "\n\n"});
   md += kIntro;
-  MarkdownTable summary({"workload", "scenario", "calls/run", "calls/s",
-                         "mean ms", "p50 ms", "p99 ms", "errors (all runs)",
-                         "declined (all runs)"});
+  MarkdownTable summary({"workload", "scenario", "calls/run", "calls/s", "mean ms", "p50 ms",
+                         "p99 ms", "errors (all runs)", "declined (all runs)"});
   for (const BenchResult& r : results) {
     const FigureRanges& f = r.summary.overall;
     summary.Add({r.config.workload, ScenarioTitle(r.config), Count(f.calls.avg),
-                 WithRange(f.throughput, Count), WithRange(f.mean_ms, Ms),
-                 WithRange(f.p50_ms, Ms), WithRange(f.p99_ms, Ms),
-                 Count(static_cast<double>(f.errors)),
+                 WithRange(f.throughput, Count), WithRange(f.mean_ms, Ms), WithRange(f.p50_ms, Ms),
+                 WithRange(f.p99_ms, Ms), Count(static_cast<double>(f.errors)),
                  Count(static_cast<double>(f.declined))});
   }
-  md += "## Summary\n\n" + summary.ToString() +
-        "\n![Throughput per scenario](throughput.svg)\n\n";
+  md += "## Summary\n\n" + summary.ToString() + "\n![Throughput per scenario](throughput.svg)\n\n";
   Status charts = ThroughputChart(dir, workloads, results);
   for (const std::string& w : workloads) {
     std::vector<const BenchResult*> of_workload;
@@ -202,8 +180,8 @@ Status WriteReport(const fs::path& dir,
     auto workload = ParseWorkload(w);
     md += "## " + w + " workload\n\n";
     if (workload.ok()) md += "Mix: " + MixDescription(*workload) + ".\n\n";
-    md += "![Mean latency per call](latency-" + w +
-          ".svg)\n\n![p99 latency per call](p99-" + w + ".svg)\n\n";
+    md += "![Mean latency per call](latency-" + w + ".svg)\n\n![p99 latency per call](p99-" + w +
+          ".svg)\n\n";
     for (bool p99 : {false, true}) {
       Status s = LatencyChart(dir, w, p99, of_workload);
       if (charts.ok()) charts = s;

@@ -19,22 +19,17 @@ std::string ResultMarkdown(const BenchResult& result, int level);
 // and mean and p99 latency per call per scenario, for each workload.
 // kUnavailable when the charts could not be drawn (the report and the
 // charts' data are written all the same); kInternal when a file cannot be.
-Status WriteReport(const std::filesystem::path& dir,
-                   const std::vector<BenchResult>& results);
+Status WriteReport(const std::filesystem::path& dir, const std::vector<BenchResult>& results);
 
 // Puts result sets A and B side by side (e.g. SQLite and PostgreSQL),
 // matched by ResultKey. Returns the Markdown; when `dir` is not empty also
 // writes it to DIR/compare.md with its charts (compare-throughput.svg,
 // compare-latency.svg). Errors as WriteReport's, after the Markdown is out.
-Status WriteComparison(const std::filesystem::path& dir,
-                       const std::string& label_a,
-                       const std::vector<BenchResult>& a,
-                       const std::string& label_b,
-                       const std::vector<BenchResult>& b,
-                       std::string& markdown);
+Status WriteComparison(const std::filesystem::path& dir, const std::string& label_a,
+                       const std::vector<BenchResult>& a, const std::string& label_b,
+                       const std::vector<BenchResult>& b, std::string& markdown);
 
 // The results' common non-empty label, else `fallback`.
-std::string LabelOf(const std::vector<BenchResult>& results,
-                    const std::string& fallback);
+std::string LabelOf(const std::vector<BenchResult>& results, const std::string& fallback);
 
 }  // namespace mp::bench

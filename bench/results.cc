@@ -18,15 +18,12 @@ constexpr std::string_view kTool = "marketplace-bench";
 constexpr int kFormat = 1;
 
 json::object ToJson(const Figures& f) {
-  return {{"calls", f.calls},       {"errors", f.errors},
-          {"declined", f.declined}, {"mean_ms", f.mean_ms},
-          {"p50_ms", f.p50_ms},     {"p99_ms", f.p99_ms},
-          {"max_ms", f.max_ms},     {"throughput", f.throughput}};
+  return {{"calls", f.calls},     {"errors", f.errors},        {"declined", f.declined},
+          {"mean_ms", f.mean_ms}, {"p50_ms", f.p50_ms},        {"p99_ms", f.p99_ms},
+          {"max_ms", f.max_ms},   {"throughput", f.throughput}};
 }
 
-json::object ToJson(const Range& r) {
-  return {{"avg", r.avg}, {"min", r.min}, {"max", r.max}};
-}
+json::object ToJson(const Range& r) { return {{"avg", r.avg}, {"min", r.min}, {"max", r.max}}; }
 
 json::object ToJson(const FigureRanges& f) {
   return {{"calls", ToJson(f.calls)},   {"mean_ms", ToJson(f.mean_ms)},
@@ -42,29 +39,24 @@ json::object MapToJson(const std::map<std::string, T>& m) {
   return out;
 }
 
-json::array Strings(const std::vector<std::string>& v) {
-  return json::array(v.begin(), v.end());
-}
+json::array Strings(const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); }
 
 // Reading: the JSON is ours, so a missing or mistyped field means a broken
 // or foreign file. Readers throw std::invalid_argument, caught once in
 // ResultFromJson.
 const json::value& Field(const json::object& o, std::string_view name) {
   const json::value* v = o.if_contains(name);
-  if (v == nullptr)
-    throw std::invalid_argument("missing field " + std::string(name));
+  if (v == nullptr) throw std::invalid_argument("missing field " + std::string(name));
   return *v;
 }
 const json::object& Object(const json::object& o, std::string_view name) {
   const json::value& v = Field(o, name);
-  if (!v.is_object())
-    throw std::invalid_argument(std::string(name) + " is not an object");
+  if (!v.is_object()) throw std::invalid_argument(std::string(name) + " is not an object");
   return v.get_object();
 }
 double Number(const json::object& o, std::string_view name) {
   const json::value& v = Field(o, name);
-  if (!v.is_number())
-    throw std::invalid_argument(std::string(name) + " is not a number");
+  if (!v.is_number()) throw std::invalid_argument(std::string(name) + " is not a number");
   return v.to_number<double>();
 }
 int64_t Int(const json::object& o, std::string_view name) {
@@ -72,15 +64,12 @@ int64_t Int(const json::object& o, std::string_view name) {
 }
 std::string String(const json::object& o, std::string_view name) {
   const json::value& v = Field(o, name);
-  if (!v.is_string())
-    throw std::invalid_argument(std::string(name) + " is not a string");
+  if (!v.is_string()) throw std::invalid_argument(std::string(name) + " is not a string");
   return std::string(v.get_string());
 }
-std::vector<std::string> StringList(const json::object& o,
-                                    std::string_view name) {
+std::vector<std::string> StringList(const json::object& o, std::string_view name) {
   const json::value& v = Field(o, name);
-  if (!v.is_array())
-    throw std::invalid_argument(std::string(name) + " is not an array");
+  if (!v.is_array()) throw std::invalid_argument(std::string(name) + " is not an array");
   std::vector<std::string> out;
   for (const json::value& e : v.get_array()) {
     if (e.is_string()) out.emplace_back(e.get_string());
@@ -100,9 +89,7 @@ Figures FiguresFrom(const json::object& o) {
 }
 
 Range RangeFrom(const json::object& o) {
-  return {.avg = Number(o, "avg"),
-          .min = Number(o, "min"),
-          .max = Number(o, "max")};
+  return {.avg = Number(o, "avg"), .min = Number(o, "min"), .max = Number(o, "max")};
 }
 
 FigureRanges RangesFrom(const json::object& o) {
@@ -131,8 +118,7 @@ BenchConfig ConfigFromJson(const json::object& o) {
   c.seller_servers = StringList(o, "seller_servers");
   c.buyer_servers = StringList(o, "buyer_servers");
   const json::value& seed = Field(o, "seed");
-  c.seed = seed.is_uint64() ? seed.get_uint64()
-                            : static_cast<uint64_t>(Int(o, "seed"));
+  c.seed = seed.is_uint64() ? seed.get_uint64() : static_cast<uint64_t>(Int(o, "seed"));
   return c;
 }
 
@@ -151,33 +137,27 @@ BenchConfig ConfigFrom(const BenchOptions& o) {
   c.items_per_seller = o.items_per_seller;
   c.search_limit = o.search_limit;
   c.seed = o.seed;
-  for (const ServerAddress& a : o.seller_servers)
-    c.seller_servers.push_back(a.ToString());
-  for (const ServerAddress& a : o.buyer_servers)
-    c.buyer_servers.push_back(a.ToString());
+  for (const ServerAddress& a : o.seller_servers) c.seller_servers.push_back(a.ToString());
+  for (const ServerAddress& a : o.buyer_servers) c.buyer_servers.push_back(a.ToString());
   return c;
 }
 
 std::string ResultKey(const BenchConfig& c) {
   // A preset keeps its name when K or R are changed: the config says so.
   if (c.scenario > 0) return c.workload + "-s" + std::to_string(c.scenario);
-  return c.workload + "-" + std::to_string(c.sellers) + "+" +
-         std::to_string(c.buyers) + "x" + std::to_string(c.calls);
+  return c.workload + "-" + std::to_string(c.sellers) + "+" + std::to_string(c.buyers) + "x" +
+         std::to_string(c.calls);
 }
 
 std::string ScenarioTitle(const BenchConfig& c) {
-  std::string clients =
-      std::to_string(c.sellers) + "+" + std::to_string(c.buyers);
-  if (c.scenario > 0)
-    return Cat({"scenario ", std::to_string(c.scenario), " (", clients, ")"});
+  std::string clients = std::to_string(c.sellers) + "+" + std::to_string(c.buyers);
+  if (c.scenario > 0) return Cat({"scenario ", std::to_string(c.scenario), " (", clients, ")"});
   return clients + " clients";
 }
 
 std::string ScenarioShort(const BenchConfig& c) {
-  std::string clients =
-      std::to_string(c.sellers) + "+" + std::to_string(c.buyers);
-  return c.scenario > 0 ? Cat({"s", std::to_string(c.scenario), ":", clients})
-                        : clients;
+  std::string clients = std::to_string(c.sellers) + "+" + std::to_string(c.buyers);
+  return c.scenario > 0 ? Cat({"s", std::to_string(c.scenario), ":", clients}) : clients;
 }
 
 json::value ToJson(const BenchResult& r) {
@@ -202,26 +182,24 @@ json::value ToJson(const BenchResult& r) {
                                 {"overall", ToJson(run.overall)},
                                 {"calls", MapToJson(run.by_call)}});
   }
-  return json::object{
-      {"tool", kTool},
-      {"format", kFormat},
-      {"config", std::move(config)},
-      {"started", r.started},
-      {"host", r.host},
-      {"cpus", r.cpus},
-      {"setup_s", r.setup_s},
-      {"runs", std::move(runs)},
-      {"summary", json::object{{"overall", ToJson(r.summary.overall)},
-                               {"calls", MapToJson(r.summary.by_call)}}},
-      {"error_samples", Strings(r.error_samples)}};
+  return json::object{{"tool", kTool},
+                      {"format", kFormat},
+                      {"config", std::move(config)},
+                      {"started", r.started},
+                      {"host", r.host},
+                      {"cpus", r.cpus},
+                      {"setup_s", r.setup_s},
+                      {"runs", std::move(runs)},
+                      {"summary", json::object{{"overall", ToJson(r.summary.overall)},
+                                               {"calls", MapToJson(r.summary.by_call)}}},
+                      {"error_samples", Strings(r.error_samples)}};
 }
 
 StatusOr<BenchResult> ResultFromJson(const json::value& value) {
   try {
     if (!value.is_object()) throw std::invalid_argument("not an object");
     const json::object& o = value.get_object();
-    if (String(o, "tool") != kTool)
-      throw std::invalid_argument("not a marketplace-bench result");
+    if (String(o, "tool") != kTool) throw std::invalid_argument("not a marketplace-bench result");
     BenchResult r;
     r.config = ConfigFromJson(Object(o, "config"));
     r.started = String(o, "started");
@@ -238,8 +216,7 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
       f.wall_s = Number(run, "wall_s");
       f.overall = FiguresFrom(Object(run, "overall"));
       for (const auto& [name, calls] : Object(run, "calls")) {
-        if (!calls.is_object())
-          throw std::invalid_argument("a call's figures are not an object");
+        if (!calls.is_object()) throw std::invalid_argument("a call's figures are not an object");
         f.by_call[std::string(name)] = FiguresFrom(calls.get_object());
       }
       r.runs.push_back(std::move(f));
@@ -247,8 +224,7 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
     const json::object& summary = Object(o, "summary");
     r.summary.overall = RangesFrom(Object(summary, "overall"));
     for (const auto& [name, calls] : Object(summary, "calls")) {
-      if (!calls.is_object())
-        throw std::invalid_argument("a call's summary is not an object");
+      if (!calls.is_object()) throw std::invalid_argument("a call's summary is not an object");
       r.summary.by_call[std::string(name)] = RangesFrom(calls.get_object());
     }
     r.error_samples = StringList(o, "error_samples");
@@ -281,8 +257,7 @@ StatusOr<BenchResult> LoadFile(const fs::path& file) {
   if (ec) return InvalidArgument("result", file.string() + ": " + ec.message());
   auto result = ResultFromJson(value);
   if (!result.ok())
-    return InvalidArgument("result",
-                           file.string() + ": " + result.status().message());
+    return InvalidArgument("result", file.string() + ": " + result.status().message());
   return result;
 }
 
@@ -295,23 +270,19 @@ StatusOr<std::vector<BenchResult>> LoadResults(const fs::path& path) {
     for (const fs::directory_entry& e : fs::directory_iterator(path, ec)) {
       if (e.path().extension() != ".json") continue;
       auto r = LoadFile(e.path());
-      if (r.ok())
-        out.push_back(std::move(r).value());  // other JSON files are not ours
+      if (r.ok()) out.push_back(std::move(r).value());  // other JSON files are not ours
     }
   } else {
     MP_ASSIGN_OR_RETURN(BenchResult r, LoadFile(path));
     out.push_back(std::move(r));
   }
-  if (out.empty())
-    return NotFound("no marketplace-bench results in " + path.string());
-  std::sort(out.begin(), out.end(),
-            [](const BenchResult& a, const BenchResult& b) {
-              auto key = [](const BenchConfig& c) {
-                return std::tuple(c.workload != "read", c.sellers + c.buyers,
-                                  c.scenario, c.calls);
-              };
-              return key(a.config) < key(b.config);
-            });
+  if (out.empty()) return NotFound("no marketplace-bench results in " + path.string());
+  std::sort(out.begin(), out.end(), [](const BenchResult& a, const BenchResult& b) {
+    auto key = [](const BenchConfig& c) {
+      return std::tuple(c.workload != "read", c.sellers + c.buyers, c.scenario, c.calls);
+    };
+    return key(a.config) < key(b.config);
+  });
   return out;
 }
 

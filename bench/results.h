@@ -60,7 +60,6 @@ Status SaveResult(const std::filesystem::path& dir, const BenchResult& result);
 // Reads one result file, or every *.json result in a directory (files that
 // are not results are skipped), sorted by workload then clients.
 // kNotFound when there is none; kInvalidArgument for a broken file.
-StatusOr<std::vector<BenchResult>> LoadResults(
-    const std::filesystem::path& path);
+StatusOr<std::vector<BenchResult>> LoadResults(const std::filesystem::path& path);
 
 }  // namespace mp::bench

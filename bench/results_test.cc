@@ -21,9 +21,8 @@ BenchResult Example(std::string workload, int scenario) {
   r.host = "h";
   r.cpus = 2;
   r.config.workload = std::move(workload);
-  std::vector<Sample> samples = {
-      {1'000'000, CallType::kGetItem, Outcome::kOk},
-      {2'000'000, CallType::kMakePurchase, Outcome::kDeclined}};
+  std::vector<Sample> samples = {{1'000'000, CallType::kGetItem, Outcome::kOk},
+                                 {2'000'000, CallType::kMakePurchase, Outcome::kDeclined}};
   r.runs.push_back(ComputeRun(1, 0.5, samples));
   r.summary = Summarize(r.runs);
   return r;
@@ -56,8 +55,7 @@ TEST(ResultsTest, KeysNameScenarioOrSize) {
 
 TEST(ReportTest, WritesReportAndComparisonFromSavedResults) {
   namespace fs = std::filesystem;
-  fs::path dir =
-      fs::temp_directory_path() / ("bench_test_" + std::to_string(getpid()));
+  fs::path dir = fs::temp_directory_path() / ("bench_test_" + std::to_string(getpid()));
   fs::remove_all(dir);
   ASSERT_TRUE(SaveResult(dir, Example("read", 1)).ok());
   ASSERT_TRUE(SaveResult(dir, Example("mixed", 1)).ok());
@@ -65,10 +63,8 @@ TEST(ReportTest, WritesReportAndComparisonFromSavedResults) {
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ(loaded->size(), 2u);
   EXPECT_EQ(loaded->front().config.workload, "read");
-  Status report =
-      WriteReport(dir, *loaded);  // charts need gnuplot: not judged here
-  EXPECT_TRUE(report.ok() || report.code() == StatusCode::kUnavailable)
-      << report.ToString();
+  Status report = WriteReport(dir, *loaded);  // charts need gnuplot: not judged here
+  EXPECT_TRUE(report.ok() || report.code() == StatusCode::kUnavailable) << report.ToString();
   EXPECT_TRUE(fs::exists(dir / "report.md"));
   EXPECT_TRUE(fs::exists(dir / "throughput.dat"));
   std::string md;

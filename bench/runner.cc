@@ -90,8 +90,7 @@ StatusOr<asio::ip::tcp::endpoint> Resolve(const ServerAddress& a) {
 struct Runner::Worker {
   // One thread runs it: the hint lets asio skip locking it would need for more.
   asio::io_context io{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard =
-      asio::make_work_guard(io);
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(io);
   std::vector<Session*> sessions;
   // Reserved before a run for every call of its sessions: recording a call
   // never allocates.
@@ -116,23 +115,18 @@ namespace {
 
 // One client's part of a timed run: `calls` calls in a closed loop, each
 // sent when the previous reply has arrived.
-asio::awaitable<void> RunClient(
-    std::vector<Sample>& samples, std::atomic<int64_t>& done,
-    const WorkloadContext& context, Session& s, int calls,
-    const std::function<void(std::string)>& note_error) {
+asio::awaitable<void> RunClient(std::vector<Sample>& samples, std::atomic<int64_t>& done,
+                                const WorkloadContext& context, Session& s, int calls,
+                                const std::function<void(std::string)>& note_error) {
   for (int i = 0; i < calls; ++i) {
     PlannedCall call = NextCall(context, s);
     Clock::time_point start = Clock::now();
-    StatusOr<HttpReply> reply =
-        co_await s.connection.Call(call.verb, s.target, s.body);
-    int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     Clock::now() - start)
-                     .count();
+    StatusOr<HttpReply> reply = co_await s.connection.Call(call.verb, s.target, s.body);
+    int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
     Outcome outcome = Outcome::kError;
     if (reply.ok() && reply->status == call.expected_status) {
       outcome = Outcome::kOk;
-    } else if (reply.ok() && reply->status == 402 &&
-               call.type == CallType::kMakePurchase) {
+    } else if (reply.ok() && reply->status == 402 && call.type == CallType::kMakePurchase) {
       outcome = Outcome::kDeclined;  // the cart stays as it was
     }
     samples.push_back({ns, call.type, outcome});
@@ -145,8 +139,7 @@ asio::awaitable<void> RunClient(
                                    std::string(reply->body.substr(0, 200))
                              : reply.status().ToString()));
     }
-    done.store(done.load(std::memory_order_relaxed) + 1,
-               std::memory_order_relaxed);
+    done.store(done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 }
 
@@ -154,10 +147,9 @@ asio::awaitable<void> RunClient(
 
 Runner::Runner(const BenchOptions& options, Progress& progress)
     : options_(options), progress_(progress) {
-  uint64_t ms = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
   tag_ = "bench" + Base36(ms) + Base36(static_cast<uint64_t>(getpid()) % 1296);
   context_.workload = options.workload;
   context_.search_limit = options.search_limit;
@@ -191,36 +183,30 @@ Status Runner::Setup() {
     MP_ASSIGN_OR_RETURN(auto endpoint, Resolve(a));
     buyers.push_back(endpoint);
   }
-  auto add = [&](Role role, int index,
-                 const std::vector<ServerAddress>& servers,
+  auto add = [&](Role role, int index, const std::vector<ServerAddress>& servers,
                  const std::vector<asio::ip::tcp::endpoint>& endpoints) {
     size_t server = static_cast<size_t>(index) % servers.size();
     size_t global = sessions_.size();
     Worker& w = *workers_[global % workers_.size()];
     sessions_.push_back(std::make_unique<Session>(
         role, index, w.io, endpoints[server], servers[server].ToString(),
-        std::chrono::seconds(options_.timeout_s),
-        options_.seed * 1'000'003 + global));
+        std::chrono::seconds(options_.timeout_s), options_.seed * 1'000'003 + global));
     w.sessions.push_back(sessions_.back().get());
   };
   for (int i = 0; i < options_.sellers; ++i)
     add(Role::kSeller, i, options_.seller_servers, sellers);
-  for (int i = 0; i < options_.buyers; ++i)
-    add(Role::kBuyer, i, options_.buyer_servers, buyers);
+  for (int i = 0; i < options_.buyers; ++i) add(Role::kBuyer, i, options_.buyer_servers, buyers);
 
   int all = static_cast<int>(sessions_.size());
-  MP_RETURN_IF_ERROR(
-      ForEach(std::nullopt, all, "set-up: connections",
-              [](Session& s) { return s.connection.Connect(); }));
-  MP_RETURN_IF_ERROR(
-      ForEach(std::nullopt, options_.setup_concurrency, "set-up: accounts",
-              [this](Session& s) { return CreateAccountAndLogin(s, tag_); }));
-  MP_RETURN_IF_ERROR(ForEach(
-      Role::kSeller, all, "set-up: items",
-      [this](Session& s) { return SeedItems(s, options_.items_per_seller); }));
+  MP_RETURN_IF_ERROR(ForEach(std::nullopt, all, "set-up: connections",
+                             [](Session& s) { return s.connection.Connect(); }));
+  MP_RETURN_IF_ERROR(ForEach(std::nullopt, options_.setup_concurrency, "set-up: accounts",
+                             [this](Session& s) { return CreateAccountAndLogin(s, tag_); }));
+  MP_RETURN_IF_ERROR(ForEach(Role::kSeller, all, "set-up: items", [this](Session& s) {
+    return SeedItems(s, options_.items_per_seller);
+  }));
   BuildItemPool();
-  return ForEach(Role::kBuyer, 2 * options_.setup_concurrency,
-                 "set-up: purchases",
+  return ForEach(Role::kBuyer, 2 * options_.setup_concurrency, "set-up: purchases",
                  [this](Session& s) { return SeedBuyer(context_, s); });
 }
 
@@ -239,11 +225,10 @@ void Runner::BuildItemPool() {
   }
 }
 
-Status Runner::ForEach(std::optional<Role> role, int concurrency,
-                       std::string_view phase, const Step& step) {
-  int64_t total =
-      std::count_if(sessions_.begin(), sessions_.end(),
-                    [&](const auto& s) { return !role || s->role == *role; });
+Status Runner::ForEach(std::optional<Role> role, int concurrency, std::string_view phase,
+                       const Step& step) {
+  int64_t total = std::count_if(sessions_.begin(), sessions_.end(),
+                                [&](const auto& s) { return !role || s->role == *role; });
   if (total == 0) return Status();
   struct Shared {
     std::atomic<int64_t> done{0};
@@ -286,8 +271,7 @@ Status Runner::ForEach(std::optional<Role> role, int concurrency,
   progress_.Finish();
   std::lock_guard lock(shared.mu);
   if (!shared.first.ok()) {
-    return Status(shared.first.code(),
-                  std::string(phase) + ": " + shared.first.message());
+    return Status(shared.first.code(), std::string(phase) + ": " + shared.first.message());
   }
   return Status();
 }
@@ -302,8 +286,7 @@ Runner::RunSamples Runner::Run(int run) {
   }
   std::vector<std::function<void(std::string)>> note_error;
   for (auto& w : workers_) {
-    note_error.push_back(
-        [w = w.get()](std::string text) { w->NoteError(std::move(text)); });
+    note_error.push_back([w = w.get()](std::string text) { w->NoteError(std::move(text)); });
   }
   // The start line: every client's first call is queued at once, and the
   // clock starts before any can go out.
@@ -312,13 +295,11 @@ Runner::RunSamples Runner::Run(int run) {
     Worker* w = workers_[i].get();
     asio::post(w->io, [&, w, i] {
       for (Session* s : w->sessions) {
-        asio::co_spawn(
-            w->io,
-            RunClient(w->samples, w->done, context_, *s, calls, note_error[i]),
-            [&, w](std::exception_ptr e) {
-              if (e) w->NoteError("a client stopped early on an exception");
-              finished.CountDown();
-            });
+        asio::co_spawn(w->io, RunClient(w->samples, w->done, context_, *s, calls, note_error[i]),
+                       [&, w](std::exception_ptr e) {
+                         if (e) w->NoteError("a client stopped early on an exception");
+                         finished.CountDown();
+                       });
       }
     });
   }
@@ -333,8 +314,7 @@ Runner::RunSamples Runner::Run(int run) {
   while (!finished.WaitFor(kRedraw)) progress_.Show(phase, done(), total);
   progress_.Show(phase, done(), total, true);
   RunSamples out;
-  out.wall_s =
-      std::chrono::duration<double>(finished.finished_at() - start).count();
+  out.wall_s = std::chrono::duration<double>(finished.finished_at() - start).count();
   out.samples.reserve(static_cast<size_t>(total));
   for (auto& w : workers_)
     out.samples.insert(out.samples.end(), w->samples.begin(), w->samples.end());
@@ -346,8 +326,7 @@ std::vector<std::string> Runner::TakeErrorSamples() {
   for (auto& w : workers_) {
     std::lock_guard lock(w->errors_mu);
     for (std::string& e : w->errors) {
-      if (std::find(out.begin(), out.end(), e) == out.end())
-        out.push_back(std::move(e));
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(std::move(e));
     }
     w->errors.clear();
   }

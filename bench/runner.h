@@ -53,8 +53,8 @@ class Runner {
 
   // Runs `step` for each session of `role` (all when nullopt), at most
   // `concurrency` at a time, showing progress as `phase`.
-  Status ForEach(std::optional<Role> role, int concurrency,
-                 std::string_view phase, const Step& step);
+  Status ForEach(std::optional<Role> role, int concurrency, std::string_view phase,
+                 const Step& step);
   void BuildItemPool();
 
   BenchOptions options_;

@@ -22,9 +22,7 @@ class Rng {
     return z ^ (z >> 31);
   }
   // Uniform in [0, n); REQUIRES: n > 0.
-  uint32_t Below(uint32_t n) {
-    return static_cast<uint32_t>((Next() >> 32) * n >> 32);
-  }
+  uint32_t Below(uint32_t n) { return static_cast<uint32_t>((Next() >> 32) * n >> 32); }
 
  private:
   uint64_t state_;
@@ -50,13 +48,9 @@ struct CartLine {
 // connection, and what it knows of its own state, so that every call it
 // makes is one the API should accept. Used from one io thread only.
 struct Session {
-  Session(Role role, int index, boost::asio::io_context& io,
-          boost::asio::ip::tcp::endpoint server, std::string host,
-          std::chrono::seconds timeout, uint64_t seed)
-      : role(role),
-        index(index),
-        connection(io, server, std::move(host), timeout),
-        rng(seed) {}
+  Session(Role role, int index, boost::asio::io_context& io, boost::asio::ip::tcp::endpoint server,
+          std::string host, std::chrono::seconds timeout, uint64_t seed)
+      : role(role), index(index), connection(io, server, std::move(host), timeout), rng(seed) {}
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 

@@ -15,12 +15,10 @@ constexpr std::string_view kPassword = "bench-password-1";
 // payment service is not approving at all.
 constexpr int kPurchaseAttempts = 50;
 
-Status Expect(const StatusOr<HttpReply>& reply, int status,
-              std::string_view what) {
+Status Expect(const StatusOr<HttpReply>& reply, int status, std::string_view what) {
   if (!reply.ok()) return reply.status();
   if (reply->status == status) return Status();
-  return Internal(std::string(what) + ": HTTP " +
-                  std::to_string(reply->status) + " " +
+  return Internal(std::string(what) + ": HTTP " + std::to_string(reply->status) + " " +
                   std::string(reply->body.substr(0, 300)));
 }
 
@@ -32,34 +30,27 @@ asio::awaitable<Status> Send(Session& s, const PlannedCall& call) {
 
 }  // namespace
 
-asio::awaitable<Status> CreateAccountAndLogin(Session& s,
-                                              std::string_view tag) {
+asio::awaitable<Status> CreateAccountAndLogin(Session& s, std::string_view tag) {
   bool seller = s.role == Role::kSeller;
-  s.username =
-      std::string(tag) + (seller ? "s" : "b") + std::to_string(s.index);
-  std::string name = std::string(seller ? "Bench seller " : "Bench buyer ") +
-                     std::to_string(s.index);
-  std::string account = json::serialize(json::object{
-      {"username", s.username}, {"password", kPassword}, {"name", name}});
-  auto created =
-      co_await s.connection.Call(bhttp::verb::post, "/v1/accounts", account);
+  s.username = std::string(tag) + (seller ? "s" : "b") + std::to_string(s.index);
+  std::string name =
+      std::string(seller ? "Bench seller " : "Bench buyer ") + std::to_string(s.index);
+  std::string account = json::serialize(
+      json::object{{"username", s.username}, {"password", kPassword}, {"name", name}});
+  auto created = co_await s.connection.Call(bhttp::verb::post, "/v1/accounts", account);
   if (Status st = Expect(created, 201, "CreateAccount"); !st.ok()) co_return st;
 
-  std::string login = json::serialize(
-      json::object{{"username", s.username}, {"password", kPassword}});
-  auto session =
-      co_await s.connection.Call(bhttp::verb::post, "/v1/sessions", login);
+  std::string login =
+      json::serialize(json::object{{"username", s.username}, {"password", kPassword}});
+  auto session = co_await s.connection.Call(bhttp::verb::post, "/v1/sessions", login);
   if (Status st = Expect(session, 201, "Login"); !st.ok()) co_return st;
   boost::system::error_code ec;
   json::value reply = json::parse(session->body, ec);
   const json::object* object = ec ? nullptr : reply.if_object();
   const json::value* token = object ? object->if_contains("token") : nullptr;
-  const json::value* id =
-      object ? object->if_contains(seller ? "seller_id" : "buyer_id") : nullptr;
-  if (token == nullptr || !token->is_string() || id == nullptr ||
-      !id->is_int64()) {
-    co_return Internal("Login: unexpected reply " +
-                       std::string(session->body.substr(0, 300)));
+  const json::value* id = object ? object->if_contains(seller ? "seller_id" : "buyer_id") : nullptr;
+  if (token == nullptr || !token->is_string() || id == nullptr || !id->is_int64()) {
+    co_return Internal("Login: unexpected reply " + std::string(session->body.substr(0, 300)));
   }
   s.connection.SetToken(std::string(token->get_string()));
   s.user_id = id->get_int64();
@@ -70,13 +61,11 @@ asio::awaitable<Status> SeedItems(Session& s, int count) {
   for (int i = 0; i < count; ++i) {
     PlannedCall call = PlanNewItem(s, 1'000'000);
     auto reply = co_await s.connection.Call(call.verb, s.target, s.body);
-    if (Status st = Expect(reply, 201, "RegisterItemForSale"); !st.ok())
-      co_return st;
+    if (Status st = Expect(reply, 201, "RegisterItemForSale"); !st.ok()) co_return st;
     // OnSuccess reads the new item's id from the reply.
     OnSuccess(WorkloadContext{}, s, call, reply->body);
     if (s.items.size() != static_cast<size_t>(i + 1)) {
-      co_return Internal("RegisterItemForSale: no item_id in " +
-                         std::string(reply->body));
+      co_return Internal("RegisterItemForSale: no item_id in " + std::string(reply->body));
     }
   }
   co_return Status();
@@ -89,10 +78,8 @@ asio::awaitable<Status> SeedBuyer(const WorkloadContext& c, Session& s) {
     OnSuccess(c, s, add, {});
   }
   for (int attempt = 0;; ++attempt) {
-    auto reply = co_await s.connection.Call(bhttp::verb::post, "/v1/purchases",
-                                            c.purchase_body);
-    if (reply.ok() && reply->status == 402 && attempt + 1 < kPurchaseAttempts)
-      continue;
+    auto reply = co_await s.connection.Call(bhttp::verb::post, "/v1/purchases", c.purchase_body);
+    if (reply.ok() && reply->status == 402 && attempt + 1 < kPurchaseAttempts) continue;
     if (Status st = Expect(reply, 201, "MakePurchase"); !st.ok()) co_return st;
     break;
   }
@@ -102,8 +89,7 @@ asio::awaitable<Status> SeedBuyer(const WorkloadContext& c, Session& s) {
   PlannedCall add = PlanAddToCart(c, s);
   if (Status st = co_await Send(s, add); !st.ok()) co_return st;
   OnSuccess(c, s, add, {});
-  auto saved =
-      co_await s.connection.Call(bhttp::verb::post, "/v1/cart/save", "");
+  auto saved = co_await s.connection.Call(bhttp::verb::post, "/v1/cart/save", "");
   co_return Expect(saved, 204, "SaveCart");
 }
 

@@ -15,8 +15,7 @@ namespace mp::bench {
 
 // Creates the account "<tag><s|b><index>" and logs in: the session keeps
 // the token and its user id.
-boost::asio::awaitable<Status> CreateAccountAndLogin(Session& session,
-                                                     std::string_view tag);
+boost::asio::awaitable<Status> CreateAccountAndLogin(Session& session, std::string_view tag);
 
 // Registers `count` new items, each with enough units for every run.
 boost::asio::awaitable<Status> SeedItems(Session& session, int count);
@@ -24,7 +23,6 @@ boost::asio::awaitable<Status> SeedItems(Session& session, int count);
 // Gives a buyer a purchase history (two items bought, retried while the
 // payment service declines) to vote on and list, and one item in its cart,
 // saved. REQUIRES: context.pool is not empty; session.bought is sized to it.
-boost::asio::awaitable<Status> SeedBuyer(const WorkloadContext& context,
-                                         Session& session);
+boost::asio::awaitable<Status> SeedBuyer(const WorkloadContext& context, Session& session);
 
 }  // namespace mp::bench

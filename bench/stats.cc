@@ -11,14 +11,13 @@ constexpr double kMsPerNs = 1e-6;
 
 // Nearest rank: the smallest latency with at least p of all at or below it.
 int64_t Percentile(std::span<const int64_t> sorted, double p) {
-  size_t rank =
-      static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
 // `latencies` sorted ascending.
-Figures Compute(std::span<const int64_t> latencies, int64_t errors,
-                int64_t declined, double wall_s) {
+Figures Compute(std::span<const int64_t> latencies, int64_t errors, int64_t declined,
+                double wall_s) {
   Figures f;
   f.calls = static_cast<int64_t>(latencies.size()) + errors;
   f.errors = errors;
@@ -55,10 +54,9 @@ void Add(FigureRanges& out, const Figures& f, int n_calls, int n_latency) {
 }  // namespace
 
 RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples) {
-  std::sort(samples.begin(), samples.end(),
-            [](const Sample& a, const Sample& b) {
-              return a.type != b.type ? a.type < b.type : a.ns < b.ns;
-            });
+  std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) {
+    return a.type != b.type ? a.type < b.type : a.ns < b.ns;
+  });
   RunFigures out;
   out.run = run;
   out.wall_s = wall_s;
@@ -80,8 +78,7 @@ RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples) {
       type_declined += s.outcome == Outcome::kDeclined;
       of_type.push_back(s.ns);  // already in order
     }
-    out.by_call[std::string(CallName(type))] =
-        Compute(of_type, type_errors, type_declined, wall_s);
+    out.by_call[std::string(CallName(type))] = Compute(of_type, type_errors, type_declined, wall_s);
     all.insert(all.end(), of_type.begin(), of_type.end());
     errors += type_errors;
     declined += type_declined;
@@ -110,8 +107,7 @@ Summary Summarize(const std::vector<RunFigures>& runs) {
       with_latency += figures.calls > figures.errors;
     }
     for (auto& [name, ranges] : s.by_call) {
-      if (!run.by_call.contains(name))
-        Add(ranges, Figures{}, n, latency_runs[name]);
+      if (!run.by_call.contains(name)) Add(ranges, Figures{}, n, latency_runs[name]);
     }
     ++n;
   }

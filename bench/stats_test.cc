@@ -8,15 +8,13 @@
 namespace mp::bench {
 namespace {
 
-Sample At(double ms, CallType type = CallType::kGetItem,
-          Outcome outcome = Outcome::kOk) {
+Sample At(double ms, CallType type = CallType::kGetItem, Outcome outcome = Outcome::kOk) {
   return {static_cast<int64_t>(ms * 1e6), type, outcome};
 }
 
 TEST(ComputeRunTest, NearestRankPercentilesPerCallAndOverall) {
   std::vector<Sample> samples;
-  for (int i = 100; i >= 1; --i)
-    samples.push_back(At(i));  // 1..100 ms, reversed
+  for (int i = 100; i >= 1; --i) samples.push_back(At(i));  // 1..100 ms, reversed
   samples.push_back(At(1000, CallType::kDisplayCart));
   RunFigures run = ComputeRun(1, 2.0, samples);
   const Figures& get = run.by_call.at("GetItem");
@@ -32,10 +30,9 @@ TEST(ComputeRunTest, NearestRankPercentilesPerCallAndOverall) {
 }
 
 TEST(ComputeRunTest, ErrorsAreCountedButHaveNoLatencyAndDeclinesHave) {
-  std::vector<Sample> samples = {
-      At(5, CallType::kMakePurchase, Outcome::kDeclined),
-      At(500, CallType::kMakePurchase, Outcome::kError),
-      At(1, CallType::kMakePurchase)};
+  std::vector<Sample> samples = {At(5, CallType::kMakePurchase, Outcome::kDeclined),
+                                 At(500, CallType::kMakePurchase, Outcome::kError),
+                                 At(1, CallType::kMakePurchase)};
   RunFigures run = ComputeRun(1, 1.0, samples);
   const Figures& buy = run.by_call.at("MakePurchase");
   EXPECT_EQ(buy.calls, 3);
@@ -48,8 +45,7 @@ TEST(ComputeRunTest, ErrorsAreCountedButHaveNoLatencyAndDeclinesHave) {
 TEST(SummarizeTest, AveragesWithMinMaxAndCountsMissingCallsAsZero) {
   std::vector<Sample> first = {At(1), At(3, CallType::kDisplayCart)};
   std::vector<Sample> second = {At(3)};
-  std::vector<RunFigures> runs = {ComputeRun(1, 1.0, first),
-                                  ComputeRun(2, 1.0, second)};
+  std::vector<RunFigures> runs = {ComputeRun(1, 1.0, first), ComputeRun(2, 1.0, second)};
   Summary s = Summarize(runs);
   EXPECT_DOUBLE_EQ(s.by_call.at("GetItem").mean_ms.avg, 2);
   EXPECT_DOUBLE_EQ(s.by_call.at("GetItem").mean_ms.min, 1);

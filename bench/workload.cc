@@ -40,9 +40,8 @@ constexpr Weighted kBuyerMixed[] = {{CallType::kSearchItemsForSale, 25},
 
 // Keywords are 1-8 characters (SPEC §2); a few categories make searches
 // find several pages of items.
-constexpr std::string_view kWords[] = {"red",   "blue",  "green", "lamp",
-                                       "chair", "table", "book",  "phone",
-                                       "bike",  "shoe",  "coat",  "watch"};
+constexpr std::string_view kWords[] = {"red",  "blue",  "green", "lamp", "chair", "table",
+                                       "book", "phone", "bike",  "shoe", "coat",  "watch"};
 constexpr uint32_t kWordCount = std::size(kWords);
 constexpr int64_t kCategories = 4;
 // Units a new item starts with: enough that neither buyers nor withdrawals
@@ -68,8 +67,8 @@ void AppendInt(std::string& out, int64_t n) {
   out.append(buf, end);
 }
 
-PlannedCall Plan(Session& s, CallType type, bhttp::verb verb,
-                 std::string_view target, int expected = 200) {
+PlannedCall Plan(Session& s, CallType type, bhttp::verb verb, std::string_view target,
+                 int expected = 200) {
   s.target.assign(target);
   s.body.clear();
   PlannedCall call;
@@ -79,8 +78,7 @@ PlannedCall Plan(Session& s, CallType type, bhttp::verb verb,
   return call;
 }
 
-void AppendRegisterBody(std::string& body, const OwnItem& item,
-                        int64_t quantity) {
+void AppendRegisterBody(std::string& body, const OwnItem& item, int64_t quantity) {
   body.assign(R"({"name":")").append(item.name).append(R"(","category":)");
   AppendInt(body, item.category);
   body.append(R"(,"keywords":)").append(item.keywords_json);
@@ -92,9 +90,8 @@ void AppendRegisterBody(std::string& body, const OwnItem& item,
 }
 
 PlannedCall NextSellerCall(const WorkloadContext& c, Session& s) {
-  CallType type = Pick(c.workload == Workload::kRead
-                           ? std::span<const Weighted>(kSellerRead)
-                           : std::span<const Weighted>(kSellerMixed),
+  CallType type = Pick(c.workload == Workload::kRead ? std::span<const Weighted>(kSellerRead)
+                                                     : std::span<const Weighted>(kSellerMixed),
                        s.rng);
   if (s.items.empty() && type != CallType::kGetSellerRating) {
     type = CallType::kDisplayItemsForSale;
@@ -130,14 +127,13 @@ PlannedCall NextSellerCall(const WorkloadContext& c, Session& s) {
       return call;
     }
     default:
-      return Plan(s, CallType::kDisplayItemsForSale, bhttp::verb::get,
-                  "/v1/items");
+      return Plan(s, CallType::kDisplayItemsForSale, bhttp::verb::get, "/v1/items");
   }
 }
 
 PlannedCall PlanSearch(const WorkloadContext& c, Session& s) {
-  PlannedCall call = Plan(s, CallType::kSearchItemsForSale, bhttp::verb::get,
-                          "/v1/items?category=");
+  PlannedCall call =
+      Plan(s, CallType::kSearchItemsForSale, bhttp::verb::get, "/v1/items?category=");
   AppendInt(s.target, 1 + s.rng.Below(kCategories));
   uint32_t first = s.rng.Below(kWordCount);
   s.target.append("&keywords=").append(kWords[first]);
@@ -152,27 +148,23 @@ PlannedCall PlanSearch(const WorkloadContext& c, Session& s) {
 }
 
 PlannedCall PlanGetItem(const WorkloadContext& c, Session& s) {
-  PlannedCall call =
-      Plan(s, CallType::kGetItem, bhttp::verb::get, "/v1/items/");
+  PlannedCall call = Plan(s, CallType::kGetItem, bhttp::verb::get, "/v1/items/");
   s.target.append(c.pool[s.rng.Below(static_cast<uint32_t>(c.pool.size()))]);
   return call;
 }
 
 PlannedCall NextBuyerCall(const WorkloadContext& c, Session& s) {
-  CallType type = Pick(c.workload == Workload::kRead
-                           ? std::span<const Weighted>(kBuyerRead)
-                           : std::span<const Weighted>(kBuyerMixed),
+  CallType type = Pick(c.workload == Workload::kRead ? std::span<const Weighted>(kBuyerRead)
+                                                     : std::span<const Weighted>(kBuyerMixed),
                        s.rng);
-  if ((type == CallType::kRemoveItemFromCart ||
-       type == CallType::kMakePurchase) &&
+  if ((type == CallType::kRemoveItemFromCart || type == CallType::kMakePurchase) &&
       s.cart.empty()) {
     type = CallType::kAddItemToCart;
   }
   if (type == CallType::kAddItemToCart && s.cart.size() >= kMaxCartLines) {
     type = CallType::kRemoveItemFromCart;
   }
-  if (type == CallType::kProvideFeedback && s.unvoted.empty())
-    type = CallType::kGetItem;
+  if (type == CallType::kProvideFeedback && s.unvoted.empty()) type = CallType::kGetItem;
   switch (type) {
     case CallType::kSearchItemsForSale:
       return PlanSearch(c, s);
@@ -184,8 +176,7 @@ PlannedCall NextBuyerCall(const WorkloadContext& c, Session& s) {
       return PlanAddToCart(c, s);
     case CallType::kRemoveItemFromCart: {
       PlannedCall call = Plan(s, type, bhttp::verb::delete_, "/v1/cart/items/");
-      call.item =
-          s.cart[s.rng.Below(static_cast<uint32_t>(s.cart.size()))].item;
+      call.item = s.cart[s.rng.Below(static_cast<uint32_t>(s.cart.size()))].item;
       s.target.append(c.pool[call.item]);
       return call;
     }
@@ -203,8 +194,7 @@ PlannedCall NextBuyerCall(const WorkloadContext& c, Session& s) {
       call.item = s.unvoted.back();
       s.unvoted.pop_back();
       s.body.assign(R"({"item_id":")").append(c.pool[call.item]);
-      s.body.append(s.rng.Below(4) == 0 ? R"(","vote":"down"})"
-                                        : R"(","vote":"up"})");
+      s.body.append(s.rng.Below(4) == 0 ? R"(","vote":"down"})" : R"(","vote":"up"})");
       return call;
     }
     default:
@@ -218,8 +208,7 @@ std::string Describe(std::span<const Weighted> mix) {
   std::string out;
   for (const Weighted& w : mix) {
     if (!out.empty()) out += ", ";
-    out += std::string(CallName(w.type)) + " " +
-           std::to_string(w.weight * 100 / total) + "%";
+    out += std::string(CallName(w.type)) + " " + std::to_string(w.weight * 100 / total) + "%";
   }
   return out;
 }
@@ -228,11 +217,8 @@ std::string Describe(std::span<const Weighted> mix) {
 
 std::string MixDescription(Workload w) {
   bool read = w == Workload::kRead;
-  return "seller: " +
-         Describe(read ? std::span<const Weighted>(kSellerRead)
-                       : kSellerMixed) +
-         "; buyer: " +
-         Describe(read ? std::span<const Weighted>(kBuyerRead) : kBuyerMixed);
+  return "seller: " + Describe(read ? std::span<const Weighted>(kSellerRead) : kSellerMixed) +
+         "; buyer: " + Describe(read ? std::span<const Weighted>(kBuyerRead) : kBuyerMixed);
 }
 
 void AppendPrice(std::string& out, int64_t cents) {
@@ -253,8 +239,7 @@ PlannedCall PlanNewItem(Session& s, int64_t quantity) {
   if (b != a) item.keywords_json += ",\"" + std::string(b) + "\"";
   item.keywords_json += "]";
   item.price_cents = 100 + (n * 137 + s.index * 31) % 9900;
-  PlannedCall call = Plan(s, CallType::kRegisterItemForSale, bhttp::verb::post,
-                          "/v1/items", 201);
+  PlannedCall call = Plan(s, CallType::kRegisterItemForSale, bhttp::verb::post, "/v1/items", 201);
   call.new_item = true;
   AppendRegisterBody(s.body, item, quantity);
   s.items.push_back(std::move(item));  // its id comes with the reply
@@ -266,13 +251,10 @@ PlannedCall PlanNewItem(Session& s, int64_t quantity) {
 PlannedCall PlanAddToCart(const WorkloadContext& c, Session& s) {
   // Buyers walk the pool from a random start, so they buy items they have
   // not bought before and have new ones to vote on.
-  PlannedCall call =
-      Plan(s, CallType::kAddItemToCart, bhttp::verb::post, "/v1/cart/items");
+  PlannedCall call = Plan(s, CallType::kAddItemToCart, bhttp::verb::post, "/v1/cart/items");
   call.item = s.next_pick;
   s.next_pick = (s.next_pick + 1) % static_cast<uint32_t>(c.pool.size());
-  s.body.assign(R"({"item_id":")")
-      .append(c.pool[call.item])
-      .append(R"(","quantity":1})");
+  s.body.assign(R"({"item_id":")").append(c.pool[call.item]).append(R"(","quantity":1})");
   return call;
 }
 
@@ -289,9 +271,7 @@ void OnSuccess(const WorkloadContext&, Session& s, const PlannedCall& call,
         boost::system::error_code ec;
         boost::json::value reply = boost::json::parse(reply_body, ec);
         const boost::json::value* id =
-            ec || !reply.is_object()
-                ? nullptr
-                : reply.get_object().if_contains("item_id");
+            ec || !reply.is_object() ? nullptr : reply.get_object().if_contains("item_id");
         if (id == nullptr || !id->is_string()) return OnFailure(s, call);
         s.items[call.item].id = std::string(id->get_string());
       }
@@ -307,8 +287,7 @@ void OnSuccess(const WorkloadContext&, Session& s, const PlannedCall& call,
       break;
     }
     case CallType::kRemoveItemFromCart:
-      std::erase_if(s.cart,
-                    [&](const CartLine& l) { return l.item == call.item; });
+      std::erase_if(s.cart, [&](const CartLine& l) { return l.item == call.item; });
       break;
     case CallType::kMakePurchase:
       for (const CartLine& line : s.cart) {

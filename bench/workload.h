@@ -43,8 +43,8 @@ struct PlannedCall {
 PlannedCall NextCall(const WorkloadContext& context, Session& session);
 
 // Updates the session's state after `call` got its expected status.
-void OnSuccess(const WorkloadContext& context, Session& session,
-               const PlannedCall& call, std::string_view reply_body);
+void OnSuccess(const WorkloadContext& context, Session& session, const PlannedCall& call,
+               std::string_view reply_body);
 
 // Undoes what NextCall assumed of a call that did not succeed (a new item
 // that got no id is forgotten).

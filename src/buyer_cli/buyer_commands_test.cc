@@ -30,9 +30,7 @@ CannedReply FakeBuyerApi(const RecordedRequest& r) {
   if (r.target.starts_with("/v1/cart")) return {200, kCart};
   if (r.target.starts_with("/v1/items?")) return {200, R"({"items":[]})"};
   if (r.target == "/v1/feedback") {
-    return {
-        409,
-        R"({"error":{"code":"already_rated","message":"you rated item 3-7"}})"};
+    return {409, R"({"error":{"code":"already_rated","message":"you rated item 3-7"}})"};
   }
   return {404, R"({"error":{"code":"not_found","message":"no route"}})"};
 }
@@ -50,8 +48,7 @@ class BuyerCommandsTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun Run(const std::vector<std::string>& args) {
-    client::CliSpec spec{"buyer-cli", "buyer", "127.0.0.1:1", "MP_BUYER_SERVER",
-                         Commands()};
+    client::CliSpec spec{"buyer-cli", "buyer", "127.0.0.1:1", "MP_BUYER_SERVER", Commands()};
     return client::testing::RunCliForTest(spec, env_, args);
   }
   RecordedRequest Last() { return server_.requests().back(); }
@@ -62,8 +59,7 @@ class BuyerCommandsTest : public ::testing::Test {
 };
 
 TEST_F(BuyerCommandsTest, SearchBuildsTheQueryString) {
-  CliRun run = Run(
-      {"search", "--category", "3", "--keywords", "Red, shoe", "--limit", "5"});
+  CliRun run = Run({"search", "--category", "3", "--keywords", "Red, shoe", "--limit", "5"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(Last().target, "/v1/items?category=3&keywords=Red,shoe&limit=5");
   EXPECT_EQ(Last().headers["authorization"], "Bearer tok");
@@ -85,8 +81,8 @@ TEST_F(BuyerCommandsTest, CartCommandsUseTheirRoutes) {
 }
 
 TEST_F(BuyerCommandsTest, PurchaseSendsDigitsAndAKeyButShowsOnlyTheLastFour) {
-  CliRun run = Run({"purchase", "--name", "Bob B", "--card-number",
-                    "4111 1111-1111 1111", "--expiration", "12/30"});
+  CliRun run = Run({"purchase", "--name", "Bob B", "--card-number", "4111 1111-1111 1111",
+                    "--expiration", "12/30"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   RecordedRequest sent = Last();
   json::value body = json::parse(sent.body);
@@ -98,9 +94,8 @@ TEST_F(BuyerCommandsTest, PurchaseSendsDigitsAndAKeyButShowsOnlyTheLastFour) {
   EXPECT_NE(run.out.find("card ending in 1111"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("purchase p-9: 25.00"), std::string::npos) << run.out;
 
-  ASSERT_EQ(Run({"purchase", "--name", "B", "--card-number", "4111111111111111",
-                 "--expiration", "12/30", "--security-code", "123",
-                 "--idempotency-key", "my-key"})
+  ASSERT_EQ(Run({"purchase", "--name", "B", "--card-number", "4111111111111111", "--expiration",
+                 "12/30", "--security-code", "123", "--idempotency-key", "my-key"})
                 .exit_code,
             0);
   EXPECT_EQ(Last().headers["idempotency-key"], "my-key");
@@ -109,12 +104,10 @@ TEST_F(BuyerCommandsTest, PurchaseSendsDigitsAndAKeyButShowsOnlyTheLastFour) {
 
 TEST_F(BuyerCommandsTest, ALostPurchaseTellsHowToRetryWithoutPayingTwice) {
   env_.server = "127.0.0.1:" + std::to_string(client::testing::ClosedPort());
-  CliRun run =
-      Run({"purchase", "--name", "B", "--card-number", "4111111111111111",
-           "--expiration", "12/30", "--idempotency-key", "k-1"});
+  CliRun run = Run({"purchase", "--name", "B", "--card-number", "4111111111111111", "--expiration",
+                    "12/30", "--idempotency-key", "k-1"});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("--idempotency-key k-1"), std::string::npos)
-      << run.err;
+  EXPECT_NE(run.err.find("--idempotency-key k-1"), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find("4111"), std::string::npos) << run.err;
 }
 

@@ -22,8 +22,7 @@ TEST_P(BuyerApiTest, AddsRemovesClearsAndDisplaysTheCart) {
   EXPECT_EQ(Cart(token_), json::parse(R"({"items":[],"total":0})"));
 
   auto add = [&](const std::string& id, int64_t quantity) {
-    return http_->Post("/v1/cart/items",
-                       json::object{{"item_id", id}, {"quantity", quantity}},
+    return http_->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", quantity}},
                        token_);
   };
   HttpResult added = add(x, 1);
@@ -36,27 +35,20 @@ TEST_P(BuyerApiTest, AddsRemovesClearsAndDisplaysTheCart) {
 
   // Display: current name, price and units available of each line.
   json::value cart = Cart(token_);
-  EXPECT_EQ(
-      cart,
-      json::parse(R"({"items":[)"
-                  R"({"item_id":")" +
-                  x +
-                  R"(","name":"Lamp","price":12.5,"quantity":3,"available":4},)"
-                  R"({"item_id":")" +
-                  y +
-                  R"(","name":"Mug","price":3,"quantity":2,"available":2}],)"
-                  R"("total":43.5})"));
+  EXPECT_EQ(cart, json::parse(R"({"items":[)"
+                              R"({"item_id":")" +
+                              x +
+                              R"(","name":"Lamp","price":12.5,"quantity":3,"available":4},)"
+                              R"({"item_id":")" +
+                              y +
+                              R"(","name":"Mug","price":3,"quantity":2,"available":2}],)"
+                              R"("total":43.5})"));
 
   // The seller reprices and withdraws: the cart shows it at once, and the
   // buyer sees that stock fell under the cart's quantity.
-  ASSERT_EQ(
-      sellers_
-          ->Patch("/v1/items/" + x, json::object{{"price", 10}}, seller_token_)
-          .status,
-      200);
-  ASSERT_EQ(
-      sellers_->Delete("/v1/items/" + x + "?quantity=2", seller_token_).status,
-      200);
+  ASSERT_EQ(sellers_->Patch("/v1/items/" + x, json::object{{"price", 10}}, seller_token_).status,
+            200);
+  ASSERT_EQ(sellers_->Delete("/v1/items/" + x + "?quantity=2", seller_token_).status, 200);
   cart = Cart(token_);
   const json::value& lamp = cart.at("items").at(0);
   EXPECT_EQ(lamp.at("price"), json::value(10));
@@ -66,8 +58,7 @@ TEST_P(BuyerApiTest, AddsRemovesClearsAndDisplaysTheCart) {
   ExpectRefused(add(x, 1), 409, "insufficient_quantity");
 
   // Remove some, then the rest, then an item no longer in the cart.
-  HttpResult removed =
-      http_->Delete("/v1/cart/items/" + x + "?quantity=1", token_);
+  HttpResult removed = http_->Delete("/v1/cart/items/" + x + "?quantity=1", token_);
   ASSERT_EQ(removed.status, 200) << removed.body;
   EXPECT_EQ(removed.json(), Cart(token_));
   EXPECT_EQ(CartLines(token_), (Lines{{x, 2}, {y, 2}}));
@@ -75,8 +66,7 @@ TEST_P(BuyerApiTest, AddsRemovesClearsAndDisplaysTheCart) {
   EXPECT_EQ(CartLines(token_), (Lines{{y, 2}}));
   ExpectRefused(http_->Delete("/v1/cart/items/" + x, token_), 404, "not_found");
   // At least the cart's quantity removes the whole line (docs/api/buyer.yaml).
-  EXPECT_EQ(http_->Delete("/v1/cart/items/" + y + "?quantity=5", token_).status,
-            200);
+  EXPECT_EQ(http_->Delete("/v1/cart/items/" + y + "?quantity=5", token_).status, 200);
   EXPECT_TRUE(CartLines(token_).empty());
 
   // Clear answers the empty cart; an item sold out cannot be added.
@@ -92,10 +82,8 @@ TEST_P(BuyerApiTest, AddsRemovesClearsAndDisplaysTheCart) {
 TEST_P(BuyerApiTest, LogoutDiscardsTheWorkingCartAndKeepsTheSavedOne) {
   std::string x = Register("X", 3, {"x"});
   std::string y = Register("Y", 3, {"y"});
-  auto add = [&](const std::string& token, const std::string& id,
-                 int64_t quantity) {
-    return http_->Post("/v1/cart/items",
-                       json::object{{"item_id", id}, {"quantity", quantity}},
+  auto add = [&](const std::string& token, const std::string& id, int64_t quantity) {
+    return http_->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", quantity}},
                        token);
   };
   ASSERT_EQ(add(token_, x, 1).status, 200);
@@ -122,9 +110,7 @@ TEST_P(BuyerApiTest, SessionsHaveTheirOwnWorkingCartsAndShareTheSavedCart) {
   std::string first = token_;
   std::string second = LogInAgain();
   auto add = [&](const std::string& token, const std::string& id) {
-    return http_
-        ->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", 1}},
-               token)
+    return http_->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", 1}}, token)
         .status;
   };
   EXPECT_EQ(add(first, x), 200);
@@ -133,8 +119,7 @@ TEST_P(BuyerApiTest, SessionsHaveTheirOwnWorkingCartsAndShareTheSavedCart) {
 
   EXPECT_EQ(add(second, y), 200);
   EXPECT_EQ(http_->Post("/v1/cart/save", json::object{}, second).status, 204);
-  EXPECT_EQ(CartLines(first),
-            (Lines{{x, 1}}));  // not replaced by the other's save
+  EXPECT_EQ(CartLines(first), (Lines{{x, 1}}));  // not replaced by the other's save
   EXPECT_EQ(CartLines(LogInAgain()), (Lines{{y, 1}}));
 
   EXPECT_EQ(http_->Post("/v1/cart/save", json::object{}, first).status, 204);
@@ -148,18 +133,14 @@ TEST_P(BuyerApiTest, FeedbackOnBoughtItemsChangesItemAndSellerAtOnce) {
   std::string x = Register("X", 3, {"x"}, 12.5, 4);
   std::string y = Register("Y", 3, {"y"}, 3, 4);
   auto vote = [&](const std::string& id, const char* v) {
-    return http_->Post("/v1/feedback",
-                       json::object{{"item_id", id}, {"vote", v}}, token_);
+    return http_->Post("/v1/feedback", json::object{{"item_id", id}, {"vote", v}}, token_);
   };
   auto feedback = [&](const std::string& id) {
     return http_->Get("/v1/items/" + id, token_).json().at("feedback");
   };
   auto seller_rating = [&] {
     json::value on_buyer_side =
-        http_
-            ->Get("/v1/sellers/" + std::to_string(seller_id_) + "/rating",
-                  token_)
-            .json();
+        http_->Get("/v1/sellers/" + std::to_string(seller_id_) + "/rating", token_).json();
     EXPECT_EQ(on_buyer_side, sellers_->Get("/v1/rating", seller_token_).json());
     return on_buyer_side;
   };
@@ -183,8 +164,7 @@ TEST_P(BuyerApiTest, FeedbackOnBoughtItemsChangesItemAndSellerAtOnce) {
 }
 
 TEST_P(BuyerApiTest, ListsPurchasesWithPriceAndTime) {
-  EXPECT_EQ(http_->Get("/v1/purchases", token_).json(),
-            json::parse(R"({"purchases":[]})"));
+  EXPECT_EQ(http_->Get("/v1/purchases", token_).json(), json::parse(R"({"purchases":[]})"));
   std::string x = Register("X", 3, {"x"}, 12.5, 4);
   std::string y = Register("Y", 3, {"y"}, 3, 4);
   RecordPurchase(x, 2, 1250);
@@ -197,11 +177,9 @@ TEST_P(BuyerApiTest, ListsPurchasesWithPriceAndTime) {
   const json::array& purchases = body.at("purchases").as_array();
   ASSERT_EQ(purchases.size(), 2u) << r.body;
   // Newest first. FakeClock starts at 1'700'000'000'000 ms.
-  const std::vector<std::tuple<std::string, int64_t, json::value, std::string>>
-      expected = {{y, 1, 3, "2023-11-14T22:14:21.234Z"},
-                  {x, 2, 12.5, "2023-11-14T22:13:20.000Z"}};
-  const std::regex iso8601(
-      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d))");
+  const std::vector<std::tuple<std::string, int64_t, json::value, std::string>> expected = {
+      {y, 1, 3, "2023-11-14T22:14:21.234Z"}, {x, 2, 12.5, "2023-11-14T22:13:20.000Z"}};
+  const std::regex iso8601(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d))");
   std::set<std::string> ids;
   for (size_t i = 0; i < purchases.size(); ++i) {
     const json::value& p = purchases[i];
@@ -224,17 +202,14 @@ TEST_P(BuyerApiTest, ListsPurchasesWithPriceAndTime) {
   // Another buyer sees none of them.
   TestHttpClient other(stack_->buyer_port());
   std::string other_token = other.SignUpAndLogIn("buyer2");
-  EXPECT_EQ(other.Get("/v1/purchases", other_token).json(),
-            json::parse(R"({"purchases":[]})"));
+  EXPECT_EQ(other.Get("/v1/purchases", other_token).json(), json::parse(R"({"purchases":[]})"));
 }
 
 TEST_P(BuyerSessionTest, TimeoutDiscardsTheWorkingCartAndKeepsTheSavedOne) {
   std::string x = Register("X", 3, {"x"});
   std::string y = Register("Y", 3, {"y"});
   auto add = [&](const std::string& id) {
-    return http_
-        ->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", 1}},
-               token_)
+    return http_->Post("/v1/cart/items", json::object{{"item_id", id}, {"quantity", 1}}, token_)
         .status;
   };
   ASSERT_EQ(add(x), 200);
@@ -245,17 +220,13 @@ TEST_P(BuyerSessionTest, TimeoutDiscardsTheWorkingCartAndKeepsTheSavedOne) {
   EXPECT_EQ(CartLines(token_), (Lines{{x, 1}, {y, 1}}));
   stack_->clock().Advance(61'000);
   ExpectRefused(http_->Get("/v1/cart", token_), 401, "unauthenticated");
-  ExpectRefused(http_->Post("/v1/cart/save", json::object{}, token_), 401,
-                "unauthenticated");
+  ExpectRefused(http_->Post("/v1/cart/save", json::object{}, token_), 401, "unauthenticated");
   EXPECT_EQ(CartLines(LogInAgain()), (Lines{{x, 1}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, BuyerSessionTest,
-                         ::testing::Values(storage::Engine::kSqlite,
-                                           storage::Engine::kPostgres),
-                         [](const auto& info) {
-                           return storage::testing::EngineName(info.param);
-                         });
+                         ::testing::Values(storage::Engine::kSqlite, storage::Engine::kPostgres),
+                         [](const auto& info) { return storage::testing::EngineName(info.param); });
 
 }  // namespace
 }  // namespace mp::buyer_frontend

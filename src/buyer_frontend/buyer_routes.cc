@@ -81,41 +81,47 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
   };
 
   router.Add(Verb::get, "/v1/items", [&](RequestPtr req, Done done) {
-    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
-      v1::SearchRequest r;
-      const std::string* category = req->Query("category");
-      if (category == nullptr) return done(InvalidArgument("category", "is required"));
-      auto c = http::QueryInt(*req, "category", 0, kMaxCategory);
-      auto limit = http::QueryInt(*req, "limit", 1, kMaxSearchLimit);
-      auto offset = http::QueryInt(*req, "offset", 0, INT32_MAX);
-      auto keywords = QueryKeywords(*req);
-      for (const Status& s : {c.status(), limit.status(), offset.status(), keywords.status()}) {
-        if (!s.ok()) return done(s);
-      }
-      r.set_category(**c);
-      r.set_limit(static_cast<int32_t>(limit->value_or(kDefaultSearchLimit)));
-      r.set_offset(static_cast<int32_t>(offset->value_or(0)));
-      for (std::string& k : *keywords) r.add_keywords(std::move(k));
-      products.Search(r, Then<v1::SearchResponse>(std::move(done), [](auto found, Done done) {
-        json::array items;
-        for (const v1::ScoredItem& s : found.items()) {
-          json::object item = http::ItemJson(s.item());
-          item["score"] = s.score();
-          items.push_back(std::move(item));
-        }
-        done(Reply::Ok(json::object{{"items", std::move(items)}}));
-      }));
-    }, std::move(done));
+    auth.ReadAlongside(
+        *req,
+        [&, req](int64_t, Done done) {
+          v1::SearchRequest r;
+          const std::string* category = req->Query("category");
+          if (category == nullptr) return done(InvalidArgument("category", "is required"));
+          auto c = http::QueryInt(*req, "category", 0, kMaxCategory);
+          auto limit = http::QueryInt(*req, "limit", 1, kMaxSearchLimit);
+          auto offset = http::QueryInt(*req, "offset", 0, INT32_MAX);
+          auto keywords = QueryKeywords(*req);
+          for (const Status& s : {c.status(), limit.status(), offset.status(), keywords.status()}) {
+            if (!s.ok()) return done(s);
+          }
+          r.set_category(**c);
+          r.set_limit(static_cast<int32_t>(limit->value_or(kDefaultSearchLimit)));
+          r.set_offset(static_cast<int32_t>(offset->value_or(0)));
+          for (std::string& k : *keywords) r.add_keywords(std::move(k));
+          products.Search(r, Then<v1::SearchResponse>(std::move(done), [](auto found, Done done) {
+                            json::array items;
+                            for (const v1::ScoredItem& s : found.items()) {
+                              json::object item = http::ItemJson(s.item());
+                              item["score"] = s.score();
+                              items.push_back(std::move(item));
+                            }
+                            done(Reply::Ok(json::object{{"items", std::move(items)}}));
+                          }));
+        },
+        std::move(done));
   });
 
   router.Add(Verb::get, "/v1/items/{id}", [&](RequestPtr req, Done done) {
-    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
-      v1::GetItemRequest r;
-      r.set_item_id(req->Param("id"));
-      products.GetItem(r, Then<v1::Item>(std::move(done), [](auto item, Done done) {
-        done(Reply::Ok(http::ItemJson(item)));
-      }));
-    }, std::move(done));
+    auth.ReadAlongside(
+        *req,
+        [&, req](int64_t, Done done) {
+          v1::GetItemRequest r;
+          r.set_item_id(req->Param("id"));
+          products.GetItem(r, Then<v1::Item>(std::move(done), [](auto item, Done done) {
+                             done(Reply::Ok(http::ItemJson(item)));
+                           }));
+        },
+        std::move(done));
   });
 
   router.Add(Verb::post, "/v1/cart/items", [&, cart_reply](RequestPtr req, Done done) {
@@ -132,14 +138,14 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
     // The stock is read first; the customer DB then refuses a cart line
     // above it, and checks the session, in one transaction.
     products.GetItem(get, Then<v1::Item>(std::move(done), [&, s = *session, q = *quantity,
-                                                            cart_reply](auto item, Done done) {
-      v1::AddToCartRequest r;
-      *r.mutable_session() = s;
-      r.set_item_id(item.id());
-      r.set_quantity(q);
-      r.set_available(item.quantity());
-      customers.AddToCart(r, Then<v1::Cart>(std::move(done), cart_reply));
-    }));
+                                                           cart_reply](auto item, Done done) {
+                       v1::AddToCartRequest r;
+                       *r.mutable_session() = s;
+                       r.set_item_id(item.id());
+                       r.set_quantity(q);
+                       r.set_available(item.quantity());
+                       customers.AddToCart(r, Then<v1::Cart>(std::move(done), cart_reply));
+                     }));
   });
 
   router.Add(Verb::delete_, "/v1/cart/items/{id}", [&, cart_reply](RequestPtr req, Done done) {
@@ -158,8 +164,8 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
     auto session = auth.SessionFromToken(*req);
     if (!session.ok()) return done(session.status());
     customers.SaveCart(*session, Then<v1::Empty>(std::move(done), [](auto, Done done) {
-                         done(Reply::NoContent());
-                       }));
+      done(Reply::NoContent());
+    }));
   });
 
   router.Add(Verb::delete_, "/v1/cart", [&, cart_reply](RequestPtr req, Done done) {
@@ -193,43 +199,45 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
       bought.set_buyer_id(session.user_id());
       bought.set_item_id(*item_id);
       customers.GetPurchasedQuantity(
-          bought, Then<v1::GetPurchasedQuantityResponse>(
-                      std::move(done), [&, r](auto bought, Done done) {
-                        if (bought.quantity() > 0) {
-                          return products.Vote(r, Then<v1::Empty>(std::move(done), [](auto, Done d) {
-                                                 d(Reply::NoContent());
-                                               }));
-                        }
-                        // Not bought: 404 for an unknown item, else 403.
-                        v1::GetItemRequest get;
-                        get.set_item_id(r.item_id());
-                        products.GetItem(get, Then<v1::Item>(std::move(done), [](auto item, Done d) {
-                                           d(PermissionDenied("you have not bought item " +
-                                                              item.id()));
-                                         }));
-                      }));
+          bought,
+          Then<v1::GetPurchasedQuantityResponse>(std::move(done), [&, r](auto bought, Done done) {
+            if (bought.quantity() > 0) {
+              return products.Vote(
+                  r, Then<v1::Empty>(std::move(done), [](auto, Done d) { d(Reply::NoContent()); }));
+            }
+            // Not bought: 404 for an unknown item, else 403.
+            v1::GetItemRequest get;
+            get.set_item_id(r.item_id());
+            products.GetItem(get, Then<v1::Item>(std::move(done), [](auto item, Done d) {
+                               d(PermissionDenied("you have not bought item " + item.id()));
+                             }));
+          }));
     }));
   });
 
   router.Add(Verb::get, "/v1/sellers/{id}/rating", [&](RequestPtr req, Done done) {
-    auth.ReadAlongside(*req, [&, req](int64_t, Done done) {
-      int64_t seller_id = 0;
-      const std::string& text = req->Param("id");
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seller_id);
-      if (ec != std::errc() || end != text.data() + text.size() || seller_id <= 0) {
-        return done(InvalidArgument("seller_id", "must be a positive integer"));
-      }
-      v1::GetAccountRequest account;
-      account.set_role(v1::ROLE_SELLER);
-      account.set_user_id(seller_id);
-      customers.GetAccount(account, Then<v1::Account>(std::move(done), [&](auto a, Done done) {
-        v1::GetSellerRatingRequest r;
-        r.set_seller_id(a.user_id());
-        products.GetSellerRating(r, Then<v1::Feedback>(std::move(done), [](auto f, Done done) {
-          done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
-        }));
-      }));
-    }, std::move(done));
+    auth.ReadAlongside(
+        *req,
+        [&, req](int64_t, Done done) {
+          int64_t seller_id = 0;
+          const std::string& text = req->Param("id");
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seller_id);
+          if (ec != std::errc() || end != text.data() + text.size() || seller_id <= 0) {
+            return done(InvalidArgument("seller_id", "must be a positive integer"));
+          }
+          v1::GetAccountRequest account;
+          account.set_role(v1::ROLE_SELLER);
+          account.set_user_id(seller_id);
+          customers.GetAccount(account, Then<v1::Account>(std::move(done), [&](auto a, Done done) {
+                                 v1::GetSellerRatingRequest r;
+                                 r.set_seller_id(a.user_id());
+                                 products.GetSellerRating(
+                                     r, Then<v1::Feedback>(std::move(done), [](auto f, Done done) {
+                                       done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
+                                     }));
+                               }));
+        },
+        std::move(done));
   });
 
   router.Add(Verb::get, "/v1/purchases", [&](RequestPtr req, Done done) {
@@ -243,18 +251,18 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
     *r.mutable_session() = *session;
     r.set_limit(static_cast<int32_t>(limit->value_or(kDefaultPurchasePage)));
     r.set_offset(static_cast<int32_t>(offset->value_or(0)));
-    customers.ListPurchases(r, Then<v1::PurchaseList>(std::move(done), [](auto list,
-                                                                                Done done) {
-      json::array purchases;
-      for (const v1::Purchase& p : list.purchases()) {
-        purchases.push_back(json::object{{"purchase_id", p.purchase_id()},
-                                         {"item_id", p.item_id()},
-                                         {"quantity", p.quantity()},
-                                         {"price", http::PriceJson(p.price_cents())},
-                                         {"time", IsoTime(p.time_ms())}});
-      }
-      done(Reply::Ok(json::object{{"purchases", std::move(purchases)}}));
-    }));
+    customers.ListPurchases(
+        r, Then<v1::PurchaseList>(std::move(done), [](auto list, Done done) {
+          json::array purchases;
+          for (const v1::Purchase& p : list.purchases()) {
+            purchases.push_back(json::object{{"purchase_id", p.purchase_id()},
+                                             {"item_id", p.item_id()},
+                                             {"quantity", p.quantity()},
+                                             {"price", http::PriceJson(p.price_cents())},
+                                             {"time", IsoTime(p.time_ms())}});
+          }
+          done(Reply::Ok(json::object{{"purchases", std::move(purchases)}}));
+        }));
   });
 }
 
@@ -265,9 +273,9 @@ void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, Purch
     auto body = req->JsonBody();
     if (!body.ok()) return done(body.status());
     Card card;
-    for (auto [field, out] : {std::pair{"name", &card.holder_name},
-                              std::pair{"card_number", &card.number},
-                              std::pair{"expiration", &card.expiration}}) {
+    for (auto [field, out] :
+         {std::pair{"name", &card.holder_name}, std::pair{"card_number", &card.number},
+          std::pair{"expiration", &card.expiration}}) {
       auto value = http::RequiredString(*body, field);
       if (!value.ok()) return done(value.status());
       *out = std::move(value).value();

@@ -18,9 +18,7 @@ namespace json = boost::json;
 // in, on the engine of the test parameter.
 class BuyerApiTest : public ::testing::TestWithParam<storage::Engine> {
  protected:
-  virtual testing::TestStack::Options StackOptions() const {
-    return {.engine = GetParam()};
-  }
+  virtual testing::TestStack::Options StackOptions() const { return {.engine = GetParam()}; }
 
   void SetUp() override {
     auto stack = testing::TestStack::Start(StackOptions());
@@ -28,35 +26,30 @@ class BuyerApiTest : public ::testing::TestWithParam<storage::Engine> {
     stack_ = std::move(stack).value();
     sellers_ = std::make_unique<testing::TestHttpClient>(stack_->seller_port());
     http_ = std::make_unique<testing::TestHttpClient>(stack_->buyer_port());
-    seller_token_ =
-        sellers_->SignUpAndLogIn("seller1", "password1", &seller_id_);
+    seller_token_ = sellers_->SignUpAndLogIn("seller1", "password1", &seller_id_);
     token_ = http_->SignUpAndLogIn("buyer1", "password1", &buyer_id_);
     ASSERT_FALSE(seller_token_.empty());
     ASSERT_FALSE(token_.empty());
   }
 
   // Puts an item up for sale as seller1; returns its id.
-  std::string Register(const std::string& name, int64_t category,
-                       json::array keywords, json::value price = 12.5,
-                       int64_t quantity = 4) {
-    testing::HttpResult r =
-        sellers_->Post("/v1/items",
-                       json::object{{"name", name},
-                                    {"category", category},
-                                    {"keywords", std::move(keywords)},
-                                    {"condition", "new"},
-                                    {"price", std::move(price)},
-                                    {"quantity", quantity}},
-                       seller_token_);
+  std::string Register(const std::string& name, int64_t category, json::array keywords,
+                       json::value price = 12.5, int64_t quantity = 4) {
+    testing::HttpResult r = sellers_->Post("/v1/items",
+                                           json::object{{"name", name},
+                                                        {"category", category},
+                                                        {"keywords", std::move(keywords)},
+                                                        {"condition", "new"},
+                                                        {"price", std::move(price)},
+                                                        {"quantity", quantity}},
+                                           seller_token_);
     EXPECT_EQ(r.status, 201) << r.body;
-    return r.status == 201 ? std::string(r.json().at("item_id").as_string())
-                           : "";
+    return r.status == 201 ? std::string(r.json().at("item_id").as_string()) : "";
   }
 
   // Records that buyer1 bought `quantity` units of seller1's `item_id`, as
   // MakePurchase will, straight through the customer DB service.
-  void RecordPurchase(const std::string& item_id, int64_t quantity,
-                      int64_t price_cents) {
+  void RecordPurchase(const std::string& item_id, int64_t quantity, int64_t price_cents) {
     rpc::CustomerDbClient customers(
         rpc::ClientOptions{.addresses = {stack_->customer_db_address()}});
     v1::RecordPurchaseRequest r;
@@ -85,8 +78,7 @@ class BuyerApiTest : public ::testing::TestWithParam<storage::Engine> {
     json::value cart = Cart(token);
     if (!cart.is_object()) return lines;
     for (const json::value& line : cart.at("items").as_array()) {
-      lines[std::string(line.at("item_id").as_string())] =
-          line.at("quantity").as_int64();
+      lines[std::string(line.at("item_id").as_string())] = line.at("quantity").as_int64();
     }
     return lines;
   }
@@ -94,8 +86,7 @@ class BuyerApiTest : public ::testing::TestWithParam<storage::Engine> {
   // Logs buyer1 in once more (another session); returns the token.
   std::string LogInAgain() {
     testing::HttpResult r = http_->Post(
-        "/v1/sessions",
-        json::object{{"username", "buyer1"}, {"password", "password1"}});
+        "/v1/sessions", json::object{{"username", "buyer1"}, {"password", "password1"}});
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? std::string(r.json().at("token").as_string()) : "";
   }

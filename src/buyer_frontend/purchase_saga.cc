@@ -1,7 +1,7 @@
 #include "buyer_frontend/purchase_saga.h"
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cstdint>
 #include <map>
 #include <utility>
@@ -51,8 +51,7 @@ std::vector<Line> ByItem(const google::protobuf::RepeatedPtrField<Line>& lines) 
   return sorted;
 }
 
-http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items,
-                          int64_t total) {
+http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items, int64_t total) {
   return http::Reply::Created(json::object{
       {"purchase_id", purchase_id}, {"items", items}, {"total", http::PriceJson(total)}});
 }
@@ -134,8 +133,8 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
   int64_t total = 0;
   for (const v1::TakenLine& line : taken->lines()) total += line.price_cents() * line.quantity();
 
-  auto decision = ChargeOnce({purchase_id, card.holder_name, card.number, card.expiration,
-                              card.security_code, total});
+  auto decision = ChargeOnce(
+      {purchase_id, card.holder_name, card.number, card.expiration, card.security_code, total});
   if (!decision.ok()) {
     if (decision.status().code() != StatusCode::kInvalidArgument) {
       return Unavailable("the payment service did not answer; retry");

@@ -1,13 +1,12 @@
 #pragma once
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "common/fault.h"
 #include "customer_db.pb.h"

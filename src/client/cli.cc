@@ -21,15 +21,12 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
-po::options_description GlobalOptions(const CliSpec& spec,
-                                      CliOptions& options) {
+po::options_description GlobalOptions(const CliSpec& spec, CliOptions& options) {
   po::options_description desc("global options");
-  std::string server_help =
-      "HOST:PORT[,HOST:PORT...] of the server and its replicas (env " +
-      spec.server_env + ", default " + spec.default_server + ")";
+  std::string server_help = "HOST:PORT[,HOST:PORT...] of the server and its replicas (env " +
+                            spec.server_env + ", default " + spec.default_server + ")";
   auto add = desc.add_options();
-  add("server", po::value(&options.servers)->value_name("ADDRS"),
-      server_help.c_str());
+  add("server", po::value(&options.servers)->value_name("ADDRS"), server_help.c_str());
   add("json", po::bool_switch(&options.json), "print replies as raw JSON");
   add("token-file", po::value(&options.token_file)->value_name("PATH"),
       "where the session token is kept (env MP_TOKEN_FILE)");
@@ -61,33 +58,26 @@ std::string CommandList(const CliSpec& spec, bool in_shell) {
   for (const auto& row : rows) width = std::max(width, row.first.size());
   std::string out = "commands:\n";
   for (const auto& [name, help] : rows) {
-    out +=
-        "  " + name + std::string(width - name.size() + 2, ' ') + help + "\n";
+    out += "  " + name + std::string(width - name.size() + 2, ' ') + help + "\n";
   }
   return out;
 }
 
-std::string TopHelp(const CliSpec& spec,
-                    const po::options_description& global) {
+std::string TopHelp(const CliSpec& spec, const po::options_description& global) {
   std::ostringstream out;
-  out << "usage: " << spec.program
-      << " [GLOBAL OPTIONS] COMMAND [ARGS]   run one command\n"
-      << "       " << spec.program
-      << " [GLOBAL OPTIONS] [shell]          interactive shell\n\n"
+  out << "usage: " << spec.program << " [GLOBAL OPTIONS] COMMAND [ARGS]   run one command\n"
+      << "       " << spec.program << " [GLOBAL OPTIONS] [shell]          interactive shell\n\n"
       << CommandList(spec, false) << "\n"
-      << global << "\nrun '" << spec.program
-      << " help COMMAND' for a command's options\n";
+      << global << "\nrun '" << spec.program << " help COMMAND' for a command's options\n";
   return out.str();
 }
 
-int Report(const Status& status, const Command* command,
-           std::string_view prefix, std::ostream& err) {
-  err << "error: "
-      << (IsUsageError(status) ? status.message() : status.ToString()) << "\n";
+int Report(const Status& status, const Command* command, std::string_view prefix,
+           std::ostream& err) {
+  err << "error: " << (IsUsageError(status) ? status.message() : status.ToString()) << "\n";
   if (IsUsageError(status)) {
     if (command != nullptr) {
-      err << "usage: " << prefix << command->name << " " << command->usage
-          << "\n"
+      err << "usage: " << prefix << command->name << " " << command->usage << "\n"
           << "(see '" << prefix << "help " << command->name << "')\n";
     }
     return kExitUsage;
@@ -100,8 +90,8 @@ int Report(const Status& status, const Command* command,
 }
 
 // Runs the words of one command line (one-shot or shell).
-int Dispatch(const CliSpec& spec, CommandContext& context,
-             const std::vector<std::string>& words, bool in_shell) {
+int Dispatch(const CliSpec& spec, CommandContext& context, const std::vector<std::string>& words,
+             bool in_shell) {
   const std::string& prefix = context.usage_prefix();
   const std::string& name = words[0];
   if (name == "help") {
@@ -119,21 +109,17 @@ int Dispatch(const CliSpec& spec, CommandContext& context,
   }
   const Command* command = Find(spec, name);
   if (command == nullptr) {
-    context.err() << "error: unknown command '" << name << "' (see '" << prefix
-                  << "help')\n";
+    context.err() << "error: unknown command '" << name << "' (see '" << prefix << "help')\n";
     return kExitUsage;
   }
-  Status status = RunCommand(
-      *command, std::vector<std::string>(words.begin() + 1, words.end()),
-      context);
+  Status status =
+      RunCommand(*command, std::vector<std::string>(words.begin() + 1, words.end()), context);
   return status.ok() ? kExitOk : Report(status, command, prefix, context.err());
 }
 
-int RunShell(const CliSpec& spec, CommandContext& context, LineReader& reader,
-             bool interactive) {
+int RunShell(const CliSpec& spec, CommandContext& context, LineReader& reader, bool interactive) {
   if (interactive) {
-    context.err() << spec.program
-                  << ": type 'help' for commands, 'quit' to leave\n";
+    context.err() << spec.program << ": type 'help' for commands, 'quit' to leave\n";
   }
   int last = kExitOk;
   while (std::optional<std::string> line = reader.ReadLine(spec.role + "> ")) {
@@ -162,9 +148,10 @@ int RunShell(const CliSpec& spec, CommandContext& context, LineReader& reader,
 // returns the other words (command name, its options and arguments) in
 // order. nullopt when the run is over: help was shown or a flag was bad
 // (`exit` says which).
-std::optional<std::vector<std::string>> ParseGlobalFlags(
-    const CliSpec& spec, const std::vector<std::string>& args,
-    CliOptions& options, CliIo& io, int& exit) {
+std::optional<std::vector<std::string>> ParseGlobalFlags(const CliSpec& spec,
+                                                         const std::vector<std::string>& args,
+                                                         CliOptions& options, CliIo& io,
+                                                         int& exit) {
   po::options_description global = GlobalOptions(spec, options);
   std::vector<std::string> words;
   po::variables_map vm;
@@ -173,15 +160,13 @@ std::optional<std::vector<std::string>> ParseGlobalFlags(
         po::command_line_parser(args)
             .options(global)
             .allow_unregistered()
-            .style(po::command_line_style::unix_style &
-                   ~po::command_line_style::allow_guessing)
+            .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing)
             .run();
     po::store(parsed, vm);
     po::notify(vm);
     words = po::collect_unrecognized(parsed.options, po::include_positional);
   } catch (const po::error& e) {
-    io.err << "error: " << e.what() << "\n(see '" << spec.program
-           << " --help')\n";
+    io.err << "error: " << e.what() << "\n(see '" << spec.program << " --help')\n";
     exit = kExitUsage;
     return std::nullopt;
   }
@@ -202,16 +187,14 @@ std::optional<std::vector<std::string>> ParseGlobalFlags(
 }
 
 // Flag, else environment, else default.
-StatusOr<HttpClientOptions> HttpOptions(const CliSpec& spec,
-                                        const CliEnvironment& env,
+StatusOr<HttpClientOptions> HttpOptions(const CliSpec& spec, const CliEnvironment& env,
                                         const CliOptions& options) {
   std::string list = !options.servers.empty() ? options.servers
                      : !env.server.empty()    ? env.server
                                               : spec.default_server;
   HttpClientOptions http;
   MP_ASSIGN_OR_RETURN(http.servers, ParseServerList(list));
-  http.timeout =
-      std::chrono::milliseconds(std::llround(options.timeout_s * 1000));
+  http.timeout = std::chrono::milliseconds(std::llround(options.timeout_s * 1000));
   return http;
 }
 
@@ -224,12 +207,11 @@ std::filesystem::path TokenPath(const CliSpec& spec, const CliEnvironment& env,
 
 }  // namespace
 
-int RunCli(const CliSpec& spec, const CliEnvironment& env,
-           const std::vector<std::string>& args, CliIo io) {
+int RunCli(const CliSpec& spec, const CliEnvironment& env, const std::vector<std::string>& args,
+           CliIo io) {
   CliOptions options;
   int exit = kExitOk;
-  std::optional<std::vector<std::string>> words =
-      ParseGlobalFlags(spec, args, options, io, exit);
+  std::optional<std::vector<std::string>> words = ParseGlobalFlags(spec, args, options, io, exit);
   if (!words) return exit;
   StatusOr<HttpClientOptions> http_options = HttpOptions(spec, env, options);
   if (!http_options.ok()) {
@@ -257,15 +239,13 @@ int RunCli(const CliSpec& spec, const CliEnvironment& env,
   }
   // History sits next to the token; without a directory for it the shell
   // still works, it just forgets.
-  std::filesystem::path history =
-      token_path.parent_path() / (spec.role + ".history");
+  std::filesystem::path history = token_path.parent_path() / (spec.role + ".history");
   if (!CreatePrivateDirectory(token_path.parent_path()).ok()) history.clear();
   EditLineReader reader(history);
   return RunShell(spec, context, reader, true);
 }
 
-int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc,
-               char** argv) {
+int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc, char** argv) {
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   return RunCli(spec, env, args,
                 CliIo{std::cin, std::cout, std::cerr, StdinIsTerminal(),

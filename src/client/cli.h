@@ -10,8 +10,8 @@ namespace mp::client {
 
 // What makes a CLI seller-cli or buyer-cli: everything else is shared.
 struct CliSpec {
-  std::string program;  // "seller-cli", for usage lines
-  std::string role;     // "seller": prompt "seller> ", file "seller.token"
+  std::string program;         // "seller-cli", for usage lines
+  std::string role;            // "seller": prompt "seller> ", file "seller.token"
   std::string default_server;  // "127.0.0.1:8081"
   std::string server_env;      // "MP_SELLER_SERVER", named in --help
   std::vector<Command> commands;
@@ -44,11 +44,10 @@ struct CliIo {
 // shell. Returns the exit status: 0 on success, 1 when a command failed
 // (API or I/O error), 2 for a usage error. A shell reading a script returns
 // the status of its last command.
-int RunCli(const CliSpec& spec, const CliEnvironment& env,
-           const std::vector<std::string>& args, CliIo io);
+int RunCli(const CliSpec& spec, const CliEnvironment& env, const std::vector<std::string>& args,
+           CliIo io);
 
 // RunCli on argv with the standard streams, for main.
-int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc,
-               char** argv);
+int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc, char** argv);
 
 }  // namespace mp::client

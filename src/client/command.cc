@@ -13,19 +13,17 @@ namespace {
 constexpr std::string_view kUsageReason = "usage";
 
 // No prefix guessing: "--q" must not silently mean "--quantity".
-constexpr int kStyle = po::command_line_style::unix_style &
-                       ~po::command_line_style::allow_guessing;
+constexpr int kStyle = po::command_line_style::unix_style & ~po::command_line_style::allow_guessing;
 
 po::options_description AllOptions(const Command& command) {
   po::options_description all;
   if (command.options) all.add(*command.options);
-  all.add_options()("json", po::bool_switch(), "print the reply as raw JSON")(
-      "help,h", "show this help");
+  all.add_options()("json", po::bool_switch(), "print the reply as raw JSON")("help,h",
+                                                                              "show this help");
   return all;
 }
 
-StatusOr<po::variables_map> Parse(const Command& command,
-                                  const std::vector<std::string>& args) {
+StatusOr<po::variables_map> Parse(const Command& command, const std::vector<std::string>& args) {
   try {
     po::options_description all = AllOptions(command);
     po::variables_map vm;
@@ -48,8 +46,7 @@ std::string DisplayName(const Command& command, const std::string& option) {
   for (unsigned i = 0; i < count; ++i) {
     if (command.positional.name_for_position(i) == option) {
       std::string upper = option;
-      for (char& c : upper)
-        c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+      for (char& c : upper) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
       return upper;
     }
   }
@@ -57,8 +54,8 @@ std::string DisplayName(const Command& command, const std::string& option) {
 }
 
 // Asks for every missing value and appends the answers to `args`.
-Status AskForMissing(const Command& command, const po::variables_map& vm,
-                     Prompter& prompter, std::vector<std::string>& args) {
+Status AskForMissing(const Command& command, const po::variables_map& vm, Prompter& prompter,
+                     std::vector<std::string>& args) {
   for (const RequiredValue& value : command.required) {
     if (vm.count(value.option)) continue;
     std::string label = value.label + (value.optional ? " (optional)" : "");
@@ -76,23 +73,17 @@ Status AskForMissing(const Command& command, const po::variables_map& vm,
 }  // namespace
 
 Status UsageError(std::string message) {
-  return Status(StatusCode::kInvalidArgument, std::move(message),
-                std::string(kUsageReason));
+  return Status(StatusCode::kInvalidArgument, std::move(message), std::string(kUsageReason));
 }
 
-bool IsUsageError(const Status& status) {
-  return status.reason() == kUsageReason;
-}
+bool IsUsageError(const Status& status) { return status.reason() == kUsageReason; }
 
-CommandContext::CommandContext(RestClient& rest, const TokenStore& tokens,
-                               std::ostream& out, std::ostream& err,
-                               Prompter* prompter)
+CommandContext::CommandContext(RestClient& rest, const TokenStore& tokens, std::ostream& out,
+                               std::ostream& err, Prompter* prompter)
     : rest_(rest), tokens_(tokens), out_(out), err_(err), prompter_(prompter) {}
 
-StatusOr<ApiResponse> CommandContext::Call(boost::beast::http::verb method,
-                                           std::string target,
-                                           const json::value* body,
-                                           CallOptions options) {
+StatusOr<ApiResponse> CommandContext::Call(boost::beast::http::verb method, std::string target,
+                                           const json::value* body, CallOptions options) {
   if (options.authenticated) {
     if (!token_loaded_) {
       MP_ASSIGN_OR_RETURN(std::optional<std::string> token, tokens_.Load());
@@ -116,9 +107,8 @@ Status CommandContext::ForgetToken() {
   return tokens_.Remove();
 }
 
-void CommandContext::Emit(
-    const ApiResponse& reply,
-    const std::function<std::string(const json::value&)>& render) {
+void CommandContext::Emit(const ApiResponse& reply,
+                          const std::function<std::string(const json::value&)>& render) {
   if (json_output_) {
     std::string raw = reply.raw.empty() ? "{}" : reply.raw;
     out_ << raw << (raw.ends_with('\n') ? "" : "\n");
@@ -128,8 +118,7 @@ void CommandContext::Emit(
   out_.flush();
 }
 
-CommandBuilder::CommandBuilder(std::string name, std::string usage,
-                               std::string help) {
+CommandBuilder::CommandBuilder(std::string name, std::string usage, std::string help) {
   command_.name = std::move(name);
   command_.usage = std::move(usage);
   command_.help = std::move(help);
@@ -145,17 +134,13 @@ CommandBuilder& CommandBuilder::Positional(const char* name, int max_count) {
   return *this;
 }
 
-CommandBuilder& CommandBuilder::Require(std::string option, std::string label,
-                                        bool secret) {
-  command_.required.push_back(
-      {std::move(option), std::move(label), secret, false});
+CommandBuilder& CommandBuilder::Require(std::string option, std::string label, bool secret) {
+  command_.required.push_back({std::move(option), std::move(label), secret, false});
   return *this;
 }
 
-CommandBuilder& CommandBuilder::AskAlso(std::string option, std::string label,
-                                        bool secret) {
-  command_.required.push_back(
-      {std::move(option), std::move(label), secret, true});
+CommandBuilder& CommandBuilder::AskAlso(std::string option, std::string label, bool secret) {
+  command_.required.push_back({std::move(option), std::move(label), secret, true});
   return *this;
 }
 
@@ -164,8 +149,7 @@ Command CommandBuilder::Build(CommandHandler handler) {
   return std::move(command_);
 }
 
-Status RunCommand(const Command& command, std::vector<std::string> args,
-                  CommandContext& context) {
+Status RunCommand(const Command& command, std::vector<std::string> args, CommandContext& context) {
   MP_ASSIGN_OR_RETURN(po::variables_map vm, Parse(command, args));
   if (vm.count("help")) {
     context.out() << CommandHelp(command, context.usage_prefix());
@@ -174,8 +158,7 @@ Status RunCommand(const Command& command, std::vector<std::string> args,
   std::string missing;
   for (const RequiredValue& value : command.required) {
     if (!value.optional && !vm.count(value.option)) {
-      missing +=
-          (missing.empty() ? "" : ", ") + DisplayName(command, value.option);
+      missing += (missing.empty() ? "" : ", ") + DisplayName(command, value.option);
     }
   }
   if (!missing.empty()) {
@@ -192,17 +175,14 @@ Status RunCommand(const Command& command, std::vector<std::string> args,
 
 std::string CommandHelp(const Command& command, std::string_view prefix) {
   std::ostringstream out;
-  out << "usage: " << prefix << command.name
-      << (command.usage.empty() ? "" : " ") << command.usage << "\n  "
-      << command.help << "\n";
-  if (command.options && !command.options->options().empty())
-    out << "\n" << *command.options;
+  out << "usage: " << prefix << command.name << (command.usage.empty() ? "" : " ") << command.usage
+      << "\n  " << command.help << "\n";
+  if (command.options && !command.options->options().empty()) out << "\n" << *command.options;
   out << "  --json                print the reply as raw JSON\n";
   return out.str();
 }
 
-bool MentionsSecret(const Command& command,
-                    const std::vector<std::string>& args) {
+bool MentionsSecret(const Command& command, const std::vector<std::string>& args) {
   for (const RequiredValue& value : command.required) {
     if (!value.secret) continue;
     std::string flag = "--" + value.option;
@@ -213,20 +193,17 @@ bool MentionsSecret(const Command& command,
   return false;
 }
 
-std::optional<std::string> StringArg(const po::variables_map& vm,
-                                     const std::string& name) {
+std::optional<std::string> StringArg(const po::variables_map& vm, const std::string& name) {
   if (!vm.count(name)) return std::nullopt;
   return vm[name].as<std::string>();
 }
 
-std::optional<int64_t> IntArg(const po::variables_map& vm,
-                              const std::string& name) {
+std::optional<int64_t> IntArg(const po::variables_map& vm, const std::string& name) {
   if (!vm.count(name)) return std::nullopt;
   return vm[name].as<int64_t>();
 }
 
-StatusOr<ItemId> ItemIdArg(const po::variables_map& vm,
-                           const std::string& name) {
+StatusOr<ItemId> ItemIdArg(const po::variables_map& vm, const std::string& name) {
   std::optional<std::string> text = StringArg(vm, name);
   if (!text) return UsageError("missing " + name);
   StatusOr<ItemId> id = ItemId::Parse(*text, name);
@@ -249,11 +226,9 @@ std::vector<std::string> SplitList(std::string_view text) {
     std::string_view item = text.substr(0, comma);
     size_t begin = item.find_first_not_of(" \t");
     if (begin != std::string_view::npos) {
-      items.emplace_back(
-          item.substr(begin, item.find_last_not_of(" \t") - begin + 1));
+      items.emplace_back(item.substr(begin, item.find_last_not_of(" \t") - begin + 1));
     }
-    text = comma == std::string_view::npos ? std::string_view()
-                                           : text.substr(comma + 1);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
   }
   return items;
 }

@@ -37,15 +37,13 @@ class CommandContext {
  public:
   // `prompter` may be null: then no command ever prompts (stdin is not a
   // terminal). Arguments must outlive the context.
-  CommandContext(RestClient& rest, const TokenStore& tokens, std::ostream& out,
-                 std::ostream& err, Prompter* prompter);
+  CommandContext(RestClient& rest, const TokenStore& tokens, std::ostream& out, std::ostream& err,
+                 Prompter* prompter);
 
   // Calls the API. When `options.authenticated`, the stored token is sent,
   // and without one the call fails with kUnauthenticated before any request.
-  StatusOr<ApiResponse> Call(boost::beast::http::verb method,
-                             std::string target,
-                             const boost::json::value* body = nullptr,
-                             CallOptions options = {});
+  StatusOr<ApiResponse> Call(boost::beast::http::verb method, std::string target,
+                             const boost::json::value* body = nullptr, CallOptions options = {});
 
   // Keeps `token` for this run and in the token file.
   Status SaveToken(const std::string& token);
@@ -58,16 +56,13 @@ class CommandContext {
 
   // Prints the reply to stdout: its raw body with --json ("{}" when it has
   // none), else render(reply.json).
-  void Emit(
-      const ApiResponse& reply,
-      const std::function<std::string(const boost::json::value&)>& render);
+  void Emit(const ApiResponse& reply,
+            const std::function<std::string(const boost::json::value&)>& render);
 
   // What usage lines put before a command name: "seller-cli " in one-shot
   // mode, "" in the shell.
   const std::string& usage_prefix() const { return usage_prefix_; }
-  void set_usage_prefix(std::string prefix) {
-    usage_prefix_ = std::move(prefix);
-  }
+  void set_usage_prefix(std::string prefix) { usage_prefix_ = std::move(prefix); }
 
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
@@ -84,8 +79,8 @@ class CommandContext {
   std::string usage_prefix_;
 };
 
-using CommandHandler = std::function<Status(
-    CommandContext&, const boost::program_options::variables_map&)>;
+using CommandHandler =
+    std::function<Status(CommandContext&, const boost::program_options::variables_map&)>;
 
 // A value a command needs. When it is missing, an interactive CLI asks for
 // it and a non-interactive one fails with a UsageError.
@@ -115,10 +110,8 @@ class CommandBuilder {
   boost::program_options::options_description_easy_init Options();
   // Maps the next positional argument(s) to option `name`.
   CommandBuilder& Positional(const char* name, int max_count = 1);
-  CommandBuilder& Require(std::string option, std::string label,
-                          bool secret = false);
-  CommandBuilder& AskAlso(std::string option, std::string label,
-                          bool secret = false);
+  CommandBuilder& Require(std::string option, std::string label, bool secret = false);
+  CommandBuilder& AskAlso(std::string option, std::string label, bool secret = false);
   Command Build(CommandHandler handler);
 
  private:
@@ -129,26 +122,23 @@ class CommandBuilder {
 // options plus --json and --help, asks for missing required values, and runs
 // the handler. --help prints the command's help instead. Errors: UsageError
 // for bad arguments, else the handler's Status.
-Status RunCommand(const Command& command, std::vector<std::string> args,
-                  CommandContext& context);
+Status RunCommand(const Command& command, std::vector<std::string> args, CommandContext& context);
 
 // "usage: <prefix><name> <usage>", the help line and the options.
 std::string CommandHelp(const Command& command, std::string_view prefix);
 
 // True when `args` passes a value of a secret option on the line itself:
 // such a line must not go to the shell history.
-bool MentionsSecret(const Command& command,
-                    const std::vector<std::string>& args);
+bool MentionsSecret(const Command& command, const std::vector<std::string>& args);
 
 // Argument helpers for handlers; each gives a UsageError naming the option.
-std::optional<std::string> StringArg(
-    const boost::program_options::variables_map& vm, const std::string& name);
+std::optional<std::string> StringArg(const boost::program_options::variables_map& vm,
+                                     const std::string& name);
 std::optional<int64_t> IntArg(const boost::program_options::variables_map& vm,
                               const std::string& name);
 StatusOr<ItemId> ItemIdArg(const boost::program_options::variables_map& vm,
                            const std::string& name = "item-id");
-StatusOr<Money> MoneyArg(const boost::program_options::variables_map& vm,
-                         const std::string& name);
+StatusOr<Money> MoneyArg(const boost::program_options::variables_map& vm, const std::string& name);
 // "a, b,,c" -> {"a","b","c"}.
 std::vector<std::string> SplitList(std::string_view text);
 

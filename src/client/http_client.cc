@@ -17,10 +17,8 @@ namespace {
 
 bool IsPort(std::string_view text) {
   int port = 0;
-  auto [end, ec] =
-      std::from_chars(text.data(), text.data() + text.size(), port);
-  return ec == std::errc() && end == text.data() + text.size() && port > 0 &&
-         port < 65536;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  return ec == std::errc() && end == text.data() + text.size() && port > 0 && port < 65536;
 }
 
 std::string_view Trim(std::string_view text) {
@@ -33,14 +31,11 @@ StatusOr<ServerAddress> ParseServer(std::string_view entry) {
   if (entry.starts_with("http://")) entry.remove_prefix(7);
   if (entry.ends_with("/")) entry.remove_suffix(1);
   size_t colon = entry.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 ||
-      !IsPort(entry.substr(colon + 1))) {
-    return InvalidArgument("server",
-                           "'" + std::string(entry) + "' is not HOST:PORT");
+  if (colon == std::string_view::npos || colon == 0 || !IsPort(entry.substr(colon + 1))) {
+    return InvalidArgument("server", "'" + std::string(entry) + "' is not HOST:PORT");
   }
   std::string_view host = entry.substr(0, colon);
-  if (host.starts_with("[") && host.ends_with("]"))
-    host = host.substr(1, host.size() - 2);
+  if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
   return ServerAddress{std::string(host), std::string(entry.substr(colon + 1))};
 }
 
@@ -65,8 +60,7 @@ beast::error_code RunOp(asio::io_context& ioc, Start start) {
 }  // namespace
 
 std::string ServerAddress::ToString() const {
-  return host.find(':') != std::string::npos ? "[" + host + "]:" + port
-                                             : host + ":" + port;
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
 }
 
 StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
@@ -74,8 +68,7 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
   while (!list.empty()) {
     size_t comma = list.find(',');
     std::string_view entry = Trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view()
-                                           : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (entry.empty()) continue;
     MP_ASSIGN_OR_RETURN(ServerAddress server, ParseServer(entry));
     servers.push_back(std::move(server));
@@ -84,8 +77,7 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
   return servers;
 }
 
-HttpClient::HttpClient(HttpClientOptions options)
-    : options_(std::move(options)) {}
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
 
 HttpClient::~HttpClient() { Close(); }
 
@@ -113,12 +105,11 @@ std::optional<HttpClient::Failure> HttpClient::EnsureConnected(size_t index) {
   tcp::resolver resolver(ioc_);
   tcp::resolver::results_type endpoints;
   beast::error_code ec = asio::error::would_block;
-  resolver.async_resolve(
-      server.host, server.port,
-      [&](beast::error_code e, tcp::resolver::results_type r) {
-        ec = e;
-        endpoints = std::move(r);
-      });
+  resolver.async_resolve(server.host, server.port,
+                         [&](beast::error_code e, tcp::resolver::results_type r) {
+                           ec = e;
+                           endpoints = std::move(r);
+                         });
   ioc_.restart();
   ioc_.run_for(options_.timeout);
   if (ec == asio::error::would_block) {
@@ -130,22 +121,19 @@ std::optional<HttpClient::Failure> HttpClient::EnsureConnected(size_t index) {
   if (ec) return Failure{Phase::kConnect, ec};
   stream_.emplace(ioc_);
   stream_->expires_after(options_.timeout);
-  ec = RunOp(ioc_, [&](auto handler) {
-    stream_->async_connect(endpoints, std::move(handler));
-  });
+  ec = RunOp(ioc_, [&](auto handler) { stream_->async_connect(endpoints, std::move(handler)); });
   if (ec) {
     Close();
     return Failure{Phase::kConnect, ec};
   }
-  beast::error_code
-      ignored;  // Nagle only costs latency; not worth failing over
+  beast::error_code ignored;  // Nagle only costs latency; not worth failing over
   stream_->socket().set_option(tcp::no_delay(true), ignored);
   connected_index_ = index;
   return std::nullopt;
 }
 
-std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(
-    size_t index, const HttpRequest& request) {
+std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(size_t index,
+                                                                     const HttpRequest& request) {
   const ServerAddress& server = options_.servers[index];
   http::request<http::string_body> req{request.method, request.target, 11};
   req.set(http::field::host, server.ToString());
@@ -160,9 +148,8 @@ std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(
   req.prepare_payload();
 
   stream_->expires_after(options_.timeout);
-  beast::error_code ec = RunOp(ioc_, [&](auto handler) {
-    http::async_write(*stream_, req, std::move(handler));
-  });
+  beast::error_code ec =
+      RunOp(ioc_, [&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
   if (!ec) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.body_limit);
@@ -171,9 +158,8 @@ std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(
     });
     if (!ec) {
       http::response<http::string_body>& res = parser.get();
-      HttpResponse out{
-          static_cast<int>(res.result_int()), std::move(res.body()),
-          std::string(res[http::field::retry_after]), server.ToString()};
+      HttpResponse out{static_cast<int>(res.result_int()), std::move(res.body()),
+                       std::string(res[http::field::retry_after]), server.ToString()};
       if (!res.keep_alive()) Close();
       return out;
     }
@@ -181,8 +167,8 @@ std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(
   return Failure{Phase::kExchange, ec};
 }
 
-std::variant<HttpResponse, HttpClient::Failure> HttpClient::Attempt(
-    size_t index, const HttpRequest& request) {
+std::variant<HttpResponse, HttpClient::Failure> HttpClient::Attempt(size_t index,
+                                                                    const HttpRequest& request) {
   if (std::optional<Failure> failure = EnsureConnected(index)) return *failure;
   return Exchange(index, request);
 }
@@ -190,14 +176,14 @@ std::variant<HttpResponse, HttpClient::Failure> HttpClient::Attempt(
 std::string HttpClient::Describe(const beast::error_code& ec) const {
   if (ec != beast::error::timeout) return ec.message();
   auto ms = options_.timeout.count();
-  return "no answer within " + (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s"
-                                               : std::to_string(ms) + "ms");
+  return "no answer within " +
+         (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms");
 }
 
 StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   const size_t n = options_.servers.size();
-  const bool retry_safe = request.method == http::verb::get ||
-                          HasHeader(request, "Idempotency-Key");
+  const bool retry_safe =
+      request.method == http::verb::get || HasHeader(request, "Idempotency-Key");
   size_t attempts = n;
   std::string problems;
   std::optional<HttpResponse> last_unavailable;
@@ -209,11 +195,9 @@ StatusOr<HttpResponse> HttpClient::Send(const HttpRequest& request) {
       Close();
       std::string problem = where + ": " + Describe(failure->ec);
       if (failure->phase == Phase::kExchange && !retry_safe) {
-        problem +=
-            " after the request was sent; it may or may not have been applied";
-        return failure->ec == beast::error::timeout
-                   ? Status(StatusCode::kDeadlineExceeded, problem)
-                   : Unavailable(problem);
+        problem += " after the request was sent; it may or may not have been applied";
+        return failure->ec == beast::error::timeout ? Status(StatusCode::kDeadlineExceeded, problem)
+                                                    : Unavailable(problem);
       }
       // A lone server gets a second chance only when the request was lost
       // on the way: a refused connection will be refused again.

@@ -93,12 +93,10 @@ class HttpClient {
   // is still usable.
   std::optional<Failure> EnsureConnected(size_t index);
   // Connects if needed, then exchanges one request and reply.
-  std::variant<HttpResponse, Failure> Attempt(size_t index,
-                                              const HttpRequest& request);
+  std::variant<HttpResponse, Failure> Attempt(size_t index, const HttpRequest& request);
   std::string Describe(const boost::beast::error_code& ec) const;
   // One request/reply on the open connection.
-  std::variant<HttpResponse, Failure> Exchange(size_t index,
-                                               const HttpRequest& request);
+  std::variant<HttpResponse, Failure> Exchange(size_t index, const HttpRequest& request);
   void Close();
 
   HttpClientOptions options_;

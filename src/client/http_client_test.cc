@@ -21,18 +21,16 @@ std::vector<ServerAddress> Servers(const std::string& list) {
 
 std::string Closed() { return "127.0.0.1:" + std::to_string(ClosedPort()); }
 
-HttpClientOptions Options(
-    const std::string& list,
-    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+HttpClientOptions Options(const std::string& list,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   HttpClientOptions options;
   options.servers = Servers(list);
   options.timeout = timeout;
   return options;
 }
 
-HttpRequest Request(
-    verb method, std::string target, std::string body = "",
-    std::vector<std::pair<std::string, std::string>> headers = {}) {
+HttpRequest Request(verb method, std::string target, std::string body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpRequest request;
   request.method = method;
   request.target = std::move(target);
@@ -44,12 +42,10 @@ HttpRequest Request(
 CannedReply Ok(const RecordedRequest&) { return {200, R"({"ok":true})"}; }
 
 TEST(ParseServerListTest, ParsesListsAndRejectsBadEntries) {
-  EXPECT_EQ(
-      Servers("a:1, b:2,,http://[::1]:8081/"),
-      (std::vector<ServerAddress>{{"a", "1"}, {"b", "2"}, {"::1", "8081"}}));
+  EXPECT_EQ(Servers("a:1, b:2,,http://[::1]:8081/"),
+            (std::vector<ServerAddress>{{"a", "1"}, {"b", "2"}, {"::1", "8081"}}));
   EXPECT_EQ((ServerAddress{"::1", "8081"}).ToString(), "[::1]:8081");
-  for (const char* bad :
-       {"", " , ", "host", "host:", ":80", "host:http", "h:0", "h:70000"}) {
+  for (const char* bad : {"", " , ", "host", "host:", ":80", "host:http", "h:0", "h:70000"}) {
     EXPECT_FALSE(ParseServerList(bad).ok()) << bad;
   }
 }
@@ -57,8 +53,7 @@ TEST(ParseServerListTest, ParsesListsAndRejectsBadEntries) {
 TEST(HttpClientTest, FailsOverToTheSecondAddressWhenTheFirstRefuses) {
   TestHttpServer server(Ok);
   HttpClient client(Options(Closed() + "," + server.address()));
-  StatusOr<HttpResponse> response =
-      client.Send(Request(verb::get, "/v1/items"));
+  StatusOr<HttpResponse> response = client.Send(Request(verb::get, "/v1/items"));
   ASSERT_TRUE(response.ok()) << response.status().ToString();
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body, R"({"ok":true})");
@@ -72,13 +67,11 @@ TEST(HttpClientTest, FailsOverToTheSecondAddressWhenTheFirstRefuses) {
 
 TEST(HttpClientTest, FailsOverOn503ForRequestsSafeToRepeat) {
   TestHttpServer down([](const RecordedRequest&) {
-    return CannedReply{
-        503, R"({"error":{"code":"unavailable","message":"db down"}})"};
+    return CannedReply{503, R"({"error":{"code":"unavailable","message":"db down"}})"};
   });
   TestHttpServer up(Ok);
   HttpClient client(Options(down.address() + "," + up.address()));
-  StatusOr<HttpResponse> response =
-      client.Send(Request(verb::get, "/v1/cart"));
+  StatusOr<HttpResponse> response = client.Send(Request(verb::get, "/v1/cart"));
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(down.requests().size(), 1u);
@@ -89,13 +82,11 @@ TEST(HttpClientTest, AWriteAnswered503IsNotSentAgainElsewhere) {
   // The 503 may follow a write a backend already applied: repeating it on
   // another server could apply it twice.
   TestHttpServer down([](const RecordedRequest&) {
-    return CannedReply{
-        503, R"({"error":{"code":"unavailable","message":"db down"}})"};
+    return CannedReply{503, R"({"error":{"code":"unavailable","message":"db down"}})"};
   });
   TestHttpServer up(Ok);
   HttpClient client(Options(down.address() + "," + up.address()));
-  StatusOr<HttpResponse> response =
-      client.Send(Request(verb::post, "/v1/cart/items", "{}"));
+  StatusOr<HttpResponse> response = client.Send(Request(verb::post, "/v1/cart/items", "{}"));
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 503);
   EXPECT_EQ(down.requests().size(), 1u);
@@ -103,9 +94,7 @@ TEST(HttpClientTest, AWriteAnswered503IsNotSentAgainElsewhere) {
 }
 
 TEST(HttpClientTest, ReturnsTheLast503WhenEveryServerIsUnavailable) {
-  TestHttpServer down([](const RecordedRequest&) {
-    return CannedReply{503, "{}"};
-  });
+  TestHttpServer down([](const RecordedRequest&) { return CannedReply{503, "{}"}; });
   HttpClient client(Options(Closed() + "," + down.address()));
   StatusOr<HttpResponse> response = client.Send(Request(verb::get, "/healthz"));
   ASSERT_TRUE(response.ok());
@@ -115,8 +104,7 @@ TEST(HttpClientTest, ReturnsTheLast503WhenEveryServerIsUnavailable) {
 TEST(HttpClientTest, UnavailableNamesEveryAddressWhenNoneAnswers) {
   std::string a = Closed(), b = Closed();
   HttpClient client(Options(a + "," + b));
-  StatusOr<HttpResponse> response =
-      client.Send(Request(verb::get, "/v1/items"));
+  StatusOr<HttpResponse> response = client.Send(Request(verb::get, "/v1/items"));
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(response.status().message().find(a), std::string::npos);
@@ -124,13 +112,10 @@ TEST(HttpClientTest, UnavailableNamesEveryAddressWhenNoneAnswers) {
 }
 
 TEST(HttpClientTest, ReconnectsAfterTheServerClosedTheConnection) {
-  TestHttpServer server([](const RecordedRequest&) {
-    return CannedReply{200, "{}", true};
-  });
+  TestHttpServer server([](const RecordedRequest&) { return CannedReply{200, "{}", true}; });
   HttpClient client(Options(server.address()));
   for (int i = 0; i < 3; ++i) {
-    StatusOr<HttpResponse> response =
-        client.Send(Request(verb::post, "/v1/cart/save"));
+    StatusOr<HttpResponse> response = client.Send(Request(verb::post, "/v1/cart/save"));
     ASSERT_TRUE(response.ok()) << i << ": " << response.status().ToString();
   }
   EXPECT_EQ(server.connections(), 3);
@@ -147,8 +132,7 @@ TEST(HttpClientTest, NoticesAnIdleConnectionTheServerDroppedBeforeReusingIt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   // A POST is never resent, so this only works if the client reconnects
   // before sending instead of writing into the dead connection.
-  StatusOr<HttpResponse> second =
-      client.Send(Request(verb::post, "/v1/cart/save"));
+  StatusOr<HttpResponse> second = client.Send(Request(verb::post, "/v1/cart/save"));
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(server.connections(), 2);
 }
@@ -156,11 +140,10 @@ TEST(HttpClientTest, NoticesAnIdleConnectionTheServerDroppedBeforeReusingIt) {
 TEST(HttpClientTest, SendsHeadersAndBody) {
   TestHttpServer server(Ok);
   HttpClient client(Options(server.address()));
-  ASSERT_TRUE(
-      client
-          .Send(Request(verb::patch, "/v1/items/3-7", R"({"price":12.5})",
-                        {{"Authorization", "Bearer t"}}))
-          .ok());
+  ASSERT_TRUE(client
+                  .Send(Request(verb::patch, "/v1/items/3-7", R"({"price":12.5})",
+                                {{"Authorization", "Bearer t"}}))
+                  .ok());
   RecordedRequest got = server.requests().at(0);
   EXPECT_EQ(got.method, "PATCH");
   EXPECT_EQ(got.target, "/v1/items/3-7");
@@ -176,25 +159,22 @@ TEST(HttpClientTest, ASlowReplyToAPostIsADeadlineAndIsNotRetried) {
     return CannedReply{200, "{}"};
   });
   HttpClient client(Options(server.address(), std::chrono::milliseconds(150)));
-  StatusOr<HttpResponse> response =
-      client.Send(Request(verb::post, "/v1/purchases", "{}"));
+  StatusOr<HttpResponse> response = client.Send(Request(verb::post, "/v1/purchases", "{}"));
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_NE(response.status().message().find("may or may not"),
-            std::string::npos);
+  EXPECT_NE(response.status().message().find("may or may not"), std::string::npos);
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
 TEST(HttpClientTest, AnIdempotencyKeyMakesAPostRetryableAfterALostReply) {
   std::atomic<int> calls{0};
   TestHttpServer server([&](const RecordedRequest&) {
-    if (calls++ == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(700));
     return CannedReply{201, R"({"purchase_id":"p1"})"};
   });
   HttpClient client(Options(server.address(), std::chrono::milliseconds(500)));
-  StatusOr<HttpResponse> response = client.Send(
-      Request(verb::post, "/v1/purchases", "{}", {{"Idempotency-Key", "k1"}}));
+  StatusOr<HttpResponse> response =
+      client.Send(Request(verb::post, "/v1/purchases", "{}", {{"Idempotency-Key", "k1"}}));
   ASSERT_TRUE(response.ok()) << response.status().ToString();
   EXPECT_EQ(response->status, 201);
   std::vector<RecordedRequest> requests = server.requests();

@@ -16,8 +16,7 @@ std::string PlainDouble(double d) {
   char buf[400];
   // Plain decimal for the amounts a marketplace sees; shortest round-trip
   // scientific form for the rest, which is valid JSON too.
-  auto format = std::fabs(d) < 1e15 ? std::chars_format::fixed
-                                    : std::chars_format::general;
+  auto format = std::fabs(d) < 1e15 ? std::chars_format::fixed : std::chars_format::general;
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d, format);
   if (ec != std::errc()) return "null";
   return std::string(buf, end);
@@ -63,14 +62,10 @@ const json::array kEmptyArray;
 }  // namespace
 
 StatusOr<json::value> ParseJsonBody(std::string_view body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return json::value();
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::value();
   boost::system::error_code ec;
-  json::value value =
-      json::parse(json::string_view(body.data(), body.size()), ec);
-  if (ec)
-    return Internal("the server sent a reply that is not JSON: " +
-                    ec.message());
+  json::value value = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec) return Internal("the server sent a reply that is not JSON: " + ec.message());
   return value;
 }
 
@@ -88,11 +83,8 @@ json::value MoneyToJson(Money money) {
   return json::value(d);
 }
 
-StatusOr<Money> MoneyFromJson(const json::value& value,
-                              std::string_view field) {
-  auto bad = [&] {
-    return InvalidArgument(field, "is not an amount with at most two decimals");
-  };
+StatusOr<Money> MoneyFromJson(const json::value& value, std::string_view field) {
+  auto bad = [&] { return InvalidArgument(field, "is not an amount with at most two decimals"); };
   if (value.is_int64() || value.is_uint64()) {
     int64_t whole = value.is_int64() ? value.get_int64() : -1;
     if (value.is_uint64() && value.get_uint64() <= INT64_MAX / 100) {
@@ -107,8 +99,7 @@ StatusOr<Money> MoneyFromJson(const json::value& value,
   // The decimal text with two places, read back: if it is not the same
   // double, the number had more than two decimals.
   char buf[64];
-  auto [end, ec] =
-      std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed, 2);
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed, 2);
   if (ec != std::errc()) return bad();
   double back = -1;
   std::from_chars(buf, end, back);
@@ -124,8 +115,7 @@ StatusOr<Money> MoneyFromJson(const json::value& value,
 
 const json::value& Field(const json::value& value, std::string_view key) {
   if (!value.is_object()) return kNull;
-  const json::value* member =
-      value.get_object().if_contains(json::string_view(key));
+  const json::value* member = value.get_object().if_contains(json::string_view(key));
   return member ? *member : kNull;
 }
 
@@ -167,8 +157,7 @@ std::string MoneyField(const json::value& value, std::string_view key) {
   return money.ok() ? money->ToString() : Text(field);
 }
 
-int64_t IntField(const json::value& value, std::string_view key,
-                 int64_t fallback) {
+int64_t IntField(const json::value& value, std::string_view key, int64_t fallback) {
   const json::value& field = Field(value, key);
   if (field.is_int64()) return field.get_int64();
   if (field.is_uint64() && field.get_uint64() <= INT64_MAX) {

@@ -28,12 +28,10 @@ boost::json::value MoneyToJson(Money money);
 // A JSON number with at most two decimals, >= 0, as exact cents. The double
 // is turned into decimal text and back, never scaled in floating point.
 // kInvalidArgument names `field` when the value is not such a number.
-StatusOr<Money> MoneyFromJson(const boost::json::value& value,
-                              std::string_view field = "price");
+StatusOr<Money> MoneyFromJson(const boost::json::value& value, std::string_view field = "price");
 
 // The member `key` of `value` if `value` is an object that has it, else null.
-const boost::json::value& Field(const boost::json::value& value,
-                                std::string_view key);
+const boost::json::value& Field(const boost::json::value& value, std::string_view key);
 
 // A scalar for display: strings as they are, numbers in decimal, true/false,
 // "" for null or a missing field; arrays of scalars joined with ','.
@@ -44,10 +42,8 @@ std::string TextField(const boost::json::value& value, std::string_view key);
 // text, so a display never hides what the server sent.
 std::string MoneyField(const boost::json::value& value, std::string_view key);
 // Field(value, key) as an integer, or `fallback` if it is none.
-int64_t IntField(const boost::json::value& value, std::string_view key,
-                 int64_t fallback = 0);
+int64_t IntField(const boost::json::value& value, std::string_view key, int64_t fallback = 0);
 // Field(value, key) as an array (empty if it is none).
-const boost::json::array& ArrayField(const boost::json::value& value,
-                                     std::string_view key);
+const boost::json::array& ArrayField(const boost::json::value& value, std::string_view key);
 
 }  // namespace mp::client

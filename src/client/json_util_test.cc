@@ -19,22 +19,20 @@ TEST_P(MoneyFromJsonTest, ConvertsExactlyOrRejects) {
   if (GetParam().cents < 0) {
     EXPECT_FALSE(money.ok()) << GetParam().json_text;
   } else {
-    ASSERT_TRUE(money.ok())
-        << GetParam().json_text << ": " << money.status().ToString();
+    ASSERT_TRUE(money.ok()) << GetParam().json_text << ": " << money.status().ToString();
     EXPECT_EQ(money->cents, GetParam().cents) << GetParam().json_text;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, MoneyFromJsonTest,
-    ::testing::Values(
-        MoneyCase{"12.5", 1250}, MoneyCase{"12", 1200}, MoneyCase{"0.29", 29},
-        MoneyCase{"0.1", 10}, MoneyCase{"1.25E1", 1250},
-        MoneyCase{"1000000000", 100'000'000'000},
-        MoneyCase{"999999999.99", 99'999'999'999}, MoneyCase{"4.35", 435},
-        MoneyCase{"0", 0}, MoneyCase{"0.001", -1}, MoneyCase{"12.345", -1},
-        MoneyCase{"-1", -1}, MoneyCase{"-0.5", -1}, MoneyCase{"\"12.50\"", -1},
-        MoneyCase{"null", -1}, MoneyCase{"1e300", -1}));
+    ::testing::Values(MoneyCase{"12.5", 1250}, MoneyCase{"12", 1200}, MoneyCase{"0.29", 29},
+                      MoneyCase{"0.1", 10}, MoneyCase{"1.25E1", 1250},
+                      MoneyCase{"1000000000", 100'000'000'000},
+                      MoneyCase{"999999999.99", 99'999'999'999}, MoneyCase{"4.35", 435},
+                      MoneyCase{"0", 0}, MoneyCase{"0.001", -1}, MoneyCase{"12.345", -1},
+                      MoneyCase{"-1", -1}, MoneyCase{"-0.5", -1}, MoneyCase{"\"12.50\"", -1},
+                      MoneyCase{"null", -1}, MoneyCase{"1e300", -1}));
 
 TEST(MoneyFormatTest, DisplaysTwoDecimals) {
   EXPECT_EQ(Money{1250}.ToString(), "12.50");
@@ -46,21 +44,17 @@ TEST(MoneyFormatTest, DisplaysTwoDecimals) {
 }
 
 TEST(MoneyToJsonTest, WritesPlainDecimalTheWayItWasTyped) {
-  for (const char* typed :
-       {"12.5", "12.50", "0.29", "1000000000", "999999999.99", "7"}) {
+  for (const char* typed : {"12.5", "12.50", "0.29", "1000000000", "999999999.99", "7"}) {
     StatusOr<Money> money = Money::Parse(typed);
     ASSERT_TRUE(money.ok()) << typed;
-    std::string text =
-        SerializeJson(json::object{{"price", MoneyToJson(*money)}});
+    std::string text = SerializeJson(json::object{{"price", MoneyToJson(*money)}});
     // Round trip: what the server parses is the same amount.
     StatusOr<Money> back = MoneyFromJson(json::parse(text).at("price"));
     ASSERT_TRUE(back.ok()) << text;
     EXPECT_EQ(back->cents, money->cents) << text;
   }
-  EXPECT_EQ(SerializeJson(json::object{{"price", MoneyToJson(Money{1250})}}),
-            R"({"price":12.5})");
-  EXPECT_EQ(SerializeJson(json::object{{"price", MoneyToJson(Money{700})}}),
-            R"({"price":7})");
+  EXPECT_EQ(SerializeJson(json::object{{"price", MoneyToJson(Money{1250})}}), R"({"price":12.5})");
+  EXPECT_EQ(SerializeJson(json::object{{"price", MoneyToJson(Money{700})}}), R"({"price":7})");
 }
 
 TEST(SerializeJsonTest, MatchesBoostExceptForDoubles) {
@@ -76,8 +70,7 @@ TEST(SerializeJsonTest, MatchesBoostExceptForDoubles) {
 }
 
 TEST(JsonFieldsTest, ReadMissingFieldsLeniently) {
-  json::value v =
-      json::parse(R"({"id":"3-7","quantity":4,"keywords":["red","lamp"]})");
+  json::value v = json::parse(R"({"id":"3-7","quantity":4,"keywords":["red","lamp"]})");
   EXPECT_EQ(TextField(v, "id"), "3-7");
   EXPECT_EQ(TextField(v, "keywords"), "red,lamp");
   EXPECT_EQ(TextField(v, "missing"), "");

@@ -24,15 +24,13 @@ StatusOr<std::vector<std::string>> SplitLine(std::string_view line) {
     } else if (c == '#' && !in_word) {
       break;
     } else if (c == '\\') {
-      if (i + 1 >= line.size())
-        return InvalidArgument("line", "ends with a lone backslash");
+      if (i + 1 >= line.size()) return InvalidArgument("line", "ends with a lone backslash");
       word.push_back(line[i + 1]);
       in_word = true;
       i += 2;
     } else if (c == '\'') {
       size_t end = line.find('\'', i + 1);
-      if (end == std::string_view::npos)
-        return InvalidArgument("line", "unterminated ' quote");
+      if (end == std::string_view::npos) return InvalidArgument("line", "unterminated ' quote");
       word.append(line.substr(i + 1, end - i - 1));
       in_word = true;
       i = end + 1;
@@ -40,15 +38,13 @@ StatusOr<std::vector<std::string>> SplitLine(std::string_view line) {
       ++i;
       while (i < line.size() && line[i] != '"') {
         if (line[i] == '\\' && i + 1 < line.size() &&
-            std::string_view("\"\\$`").find(line[i + 1]) !=
-                std::string_view::npos) {
+            std::string_view("\"\\$`").find(line[i + 1]) != std::string_view::npos) {
           ++i;
         }
         word.push_back(line[i]);
         ++i;
       }
-      if (i >= line.size())
-        return InvalidArgument("line", "unterminated \" quote");
+      if (i >= line.size()) return InvalidArgument("line", "unterminated \" quote");
       in_word = true;
       ++i;
     } else {

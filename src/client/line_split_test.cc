@@ -20,12 +20,9 @@ TEST_P(SplitLineTest, SplitsLikeAShell) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, SplitLineTest,
-    ::testing::Values(SplitCase{"", {}}, SplitCase{"   \t ", {}},
-                      SplitCase{"list", {"list"}},
-                      SplitCase{"  add  3-7 --quantity 2 ",
-                                {"add", "3-7", "--quantity", "2"}},
-                      SplitCase{"register --name 'Red Lamp'",
-                                {"register", "--name", "Red Lamp"}},
+    ::testing::Values(SplitCase{"", {}}, SplitCase{"   \t ", {}}, SplitCase{"list", {"list"}},
+                      SplitCase{"  add  3-7 --quantity 2 ", {"add", "3-7", "--quantity", "2"}},
+                      SplitCase{"register --name 'Red Lamp'", {"register", "--name", "Red Lamp"}},
                       SplitCase{"register --name \"Red \\\"big\\\" Lamp\"",
                                 {"register", "--name", "Red \"big\" Lamp"}},
                       SplitCase{"a 'it''s' b", {"a", "its", "b"}},
@@ -33,8 +30,7 @@ INSTANTIATE_TEST_SUITE_P(
                       SplitCase{"--name=a\\ b", {"--name=a b"}},
                       SplitCase{"say 'no \\escape'", {"say", "no \\escape"}},
                       SplitCase{"\"keep \\n as is\"", {"keep \\n as is"}},
-                      SplitCase{"list # a comment", {"list"}},
-                      SplitCase{"# only a comment", {}},
+                      SplitCase{"list # a comment", {"list"}}, SplitCase{"# only a comment", {}},
                       SplitCase{"tag#notcomment", {"tag#notcomment"}},
                       SplitCase{"na\"me\"'s'", {"names"}}));
 

@@ -13,8 +13,7 @@ namespace {
 bool IsReason(std::string_view code) {
   if (code.empty() || code.size() > 64) return false;
   for (char c : code) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-      return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
   }
   return true;
 }
@@ -32,8 +31,7 @@ std::string Excerpt(std::string_view body) {
 
 }  // namespace
 
-Status ErrorFromResponse(int http_status, std::string_view body,
-                         std::string_view retry_after) {
+Status ErrorFromResponse(int http_status, std::string_view body, std::string_view retry_after) {
   std::string reason;
   std::string message;
   StatusOr<json::value> parsed = ParseJsonBody(body);
@@ -41,8 +39,7 @@ Status ErrorFromResponse(int http_status, std::string_view body,
     const json::value& error = Field(*parsed, "error");
     const json::value& code = Field(error, "code");
     const json::value& text = Field(error, "message");
-    if (code.is_string() && IsReason(code.get_string()))
-      reason = code.get_string();
+    if (code.is_string() && IsReason(code.get_string())) reason = code.get_string();
     if (text.is_string()) message = text.get_string();
   }
   if (message.empty()) {
@@ -50,13 +47,10 @@ Status ErrorFromResponse(int http_status, std::string_view body,
     std::string excerpt = Excerpt(body);
     if (reason.empty() && !excerpt.empty()) message += ": " + excerpt;
   }
-  if (!retry_after.empty())
-    message += " (retry after " + std::string(retry_after) + "s)";
+  if (!retry_after.empty()) message += " (retry after " + std::string(retry_after) + "s)";
   Status status = FromHttp(http_status, std::move(reason), std::move(message));
   // A 2xx passed in by mistake must still be an error here.
-  return status.ok()
-             ? Internal("unexpected HTTP " + std::to_string(http_status))
-             : status;
+  return status.ok() ? Internal("unexpected HTTP " + std::to_string(http_status)) : status;
 }
 
 std::string PercentEncode(std::string_view text, bool keep_commas) {
@@ -64,9 +58,8 @@ std::string PercentEncode(std::string_view text, bool keep_commas) {
   std::string out;
   for (char c : text) {
     unsigned char u = static_cast<unsigned char>(c);
-    bool unreserved = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
-                      (u >= '0' && u <= '9') || u == '-' || u == '.' ||
-                      u == '_' || u == '~' || (keep_commas && u == ',');
+    bool unreserved = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                      u == '-' || u == '.' || u == '_' || u == '~' || (keep_commas && u == ',');
     if (unreserved) {
       out.push_back(c);
     } else {
@@ -78,14 +71,12 @@ std::string PercentEncode(std::string_view text, bool keep_commas) {
   return out;
 }
 
-std::string WithQuery(
-    std::string path,
-    const std::vector<std::pair<std::string, std::string>>& params) {
+std::string WithQuery(std::string path,
+                      const std::vector<std::pair<std::string, std::string>>& params) {
   char separator = '?';
   for (const auto& [key, value] : params) {
     if (value.empty()) continue;
-    path += separator + PercentEncode(key) + "=" +
-            PercentEncode(value, /*keep_commas=*/true);
+    path += separator + PercentEncode(key) + "=" + PercentEncode(value, /*keep_commas=*/true);
     separator = '&';
   }
   return path;
@@ -102,10 +93,8 @@ std::string NewIdempotencyKey() {
   return key;
 }
 
-StatusOr<ApiResponse> RestClient::Call(boost::beast::http::verb method,
-                                       std::string target,
-                                       const json::value* body,
-                                       const CallOptions& options) {
+StatusOr<ApiResponse> RestClient::Call(boost::beast::http::verb method, std::string target,
+                                       const json::value* body, const CallOptions& options) {
   HttpRequest request;
   request.method = method;
   request.target = std::move(target);
@@ -118,12 +107,10 @@ StatusOr<ApiResponse> RestClient::Call(boost::beast::http::verb method,
   }
   MP_ASSIGN_OR_RETURN(HttpResponse response, http_.Send(request));
   if (response.status < 200 || response.status >= 300) {
-    return ErrorFromResponse(response.status, response.body,
-                             response.retry_after);
+    return ErrorFromResponse(response.status, response.body, response.retry_after);
   }
   MP_ASSIGN_OR_RETURN(json::value parsed, ParseJsonBody(response.body));
-  return ApiResponse{response.status, std::move(response.body),
-                     std::move(parsed)};
+  return ApiResponse{response.status, std::move(response.body), std::move(parsed)};
 }
 
 }  // namespace mp::client

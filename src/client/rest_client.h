@@ -44,17 +44,15 @@ struct CallOptions {
 // (SPEC §4) through FromHttp, or, for a body of another shape, the HTTP
 // status with a short excerpt of the body. A Retry-After value is added to
 // the message.
-Status ErrorFromResponse(int http_status, std::string_view body,
-                         std::string_view retry_after = "");
+Status ErrorFromResponse(int http_status, std::string_view body, std::string_view retry_after = "");
 
 // "%"-encodes all but RFC 3986 unreserved characters (and ',' when
 // `keep_commas`, the separator of list parameters).
 std::string PercentEncode(std::string_view text, bool keep_commas = false);
 
 // `path` + "?k=v&..." for the parameters whose value is not empty.
-std::string WithQuery(
-    std::string path,
-    const std::vector<std::pair<std::string, std::string>>& params);
+std::string WithQuery(std::string path,
+                      const std::vector<std::pair<std::string, std::string>>& params);
 
 // 32 random hex digits for an Idempotency-Key.
 std::string NewIdempotencyKey();
@@ -65,17 +63,14 @@ class RestClient {
  public:
   explicit RestClient(HttpClient& http) : http_(http) {}
 
-  void set_token(std::optional<std::string> token) {
-    token_ = std::move(token);
-  }
+  void set_token(std::optional<std::string> token) { token_ = std::move(token); }
   const std::optional<std::string>& token() const { return token_; }
 
   // Sends `body` (nullptr: none) to `target`. Returns the 2xx reply, the
   // error its body describes, HttpClient's transport errors, or kInternal
   // when a 2xx body is not JSON.
-  StatusOr<ApiResponse> Call(boost::beast::http::verb method,
-                             std::string target, const boost::json::value* body,
-                             const CallOptions& options);
+  StatusOr<ApiResponse> Call(boost::beast::http::verb method, std::string target,
+                             const boost::json::value* body, const CallOptions& options);
 
  private:
   HttpClient& http_;

@@ -32,63 +32,49 @@ TEST_P(ErrorFromResponseTest, MapsTheErrorBody) {
   EXPECT_EQ(status.message(), c.message) << c.body;
 }
 
-#define MP_ERR(code, message) \
-  R"({"error":{"code":")" code R"(","message":")" message R"("}})"
+#define MP_ERR(code, message) R"({"error":{"code":")" code R"(","message":")" message R"("}})"
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ErrorFromResponseTest,
     ::testing::Values(
         ErrorCase{400, MP_ERR("invalid_argument", "price: must be > 0"),
-                  StatusCode::kInvalidArgument, "invalid_argument",
-                  "price: must be > 0"},
-        ErrorCase{400, MP_ERR("cart_empty", "nothing to buy"),
-                  StatusCode::kInvalidArgument, "cart_empty", "nothing to buy"},
-        ErrorCase{401, MP_ERR("unauthenticated", "session ended"),
-                  StatusCode::kUnauthenticated, "unauthenticated",
-                  "session ended"},
-        ErrorCase{402, MP_ERR("payment_declined", "card expired"),
-                  StatusCode::kFailedPrecondition, "payment_declined",
-                  "card expired"},
-        ErrorCase{403, MP_ERR("permission_denied", "not your item"),
-                  StatusCode::kPermissionDenied, "permission_denied",
-                  "not your item"},
-        ErrorCase{404, MP_ERR("not_found", "no item 3-9"),
-                  StatusCode::kNotFound, "not_found", "no item 3-9"},
-        ErrorCase{
-            409,
-            MP_ERR("insufficient_quantity", "item 3-7 has 2 units for sale"),
-            StatusCode::kAborted, "insufficient_quantity",
-            "item 3-7 has 2 units for sale"},
-        ErrorCase{409, MP_ERR("username_taken", "alice exists"),
-                  StatusCode::kAlreadyExists, "username_taken", "alice exists"},
-        ErrorCase{409, MP_ERR("already_rated", "voted before"),
-                  StatusCode::kAlreadyExists, "already_rated", "voted before"},
-        ErrorCase{413, "", StatusCode::kResourceExhausted, "resource_exhausted",
-                  "HTTP 413"},
-        ErrorCase{503, MP_ERR("unavailable", "product db down"),
-                  StatusCode::kUnavailable, "unavailable", "product db down"},
-        ErrorCase{504, "", StatusCode::kDeadlineExceeded, "deadline_exceeded",
-                  "HTTP 504"},
+                  StatusCode::kInvalidArgument, "invalid_argument", "price: must be > 0"},
+        ErrorCase{400, MP_ERR("cart_empty", "nothing to buy"), StatusCode::kInvalidArgument,
+                  "cart_empty", "nothing to buy"},
+        ErrorCase{401, MP_ERR("unauthenticated", "session ended"), StatusCode::kUnauthenticated,
+                  "unauthenticated", "session ended"},
+        ErrorCase{402, MP_ERR("payment_declined", "card expired"), StatusCode::kFailedPrecondition,
+                  "payment_declined", "card expired"},
+        ErrorCase{403, MP_ERR("permission_denied", "not your item"), StatusCode::kPermissionDenied,
+                  "permission_denied", "not your item"},
+        ErrorCase{404, MP_ERR("not_found", "no item 3-9"), StatusCode::kNotFound, "not_found",
+                  "no item 3-9"},
+        ErrorCase{409, MP_ERR("insufficient_quantity", "item 3-7 has 2 units for sale"),
+                  StatusCode::kAborted, "insufficient_quantity", "item 3-7 has 2 units for sale"},
+        ErrorCase{409, MP_ERR("username_taken", "alice exists"), StatusCode::kAlreadyExists,
+                  "username_taken", "alice exists"},
+        ErrorCase{409, MP_ERR("already_rated", "voted before"), StatusCode::kAlreadyExists,
+                  "already_rated", "voted before"},
+        ErrorCase{413, "", StatusCode::kResourceExhausted, "resource_exhausted", "HTTP 413"},
+        ErrorCase{503, MP_ERR("unavailable", "product db down"), StatusCode::kUnavailable,
+                  "unavailable", "product db down"},
+        ErrorCase{504, "", StatusCode::kDeadlineExceeded, "deadline_exceeded", "HTTP 504"},
         ErrorCase{500, "<html>\nboom</html>", StatusCode::kInternal, "internal",
                   "HTTP 500: <html> boom</html>"},
         // A code that is not a snake_case reason is ignored, not echoed.
-        ErrorCase{404, R"({"error":{"code":"Not Found!","message":"gone"}})",
-                  StatusCode::kNotFound, "not_found", "gone"}));
+        ErrorCase{404, R"({"error":{"code":"Not Found!","message":"gone"}})", StatusCode::kNotFound,
+                  "not_found", "gone"}));
 
 TEST(ErrorFromResponseTest, AddsRetryAfter) {
-  Status status =
-      ErrorFromResponse(429, MP_ERR("too_many_attempts", "slow down"), "30");
+  Status status = ErrorFromResponse(429, MP_ERR("too_many_attempts", "slow down"), "30");
   EXPECT_EQ(status.code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(status.ToString(),
-            "too_many_attempts: slow down (retry after 30s)");
+  EXPECT_EQ(status.ToString(), "too_many_attempts: slow down (retry after 30s)");
 }
 
 TEST(QueryTest, EncodesValuesAndSkipsEmptyOnes) {
   EXPECT_EQ(PercentEncode("a b/ü"), "a%20b%2F%C3%BC");
-  EXPECT_EQ(
-      WithQuery("/v1/items",
-                {{"category", "3"}, {"keywords", "red,x&y"}, {"limit", ""}}),
-      "/v1/items?category=3&keywords=red,x%26y");
+  EXPECT_EQ(WithQuery("/v1/items", {{"category", "3"}, {"keywords", "red,x&y"}, {"limit", ""}}),
+            "/v1/items?category=3&keywords=red,x%26y");
   EXPECT_EQ(WithQuery("/v1/items/3-7", {{"quantity", ""}}), "/v1/items/3-7");
 }
 
@@ -102,8 +88,7 @@ TEST(IdempotencyKeyTest, IsFreshHex) {
 TEST(RestClientTest, SendsTokenAndJsonAndDecodesReplies) {
   TestHttpServer server([](const RecordedRequest& r) {
     if (r.target == "/v1/cart/save") return CannedReply{204, ""};
-    if (r.target == "/v1/missing")
-      return CannedReply{404, MP_ERR("not_found", "no such")};
+    if (r.target == "/v1/missing") return CannedReply{404, MP_ERR("not_found", "no such")};
     return CannedReply{201, R"({"item_id":"3-7","quantity":4})"};
   });
   HttpClientOptions options;
@@ -116,8 +101,7 @@ TEST(RestClientTest, SendsTokenAndJsonAndDecodesReplies) {
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_EQ(created->http_status, 201);
   EXPECT_EQ(created->json.at("item_id").as_string(), "3-7");
-  StatusOr<ApiResponse> saved =
-      rest.Call(verb::post, "/v1/cart/save", nullptr, {});
+  StatusOr<ApiResponse> saved = rest.Call(verb::post, "/v1/cart/save", nullptr, {});
   ASSERT_TRUE(saved.ok());
   EXPECT_TRUE(saved->json.is_null());
   StatusOr<ApiResponse> missing =

@@ -25,9 +25,9 @@ std::string Printable(std::string_view text) {
 
 size_t DisplayWidth(std::string_view text) {
   // Continuation bytes (10xxxxxx) do not start a new code point.
-  return static_cast<size_t>(std::count_if(
-      text.begin(), text.end(),
-      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
@@ -40,18 +40,15 @@ void Table::AddRow(std::vector<std::string> cells) {
 
 std::string Table::Render() const {
   std::vector<size_t> widths;
-  for (const Column& column : columns_)
-    widths.push_back(DisplayWidth(column.title));
+  for (const Column& column : columns_) widths.push_back(DisplayWidth(column.title));
   for (const auto& row : rows_) {
-    for (size_t i = 0; i < row.size(); ++i)
-      widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
   }
   auto render_line = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
       if (i > 0) line += "  ";
-      line +=
-          Pad(cells[i], widths[i], columns_[i].align, i + 1 == cells.size());
+      line += Pad(cells[i], widths[i], columns_[i].align, i + 1 == cells.size());
     }
     line.erase(line.find_last_not_of(' ') + 1);
     return line + "\n";
@@ -66,16 +63,13 @@ std::string Table::Render() const {
   return out;
 }
 
-std::string RenderFields(
-    const std::vector<std::pair<std::string, std::string>>& fields) {
+std::string RenderFields(const std::vector<std::pair<std::string, std::string>>& fields) {
   size_t width = 0;
-  for (const auto& [label, value] : fields)
-    width = std::max(width, DisplayWidth(label) + 1);
+  for (const auto& [label, value] : fields) width = std::max(width, DisplayWidth(label) + 1);
   std::string out;
   for (const auto& [label, value] : fields) {
     std::string head = label + ":";
-    out += head + std::string(width - DisplayWidth(head) + 1, ' ') +
-           Printable(value) + "\n";
+    out += head + std::string(width - DisplayWidth(head) + 1, ' ') + Printable(value) + "\n";
   }
   return out;
 }

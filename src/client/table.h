@@ -35,8 +35,7 @@ class Table {
 };
 
 // "label: value" lines with the values aligned, for a single record.
-std::string RenderFields(
-    const std::vector<std::pair<std::string, std::string>>& fields);
+std::string RenderFields(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // `text` with control characters replaced by '?'.
 std::string Printable(std::string_view text);

@@ -42,8 +42,7 @@ class EchoOff {
 
 bool StdinIsTerminal() { return ::isatty(STDIN_FILENO) == 1; }
 
-StatusOr<std::string> TerminalPrompter::Ask(std::string_view label,
-                                            bool secret) {
+StatusOr<std::string> TerminalPrompter::Ask(std::string_view label, bool secret) {
   err_ << label << ": " << std::flush;
   std::string answer;
   bool got;
@@ -91,8 +90,6 @@ std::optional<std::string> EditLineReader::ReadLine(const std::string& prompt) {
   return out;
 }
 
-void EditLineReader::AddHistory(const std::string& line) {
-  add_history(line.c_str());
-}
+void EditLineReader::AddHistory(const std::string& line) { add_history(line.c_str()); }
 
 }  // namespace mp::client

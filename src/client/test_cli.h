@@ -16,8 +16,7 @@ struct CliRun {
 // Runs a CLI in-process on `args` with `input` as its stdin. With a
 // `prompter` the run counts as interactive (prompts for missing values).
 CliRun RunCliForTest(const CliSpec& spec, const CliEnvironment& env,
-                     const std::vector<std::string>& args,
-                     const std::string& input = "",
+                     const std::vector<std::string>& args, const std::string& input = "",
                      Prompter* prompter = nullptr);
 
 }  // namespace mp::client::testing

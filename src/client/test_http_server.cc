@@ -23,8 +23,7 @@ int BindLoopback(int* port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
-  if (fd < 0 ||
-      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     throw std::runtime_error("cannot bind 127.0.0.1:0");
   }
@@ -77,10 +76,8 @@ void TestHttpServer::Serve() {
       http::request<http::string_body> req;
       http::read(socket, buffer, req, ec);
       if (ec) break;
-      RecordedRequest recorded{std::string(req.method_string()),
-                               std::string(req.target()),
-                               {},
-                               req.body()};
+      RecordedRequest recorded{
+          std::string(req.method_string()), std::string(req.target()), {}, req.body()};
       for (const auto& field : req) {
         std::string name(field.name_string());
         for (char& c : name) c = static_cast<char>(std::tolower(c));
@@ -91,10 +88,8 @@ void TestHttpServer::Serve() {
         requests_.push_back(recorded);
       }
       CannedReply reply = handler_(recorded);
-      http::response<http::string_body> res{
-          static_cast<http::status>(reply.status), 11};
-      if (!reply.body.empty())
-        res.set(http::field::content_type, "application/json");
+      http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+      if (!reply.body.empty()) res.set(http::field::content_type, "application/json");
       res.body() = reply.body;
       res.keep_alive(!reply.close);
       res.prepare_payload();

@@ -29,8 +29,7 @@ Status WriteAll(int fd, const std::string& data, const fs::path& path) {
 
 }  // namespace
 
-fs::path DefaultTokenPath(const std::string& role,
-                          const std::string& config_home,
+fs::path DefaultTokenPath(const std::string& role, const std::string& config_home,
                           const std::string& home) {
   std::string file = role + ".token";
   if (!config_home.empty()) return fs::path(config_home) / "marketplace" / file;
@@ -68,8 +67,7 @@ StatusOr<std::optional<std::string>> TokenStore::Load() const {
     token.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
-    token.pop_back();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   if (token.empty()) return std::optional<std::string>();
   return std::optional<std::string>(std::move(token));
 }
@@ -82,15 +80,12 @@ Status TokenStore::Save(const std::string& token) const {
   fs::path tmp = path_;
   tmp += ".tmp." + std::to_string(::getpid());
   ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(),
-                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return IoError("cannot create", tmp, errno);
   // The umask can only narrow 0600, but say it explicitly.
-  Status written = ::fchmod(fd, 0600) == 0
-                       ? WriteAll(fd, token + "\n", tmp)
-                       : IoError("cannot chmod", tmp, errno);
-  if (written.ok() && ::fsync(fd) != 0)
-    written = IoError("cannot sync", tmp, errno);
+  Status written = ::fchmod(fd, 0600) == 0 ? WriteAll(fd, token + "\n", tmp)
+                                           : IoError("cannot chmod", tmp, errno);
+  if (written.ok() && ::fsync(fd) != 0) written = IoError("cannot sync", tmp, errno);
   ::close(fd);
   if (written.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) {
     written = IoError("cannot replace", path_, errno);

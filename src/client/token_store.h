@@ -12,8 +12,7 @@ namespace mp::client {
 // $XDG_CONFIG_HOME/marketplace/<role>.token, else
 // $HOME/.config/marketplace/<role>.token, else ./.marketplace-<role>.token.
 // Arguments are the environment values ("" when unset); main reads them.
-std::filesystem::path DefaultTokenPath(const std::string& role,
-                                       const std::string& config_home,
+std::filesystem::path DefaultTokenPath(const std::string& role, const std::string& config_home,
                                        const std::string& home);
 
 // The session token kept between one-shot commands, in a file only its owner

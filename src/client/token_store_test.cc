@@ -50,8 +50,7 @@ TEST_F(TokenStoreTest, OverwriteReplacesTokenAndNarrowsAWidenedFile) {
   EXPECT_EQ(Mode(store.path()), 0600u);
   EXPECT_EQ(store.Load()->value_or(""), "second");
   // No temporary file is left behind.
-  EXPECT_EQ(
-      std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
 }
 
 TEST_F(TokenStoreTest, RemoveDeletesTheFileAndIsIdempotent) {
@@ -66,12 +65,10 @@ TEST_F(TokenStoreTest, RemoveDeletesTheFileAndIsIdempotent) {
 }
 
 TEST(DefaultTokenPathTest, PrefersXdgConfigHomeThenHome) {
-  EXPECT_EQ(DefaultTokenPath("seller", "/x", "/home/u"),
-            fs::path("/x/marketplace/seller.token"));
+  EXPECT_EQ(DefaultTokenPath("seller", "/x", "/home/u"), fs::path("/x/marketplace/seller.token"));
   EXPECT_EQ(DefaultTokenPath("buyer", "", "/home/u"),
             fs::path("/home/u/.config/marketplace/buyer.token"));
-  EXPECT_EQ(DefaultTokenPath("buyer", "", ""),
-            fs::path(".marketplace-buyer.token"));
+  EXPECT_EQ(DefaultTokenPath("buyer", "", ""), fs::path(".marketplace-buyer.token"));
 }
 
 }  // namespace

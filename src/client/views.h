@@ -20,8 +20,7 @@ struct ItemTableOptions {
   bool score_column = false;  // search with keywords
 };
 // `items` as a table, or "(no items)".
-std::string RenderItemTable(const boost::json::value& items,
-                            ItemTableOptions options);
+std::string RenderItemTable(const boost::json::value& items, ItemTableOptions options);
 
 // {"up","down"} -> "feedback: 3 up, 1 down".
 std::string RenderRating(const boost::json::value& rating);
@@ -32,8 +31,7 @@ std::string RenderCart(const boost::json::value& cart);
 
 // A purchase {"purchase_id","items","total"}. `card_last4` (the last four
 // digits, never more) names the card that was charged.
-std::string RenderPurchase(const boost::json::value& purchase,
-                           const std::string& card_last4);
+std::string RenderPurchase(const boost::json::value& purchase, const std::string& card_last4);
 
 // {"purchases":[{purchase_id,item_id,quantity,price,time}]} with a subtotal
 // per line and the grand total.

@@ -21,18 +21,14 @@ TEST(ViewsTest, CartMarksLinesShortOfStockAndTotalsExactly) {
             "! fewer units are for sale than this cart holds: lower the "
             "quantity (remove ITEM_ID "
             "--quantity N) before you purchase\n");
-  EXPECT_EQ(RenderCart(json::parse(R"({"items":[],"total":0})")),
-            "cart is empty\n");
+  EXPECT_EQ(RenderCart(json::parse(R"({"items":[],"total":0})")), "cart is empty\n");
 }
 
 TEST(ViewsTest, PurchaseShowsOnlyTheLastFourCardDigits) {
   json::value purchase = json::parse(R"({"purchase_id":"p-1","total":25,
       "items":[{"item_id":"3-7","name":"Lamp","price":12.5,"quantity":2}]})");
   std::string text = RenderPurchase(purchase, "1111");
-  EXPECT_EQ(
-      text.rfind("purchase p-1: 25.00 charged to the card ending in 1111\n", 0),
-      0u)
-      << text;
+  EXPECT_EQ(text.rfind("purchase p-1: 25.00 charged to the card ending in 1111\n", 0), 0u) << text;
   EXPECT_NE(text.find("25.00"), std::string::npos);
 }
 
@@ -49,20 +45,17 @@ TEST(ViewsTest, HistoryHasLineAndGrandTotals) {
 }
 
 TEST(ViewsTest, ItemTableAndItemFields) {
-  json::value items =
-      json::parse(R"({"items":[{"id":"3-7","name":"Lamp","category":3,
+  json::value items = json::parse(R"({"items":[{"id":"3-7","name":"Lamp","category":3,
       "keywords":["red","lamp"],"condition":"new","price":12.5,"quantity":4,
       "feedback":{"up":2,"down":0},"seller_id":9,"score":1}]})");
-  EXPECT_EQ(
-      RenderItemTable(items, {/*seller_column=*/true, /*score_column=*/true}),
-      "ID   NAME  CATEGORY  CONDITION  PRICE  QTY  UP  DOWN  SELLER  "
-      "SCORE  KEYWORDS\n"
-      "---  ----  --------  ---------  -----  ---  --  ----  ------  "
-      "-----  --------\n"
-      "3-7  Lamp         3  new        12.50    4   2     0       9      "
-      "1  red,lamp\n");
-  EXPECT_EQ(RenderItemTable(json::parse(R"({"items":[]})"), {}),
-            "(no items)\n");
+  EXPECT_EQ(RenderItemTable(items, {/*seller_column=*/true, /*score_column=*/true}),
+            "ID   NAME  CATEGORY  CONDITION  PRICE  QTY  UP  DOWN  SELLER  "
+            "SCORE  KEYWORDS\n"
+            "---  ----  --------  ---------  -----  ---  --  ----  ------  "
+            "-----  --------\n"
+            "3-7  Lamp         3  new        12.50    4   2     0       9      "
+            "1  red,lamp\n");
+  EXPECT_EQ(RenderItemTable(json::parse(R"({"items":[]})"), {}), "(no items)\n");
   std::string item = RenderItem(items.at("items").at(0));
   EXPECT_NE(item.find("price:     12.50\n"), std::string::npos) << item;
   EXPECT_NE(item.find("feedback:  2 up, 0 down\n"), std::string::npos) << item;

@@ -25,8 +25,7 @@ class CrashPoint {
   // once otherwise.
   void Reached(std::string_view point) const {
     if (point_.empty() || point != point_) return;
-    log::Error("crash point {} reached: dying now (--crash-at, tests only)",
-               point);
+    log::Error("crash point {} reached: dying now (--crash-at, tests only)", point);
     std::raise(SIGKILL);
   }
 

@@ -31,16 +31,15 @@ class SlotGuard {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(int max_concurrent)
-    : slots_(std::clamp(max_concurrent, 1, 1024)) {
+PasswordHasher::PasswordHasher(int max_concurrent) : slots_(std::clamp(max_concurrent, 1, 1024)) {
   EnsureSodium();
 }
 
 StatusOr<std::string> PasswordHasher::Hash(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
   SlotGuard guard(slots_);
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), kOpsLimit,
-                            kMemLimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), kOpsLimit, kMemLimit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Status(StatusCode::kResourceExhausted, "out of memory while hashing a password");
   }
   return std::string(out);
@@ -69,8 +68,7 @@ std::string DeriveId(std::string_view scope, std::string_view key) {
                             scope.size());
   const unsigned char separator = 0;
   crypto_generichash_update(&state, &separator, 1);
-  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(key.data()),
-                            key.size());
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
   crypto_generichash_final(&state, out, sizeof out);
   char hex[sizeof out * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, out, sizeof out);

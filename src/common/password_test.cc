@@ -38,10 +38,9 @@ TEST(PasswordHasherTest, MalformedEncodedHashNeverVerifies) {
   std::string tampered = *hash;
   char& c = tampered[tampered.size() - 10];  // inside the hash digest
   c = c == 'A' ? 'B' : 'A';
-  for (const std::string& bad :
-       {std::string(), std::string("password1"), std::string("$argon2id$"),
-        std::string("$argon2id$v=19$m=19456,t=2,p=1$$"), truncated, tampered,
-        std::string(1000, '$')}) {
+  for (const std::string& bad : {std::string(), std::string("password1"), std::string("$argon2id$"),
+                                 std::string("$argon2id$v=19$m=19456,t=2,p=1$$"), truncated,
+                                 tampered, std::string(1000, '$')}) {
     EXPECT_FALSE(hasher.Verify("password1", bad)) << bad;
     EXPECT_FALSE(hasher.Verify("", bad)) << bad;
   }
@@ -52,8 +51,7 @@ TEST(RandomTokenTest, IsSixtyFourHexCharactersAndDistinct) {
   for (int i = 0; i < 100; ++i) {
     std::string token = RandomToken();
     ASSERT_EQ(token.size(), 64u);
-    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos)
-        << token;
+    EXPECT_EQ(token.find_first_not_of("0123456789abcdef"), std::string::npos) << token;
     seen.insert(token);
   }
   EXPECT_EQ(seen.size(), 100u);

@@ -19,38 +19,45 @@ std::string Status::ToString() const {
 
 std::string_view CodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kInvalidArgument: return "invalid_argument";
-    case StatusCode::kFailedPrecondition: return "failed_precondition";
-    case StatusCode::kUnauthenticated: return "unauthenticated";
-    case StatusCode::kPermissionDenied: return "permission_denied";
-    case StatusCode::kNotFound: return "not_found";
-    case StatusCode::kAlreadyExists: return "already_exists";
-    case StatusCode::kAborted: return "aborted";
-    case StatusCode::kUnavailable: return "unavailable";
-    case StatusCode::kDeadlineExceeded: return "deadline_exceeded";
-    case StatusCode::kResourceExhausted: return "resource_exhausted";
-    case StatusCode::kInternal: return "internal";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kInvalidArgument:
+      return "invalid_argument";
+    case StatusCode::kFailedPrecondition:
+      return "failed_precondition";
+    case StatusCode::kUnauthenticated:
+      return "unauthenticated";
+    case StatusCode::kPermissionDenied:
+      return "permission_denied";
+    case StatusCode::kNotFound:
+      return "not_found";
+    case StatusCode::kAlreadyExists:
+      return "already_exists";
+    case StatusCode::kAborted:
+      return "aborted";
+    case StatusCode::kUnavailable:
+      return "unavailable";
+    case StatusCode::kDeadlineExceeded:
+      return "deadline_exceeded";
+    case StatusCode::kResourceExhausted:
+      return "resource_exhausted";
+    case StatusCode::kInternal:
+      return "internal";
   }
   return "internal";
 }
 
 Status InvalidArgument(std::string_view field, std::string_view problem) {
-  return Status(StatusCode::kInvalidArgument,
-                std::string(field) + ": " + std::string(problem));
+  return Status(StatusCode::kInvalidArgument, std::string(field) + ": " + std::string(problem));
 }
-Status NotFound(std::string message) {
-  return Status(StatusCode::kNotFound, std::move(message));
-}
+Status NotFound(std::string message) { return Status(StatusCode::kNotFound, std::move(message)); }
 Status Unauthenticated(std::string message) {
   return Status(StatusCode::kUnauthenticated, std::move(message));
 }
 Status PermissionDenied(std::string message) {
   return Status(StatusCode::kPermissionDenied, std::move(message));
 }
-Status Internal(std::string message) {
-  return Status(StatusCode::kInternal, std::move(message));
-}
+Status Internal(std::string message) { return Status(StatusCode::kInternal, std::move(message)); }
 Status Unavailable(std::string message) {
   return Status(StatusCode::kUnavailable, std::move(message));
 }

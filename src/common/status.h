@@ -64,7 +64,7 @@ Status InsufficientQuantity(std::string message);
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : value_(std::move(status)) {}  // NOLINT
   // REQUIRES: !status.ok() for the Status constructor (checked in debug).
 

@@ -96,8 +96,7 @@ Status FromHttp(int http_status, std::string reason, std::string message) {
     case 409:
       // Stock ran short is the retryable conflict (kAborted, as the DB
       // services report it); a taken name or a second vote already exists.
-      code = reason == "insufficient_quantity" ? StatusCode::kAborted
-                                               : StatusCode::kAlreadyExists;
+      code = reason == "insufficient_quantity" ? StatusCode::kAborted : StatusCode::kAlreadyExists;
       break;
     case 413:
     case 429:

@@ -29,29 +29,25 @@ TEST_P(StatusMappingTest, MapsEachCodeBothWaysAndToHttp) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryCode, StatusMappingTest,
-    ::testing::Values(MappingRow{StatusCode::kOk, grpc::StatusCode::OK, 200},
-                      MappingRow{StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT, 400},
-                      MappingRow{StatusCode::kFailedPrecondition,
-                                 grpc::StatusCode::FAILED_PRECONDITION, 400},
-                      MappingRow{StatusCode::kUnauthenticated, grpc::StatusCode::UNAUTHENTICATED, 401},
-                      MappingRow{StatusCode::kPermissionDenied,
-                                 grpc::StatusCode::PERMISSION_DENIED, 403},
-                      MappingRow{StatusCode::kNotFound, grpc::StatusCode::NOT_FOUND, 404},
-                      MappingRow{StatusCode::kAlreadyExists, grpc::StatusCode::ALREADY_EXISTS, 409},
-                      MappingRow{StatusCode::kAborted, grpc::StatusCode::ABORTED, 409},
-                      MappingRow{StatusCode::kResourceExhausted,
-                                 grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
-                      MappingRow{StatusCode::kUnavailable, grpc::StatusCode::UNAVAILABLE, 503},
-                      MappingRow{StatusCode::kDeadlineExceeded,
-                                 grpc::StatusCode::DEADLINE_EXCEEDED, 504},
-                      MappingRow{StatusCode::kInternal, grpc::StatusCode::INTERNAL, 500}));
+    ::testing::Values(
+        MappingRow{StatusCode::kOk, grpc::StatusCode::OK, 200},
+        MappingRow{StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT, 400},
+        MappingRow{StatusCode::kFailedPrecondition, grpc::StatusCode::FAILED_PRECONDITION, 400},
+        MappingRow{StatusCode::kUnauthenticated, grpc::StatusCode::UNAUTHENTICATED, 401},
+        MappingRow{StatusCode::kPermissionDenied, grpc::StatusCode::PERMISSION_DENIED, 403},
+        MappingRow{StatusCode::kNotFound, grpc::StatusCode::NOT_FOUND, 404},
+        MappingRow{StatusCode::kAlreadyExists, grpc::StatusCode::ALREADY_EXISTS, 409},
+        MappingRow{StatusCode::kAborted, grpc::StatusCode::ABORTED, 409},
+        MappingRow{StatusCode::kResourceExhausted, grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
+        MappingRow{StatusCode::kUnavailable, grpc::StatusCode::UNAVAILABLE, 503},
+        MappingRow{StatusCode::kDeadlineExceeded, grpc::StatusCode::DEADLINE_EXCEEDED, 504},
+        MappingRow{StatusCode::kInternal, grpc::StatusCode::INTERNAL, 500}));
 
 TEST(StatusMappingTest, CreatedSuccessIs201) { EXPECT_EQ(ToHttp(Status(), true), 201); }
 
 TEST(StatusMappingTest, UnknownAndDataLossBecomeInternal) {
   EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::UNKNOWN, "x")).code(), StatusCode::kInternal);
-  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::DATA_LOSS, "x")).code(),
-            StatusCode::kInternal);
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::DATA_LOSS, "x")).code(), StatusCode::kInternal);
 }
 
 TEST(StatusMappingTest, CancelledBecomesUnavailable) {
@@ -62,8 +58,9 @@ TEST(StatusMappingTest, CancelledBecomesUnavailable) {
 TEST(StatusMappingTest, ReasonDefaultsToCodeNameWhenDetailsAreNotAReason) {
   Status s = FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "gone", "\x08\x01binary"));
   EXPECT_EQ(s.reason(), "not_found");
-  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::ABORTED, "no", "insufficient_quantity")).reason(),
-            "insufficient_quantity");
+  EXPECT_EQ(
+      FromGrpc(grpc::Status(grpc::StatusCode::ABORTED, "no", "insufficient_quantity")).reason(),
+      "insufficient_quantity");
 }
 
 }  // namespace
@@ -94,33 +91,23 @@ TEST_P(FromHttpTest, MapsStatusAndKeepsReason) {
 INSTANTIATE_TEST_SUITE_P(
     EveryStatus, FromHttpTest,
     ::testing::Values(
-        HttpRow{200, "", StatusCode::kOk, ""},
-        HttpRow{201, "", StatusCode::kOk, ""},
+        HttpRow{200, "", StatusCode::kOk, ""}, HttpRow{201, "", StatusCode::kOk, ""},
         HttpRow{204, "", StatusCode::kOk, ""},
-        HttpRow{400, "invalid_argument", StatusCode::kInvalidArgument,
-                "invalid_argument"},
+        HttpRow{400, "invalid_argument", StatusCode::kInvalidArgument, "invalid_argument"},
         HttpRow{400, "cart_empty", StatusCode::kInvalidArgument, "cart_empty"},
-        HttpRow{401, "unauthenticated", StatusCode::kUnauthenticated,
-                "unauthenticated"},
-        HttpRow{402, "payment_declined", StatusCode::kFailedPrecondition,
-                "payment_declined"},
+        HttpRow{401, "unauthenticated", StatusCode::kUnauthenticated, "unauthenticated"},
+        HttpRow{402, "payment_declined", StatusCode::kFailedPrecondition, "payment_declined"},
         HttpRow{402, "", StatusCode::kFailedPrecondition, "payment_declined"},
-        HttpRow{403, "permission_denied", StatusCode::kPermissionDenied,
-                "permission_denied"},
+        HttpRow{403, "permission_denied", StatusCode::kPermissionDenied, "permission_denied"},
         HttpRow{404, "not_found", StatusCode::kNotFound, "not_found"},
         HttpRow{404, "", StatusCode::kNotFound, "not_found"},
-        HttpRow{405, "method_not_allowed", StatusCode::kInternal,
-                "method_not_allowed"},
+        HttpRow{405, "method_not_allowed", StatusCode::kInternal, "method_not_allowed"},
         HttpRow{408, "", StatusCode::kDeadlineExceeded, "deadline_exceeded"},
-        HttpRow{409, "insufficient_quantity", StatusCode::kAborted,
-                "insufficient_quantity"},
-        HttpRow{409, "username_taken", StatusCode::kAlreadyExists,
-                "username_taken"},
-        HttpRow{409, "already_rated", StatusCode::kAlreadyExists,
-                "already_rated"},
+        HttpRow{409, "insufficient_quantity", StatusCode::kAborted, "insufficient_quantity"},
+        HttpRow{409, "username_taken", StatusCode::kAlreadyExists, "username_taken"},
+        HttpRow{409, "already_rated", StatusCode::kAlreadyExists, "already_rated"},
         HttpRow{413, "", StatusCode::kResourceExhausted, "resource_exhausted"},
-        HttpRow{429, "too_many_requests", StatusCode::kResourceExhausted,
-                "too_many_requests"},
+        HttpRow{429, "too_many_requests", StatusCode::kResourceExhausted, "too_many_requests"},
         HttpRow{500, "internal", StatusCode::kInternal, "internal"},
         HttpRow{502, "", StatusCode::kUnavailable, "unavailable"},
         HttpRow{503, "unavailable", StatusCode::kUnavailable, "unavailable"},

@@ -41,11 +41,9 @@ StatusOr<Money> Money::Parse(std::string_view text, std::string_view field) {
   std::string_view frac = dot == std::string_view::npos ? "" : text.substr(dot + 1);
   int64_t units = 0;
   bool ok = !whole.empty() && whole.size() <= 10 &&
-            std::all_of(whole.begin(), whole.end(),
-                        [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::all_of(whole.begin(), whole.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
             frac.size() <= 2 &&
-            std::all_of(frac.begin(), frac.end(),
-                        [](char c) { return c >= '0' && c <= '9'; }) &&
+            std::all_of(frac.begin(), frac.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
             (dot == std::string_view::npos || !frac.empty());
   if (!ok) return InvalidArgument(field, "must be a number with at most two decimals");
   std::from_chars(whole.data(), whole.data() + whole.size(), units);
@@ -106,8 +104,8 @@ Status ValidateText(std::string_view field, std::string_view value, int min, int
   int n = CountPrintableChars(value);
   if (n < 0) return InvalidArgument(field, "must be valid UTF-8 without control characters");
   if (n < min || n > max) {
-    return InvalidArgument(field, "must be " + std::to_string(min) + " to " +
-                                      std::to_string(max) + " characters");
+    return InvalidArgument(
+        field, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters");
   }
   return Status();
 }
@@ -150,8 +148,7 @@ Status ValidateQuantity(std::string_view field, int64_t quantity) {
   return Status();
 }
 
-StatusOr<std::vector<std::string>> NormalizeKeywords(
-    const std::vector<std::string>& keywords) {
+StatusOr<std::vector<std::string>> NormalizeKeywords(const std::vector<std::string>& keywords) {
   if (keywords.size() > kMaxKeywords) {
     return InvalidArgument("keywords", "at most 5 keywords");
   }
@@ -162,11 +159,10 @@ StatusOr<std::vector<std::string>> NormalizeKeywords(
     }
     std::string lower;
     for (char c : word) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                (c >= '0' && c <= '9') || c == '-' || c == '_';
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_';
       if (!ok) {
-        return InvalidArgument("keywords",
-                               "keywords hold only letters, digits, '-' and '_'");
+        return InvalidArgument("keywords", "keywords hold only letters, digits, '-' and '_'");
       }
       lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
     }
@@ -187,11 +183,10 @@ Status ValidateId(std::string_view field, int64_t id) {
 }
 
 Status ValidateKey(std::string_view field, std::string_view key) {
-  bool ok = !key.empty() && key.size() <= 128 &&
-            std::all_of(key.begin(), key.end(), [](char c) {
-              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9') || c == '-' || c == '_';
-            });
+  bool ok = !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
   if (!ok) return InvalidArgument(field, "must be 1 to 128 characters of [A-Za-z0-9_-]");
   return Status();
 }

@@ -34,8 +34,7 @@ struct ItemId {
   int64_t category = 0;
   int64_t number = 0;
 
-  static StatusOr<ItemId> Parse(std::string_view text,
-                                std::string_view field = "item_id");
+  static StatusOr<ItemId> Parse(std::string_view text, std::string_view field = "item_id");
   std::string ToString() const;
   bool operator==(const ItemId&) const = default;
 };
@@ -45,8 +44,7 @@ struct Money {
   int64_t cents = 0;
 
   // "12.5" -> 1250. Up to two decimals, no exponent, no sign.
-  static StatusOr<Money> Parse(std::string_view text,
-                               std::string_view field = "price");
+  static StatusOr<Money> Parse(std::string_view text, std::string_view field = "price");
   // 1250 -> "12.50"
   std::string ToString() const;
   bool operator==(const Money&) const = default;
@@ -62,8 +60,7 @@ Status ValidatePriceCents(int64_t cents);
 Status ValidateQuantity(std::string_view field, int64_t quantity);
 // Checks 0..5 distinct words of 1..8 characters (letters, digits, '-' or
 // '_'), compared case-insensitively, and returns them lower-cased and sorted.
-StatusOr<std::vector<std::string>> NormalizeKeywords(
-    const std::vector<std::string>& keywords);
+StatusOr<std::vector<std::string>> NormalizeKeywords(const std::vector<std::string>& keywords);
 
 // Number of Unicode code points, or -1 when `text` is not valid UTF-8 or
 // holds control characters.

@@ -39,8 +39,8 @@ TEST(MoneyTest, ParsesExactCents) {
 }
 
 TEST(MoneyTest, RejectsNonPositiveTooPreciseOrTooLarge) {
-  for (const char* bad : {"0", "0.00", "-1", "1.234", "1e3", "1.", ".5", "abc", "1000000000.01",
-                          "99999999999"}) {
+  for (const char* bad :
+       {"0", "0.00", "-1", "1.234", "1e3", "1.", ".5", "abc", "1000000000.01", "99999999999"}) {
     EXPECT_FALSE(Money::Parse(bad).ok()) << bad;
   }
 }

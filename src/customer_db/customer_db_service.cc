@@ -27,9 +27,7 @@ Status ValidateBuyerSession(const v1::SessionRequest& session) {
   return Status();
 }
 
-Status ValidateItemId(const std::string& item_id) {
-  return ItemId::Parse(item_id).status();
-}
+Status ValidateItemId(const std::string& item_id) { return ItemId::Parse(item_id).status(); }
 
 Status BadCredentials() { return Unauthenticated("wrong username or password"); }
 
@@ -177,8 +175,8 @@ grpc::ServerUnaryReactor* CustomerDbService::AddToCart(grpc::CallbackServerConte
     MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
     MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
     if (req->available() < 0) return InvalidArgument("available", "must not be negative");
-    MP_ASSIGN_OR_RETURN(*resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(),
-                                               req->available()));
+    MP_ASSIGN_OR_RETURN(
+        *resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
     return Status();
   });
 }

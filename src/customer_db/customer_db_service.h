@@ -28,16 +28,16 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
                                           v1::CreateAccountResponse* resp) override;
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
                                   v1::LoginResponse* resp) override;
-  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx,
-                                   const v1::SessionRequest* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const v1::SessionRequest* req,
+                                   v1::Empty* resp) override;
   grpc::ServerUnaryReactor* ValidateSession(grpc::CallbackServerContext* ctx,
                                             const v1::SessionRequest* req,
                                             v1::SessionInfo* resp) override;
   grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
                                        const v1::GetAccountRequest* req,
                                        v1::Account* resp) override;
-  grpc::ServerUnaryReactor* GetCart(grpc::CallbackServerContext* ctx,
-                                    const v1::SessionRequest* req, v1::Cart* resp) override;
+  grpc::ServerUnaryReactor* GetCart(grpc::CallbackServerContext* ctx, const v1::SessionRequest* req,
+                                    v1::Cart* resp) override;
   grpc::ServerUnaryReactor* AddToCart(grpc::CallbackServerContext* ctx,
                                       const v1::AddToCartRequest* req, v1::Cart* resp) override;
   grpc::ServerUnaryReactor* RemoveFromCart(grpc::CallbackServerContext* ctx,

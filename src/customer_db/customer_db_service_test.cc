@@ -57,8 +57,8 @@ TEST_P(CustomerDbFlowTest, CreatesAccountsAndOpensIndependentSessions) {
   EXPECT_EQ(info->user_id(), *seller_id);
 
   ASSERT_TRUE(client_->Logout(s1).ok());
-  EXPECT_TRUE(HasError(client_->ValidateSession(s1),
-                       StatusCode::kUnauthenticated, "unauthenticated"));
+  EXPECT_TRUE(
+      HasError(client_->ValidateSession(s1), StatusCode::kUnauthenticated, "unauthenticated"));
   EXPECT_TRUE(client_->ValidateSession(s2).ok());
 }
 
@@ -67,18 +67,18 @@ TEST_P(CustomerDbFlowTest, RefusesATakenUsernameAndKeepsTheFirstAccount) {
   EXPECT_TRUE(HasError(Create(v1::ROLE_BUYER, "bob", "another password"),
                        StatusCode::kAlreadyExists, "username_taken"));
   EXPECT_TRUE(Login(v1::ROLE_BUYER, "bob").ok());
-  EXPECT_TRUE(HasError(Login(v1::ROLE_BUYER, "bob", "another password"),
-                       StatusCode::kUnauthenticated));
+  EXPECT_TRUE(
+      HasError(Login(v1::ROLE_BUYER, "bob", "another password"), StatusCode::kUnauthenticated));
 }
 
 TEST_P(CustomerDbFlowTest, RefusesWrongPasswordUnknownUserAndOtherRole) {
   ASSERT_TRUE(Create(v1::ROLE_BUYER, "carol").ok());
   EXPECT_TRUE(HasError(Login(v1::ROLE_BUYER, "carol", "wrong password"),
                        StatusCode::kUnauthenticated, "unauthenticated"));
-  EXPECT_TRUE(HasError(Login(v1::ROLE_BUYER, "nobody"),
-                       StatusCode::kUnauthenticated, "unauthenticated"));
-  EXPECT_TRUE(HasError(Login(v1::ROLE_SELLER, "carol"),
-                       StatusCode::kUnauthenticated, "unauthenticated"));
+  EXPECT_TRUE(
+      HasError(Login(v1::ROLE_BUYER, "nobody"), StatusCode::kUnauthenticated, "unauthenticated"));
+  EXPECT_TRUE(
+      HasError(Login(v1::ROLE_SELLER, "carol"), StatusCode::kUnauthenticated, "unauthenticated"));
 }
 
 TEST_P(CustomerDbFlowTest, RefusesUnknownEndedAndOtherRoleSessions) {
@@ -88,10 +88,8 @@ TEST_P(CustomerDbFlowTest, RefusesUnknownEndedAndOtherRoleSessions) {
 
   // A buyer session presented as a seller's is refused, and cannot end it.
   v1::SessionRequest as_seller = Session(session.session_id(), v1::ROLE_SELLER);
-  EXPECT_TRUE(HasError(client_->ValidateSession(as_seller),
-                       StatusCode::kUnauthenticated));
-  EXPECT_TRUE(
-      HasError(client_->Logout(as_seller), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(client_->ValidateSession(as_seller), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(client_->Logout(as_seller), StatusCode::kUnauthenticated));
   EXPECT_TRUE(client_->ValidateSession(session).ok());
 
   auto expect_refused = [&](const v1::SessionRequest& bad) {
@@ -135,14 +133,10 @@ TEST_P(CustomerDbFlowTest, SessionEndsAfterTimeoutWithoutRequests) {
   EXPECT_EQ(Lines(*cart), "3-1:1");
 
   clock_.Advance(kTimeoutMs + 1);
-  EXPECT_TRUE(HasError(client_->ValidateSession(session),
-                       StatusCode::kUnauthenticated));
-  EXPECT_TRUE(
-      HasError(client_->GetCart(session), StatusCode::kUnauthenticated));
-  EXPECT_TRUE(
-      HasError(Add(session, "3-1", 1, 5), StatusCode::kUnauthenticated));
-  EXPECT_TRUE(
-      HasError(client_->SaveCart(session), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(client_->ValidateSession(session), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(client_->GetCart(session), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(Add(session, "3-1", 1, 5), StatusCode::kUnauthenticated));
+  EXPECT_TRUE(HasError(client_->SaveCart(session), StatusCode::kUnauthenticated));
 
   // A new login works; the expired session's unsaved cart is gone.
   auto login = Login(v1::ROLE_BUYER, "erin");
@@ -163,10 +157,8 @@ TEST_P(CustomerDbFlowTest, CartLivesInTheSessionAndSaveCartKeepsIt) {
   ASSERT_TRUE(cart.ok());
   EXPECT_EQ(Lines(*cart), "3-1:4");
   // The cart may not hold more than the units for sale.
-  EXPECT_TRUE(HasError(Add(s1, "3-1", 2, 5), StatusCode::kAborted,
-                       "insufficient_quantity"));
-  EXPECT_TRUE(HasError(Add(s1, "9-9", 1, 0), StatusCode::kAborted,
-                       "insufficient_quantity"));
+  EXPECT_TRUE(HasError(Add(s1, "3-1", 2, 5), StatusCode::kAborted, "insufficient_quantity"));
+  EXPECT_TRUE(HasError(Add(s1, "9-9", 1, 0), StatusCode::kAborted, "insufficient_quantity"));
   cart = Add(s1, "10-2", 1, 1);
   ASSERT_TRUE(cart.ok());
   EXPECT_EQ(Lines(*cart), "10-2:1 3-1:4");
@@ -179,8 +171,7 @@ TEST_P(CustomerDbFlowTest, CartLivesInTheSessionAndSaveCartKeepsIt) {
   ASSERT_TRUE(cart.ok());
   EXPECT_EQ(Lines(*cart), "10-2:1 3-1:3");
   remove.set_item_id("7-7");
-  EXPECT_TRUE(HasError(client_->RemoveFromCart(remove), StatusCode::kNotFound,
-                       "not_found"));
+  EXPECT_TRUE(HasError(client_->RemoveFromCart(remove), StatusCode::kNotFound, "not_found"));
   remove.set_item_id("10-2");
   remove.clear_quantity();  // all units
   cart = client_->RemoveFromCart(remove);
@@ -228,8 +219,7 @@ TEST_P(CustomerDbFlowTest, RecordsPurchasesOnceAndCountsUnits) {
   req.set_purchase_id("p-1");
   req.set_buyer_id(buyer_id);
   req.set_clear_session_id(session.session_id());
-  for (auto [item, quantity, price] :
-       {std::tuple{"3-1", 2, 1999}, std::tuple{"4-2", 1, 500}}) {
+  for (auto [item, quantity, price] : {std::tuple{"3-1", 2, 1999}, std::tuple{"4-2", 1, 500}}) {
     v1::PurchaseLine* line = req.add_lines();
     line->set_item_id(item);
     line->set_seller_id(*seller_id);
@@ -315,20 +305,17 @@ TEST_P(CustomerDbFlowTest, AsynchronousCallsCompleteThroughCallbacks) {
   v1::SessionRequest unknown = Session(RandomToken(), v1::ROLE_BUYER);
   for (int i = 0; i < kCalls; ++i) {
     if (i % 2 == 0) {
-      client_->ValidateSession(session,
-                               [&, id = buyer_id](StatusOr<v1::SessionInfo> r) {
-                                 finish(r.ok() && r->user_id() == id, false);
-                               });
+      client_->ValidateSession(session, [&, id = buyer_id](StatusOr<v1::SessionInfo> r) {
+        finish(r.ok() && r->user_id() == id, false);
+      });
     } else {
       client_->GetCart(unknown, [&](StatusOr<v1::Cart> r) {
-        finish(false,
-               !r.ok() && r.status().code() == StatusCode::kUnauthenticated);
+        finish(false, !r.ok() && r.status().code() == StatusCode::kUnauthenticated);
       });
     }
   }
   std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20),
-                          [&] { return done == kCalls; }))
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return done == kCalls; }))
       << done << " of " << kCalls << " callbacks ran";
   EXPECT_EQ(ok, kCalls / 2);
   EXPECT_EQ(unauthenticated, kCalls / 2);

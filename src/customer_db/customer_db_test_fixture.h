@@ -25,13 +25,12 @@ template <typename T>
 ::testing::AssertionResult HasError(const StatusOr<T>& result, StatusCode code,
                                     std::string_view reason = "") {
   if (result.ok()) {
-    return ::testing::AssertionFailure()
-           << "expected " << CodeName(code) << ", got OK";
+    return ::testing::AssertionFailure() << "expected " << CodeName(code) << ", got OK";
   }
   const Status& s = result.status();
   if (s.code() != code || (!reason.empty() && s.reason() != reason)) {
-    return ::testing::AssertionFailure() << "expected " << CodeName(code) << "/"
-                                         << reason << ", got " << s.ToString();
+    return ::testing::AssertionFailure()
+           << "expected " << CodeName(code) << "/" << reason << ", got " << s.ToString();
   }
   return ::testing::AssertionSuccess();
 }
@@ -69,15 +68,14 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     db_ = std::move(*db);
     Status migrated = storage::CustomerRepository::Migrate(db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<storage::CustomerRepository>(db_->db(), clock_,
-                                                          kTimeoutMs);
+    repo_ = std::make_unique<storage::CustomerRepository>(db_->db(), clock_, kTimeoutMs);
     pool_ = std::make_unique<rpc::HandlerPool>(8);
     service_ = std::make_unique<CustomerDbService>(*repo_, hasher_, *pool_);
     auto server = rpc::GrpcServer::Start("127.0.0.1:0", {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
-    client_ = std::make_unique<rpc::CustomerDbClient>(rpc::ClientOptions{
-        .addresses = {"127.0.0.1:" + std::to_string(server_->port())}});
+    client_ = std::make_unique<rpc::CustomerDbClient>(
+        rpc::ClientOptions{.addresses = {"127.0.0.1:" + std::to_string(server_->port())}});
   }
 
   void TearDown() override {
@@ -106,8 +104,7 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
   }
 
   // Creates an account and opens a session: {user_id, session}.
-  std::pair<int64_t, v1::SessionRequest> SignUp(v1::Role role,
-                                                const std::string& username) {
+  std::pair<int64_t, v1::SessionRequest> SignUp(v1::Role role, const std::string& username) {
     auto id = Create(role, username);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     auto login = Login(role, username);
@@ -117,9 +114,8 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     return {*id, Session(login->session_id(), role)};
   }
 
-  StatusOr<v1::Cart> Add(const v1::SessionRequest& session,
-                         const std::string& item_id, int64_t quantity,
-                         int64_t available) {
+  StatusOr<v1::Cart> Add(const v1::SessionRequest& session, const std::string& item_id,
+                         int64_t quantity, int64_t available) {
     v1::AddToCartRequest req;
     *req.mutable_session() = session;
     req.set_item_id(item_id);

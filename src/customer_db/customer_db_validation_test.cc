@@ -27,22 +27,18 @@ class CustomerDbValidationTest : public CustomerDbServiceTest {
     auto cart = client_->GetCart(buyer);
     out += "cart=" + (cart.ok() ? Lines(*cart) : cart.status().ToString());
     auto purchases = client_->ListPurchases(PurchasesOf(buyer));
-    out += " purchases=" + (purchases.ok()
-                                ? std::to_string(purchases->purchases_size())
-                                : purchases.status().ToString());
-    for (auto [role, id] :
-         {std::pair{v1::ROLE_BUYER, buyer_id}, {v1::ROLE_SELLER, seller_id}}) {
+    out += " purchases=" + (purchases.ok() ? std::to_string(purchases->purchases_size())
+                                           : purchases.status().ToString());
+    for (auto [role, id] : {std::pair{v1::ROLE_BUYER, buyer_id}, {v1::ROLE_SELLER, seller_id}}) {
       v1::GetAccountRequest get;
       get.set_role(role);
       get.set_user_id(id);
       auto account = client_->GetAccount(get);
-      out += " units=" + (account.ok() ? std::to_string(account->units())
-                                       : account.status().ToString());
+      out += " units=" +
+             (account.ok() ? std::to_string(account->units()) : account.status().ToString());
     }
-    out += " seller_session=" +
-           client_->ValidateSession(seller).status().ToString();
-    out +=
-        " buyer_session=" + client_->ValidateSession(buyer).status().ToString();
+    out += " seller_session=" + client_->ValidateSession(seller).status().ToString();
+    out += " buyer_session=" + client_->ValidateSession(buyer).status().ToString();
     return out;
   }
 };
@@ -53,8 +49,7 @@ struct BadCall {
   std::string field;  // must appear in the error message
 };
 
-TEST_P(CustomerDbValidationTest,
-       MalformedArgumentsNameTheFieldAndChangeNothing) {
+TEST_P(CustomerDbValidationTest, MalformedArgumentsNameTheFieldAndChangeNothing) {
   auto [seller_id, seller] = SignUp(v1::ROLE_SELLER, "seller");
   auto [buyer_id, buyer] = SignUp(v1::ROLE_BUYER, "buyer");
   ASSERT_GT(seller_id, 0);
@@ -66,8 +61,7 @@ TEST_P(CustomerDbValidationTest,
   const std::string long_user(kMaxUsernameChars + 1, 'u');
   const std::string long_password(kMaxPasswordChars + 1, 'p');
   const std::string long_key(129, 'k');
-  auto create = [&](v1::Role role, std::string username, std::string password,
-                    std::string name) {
+  auto create = [&](v1::Role role, std::string username, std::string password, std::string name) {
     return [=, this] {
       v1::CreateAccountRequest req;
       req.set_role(role);
@@ -88,11 +82,8 @@ TEST_P(CustomerDbValidationTest,
   };
   // A copy of the buyer's session with one field changed.
   auto with_id = [&](std::string id) { return Session(id, v1::ROLE_BUYER); };
-  auto with_role = [&](v1::Role role) {
-    return Session(buyer.session_id(), role);
-  };
-  auto add = [&](v1::SessionRequest s, std::string item, int64_t quantity,
-                 int64_t available) {
+  auto with_role = [&](v1::Role role) { return Session(buyer.session_id(), role); };
+  auto add = [&](v1::SessionRequest s, std::string item, int64_t quantity, int64_t available) {
     return [=, this] {
       v1::AddToCartRequest req;
       *req.mutable_session() = s;
@@ -112,8 +103,7 @@ TEST_P(CustomerDbValidationTest,
     };
   };
   using SessionRpc =
-      StatusOr<v1::Empty> (rpc::CustomerDbClient::*)(const v1::SessionRequest&)
-          const;
+      StatusOr<v1::Empty> (rpc::CustomerDbClient::*)(const v1::SessionRequest&) const;
   auto session_rpc = [&](SessionRpc rpc, v1::SessionRequest s) {
     return [=, this] { return ((*client_).*rpc)(s).status(); };
   };
@@ -122,8 +112,7 @@ TEST_P(CustomerDbValidationTest,
   };
   auto cart_rpc = [&](int which, v1::SessionRequest s) {
     return [=, this] {
-      return which == 0 ? client_->GetCart(s).status()
-                        : client_->ClearCart(s).status();
+      return which == 0 ? client_->GetCart(s).status() : client_->ClearCart(s).status();
     };
   };
   auto list = [&](v1::SessionRequest s) {
@@ -171,12 +160,10 @@ TEST_P(CustomerDbValidationTest,
       {"create/role", create(kNoRole, "fresh", pw, "N"), "role"},
       {"create/empty user", create(kBuyer, "", pw, "N"), "username"},
       {"create/long user", create(kBuyer, long_user, pw, "N"), "username"},
-      {"create/C1 control user", create(kBuyer, "\xc2\x85u", pw, "N"),
-       "username"},
+      {"create/C1 control user", create(kBuyer, "\xc2\x85u", pw, "N"), "username"},
       {"create/control user", create(kBuyer, "a\tb", pw, "N"), "username"},
       {"create/short pw", create(kSeller, "fresh", "1234567", "N"), "password"},
-      {"create/long pw", create(kSeller, "fresh", long_password, "N"),
-       "password"},
+      {"create/long pw", create(kSeller, "fresh", long_password, "N"), "password"},
       {"create/empty name", create(kBuyer, "fresh", pw, ""), "name"},
       {"create/blank name", create(kBuyer, "fresh", pw, "   "), "name"},
       {"create/long name", create(kBuyer, "fresh", pw, long_name), "name"},
@@ -187,16 +174,12 @@ TEST_P(CustomerDbValidationTest,
       {"login/control user", login(kBuyer, "a\nb", pw), "username"},
       {"login/short pw", login(kBuyer, "buyer", "short"), "password"},
       {"login/long pw", login(kBuyer, "buyer", long_password), "password"},
-      {"logout/empty id",
-       session_rpc(&rpc::CustomerDbClient::Logout, with_id("")), "session_id"},
-      {"logout/bad chars",
-       session_rpc(&rpc::CustomerDbClient::Logout, with_id("bad id!")),
+      {"logout/empty id", session_rpc(&rpc::CustomerDbClient::Logout, with_id("")), "session_id"},
+      {"logout/bad chars", session_rpc(&rpc::CustomerDbClient::Logout, with_id("bad id!")),
        "session_id"},
-      {"logout/long id",
-       session_rpc(&rpc::CustomerDbClient::Logout, with_id(long_key)),
+      {"logout/long id", session_rpc(&rpc::CustomerDbClient::Logout, with_id(long_key)),
        "session_id"},
-      {"logout/role",
-       session_rpc(&rpc::CustomerDbClient::Logout, with_role(kNoRole)), "role"},
+      {"logout/role", session_rpc(&rpc::CustomerDbClient::Logout, with_role(kNoRole)), "role"},
       {"validate/non-ascii id", validate(with_id("s\xc3\xa4")), "session_id"},
       {"validate/role", validate(with_role(kNoRole)), "role"},
       {"account/role", get_account(kNoRole, buyer_id), "role"},
@@ -214,45 +197,28 @@ TEST_P(CustomerDbValidationTest,
       {"add/item 2^31-1", add(buyer, "2147483648-1", 1, 5), "item_id"},
       {"add/zero", add(buyer, "3-1", 0, 5), "quantity"},
       {"add/negative", add(buyer, "3-1", -1, 5), "quantity"},
-      {"add/too many", add(buyer, "3-1", kMaxQuantity + 1, kMaxQuantity + 5),
-       "quantity"},
+      {"add/too many", add(buyer, "3-1", kMaxQuantity + 1, kMaxQuantity + 5), "quantity"},
       {"add/available", add(buyer, "3-1", 1, -1), "available"},
       {"remove/item 3-01", remove("3-01", 1), "item_id"},
       {"remove/zero", remove("3-1", 0), "quantity"},
       {"remove/negative", remove("3-1", -5), "quantity"},
       {"clear/role", cart_rpc(1, with_role(kNoRole)), "role"},
       {"clear/seller session", cart_rpc(1, seller), "role"},
-      {"save/bad id",
-       session_rpc(&rpc::CustomerDbClient::SaveCart, with_id("x y")),
-       "session_id"},
-      {"save/seller session",
-       session_rpc(&rpc::CustomerDbClient::SaveCart, seller), "role"},
-      {"record/empty id", record([](auto& r) { r.set_purchase_id(""); }),
-       "purchase_id"},
-      {"record/bad id", record([](auto& r) { r.set_purchase_id("p/1"); }),
-       "purchase_id"},
+      {"save/bad id", session_rpc(&rpc::CustomerDbClient::SaveCart, with_id("x y")), "session_id"},
+      {"save/seller session", session_rpc(&rpc::CustomerDbClient::SaveCart, seller), "role"},
+      {"record/empty id", record([](auto& r) { r.set_purchase_id(""); }), "purchase_id"},
+      {"record/bad id", record([](auto& r) { r.set_purchase_id("p/1"); }), "purchase_id"},
       {"record/buyer", record([](auto& r) { r.set_buyer_id(0); }), "buyer_id"},
       {"record/no lines", record([](auto& r) { r.clear_lines(); }), "lines"},
-      {"record/item",
-       record([](auto& r) { r.mutable_lines(0)->set_item_id("abc"); }),
-       "item_id"},
-      {"record/duplicate line",
-       record([](auto& r) { *r.add_lines() = r.lines(0); }), "lines"},
-      {"record/seller",
-       record([](auto& r) { r.mutable_lines(0)->set_seller_id(0); }),
-       "seller_id"},
-      {"record/quantity",
-       record([](auto& r) { r.mutable_lines(0)->set_quantity(0); }),
-       "quantity"},
-      {"record/zero price",
-       record([](auto& r) { r.mutable_lines(0)->set_price_cents(0); }),
+      {"record/item", record([](auto& r) { r.mutable_lines(0)->set_item_id("abc"); }), "item_id"},
+      {"record/duplicate line", record([](auto& r) { *r.add_lines() = r.lines(0); }), "lines"},
+      {"record/seller", record([](auto& r) { r.mutable_lines(0)->set_seller_id(0); }), "seller_id"},
+      {"record/quantity", record([](auto& r) { r.mutable_lines(0)->set_quantity(0); }), "quantity"},
+      {"record/zero price", record([](auto& r) { r.mutable_lines(0)->set_price_cents(0); }),
        "price"},
-      {"record/huge price", record([](auto& r) {
-         r.mutable_lines(0)->set_price_cents(kMaxPriceCents + 1);
-       }),
-       "price"},
-      {"record/clear session",
-       record([](auto& r) { r.set_clear_session_id("bad!"); }),
+      {"record/huge price",
+       record([](auto& r) { r.mutable_lines(0)->set_price_cents(kMaxPriceCents + 1); }), "price"},
+      {"record/clear session", record([](auto& r) { r.set_clear_session_id("bad!"); }),
        "clear_session_id"},
       {"purchases/seller session", list(seller), "role"},
       {"purchases/bad id", list(with_id(long_key)), "session_id"},
@@ -265,8 +231,7 @@ TEST_P(CustomerDbValidationTest,
         << row.label << ": " << status.ToString();
     EXPECT_EQ(status.reason(), "invalid_argument") << row.label;
     EXPECT_NE(status.message().find(row.field), std::string::npos)
-        << row.label << ": '" << status.message() << "' should name "
-        << row.field;
+        << row.label << ": '" << status.message() << "' should name " << row.field;
   }
   // Bytes that are not UTF-8 cannot travel in a proto3 string: protobuf
   // refuses to parse the request before the service sees it.

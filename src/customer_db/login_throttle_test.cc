@@ -26,8 +26,8 @@ class LoginThrottleTest : public CustomerDbServiceTest {
 TEST_P(LoginThrottleTest, FailuresPastTheBudgetAreThrottledUntilTheWindowPasses) {
   ASSERT_TRUE(Create(v1::ROLE_BUYER, "dave").ok());
   for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(HasError(LoginFrom("10.0.0.1", "dave", "wrong password"),
-                         StatusCode::kUnauthenticated));
+    EXPECT_TRUE(
+        HasError(LoginFrom("10.0.0.1", "dave", "wrong password"), StatusCode::kUnauthenticated));
   }
   // Even the right password waits now: the guesser must not learn it.
   EXPECT_TRUE(HasError(LoginFrom("10.0.0.1", "dave", kPassword), StatusCode::kResourceExhausted,
@@ -53,8 +53,8 @@ TEST_P(LoginThrottleTest, OneAddressGuessingManyUsernamesIsThrottled) {
   EXPECT_TRUE(HasError(LoginFrom("10.0.0.3", "someone", "wrong password"),
                        StatusCode::kResourceExhausted, "too_many_requests"));
   // Another address is not affected.
-  EXPECT_TRUE(HasError(LoginFrom("10.0.0.4", "someone", "wrong password"),
-                       StatusCode::kUnauthenticated));
+  EXPECT_TRUE(
+      HasError(LoginFrom("10.0.0.4", "someone", "wrong password"), StatusCode::kUnauthenticated));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, LoginThrottleTest,

@@ -16,25 +16,24 @@ using namespace mp;
 int main(int argc, char** argv) {
   customer_db::CustomerDbOptions o;
   po::options_description desc("mp-customer-db options (also MP_CUSTOMER_DB_<FLAG> variables)");
-  desc.add_options()
-      ("listen", po::value(&o.listen)->default_value(o.listen), "gRPC listen address")
-      ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "handler threads")
-      ("db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")
-      ("session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
-       "seconds of inactivity that end a session")
-      ("hash-concurrency", po::value(&o.hash_concurrency)->default_value(o.hash_concurrency),
-       "password hashes computed at once")
-      ("login-failures-per-user",
-       po::value(&o.login_failures_per_user)->default_value(o.login_failures_per_user),
-       "failed logins per username per window before 429")
-      ("login-failures-per-address",
-       po::value(&o.login_failures_per_address)->default_value(o.login_failures_per_address),
-       "failed logins per client address per window before 429")
-      ("login-failure-window",
-       po::value(&o.login_failure_window_s)->default_value(o.login_failure_window_s),
-       "seconds")
-      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
+                     "gRPC listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
+                                            "SQLite path or postgresql:// URL")(
+      "threads", po::value(&o.threads)->default_value(o.threads), "handler threads")(
+      "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
+      "session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
+      "seconds of inactivity that end a session")(
+      "hash-concurrency", po::value(&o.hash_concurrency)->default_value(o.hash_concurrency),
+      "password hashes computed at once")(
+      "login-failures-per-user",
+      po::value(&o.login_failures_per_user)->default_value(o.login_failures_per_user),
+      "failed logins per username per window before 429")(
+      "login-failures-per-address",
+      po::value(&o.login_failures_per_address)->default_value(o.login_failures_per_address),
+      "failed logins per client address per window before 429")(
+      "login-failure-window",
+      po::value(&o.login_failure_window_s)->default_value(o.login_failure_window_s),
+      "seconds")("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_CUSTOMER_DB_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
@@ -53,10 +52,9 @@ int main(int argc, char** argv) {
   storage::CustomerRepository repo(**db, clock, o.session_timeout_s * 1000);
   PasswordHasher hasher(o.hash_concurrency);
   rpc::HandlerPool pool(o.threads);
-  customer_db::CustomerDbService service(
-      repo, hasher, pool,
-      {o.login_failures_per_user, o.login_failures_per_address,
-       int64_t{o.login_failure_window_s} * 1000});
+  customer_db::CustomerDbService service(repo, hasher, pool,
+                                         {o.login_failures_per_user, o.login_failures_per_address,
+                                          int64_t{o.login_failure_window_s} * 1000});
   auto server = rpc::GrpcServer::Start(o.listen, {&service});
   if (!server.ok()) return Fail(server.status());
   customer_db::SessionSweeper sweeper(

@@ -4,8 +4,7 @@
 
 namespace mp::customer_db {
 
-SessionSweeper::SessionSweeper(storage::CustomerRepository& repo,
-                               std::chrono::milliseconds period)
+SessionSweeper::SessionSweeper(storage::CustomerRepository& repo, std::chrono::milliseconds period)
     : repo_(repo), period_(period) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);

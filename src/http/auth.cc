@@ -34,8 +34,7 @@ void SessionAuth::Check(const Request& request, rpc::Callback<v1::SessionInfo> d
 }
 
 void SessionAuth::ReadAlongside(const Request& request,
-                                std::function<void(int64_t user_id, Done)> read,
-                                Done done) const {
+                                std::function<void(int64_t user_id, Done)> read, Done done) const {
   auto session = SessionFromToken(request);
   if (!session.ok()) return done(session.status());
   auto user_id = UserFromToken(request);
@@ -50,8 +49,10 @@ void SessionAuth::ReadAlongside(const Request& request,
     int64_t user_id;
     void Finish() {
       Status s = *session;
-      if (s.ok()) done(std::move(*read));
-      else done(s);
+      if (s.ok())
+        done(std::move(*read));
+      else
+        done(s);
     }
   };
   auto join = std::make_shared<Join>();

@@ -52,9 +52,9 @@ StatusOr<Money> RequiredPrice(const json::object& body, std::string_view field) 
     // decimals comes back exactly from it after scaling, up to a few ulps.
     double scaled = v->get_double() * 100.0;
     double rounded = std::round(scaled);
-    if (!std::isfinite(scaled) || std::abs(scaled - rounded) >
-                                      8 * std::numeric_limits<double>::epsilon() *
-                                          std::max(1.0, std::abs(scaled))) {
+    if (!std::isfinite(scaled) ||
+        std::abs(scaled - rounded) >
+            8 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(scaled))) {
       return InvalidArgument(field, "must be a number with at most two decimals");
     }
     if (rounded <= 0 || rounded > static_cast<double>(kMaxPriceCents)) {
@@ -88,8 +88,8 @@ StatusOr<std::optional<int64_t>> QueryInt(const Request& request, std::string_vi
   int64_t value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max) {
-    return InvalidArgument(name, "must be an integer from " + std::to_string(min) + " to " +
-                                     std::to_string(max));
+    return InvalidArgument(
+        name, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return std::optional<int64_t>(value);
 }
@@ -123,8 +123,8 @@ void Write(const json::value& v, std::string& out) {
     }
     case json::kind::double_: {
       char buf[64];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double(),
-                                     std::chars_format::fixed);
+      auto [end, ec] =
+          std::to_chars(buf, buf + sizeof buf, v.get_double(), std::chars_format::fixed);
       out.append(buf, ec == std::errc() ? end : buf);
       break;
     }

@@ -42,8 +42,8 @@ std::string Metrics::Render(const std::string& component) const {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBucketsSeconds.size(); ++i) {
       cumulative += r.buckets[i].load();
-      out << "mp_http_request_duration_seconds_bucket{" << labels << ",le=\""
-          << kBucketsSeconds[i] << "\"} " << cumulative << "\n";
+      out << "mp_http_request_duration_seconds_bucket{" << labels << ",le=\"" << kBucketsSeconds[i]
+          << "\"} " << cumulative << "\n";
     }
     uint64_t count = r.count.load();
     out << "mp_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << count

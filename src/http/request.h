@@ -19,9 +19,9 @@ using Verb = boost::beast::http::verb;
 // What a handler sees of one HTTP request. Immutable once dispatched.
 struct Request {
   Verb method = Verb::get;
-  std::string path;                               // without the query string
-  std::map<std::string, std::string> query;       // decoded
-  std::map<std::string, std::string> path_params; // e.g. {"id": "3-1042"}
+  std::string path;                                // without the query string
+  std::map<std::string, std::string> query;        // decoded
+  std::map<std::string, std::string> path_params;  // e.g. {"id": "3-1042"}
   std::string authorization;
   std::string idempotency_key;
   std::string body;

@@ -57,8 +57,7 @@ Router::Router(std::string component) : component_(std::move(component)) {
 
 void Router::Add(Verb method, std::string pattern, Handler handler) {
   size_t index = metrics_.AddRoute(VerbName(method) + " " + pattern);
-  routes_.push_back(
-      {method, pattern, SplitPath(pattern), std::move(handler), index});
+  routes_.push_back({method, pattern, SplitPath(pattern), std::move(handler), index});
 }
 
 std::vector<std::string> Router::RouteNames() const {
@@ -95,8 +94,7 @@ const Router::Route* Router::Match(const Request& request,
   return nullptr;
 }
 
-void Router::Dispatch(std::shared_ptr<Request> request,
-                      std::function<void(Response)> send) const {
+void Router::Dispatch(std::shared_ptr<Request> request, std::function<void(Response)> send) const {
   auto start = std::chrono::steady_clock::now();
   std::string allow;
   const Route* route = Match(*request, &request->path_params, &allow);
@@ -114,8 +112,7 @@ void Router::Dispatch(std::shared_ptr<Request> request,
       finish(ErrorResponse(NotFound("no route for " + request->path)));
     } else {
       Response r = ErrorResponse(Status(StatusCode::kInvalidArgument,
-                                        "method not allowed; use " + allow,
-                                        "method_not_allowed"));
+                                        "method not allowed; use " + allow, "method_not_allowed"));
       r.status = 405;
       r.headers.emplace_back("Allow", allow);
       finish(std::move(r));

@@ -30,35 +30,33 @@ void AddAccountRoutes(Router& router, const SessionAuth& auth, const TokenCodec&
         }));
   });
 
-  router.Add(Verb::post, "/v1/sessions",
-             [&customers, &codec, role, id_field](RequestPtr req, Done done) {
-               auto body = req->JsonBody();
-               if (!body.ok()) return done(body.status());
-               auto username = RequiredString(*body, "username");
-               if (!username.ok()) return done(username.status());
-               auto password = RequiredString(*body, "password");
-               if (!password.ok()) return done(password.status());
-               v1::LoginRequest r;
-               r.set_role(role);
-               r.set_username(*username);
-               r.set_password(*password);
-               r.set_client_address(req->remote);
-               customers.Login(r, Then<v1::LoginResponse>(
-                                      std::move(done), [&codec, role, id_field](auto resp, Done done) {
-                                        auto token = codec.Issue(
-                                            {resp.session_id(), role, resp.user_id()});
-                                        if (!token.ok()) return done(token.status());
-                                        done(Reply::Created(json::object{
-                                            {"token", *token}, {id_field, resp.user_id()}}));
-                                      }));
-             });
+  router.Add(
+      Verb::post, "/v1/sessions", [&customers, &codec, role, id_field](RequestPtr req, Done done) {
+        auto body = req->JsonBody();
+        if (!body.ok()) return done(body.status());
+        auto username = RequiredString(*body, "username");
+        if (!username.ok()) return done(username.status());
+        auto password = RequiredString(*body, "password");
+        if (!password.ok()) return done(password.status());
+        v1::LoginRequest r;
+        r.set_role(role);
+        r.set_username(*username);
+        r.set_password(*password);
+        r.set_client_address(req->remote);
+        customers.Login(
+            r, Then<v1::LoginResponse>(std::move(done), [&codec, role, id_field](auto resp,
+                                                                                 Done done) {
+              auto token = codec.Issue({resp.session_id(), role, resp.user_id()});
+              if (!token.ok()) return done(token.status());
+              done(Reply::Created(json::object{{"token", *token}, {id_field, resp.user_id()}}));
+            }));
+      });
 
   router.Add(Verb::delete_, "/v1/sessions/current", [&auth, &customers](RequestPtr req, Done done) {
     auto session = auth.SessionFromToken(*req);
     if (!session.ok()) return done(session.status());
-    customers.Logout(*session, Then<v1::Empty>(std::move(done), [](auto, Done done) {
-                       done(Reply::NoContent());
-                     }));
+    customers.Logout(*session, Then<v1::Empty>(std::move(done),
+                                               [](auto, Done done) { done(Reply::NoContent()); }));
   });
 }
 

@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/status.h"
 #include "common.pb.h"
+#include "common/status.h"
 
 namespace mp::http {
 

@@ -57,11 +57,10 @@ int Up(int argc, char** argv) {
   fs::path bin = fs::canonical("/proc/self/exe").parent_path();
   fs::create_directories(o.data_dir);
   std::cout << "marketplace: starting on "
-            << (o.db_url.empty() ? "SQLite in " + o.data_dir
-                                 : std::string("PostgreSQL"))
+            << (o.db_url.empty() ? "SQLite in " + o.data_dir : std::string("PostgreSQL"))
             << std::endl;
-  Status started = supervisor.StartAll(launcher::SystemComponents(o, bin),
-                                       std::chrono::seconds(30));
+  Status started =
+      supervisor.StartAll(launcher::SystemComponents(o, bin), std::chrono::seconds(30));
   if (!started.ok()) {
     std::cerr << "marketplace: " << started.ToString() << std::endl;
     return 1;  // ~Supervisor stops whatever started

@@ -26,14 +26,12 @@ Supervisor::~Supervisor() { StopAll(); }
 StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(c.program.c_str()));
-  for (const std::string& a : c.args)
-    argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : c.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   // exec's errno comes back through a close-on-exec pipe: EOF means exec
   // succeeded.
   int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0)
-    return Unavailable("pipe: " + std::string(strerror(errno)));
+  if (pipe2(report, O_CLOEXEC) != 0) return Unavailable("pipe: " + std::string(strerror(errno)));
   const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid == 0) {
@@ -44,8 +42,7 @@ StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(127);
     setpgid(0, 0);
-    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP})
-      signal(sig, SIG_DFL);
+    for (int sig : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP}) signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -72,15 +69,13 @@ StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
   return pid;
 }
 
-Status Supervisor::WaitHealthy(const Child& child,
-                               std::chrono::seconds timeout) {
+Status Supervisor::WaitHealthy(const Child& child, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   Status last;
   while (std::chrono::steady_clock::now() < deadline) {
     int wstatus = 0;
     if (waitpid(child.pid, &wstatus, WNOHANG) == child.pid) {
-      return Unavailable(child.component.name +
-                         " exited during start-up (see its log above)");
+      return Unavailable(child.component.name + " exited during start-up (see its log above)");
     }
     last = child.component.health();
     if (last.ok()) return last;
@@ -96,15 +91,13 @@ Status Supervisor::WaitHealthy(const Child& child,
                      std::to_string(timeout.count()) + "s: " + last.message());
 }
 
-Status Supervisor::StartAll(std::vector<Component> components,
-                            std::chrono::seconds timeout) {
+Status Supervisor::StartAll(std::vector<Component> components, std::chrono::seconds timeout) {
   for (Component& c : components) {
     MP_ASSIGN_OR_RETURN(pid_t pid, Spawn(c));
     children_.push_back({std::move(c), pid});
     MP_RETURN_IF_ERROR(WaitHealthy(children_.back(), timeout));
     std::cout << "  " << children_.back().component.name << "\t"
-              << children_.back().component.address << "\tpid " << pid
-              << std::endl;
+              << children_.back().component.address << "\tpid " << pid << std::endl;
   }
   return Status();
 }
@@ -117,18 +110,14 @@ void Supervisor::Run() {
     // Reap and restart any child that died (SIGCHLD or the periodic tick).
     for (Child& child : children_) {
       int wstatus = 0;
-      if (child.pid <= 0 || waitpid(child.pid, &wstatus, WNOHANG) != child.pid)
-        continue;
-      std::cerr << "marketplace: " << child.component.name << " (pid "
-                << child.pid << ") exited with status " << wstatus
-                << "; restarting" << std::endl;
+      if (child.pid <= 0 || waitpid(child.pid, &wstatus, WNOHANG) != child.pid) continue;
+      std::cerr << "marketplace: " << child.component.name << " (pid " << child.pid
+                << ") exited with status " << wstatus << "; restarting" << std::endl;
       // Back off when a component keeps dying right away.
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
       auto pid = Spawn(child.component);
       child.pid = pid.ok() ? *pid : -1;
-      if (!pid.ok())
-        std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
+      if (!pid.ok()) std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
     }
   }
   std::cout << "marketplace: stopping" << std::endl;

@@ -35,8 +35,7 @@ class Supervisor {
 
   // Starts every component and waits until each is healthy. kUnavailable
   // when one cannot start or stay up; kAborted on SIGINT/SIGTERM meanwhile.
-  Status StartAll(std::vector<Component> components,
-                  std::chrono::seconds timeout);
+  Status StartAll(std::vector<Component> components, std::chrono::seconds timeout);
   // Blocks until SIGINT/SIGTERM, restarting components that die meanwhile,
   // then stops all of them.
   void Run();

@@ -12,12 +12,10 @@ namespace mp::launcher {
 // The five servers of `marketplace up`, in start order (the DB services and
 // the payment service before the REST servers that call them), with their
 // flags and health checks. `bin` holds the server binaries.
-std::vector<Component> SystemComponents(const UpOptions& options,
-                                        const std::filesystem::path& bin);
+std::vector<Component> SystemComponents(const UpOptions& options, const std::filesystem::path& bin);
 
 // What to print once the system is up: the commands that start the two
 // CLIs against it (binaries from `bin`, --server set to the REST servers).
-std::string ClientInstructions(const UpOptions& options,
-                               const std::filesystem::path& bin);
+std::string ClientInstructions(const UpOptions& options, const std::filesystem::path& bin);
 
 }  // namespace mp::launcher

@@ -15,13 +15,13 @@ using namespace mp;
 int main(int argc, char** argv) {
   product_db::ProductDbOptions o;
   po::options_description desc("mp-product-db options (also MP_PRODUCT_DB_<FLAG> variables)");
-  desc.add_options()
-      ("listen", po::value(&o.listen)->default_value(o.listen), "gRPC listen address")
-      ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "handler threads")
-      ("db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")
-      ("crash-at", po::value(&o.crash_at), "tests only: die at this point (after_take_commit)")
-      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
+                     "gRPC listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
+                                            "SQLite path or postgresql:// URL")(
+      "threads", po::value(&o.threads)->default_value(o.threads), "handler threads")(
+      "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
+      "crash-at", po::value(&o.crash_at), "tests only: die at this point (after_take_commit)")(
+      "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PRODUCT_DB_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);

@@ -43,8 +43,7 @@ grpc::ServerUnaryReactor* ProductDbService::RegisterItem(grpc::CallbackServerCon
 }
 
 grpc::ServerUnaryReactor* ProductDbService::GetItem(grpc::CallbackServerContext* ctx,
-                                                    const v1::GetItemRequest* req,
-                                                    v1::Item* resp) {
+                                                    const v1::GetItemRequest* req, v1::Item* resp) {
   return pool_.Run(ctx, "GetItem", [=, this]() -> Status {
     MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
     MP_ASSIGN_OR_RETURN(*resp, repo_.GetItem(id));
@@ -175,8 +174,9 @@ grpc::ServerUnaryReactor* ProductDbService::Vote(grpc::CallbackServerContext* ct
   });
 }
 
-grpc::ServerUnaryReactor* ProductDbService::GetSellerRating(
-    grpc::CallbackServerContext* ctx, const v1::GetSellerRatingRequest* req, v1::Feedback* resp) {
+grpc::ServerUnaryReactor* ProductDbService::GetSellerRating(grpc::CallbackServerContext* ctx,
+                                                            const v1::GetSellerRatingRequest* req,
+                                                            v1::Feedback* resp) {
   return pool_.Run(ctx, "GetSellerRating", [=, this]() -> Status {
     MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
     MP_ASSIGN_OR_RETURN(*resp, repo_.GetSellerRating(req->seller_id()));

@@ -22,30 +22,27 @@ class ProductDbService final : public v1::ProductDb::CallbackService {
   grpc::ServerUnaryReactor* RegisterItem(grpc::CallbackServerContext* ctx,
                                          const v1::RegisterItemRequest* req,
                                          v1::Item* resp) override;
-  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* ctx,
-                                    const v1::GetItemRequest* req, v1::Item* resp) override;
+  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* ctx, const v1::GetItemRequest* req,
+                                    v1::Item* resp) override;
   grpc::ServerUnaryReactor* GetItems(grpc::CallbackServerContext* ctx,
-                                     const v1::GetItemsRequest* req,
-                                     v1::ItemList* resp) override;
+                                     const v1::GetItemsRequest* req, v1::ItemList* resp) override;
   grpc::ServerUnaryReactor* ListSellerItems(grpc::CallbackServerContext* ctx,
                                             const v1::ListSellerItemsRequest* req,
                                             v1::ItemList* resp) override;
   grpc::ServerUnaryReactor* ChangePrice(grpc::CallbackServerContext* ctx,
-                                        const v1::ChangePriceRequest* req,
-                                        v1::Item* resp) override;
+                                        const v1::ChangePriceRequest* req, v1::Item* resp) override;
   grpc::ServerUnaryReactor* WithdrawUnits(grpc::CallbackServerContext* ctx,
                                           const v1::WithdrawUnitsRequest* req,
                                           v1::Item* resp) override;
-  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx,
-                                   const v1::SearchRequest* req,
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx, const v1::SearchRequest* req,
                                    v1::SearchResponse* resp) override;
   grpc::ServerUnaryReactor* TakeStock(grpc::CallbackServerContext* ctx,
                                       const v1::TakeStockRequest* req,
                                       v1::TakeStockResponse* resp) override;
-  grpc::ServerUnaryReactor* ReleaseStock(grpc::CallbackServerContext* ctx,
-                                         const v1::StockRef* req, v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* CommitStock(grpc::CallbackServerContext* ctx,
-                                        const v1::StockRef* req, v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* ReleaseStock(grpc::CallbackServerContext* ctx, const v1::StockRef* req,
+                                         v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* CommitStock(grpc::CallbackServerContext* ctx, const v1::StockRef* req,
+                                        v1::Empty* resp) override;
   grpc::ServerUnaryReactor* Vote(grpc::CallbackServerContext* ctx, const v1::VoteRequest* req,
                                  v1::Empty* resp) override;
   grpc::ServerUnaryReactor* GetSellerRating(grpc::CallbackServerContext* ctx,

@@ -43,8 +43,7 @@ std::string Ranked(const v1::SearchResponse& response) {
 
 class ProductDbFlowTest : public ProductDbServiceTest {
  protected:
-  StatusOr<v1::SearchResponse> Search(int64_t category,
-                                      std::vector<std::string> keywords,
+  StatusOr<v1::SearchResponse> Search(int64_t category, std::vector<std::string> keywords,
                                       int limit = 0, int offset = 0) {
     v1::SearchRequest req;
     req.set_category(category);
@@ -81,9 +80,8 @@ TEST_P(ProductDbFlowTest, RegistersItemsAndMergesEqualOnes) {
   // Any difference makes a new item.
   std::vector<std::string> ids = {a.id()};
   for (const NewItem& other :
-       {NewItem{.seller_id = 2}, NewItem{.name = "Red shoes"},
-        NewItem{.category = 4}, NewItem{.keywords = {"red"}},
-        NewItem{.condition = v1::CONDITION_USED},
+       {NewItem{.seller_id = 2}, NewItem{.name = "Red shoes"}, NewItem{.category = 4},
+        NewItem{.keywords = {"red"}}, NewItem{.condition = v1::CONDITION_USED},
         NewItem{.price_cents = 1998}}) {
     v1::Item item = Register(other);
     EXPECT_EQ(std::count(ids.begin(), ids.end(), item.id()), 0) << item.id();
@@ -91,9 +89,8 @@ TEST_P(ProductDbFlowTest, RegistersItemsAndMergesEqualOnes) {
   }
   EXPECT_TRUE(ids[3].starts_with("4-")) << ids[3];
   // A merge may not pass the quantity limit; nothing changes.
-  EXPECT_TRUE(HasError(
-      client_->RegisterItem(NewItem{.quantity = kMaxQuantity}.ToRequest()),
-      StatusCode::kInvalidArgument));
+  EXPECT_TRUE(HasError(client_->RegisterItem(NewItem{.quantity = kMaxQuantity}.ToRequest()),
+                       StatusCode::kInvalidArgument));
   EXPECT_EQ(Quantity(a.id()), 15);
 
   EXPECT_TRUE(HasError(Get(kUnknownId), StatusCode::kNotFound, "not_found"));
@@ -140,8 +137,8 @@ TEST_P(ProductDbFlowTest, OnlyTheOwnerChangesPriceOrWithdrawsUnits) {
   EXPECT_EQ(changed->price_cents(), 2500);
   price.set_seller_id(2);
   price.set_price_cents(1);
-  EXPECT_TRUE(HasError(client_->ChangePrice(price),
-                       StatusCode::kPermissionDenied, "permission_denied"));
+  EXPECT_TRUE(
+      HasError(client_->ChangePrice(price), StatusCode::kPermissionDenied, "permission_denied"));
   price.set_seller_id(1);
   price.set_item_id(kUnknownId);
   EXPECT_TRUE(HasError(client_->ChangePrice(price), StatusCode::kNotFound));
@@ -150,18 +147,15 @@ TEST_P(ProductDbFlowTest, OnlyTheOwnerChangesPriceOrWithdrawsUnits) {
   auto left = Withdraw(1, a.id(), 3);
   ASSERT_TRUE(left.ok()) << left.status().ToString();
   EXPECT_EQ(left->quantity(), 7);
-  EXPECT_TRUE(HasError(Withdraw(1, a.id(), 8), StatusCode::kAborted,
-                       "insufficient_quantity"));
-  EXPECT_TRUE(HasError(Withdraw(2, a.id(), 1), StatusCode::kPermissionDenied,
-                       "permission_denied"));
+  EXPECT_TRUE(HasError(Withdraw(1, a.id(), 8), StatusCode::kAborted, "insufficient_quantity"));
+  EXPECT_TRUE(HasError(Withdraw(2, a.id(), 1), StatusCode::kPermissionDenied, "permission_denied"));
   EXPECT_TRUE(HasError(Withdraw(1, kUnknownId, 1), StatusCode::kNotFound));
   EXPECT_EQ(Quantity(a.id()), 7);
 
   left = Withdraw(1, a.id(), std::nullopt);  // all units
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(left->quantity(), 0);
-  EXPECT_TRUE(HasError(Withdraw(1, a.id(), 1), StatusCode::kAborted,
-                       "insufficient_quantity"));
+  EXPECT_TRUE(HasError(Withdraw(1, a.id(), 1), StatusCode::kAborted, "insufficient_quantity"));
   // At 0 units the item stays in the seller's list but leaves search.
   v1::ListSellerItemsRequest list;
   list.set_seller_id(1);
@@ -177,17 +171,13 @@ TEST_P(ProductDbFlowTest, OnlyTheOwnerChangesPriceOrWithdrawsUnits) {
 }
 
 TEST_P(ProductDbFlowTest, SearchRanksByScoreThenFeedbackThenId) {
-  v1::Item a =
-      Register({.name = "A", .category = 7, .keywords = {"red", "shoe"}});
+  v1::Item a = Register({.name = "A", .category = 7, .keywords = {"red", "shoe"}});
   v1::Item b = Register({.name = "B", .category = 7, .keywords = {"red"}});
-  v1::Item c =
-      Register({.name = "C", .category = 7, .keywords = {"shoe", "blue"}});
-  v1::Item d =
-      Register({.name = "D", .category = 7, .keywords = {"red", "shoe"}});
+  v1::Item c = Register({.name = "C", .category = 7, .keywords = {"shoe", "blue"}});
+  v1::Item d = Register({.name = "D", .category = 7, .keywords = {"red", "shoe"}});
   v1::Item e = Register({.name = "E", .category = 7, .keywords = {"green"}});
   v1::Item g = Register({.name = "G", .category = 7, .keywords = {"red"}});
-  v1::Item h =
-      Register({.name = "H", .category = 7, .keywords = {"red", "big"}});
+  v1::Item h = Register({.name = "H", .category = 7, .keywords = {"red", "big"}});
   Register({.name = "F", .category = 8, .keywords = {"red", "shoe"}});
   ASSERT_TRUE(Withdraw(1, d.id(), std::nullopt).ok());  // sold out
   ASSERT_TRUE(Vote(100, c.id(), v1::VOTE_UP).ok());
@@ -195,8 +185,8 @@ TEST_P(ProductDbFlowTest, SearchRanksByScoreThenFeedbackThenId) {
 
   auto found = Search(7, {"RED", "Shoe"});
   ASSERT_TRUE(found.ok()) << found.status().ToString();
-  const std::string all = a.id() + "/2 " + c.id() + "/1 " + b.id() + "/1 " +
-                          g.id() + "/1 " + h.id() + "/1";
+  const std::string all =
+      a.id() + "/2 " + c.id() + "/1 " + b.id() + "/1 " + g.id() + "/1 " + h.id() + "/1";
   EXPECT_EQ(Ranked(*found), all);
   EXPECT_EQ(found->items(1).item().feedback().up(), 1);
 
@@ -215,9 +205,8 @@ TEST_P(ProductDbFlowTest, SearchRanksByScoreThenFeedbackThenId) {
   // Without keywords: every item of the category with units, score 0.
   found = Search(7, {});
   ASSERT_TRUE(found.ok());
-  EXPECT_EQ(Ranked(*found), c.id() + "/0 " + a.id() + "/0 " + b.id() + "/0 " +
-                                e.id() + "/0 " + g.id() + "/0 " + h.id() +
-                                "/0");
+  EXPECT_EQ(Ranked(*found), c.id() + "/0 " + a.id() + "/0 " + b.id() + "/0 " + e.id() + "/0 " +
+                                g.id() + "/0 " + h.id() + "/0");
   found = Search(7, {"purple"});
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->items_size(), 0);
@@ -258,10 +247,9 @@ TEST_P(ProductDbFlowTest, TakesStockAllOrNothingThenReleasesOrCommits) {
   EXPECT_EQ(Quantity(x.id()), 6);
 
   // One short line, or one unknown item, and nothing is taken.
-  EXPECT_TRUE(HasError(Take("p-2", {{x.id(), 1}, {y.id(), 3}}),
-                       StatusCode::kAborted, "insufficient_quantity"));
-  EXPECT_TRUE(HasError(Take("p-3", {{x.id(), 1}, {kUnknownId, 1}}),
-                       StatusCode::kNotFound));
+  EXPECT_TRUE(HasError(Take("p-2", {{x.id(), 1}, {y.id(), 3}}), StatusCode::kAborted,
+                       "insufficient_quantity"));
+  EXPECT_TRUE(HasError(Take("p-3", {{x.id(), 1}, {kUnknownId, 1}}), StatusCode::kNotFound));
   EXPECT_EQ(Quantity(x.id()), 6);
   EXPECT_EQ(Quantity(y.id()), 2);
 
@@ -273,8 +261,7 @@ TEST_P(ProductDbFlowTest, TakesStockAllOrNothingThenReleasesOrCommits) {
   ASSERT_TRUE(client_->ReleaseStock(ref).ok());  // idempotent
   EXPECT_EQ(Quantity(x.id()), 10);
   // Released stock is not taken again under the same purchase id.
-  EXPECT_TRUE(
-      HasError(Take("p-1", {{x.id(), 4}}), StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(HasError(Take("p-1", {{x.id(), 4}}), StatusCode::kFailedPrecondition));
   EXPECT_EQ(Quantity(x.id()), 10);
 
   ASSERT_TRUE(Take("p-4", {{x.id(), 2}}).ok());
@@ -302,12 +289,11 @@ TEST_P(ProductDbFlowTest, VotesChangeItemAndSellerFeedbackOnce) {
   ASSERT_TRUE(Vote(101, a.id(), v1::VOTE_UP).ok());
   ASSERT_TRUE(Vote(102, a.id(), v1::VOTE_DOWN).ok());
   ASSERT_TRUE(Vote(101, b.id(), v1::VOTE_UP).ok());
-  EXPECT_TRUE(HasError(Vote(101, a.id(), v1::VOTE_DOWN),
-                       StatusCode::kAlreadyExists, "already_rated"));
-  EXPECT_TRUE(HasError(Vote(101, a.id(), v1::VOTE_UP),
-                       StatusCode::kAlreadyExists, "already_rated"));
   EXPECT_TRUE(
-      HasError(Vote(101, kUnknownId, v1::VOTE_UP), StatusCode::kNotFound));
+      HasError(Vote(101, a.id(), v1::VOTE_DOWN), StatusCode::kAlreadyExists, "already_rated"));
+  EXPECT_TRUE(
+      HasError(Vote(101, a.id(), v1::VOTE_UP), StatusCode::kAlreadyExists, "already_rated"));
+  EXPECT_TRUE(HasError(Vote(101, kUnknownId, v1::VOTE_UP), StatusCode::kNotFound));
 
   auto item = Get(a.id());
   ASSERT_TRUE(item.ok());
@@ -351,8 +337,7 @@ TEST_P(ProductDbFlowTest, AsynchronousCallsCompleteThroughCallbacks) {
     });
   }
   std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20),
-                          [&] { return done == kCalls; }))
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return done == kCalls; }))
       << done << " of " << kCalls << " callbacks ran";
   EXPECT_EQ(matched, kCalls - kCalls / 8);
   EXPECT_EQ(not_found, kCalls / 8);
@@ -371,8 +356,8 @@ TEST_P(ProductDbFlowTest, ClientMayGoAsSoonAsItsCallbackRuns) {
     ProductDbService service(*repo_, *pool_);
     auto server = rpc::GrpcServer::Start("127.0.0.1:0", {&service});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
-    auto client = std::make_unique<rpc::ProductDbClient>(rpc::ClientOptions{
-        .addresses = {"127.0.0.1:" + std::to_string((*server)->port())}});
+    auto client = std::make_unique<rpc::ProductDbClient>(
+        rpc::ClientOptions{.addresses = {"127.0.0.1:" + std::to_string((*server)->port())}});
     auto called = std::make_shared<std::promise<void>>();
     auto returned = std::make_shared<std::promise<void>>();
     std::future<void> called_future = called->get_future();
@@ -385,13 +370,11 @@ TEST_P(ProductDbFlowTest, ClientMayGoAsSoonAsItsCallbackRuns) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       returned->set_value();
     });
-    ASSERT_EQ(called_future.wait_for(std::chrono::seconds(20)),
-              std::future_status::ready);
+    ASSERT_EQ(called_future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
     client.reset();
     (*server)->Shutdown();
     server->reset();
-    ASSERT_EQ(returned_future.wait_for(std::chrono::seconds(20)),
-              std::future_status::ready);
+    ASSERT_EQ(returned_future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

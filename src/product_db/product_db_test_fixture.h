@@ -23,13 +23,12 @@ template <typename T>
 ::testing::AssertionResult HasError(const StatusOr<T>& result, StatusCode code,
                                     std::string_view reason = "") {
   if (result.ok()) {
-    return ::testing::AssertionFailure()
-           << "expected " << CodeName(code) << ", got OK";
+    return ::testing::AssertionFailure() << "expected " << CodeName(code) << ", got OK";
   }
   const Status& s = result.status();
   if (s.code() != code || (!reason.empty() && s.reason() != reason)) {
-    return ::testing::AssertionFailure() << "expected " << CodeName(code) << "/"
-                                         << reason << ", got " << s.ToString();
+    return ::testing::AssertionFailure()
+           << "expected " << CodeName(code) << "/" << reason << ", got " << s.ToString();
   }
   return ::testing::AssertionSuccess();
 }
@@ -72,8 +71,8 @@ class ProductDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     auto server = rpc::GrpcServer::Start("127.0.0.1:0", {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
-    client_ = std::make_unique<rpc::ProductDbClient>(rpc::ClientOptions{
-        .addresses = {"127.0.0.1:" + std::to_string(server_->port())}});
+    client_ = std::make_unique<rpc::ProductDbClient>(
+        rpc::ClientOptions{.addresses = {"127.0.0.1:" + std::to_string(server_->port())}});
   }
 
   void TearDown() override {
@@ -108,9 +107,8 @@ class ProductDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     return client_->WithdrawUnits(req);
   }
 
-  StatusOr<v1::TakeStockResponse> Take(
-      const std::string& purchase_id,
-      const std::vector<std::pair<std::string, int64_t>>& lines) {
+  StatusOr<v1::TakeStockResponse> Take(const std::string& purchase_id,
+                                       const std::vector<std::pair<std::string, int64_t>>& lines) {
     v1::TakeStockRequest req;
     req.set_purchase_id(purchase_id);
     for (const auto& [id, quantity] : lines) {
@@ -121,8 +119,7 @@ class ProductDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     return client_->TakeStock(req);
   }
 
-  StatusOr<v1::Empty> Vote(int64_t buyer_id, const std::string& id,
-                           v1::Vote vote) {
+  StatusOr<v1::Empty> Vote(int64_t buyer_id, const std::string& id, v1::Vote vote) {
     v1::VoteRequest req;
     req.set_buyer_id(buyer_id);
     req.set_item_id(id);

@@ -29,8 +29,7 @@ class ProductDbValidationTest : public ProductDbServiceTest {
       auto items = client_->ListSellerItems(list);
       out += items.ok() ? items->ShortDebugString() : items.status().ToString();
       auto rating = Rating(seller);
-      out +=
-          rating.ok() ? rating->ShortDebugString() : rating.status().ToString();
+      out += rating.ok() ? rating->ShortDebugString() : rating.status().ToString();
     }
     v1::SearchRequest search;
     search.set_category(3);
@@ -46,8 +45,7 @@ struct BadCall {
   std::string field;  // must appear in the error message
 };
 
-TEST_P(ProductDbValidationTest,
-       MalformedArgumentsNameTheFieldAndChangeNothing) {
+TEST_P(ProductDbValidationTest, MalformedArgumentsNameTheFieldAndChangeNothing) {
   const std::string x = Register({}).id();
   const std::string y = Register({.seller_id = 2, .name = "Lamp"}).id();
   ASSERT_FALSE(x.empty());
@@ -95,8 +93,7 @@ TEST_P(ProductDbValidationTest,
   auto withdraw = [&](int64_t seller, std::string id, int64_t quantity) {
     return [=, this] { return Withdraw(seller, id, quantity).status(); };
   };
-  auto search = [&](int64_t category, std::vector<std::string> keywords,
-                    int limit, int offset) {
+  auto search = [&](int64_t category, std::vector<std::string> keywords, int limit, int offset) {
     return [=, this] {
       v1::SearchRequest req;
       req.set_category(category);
@@ -106,24 +103,20 @@ TEST_P(ProductDbValidationTest,
       return client_->Search(req).status();
     };
   };
-  auto take = [&](std::string purchase,
-                  std::vector<std::pair<std::string, int64_t>> lines) {
+  auto take = [&](std::string purchase, std::vector<std::pair<std::string, int64_t>> lines) {
     return [=, this] { return Take(purchase, lines).status(); };
   };
   auto release = [&](bool commit, std::string purchase) {
     return [=, this] {
       v1::StockRef ref;
       ref.set_purchase_id(purchase);
-      return (commit ? client_->CommitStock(ref) : client_->ReleaseStock(ref))
-          .status();
+      return (commit ? client_->CommitStock(ref) : client_->ReleaseStock(ref)).status();
     };
   };
   auto vote = [&](int64_t buyer, std::string id, v1::Vote v) {
     return [=, this] { return Vote(buyer, id, v).status(); };
   };
-  auto rating = [&](int64_t seller) {
-    return [=, this] { return Rating(seller).status(); };
-  };
+  auto rating = [&](int64_t seller) { return [=, this] { return Rating(seller).status(); }; };
   const std::vector<std::string> six = {"a", "b", "c", "d", "e", "f"};
   std::vector<std::string> many_ids(1001, x);
   std::vector<std::pair<std::string, int64_t>> many_lines;
@@ -134,42 +127,31 @@ TEST_P(ProductDbValidationTest,
 
   const std::vector<BadCall> table = {
       {"register/seller 0", reg([](auto& i) { i.seller_id = 0; }), "seller_id"},
-      {"register/seller -3", reg([](auto& i) { i.seller_id = -3; }),
-       "seller_id"},
+      {"register/seller -3", reg([](auto& i) { i.seller_id = -3; }), "seller_id"},
       {"register/empty name", reg([](auto& i) { i.name = ""; }), "name"},
       {"register/blank name", reg([](auto& i) { i.name = "  "; }), "name"},
-      {"register/long name",
-       reg([](auto& i) { i.name = std::string(kMaxNameChars + 1, 'n'); }),
+      {"register/long name", reg([](auto& i) { i.name = std::string(kMaxNameChars + 1, 'n'); }),
        "name"},
       {"register/control name", reg([](auto& i) { i.name = "a\x7f"; }), "name"},
-      {"register/category -1", reg([](auto& i) { i.category = -1; }),
-       "category"},
-      {"register/category 2^31",
-       reg([](auto& i) { i.category = kMaxCategory + 1; }), "category"},
-      {"register/6 keywords", reg([&](auto& i) { i.keywords = six; }),
-       "keywords"},
+      {"register/category -1", reg([](auto& i) { i.category = -1; }), "category"},
+      {"register/category 2^31", reg([](auto& i) { i.category = kMaxCategory + 1; }), "category"},
+      {"register/6 keywords", reg([&](auto& i) { i.keywords = six; }), "keywords"},
       {"register/duplicate keywords", reg([](auto& i) {
          i.keywords = {"red", "RED"};
        }),
        "keywords"},
-      {"register/9-char keyword",
-       reg([](auto& i) { i.keywords = {"ninechars"}; }), "keywords"},
-      {"register/empty keyword", reg([](auto& i) { i.keywords = {""}; }),
-       "keywords"},
-      {"register/keyword with space",
-       reg([](auto& i) { i.keywords = {"a b"}; }), "keywords"},
-      {"register/condition",
-       reg([](auto& i) { i.condition = v1::CONDITION_UNSPECIFIED; }),
+      {"register/9-char keyword", reg([](auto& i) { i.keywords = {"ninechars"}; }), "keywords"},
+      {"register/empty keyword", reg([](auto& i) { i.keywords = {""}; }), "keywords"},
+      {"register/keyword with space", reg([](auto& i) { i.keywords = {"a b"}; }), "keywords"},
+      {"register/condition", reg([](auto& i) { i.condition = v1::CONDITION_UNSPECIFIED; }),
        "condition"},
       {"register/price 0", reg([](auto& i) { i.price_cents = 0; }), "price"},
       {"register/price -1", reg([](auto& i) { i.price_cents = -1; }), "price"},
-      {"register/price too high",
-       reg([](auto& i) { i.price_cents = kMaxPriceCents + 1; }), "price"},
+      {"register/price too high", reg([](auto& i) { i.price_cents = kMaxPriceCents + 1; }),
+       "price"},
       {"register/quantity 0", reg([](auto& i) { i.quantity = 0; }), "quantity"},
-      {"register/quantity -1", reg([](auto& i) { i.quantity = -1; }),
-       "quantity"},
-      {"register/quantity too many",
-       reg([&](auto& i) { i.quantity = kTooMany; }), "quantity"},
+      {"register/quantity -1", reg([](auto& i) { i.quantity = -1; }), "quantity"},
+      {"register/quantity too many", reg([&](auto& i) { i.quantity = kTooMany; }), "quantity"},
       {"get/abc", get("abc"), "item_id"},
       {"get/3-", get("3-"), "item_id"},
       {"get/03-1", get("03-1"), "item_id"},
@@ -222,8 +204,7 @@ TEST_P(ProductDbValidationTest,
         << row.label << ": " << status.ToString();
     EXPECT_EQ(status.reason(), "invalid_argument") << row.label;
     EXPECT_NE(status.message().find(row.field), std::string::npos)
-        << row.label << ": '" << status.message() << "' should name "
-        << row.field;
+        << row.label << ": '" << status.message() << "' should name " << row.field;
   }
   // Bytes that are not UTF-8 cannot travel in a proto3 string: protobuf
   // refuses to parse the request before the service sees it.
@@ -252,16 +233,14 @@ TEST_P(ProductDbValidationTest, ConcurrentStockChangesNeverOversell) {
         Status status;
         if (i % 2 == 0) {
           // A purchase of both items: all or nothing.
-          std::string purchase =
-              "t" + std::to_string(t) + "-" + std::to_string(i);
+          std::string purchase = "t" + std::to_string(t) + "-" + std::to_string(i);
           auto taken = Take(purchase, {{x, a}, {y, b}});
           status = taken.status();
           if (taken.ok()) {
             v1::StockRef ref;
             ref.set_purchase_id(purchase);
             bool give_back = i % 4 == 0;
-            auto done = give_back ? client_->ReleaseStock(ref)
-                                  : client_->CommitStock(ref);
+            auto done = give_back ? client_->ReleaseStock(ref) : client_->CommitStock(ref);
             EXPECT_TRUE(done.ok()) << done.status().ToString();
             if (!give_back) {
               gone_x += a;
@@ -277,8 +256,7 @@ TEST_P(ProductDbValidationTest, ConcurrentStockChangesNeverOversell) {
           }
         }
         if (!status.ok()) {
-          EXPECT_EQ(status.reason(), "insufficient_quantity")
-              << status.ToString();
+          EXPECT_EQ(status.reason(), "insufficient_quantity") << status.ToString();
           ++refused;
         }
       }

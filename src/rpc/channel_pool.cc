@@ -11,14 +11,12 @@ namespace {
 // READY, IDLE (connects on the next call) and CONNECTING may carry a call;
 // TRANSIENT_FAILURE and SHUTDOWN fail it at once.
 bool Usable(grpc_connectivity_state state) {
-  return state != GRPC_CHANNEL_TRANSIENT_FAILURE &&
-         state != GRPC_CHANNEL_SHUTDOWN;
+  return state != GRPC_CHANNEL_TRANSIENT_FAILURE && state != GRPC_CHANNEL_SHUTDOWN;
 }
 
 }  // namespace
 
-ChannelPool::ChannelPool(const ClientOptions& options)
-    : addresses_(options.addresses) {
+ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addresses) {
   int per_address = std::max(1, options.channels_per_address);
   // Interleaved (a0, b0, a1, b1, ...), so that round robin alternates
   // replicas and a skipped channel hands its turn to another replica.
@@ -40,15 +38,14 @@ ChannelPool::ChannelPool(const ClientOptions& options)
       // host does not answer fails a call's connect after 1 s, and the call
       // moves to another replica within its deadline.
       args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
-      channels_.push_back(grpc::CreateCustomChannel(
-          addresses_[a], grpc::InsecureChannelCredentials(), args));
+      channels_.push_back(
+          grpc::CreateCustomChannel(addresses_[a], grpc::InsecureChannelCredentials(), args));
       address_of_.push_back(a);
     }
   }
 }
 
-std::optional<size_t> ChannelPool::Pick(
-    std::optional<size_t> avoid_address) const {
+std::optional<size_t> ChannelPool::Pick(std::optional<size_t> avoid_address) const {
   const size_t n = channels_.size();
   const size_t start = next_.fetch_add(1, std::memory_order_relaxed);
   std::optional<size_t> fallback;
@@ -65,8 +62,7 @@ std::optional<size_t> ChannelPool::Pick(
 
 size_t ChannelPool::Next() const { return *Pick(std::nullopt); }
 
-std::optional<size_t> ChannelPool::RetryChannel(
-    size_t failed, const grpc::Status& status) const {
+std::optional<size_t> ChannelPool::RetryChannel(size_t failed, const grpc::Status& status) const {
   if (!NeverSent(status)) return std::nullopt;
   std::optional<size_t> other = Pick(address_of_[failed]);
   if (other) {

@@ -50,13 +50,9 @@ class ChannelPool {
   explicit ChannelPool(const ClientOptions& options);
 
   size_t size() const { return channels_.size(); }
-  const std::shared_ptr<grpc::Channel>& channel(size_t i) const {
-    return channels_[i];
-  }
+  const std::shared_ptr<grpc::Channel>& channel(size_t i) const { return channels_[i]; }
   // The "host:port" channel `i` connects to.
-  const std::string& address(size_t i) const {
-    return addresses_[address_of_[i]];
-  }
+  const std::string& address(size_t i) const { return addresses_[address_of_[i]]; }
 
   // Index of the channel for the next call (see the class comment).
   size_t Next() const;
@@ -64,8 +60,7 @@ class ChannelPool {
   // a channel of another address (chosen as Next() does) when `status` says
   // the request never left this process (NeverSent), nullopt otherwise or
   // when every channel goes to the same address.
-  std::optional<size_t> RetryChannel(size_t failed,
-                                     const grpc::Status& status) const;
+  std::optional<size_t> RetryChannel(size_t failed, const grpc::Status& status) const;
 
  private:
   // Round robin from the shared counter, skipping channels of

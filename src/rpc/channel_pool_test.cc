@@ -62,10 +62,8 @@ TEST(NeverSentTest, OnlyConnectFailuresCountAsNotSent) {
        "ipv4:127.0.0.1:1: Failed to "
        "connect to remote host: Connection refused",
        true},
-      {grpc::StatusCode::UNAVAILABLE,
-       "connections to all backends failing; last error: x", true},
-      {grpc::StatusCode::UNAVAILABLE,
-       "DNS resolution failed for nohost:1: C-ares status", true},
+      {grpc::StatusCode::UNAVAILABLE, "connections to all backends failing; last error: x", true},
+      {grpc::StatusCode::UNAVAILABLE, "DNS resolution failed for nohost:1: C-ares status", true},
       {grpc::StatusCode::UNAVAILABLE, "Socket closed", false},
       {grpc::StatusCode::UNAVAILABLE, "Connection reset by peer", false},
       {grpc::StatusCode::UNAVAILABLE, "Broken pipe", false},
@@ -73,27 +71,23 @@ TEST(NeverSentTest, OnlyConnectFailuresCountAsNotSent) {
       {grpc::StatusCode::UNAVAILABLE, "the database is unavailable", false},
       {grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded", false},
       {grpc::StatusCode::INTERNAL, "failed to connect to all addresses", false},
-      {grpc::StatusCode::CANCELLED, "failed to connect to all addresses",
-       false},
+      {grpc::StatusCode::CANCELLED, "failed to connect to all addresses", false},
   };
   for (const NeverSentCase& c : kCases) {
-    EXPECT_EQ(NeverSent(grpc::Status(c.code, c.message)), c.never_sent)
-        << c.message;
+    EXPECT_EQ(NeverSent(grpc::Status(c.code, c.message)), c.never_sent) << c.message;
   }
 }
 
 // The text NeverSent looks for is what the installed gRPC really says.
 TEST(NeverSentTest, RecognizesTheInstalledGrpcsConnectFailure) {
-  ChannelPool pool(
-      {.addresses = {Loopback(DeadPort())}, .channels_per_address = 1});
+  ChannelPool pool({.addresses = {Loopback(DeadPort())}, .channels_per_address = 1});
   auto stub = grpc::health::v1::Health::NewStub(pool.channel(0));
   grpc::ClientContext context;
   context.set_deadline(system_clock::now() + milliseconds(3000));
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   grpc::Status status = stub->Check(&context, request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
-      << status.error_message();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_TRUE(NeverSent(status)) << status.error_message();
 }
 
@@ -109,8 +103,7 @@ TEST(ChannelPoolTest, NextSkipsChannelsThatCannotConnect) {
   auto live = GrpcServer::Start("127.0.0.1:0", {});
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   const std::string dead = Loopback(DeadPort());
-  ChannelPool pool({.addresses = {dead, Loopback((*live)->port())},
-                    .channels_per_address = 2});
+  ChannelPool pool({.addresses = {dead, Loopback((*live)->port())}, .channels_per_address = 2});
   DriveIntoFailure(pool, dead);
   // Across gRPC's reconnection attempts (backoff 0.2 s growing to 2 s) the
   // channel stays skipped.
@@ -121,8 +114,7 @@ TEST(ChannelPoolTest, NextSkipsChannelsThatCannotConnect) {
     used.insert(channel);
     std::this_thread::sleep_for(milliseconds(i % 2 ? 100 : 0));
   }
-  EXPECT_EQ(used.size(), 2u)
-      << "both channels of the live replica share the calls";
+  EXPECT_EQ(used.size(), 2u) << "both channels of the live replica share the calls";
 }
 
 TEST(ChannelPoolTest, NextUsesDownChannelsWhenNothingElseIsLeft) {
@@ -135,22 +127,19 @@ TEST(ChannelPoolTest, NextUsesDownChannelsWhenNothingElseIsLeft) {
 }
 
 TEST(ChannelPoolTest, RetryChannelGoesToAnotherAddressOnlyWhenNeverSent) {
-  ChannelPool pool(
-      {.addresses = {"a:1", "b:2", "c:3"}, .channels_per_address = 2});
-  const grpc::Status refused(
-      grpc::StatusCode::UNAVAILABLE,
-      "failed to connect to all addresses; last error: refused");
+  ChannelPool pool({.addresses = {"a:1", "b:2", "c:3"}, .channels_per_address = 2});
+  const grpc::Status refused(grpc::StatusCode::UNAVAILABLE,
+                             "failed to connect to all addresses; last error: refused");
   for (size_t failed = 0; failed < pool.size(); ++failed) {
     for (int i = 0; i < 6; ++i) {
       std::optional<size_t> other = pool.RetryChannel(failed, refused);
       ASSERT_TRUE(other.has_value());
       EXPECT_NE(pool.address(*other), pool.address(failed));
     }
+    EXPECT_FALSE(
+        pool.RetryChannel(failed, grpc::Status(grpc::StatusCode::UNAVAILABLE, "Socket closed")));
     EXPECT_FALSE(pool.RetryChannel(
-        failed, grpc::Status(grpc::StatusCode::UNAVAILABLE, "Socket closed")));
-    EXPECT_FALSE(pool.RetryChannel(
-        failed, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                             "Deadline Exceeded")));
+        failed, grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded")));
   }
   ChannelPool single({.addresses = {"a:1"}, .channels_per_address = 4});
   EXPECT_FALSE(single.RetryChannel(0, refused)) << "no other address to go to";
@@ -163,8 +152,7 @@ TEST(ChannelPoolTest, ReplicaThatComesBackIsUsedAgain) {
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   const int port = DeadPort();
   const std::string revived = Loopback(port);
-  ChannelPool pool({.addresses = {revived, Loopback((*live)->port())},
-                    .channels_per_address = 1});
+  ChannelPool pool({.addresses = {revived, Loopback((*live)->port())}, .channels_per_address = 1});
   DriveIntoFailure(pool, revived);
   auto back = GrpcServer::Start(revived, {});
   ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -179,8 +167,7 @@ TEST(ChannelPoolTest, ReplicaThatComesBackIsUsedAgain) {
 }
 
 TEST(SplitAddressesTest, DropsBlanksAndEmptyEntries) {
-  EXPECT_EQ(SplitAddresses(" a:1, b:2,,c:3 ,"),
-            (std::vector<std::string>{"a:1", "b:2", "c:3"}));
+  EXPECT_EQ(SplitAddresses(" a:1, b:2,,c:3 ,"), (std::vector<std::string>{"a:1", "b:2", "c:3"}));
   EXPECT_TRUE(SplitAddresses("").empty());
 }
 

@@ -29,23 +29,20 @@ template <typename Request, typename Response>
 class AsyncCall {
  public:
   // Starts one attempt on channel `channel`; gRPC runs `on_done` when it ends.
-  using Invoke =
-      std::function<void(size_t channel, grpc::ClientContext*, const Request*,
-                         Response*, std::function<void(grpc::Status)> on_done)>;
+  using Invoke = std::function<void(size_t channel, grpc::ClientContext*, const Request*, Response*,
+                                    std::function<void(grpc::Status)> on_done)>;
 
   // Starts the call; `done` runs once, on a gRPC thread. REQUIRES: `pool`
   // and what `invoke` uses outlive the call (until `done` has run).
   static void Start(const ChannelPool& pool, std::chrono::milliseconds deadline,
-                    const Request& request, Callback<Response> done,
-                    Invoke invoke) {
-    auto* call = new AsyncCall(pool, deadline, request, std::move(done),
-                               std::move(invoke));
+                    const Request& request, Callback<Response> done, Invoke invoke) {
+    auto* call = new AsyncCall(pool, deadline, request, std::move(done), std::move(invoke));
     call->Attempt(pool.Next());
   }
 
  private:
-  AsyncCall(const ChannelPool& pool, std::chrono::milliseconds deadline,
-            const Request& request, Callback<Response> done, Invoke invoke)
+  AsyncCall(const ChannelPool& pool, std::chrono::milliseconds deadline, const Request& request,
+            Callback<Response> done, Invoke invoke)
       : pool_(pool),
         deadline_(std::chrono::system_clock::now() + deadline),
         request_(request),
@@ -79,9 +76,8 @@ class AsyncCall {
   // whose shutdown of its own completion queue aborts the process.
   void Finish(const grpc::Status& status) {
     Callback<Response> callback = std::move(done_);
-    StatusOr<Response> result = status.ok()
-                                    ? StatusOr<Response>(std::move(response_))
-                                    : StatusOr<Response>(FromGrpc(status));
+    StatusOr<Response> result = status.ok() ? StatusOr<Response>(std::move(response_))
+                                            : StatusOr<Response>(FromGrpc(status));
     delete this;
     callback(std::move(result));
   }
@@ -100,8 +96,7 @@ class AsyncCall {
 // The blocking form of the same: `invoke(channel, context, response)` makes
 // one attempt and returns its gRPC status.
 template <typename Response, typename Invoke>
-StatusOr<Response> BlockingCall(const ChannelPool& pool,
-                                std::chrono::milliseconds deadline,
+StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::milliseconds deadline,
                                 Invoke invoke) {
   const auto deadline_at = std::chrono::system_clock::now() + deadline;
   size_t channel = pool.Next();
@@ -123,25 +118,21 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool,
 // Defines the asynchronous and the blocking form of one RPC of a client
 // whose members are `pool_`, `stubs_` (one per pool channel) and `options_`
 // (see customer_db_client.h), with the failover described above.
-#define MP_DEFINE_RPC(Client, Method, Request, Response)                  \
-  void Client::Method(const Request& request,                             \
-                      ::mp::rpc::Callback<Response> done) const {         \
-    ::mp::rpc::AsyncCall<Request, Response>::Start(                       \
-        pool_, options_.deadline, request, std::move(done),               \
-        [this](size_t channel, grpc::ClientContext* context,              \
-               const Request* req, Response* resp,                        \
-               std::function<void(grpc::Status)> on_done) {               \
-          stubs_[channel]->async()->Method(context, req, resp,            \
-                                           std::move(on_done));           \
-        });                                                               \
-  }                                                                       \
-  ::mp::StatusOr<Response> Client::Method(const Request& request) const { \
-    return ::mp::rpc::BlockingCall<Response>(                             \
-        pool_, options_.deadline,                                         \
-        [this, &request](size_t channel, grpc::ClientContext* context,    \
-                         Response* response) {                            \
-          return stubs_[channel]->Method(context, request, response);     \
-        });                                                               \
+#define MP_DEFINE_RPC(Client, Method, Request, Response)                                         \
+  void Client::Method(const Request& request, ::mp::rpc::Callback<Response> done) const {        \
+    ::mp::rpc::AsyncCall<Request, Response>::Start(                                              \
+        pool_, options_.deadline, request, std::move(done),                                      \
+        [this](size_t channel, grpc::ClientContext* context, const Request* req, Response* resp, \
+               std::function<void(grpc::Status)> on_done) {                                      \
+          stubs_[channel]->async()->Method(context, req, resp, std::move(on_done));              \
+        });                                                                                      \
+  }                                                                                              \
+  ::mp::StatusOr<Response> Client::Method(const Request& request) const {                        \
+    return ::mp::rpc::BlockingCall<Response>(                                                    \
+        pool_, options_.deadline,                                                                \
+        [this, &request](size_t channel, grpc::ClientContext* context, Response* response) {     \
+          return stubs_[channel]->Method(context, request, response);                            \
+        });                                                                                      \
   }
 
 // Declares the two forms of one RPC inside a client class: the asynchronous
@@ -149,7 +140,6 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool,
 // must not block there; the blocking one waits for the answer. Both fail
 // over between replicas as described above. A client may be destroyed once
 // the callbacks of its asynchronous calls have run, not before.
-#define MP_DECLARE_RPC(Method, Request, Response)                         \
-  void Method(const Request& request, ::mp::rpc::Callback<Response> done) \
-      const;                                                              \
+#define MP_DECLARE_RPC(Method, Request, Response)                                \
+  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const; \
   ::mp::StatusOr<Response> Method(const Request& request) const;

@@ -4,7 +4,8 @@ namespace mp::rpc {
 
 CustomerDbClient::CustomerDbClient(const ClientOptions& options)
     : options_(options), pool_(options) {
-  for (size_t i = 0; i < pool_.size(); ++i) stubs_.push_back(v1::CustomerDb::NewStub(pool_.channel(i)));
+  for (size_t i = 0; i < pool_.size(); ++i)
+    stubs_.push_back(v1::CustomerDb::NewStub(pool_.channel(i)));
 }
 
 MP_DEFINE_RPC(CustomerDbClient, CreateAccount, v1::CreateAccountRequest, v1::CreateAccountResponse)

@@ -96,11 +96,8 @@ class DyingServer {
       if (n <= 0) break;
       in.append(buf, static_cast<size_t>(n));
       while (in.size() >= pos + 9) {
-        auto byte = [&](size_t i) {
-          return static_cast<unsigned char>(in[pos + i]);
-        };
-        size_t length =
-            (size_t{byte(0)} << 16) | (size_t{byte(1)} << 8) | byte(2);
+        auto byte = [&](size_t i) { return static_cast<unsigned char>(in[pos + i]); };
+        size_t length = (size_t{byte(0)} << 16) | (size_t{byte(1)} << 8) | byte(2);
         if (in.size() < pos + 9 + length) break;
         if (byte(3) == 4 && (byte(4) & 1) == 0) {
           (void)!write(conn, kSettingsAck, sizeof kSettingsAck);
@@ -123,8 +120,7 @@ class DyingServer {
 
 // One replica of the product DB service over a shared database.
 struct ProductReplica {
-  explicit ProductReplica(storage::Database& db)
-      : repo(db), pool(2), service(repo, pool) {}
+  explicit ProductReplica(storage::Database& db) : repo(db), pool(2), service(repo, pool) {}
   Status Start(const std::string& listen = "127.0.0.1:0") {
     MP_ASSIGN_OR_RETURN(server, GrpcServer::Start(listen, {&service}));
     return Status();
@@ -140,10 +136,7 @@ struct ProductReplica {
 // One replica of the customer DB service over a shared database.
 struct CustomerReplica {
   CustomerReplica(storage::Database& db, Clock& clock)
-      : repo(db, clock, 300'000),
-        hasher(2),
-        pool(2),
-        service(repo, hasher, pool) {}
+      : repo(db, clock, 300'000), hasher(2), pool(2), service(repo, hasher, pool) {}
   Status Start() {
     MP_ASSIGN_OR_RETURN(server, GrpcServer::Start("127.0.0.1:0", {&service}));
     return Status();
@@ -174,9 +167,7 @@ v1::RegisterItemRequest Lamp(int64_t quantity) {
 StatusOr<v1::Item> RegisterAsync(const ProductDbClient& client,
                                  const v1::RegisterItemRequest& req) {
   std::promise<StatusOr<v1::Item>> promise;
-  client.RegisterItem(req, [&promise](StatusOr<v1::Item> r) {
-    promise.set_value(std::move(r));
-  });
+  client.RegisterItem(req, [&promise](StatusOr<v1::Item> r) { promise.set_value(std::move(r)); });
   return promise.get_future().get();
 }
 
@@ -214,13 +205,11 @@ TEST_P(FailoverTest, ProductCallsSurviveAReplicaThatDies) {
   ProductReplica b(*second_db_);
   ASSERT_TRUE(a->Start().ok());
   ASSERT_TRUE(b.Start().ok());
-  ProductDbClient client(
-      {.addresses = {a->address(), b.address()}, .channels_per_address = 2});
+  ProductDbClient client({.addresses = {a->address(), b.address()}, .channels_per_address = 2});
 
   int64_t expected = 0;
   for (int i = 0; i < 8; ++i) {
-    auto item =
-        i % 2 ? RegisterAsync(client, Lamp(1)) : client.RegisterItem(Lamp(1));
+    auto item = i % 2 ? RegisterAsync(client, Lamp(1)) : client.RegisterItem(Lamp(1));
     ASSERT_TRUE(item.ok()) << item.status().ToString();
     lamp_id_ = item->id();
     ++expected;
@@ -228,13 +217,10 @@ TEST_P(FailoverTest, ProductCallsSurviveAReplicaThatDies) {
   a->server->Shutdown();
   a.reset();
   for (int i = 0; i < 24; ++i) {
-    auto item =
-        i % 2 ? RegisterAsync(client, Lamp(1)) : client.RegisterItem(Lamp(1));
-    ASSERT_TRUE(item.ok()) << "call " << i
-                           << " after the kill: " << item.status().ToString();
+    auto item = i % 2 ? RegisterAsync(client, Lamp(1)) : client.RegisterItem(Lamp(1));
+    ASSERT_TRUE(item.ok()) << "call " << i << " after the kill: " << item.status().ToString();
     ++expected;
-    EXPECT_EQ(item->quantity(), expected)
-        << "each registration applied exactly once";
+    EXPECT_EQ(item->quantity(), expected) << "each registration applied exactly once";
   }
   EXPECT_EQ(LampUnits(client), expected);
 }
@@ -248,8 +234,7 @@ TEST_P(FailoverTest, CustomerCallsSurviveAReplicaThatDies) {
   CustomerReplica b(*second_db_, clock);
   ASSERT_TRUE(a->Start().ok());
   ASSERT_TRUE(b.Start().ok());
-  CustomerDbClient client(
-      {.addresses = {a->address(), b.address()}, .channels_per_address = 2});
+  CustomerDbClient client({.addresses = {a->address(), b.address()}, .channels_per_address = 2});
 
   v1::CreateAccountRequest create;
   create.set_role(v1::ROLE_BUYER);
@@ -279,12 +264,10 @@ TEST_P(FailoverTest, CustomerCallsSurviveAReplicaThatDies) {
   a.reset();
   for (int i = 0; i < 12; ++i) {
     auto cart = client.AddToCart(add);
-    ASSERT_TRUE(cart.ok()) << "call " << i
-                           << " after the kill: " << cart.status().ToString();
+    ASSERT_TRUE(cart.ok()) << "call " << i << " after the kill: " << cart.status().ToString();
     ++expected;
     ASSERT_EQ(cart->lines_size(), 1);
-    EXPECT_EQ(cart->lines(0).quantity(), expected)
-        << "each addition applied exactly once";
+    EXPECT_EQ(cart->lines(0).quantity(), expected) << "each addition applied exactly once";
   }
   auto cart = client.GetCart(add.session());
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
@@ -298,10 +281,9 @@ TEST_P(FailoverTest, CallToADeadAddressMovesToALiveOneOnce) {
   ASSERT_TRUE(live.Start().ok());
   for (bool async : {false, true}) {
     // Channel 0, which the first call takes, goes to the dead address.
-    ProductDbClient client({.addresses = {Loopback(DeadPort()), live.address()},
-                            .channels_per_address = 1});
-    auto item =
-        async ? RegisterAsync(client, Lamp(5)) : client.RegisterItem(Lamp(5));
+    ProductDbClient client(
+        {.addresses = {Loopback(DeadPort()), live.address()}, .channels_per_address = 1});
+    auto item = async ? RegisterAsync(client, Lamp(5)) : client.RegisterItem(Lamp(5));
     ASSERT_TRUE(item.ok()) << item.status().ToString();
     lamp_id_ = item->id();
     EXPECT_EQ(LampUnits(client), async ? 10 : 5);
@@ -331,8 +313,7 @@ TEST_P(FailoverTest, CallToAnUnansweringHostMovesOnAfterTheConnectTimeout) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
   ProductDbClient client(
-      {.addresses = {Loopback(ntohs(addr.sin_port)), live.address()},
-       .channels_per_address = 1});
+      {.addresses = {Loopback(ntohs(addr.sin_port)), live.address()}, .channels_per_address = 1});
   auto start = std::chrono::steady_clock::now();
   auto item = client.RegisterItem(Lamp(5));
   auto took = std::chrono::steady_clock::now() - start;
@@ -353,17 +334,12 @@ TEST_P(FailoverTest, CallThatMayHaveReachedAServerIsNotRepeated) {
   DyingServer dying;
   for (bool async : {false, true}) {
     ProductDbClient client(
-        {.addresses = {Loopback(dying.port()), live.address()},
-         .channels_per_address = 1});
+        {.addresses = {Loopback(dying.port()), live.address()}, .channels_per_address = 1});
     int before = dying.requests();
-    auto item =
-        async ? RegisterAsync(client, Lamp(5)) : client.RegisterItem(Lamp(5));
-    ASSERT_FALSE(item.ok())
-        << "applied on the live replica: a possible double write";
-    EXPECT_EQ(item.status().code(), StatusCode::kUnavailable)
-        << item.status().ToString();
-    EXPECT_EQ(dying.requests(), before + 1)
-        << "the request reached the dying replica once";
+    auto item = async ? RegisterAsync(client, Lamp(5)) : client.RegisterItem(Lamp(5));
+    ASSERT_FALSE(item.ok()) << "applied on the live replica: a possible double write";
+    EXPECT_EQ(item.status().code(), StatusCode::kUnavailable) << item.status().ToString();
+    EXPECT_EQ(dying.requests(), before + 1) << "the request reached the dying replica once";
   }
   v1::ListSellerItemsRequest list;
   list.set_seller_id(7);
@@ -375,9 +351,7 @@ TEST_P(FailoverTest, CallThatMayHaveReachedAServerIsNotRepeated) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, FailoverTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return storage::testing::EngineName(info.param);
-                         });
+                         [](const auto& info) { return storage::testing::EngineName(info.param); });
 
 }  // namespace
 }  // namespace mp::rpc

@@ -11,8 +11,7 @@ namespace mp::rpc {
 
 Status CheckHealth(const std::string& address, const std::string& service,
                    std::chrono::milliseconds deadline) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
@@ -31,24 +30,20 @@ Status CheckHealth(const std::string& address, const std::string& service,
 
 namespace mp::rpc {
 
-HealthProbe::HealthProbe(const std::vector<std::string>& addresses)
-    : addresses_(addresses) {
+HealthProbe::HealthProbe(const std::vector<std::string>& addresses) : addresses_(addresses) {
   for (const std::string& a : addresses) {
     group_of_.push_back(groups_++);
-    channels_.push_back(
-        grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+    channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
   }
 }
 
-HealthProbe HealthProbe::AnyReplica(
-    const std::vector<std::vector<std::string>>& services) {
+HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>& services) {
   HealthProbe probe;
   for (const std::vector<std::string>& replicas : services) {
     for (const std::string& a : replicas) {
       probe.addresses_.push_back(a);
       probe.group_of_.push_back(probe.groups_);
-      probe.channels_.push_back(
-          grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+      probe.channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
     }
     ++probe.groups_;
   }
@@ -78,8 +73,7 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
     };
     auto call = std::make_shared<Call>();
     call->stub = grpc::health::v1::Health::NewStub(channels_[i]);
-    call->context.set_deadline(std::chrono::system_clock::now() +
-                               std::chrono::seconds(1));
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
     std::string address = addresses_[i];
     size_t group = group_of_[i];
     call->stub->async()->Check(
@@ -87,8 +81,7 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
         [call, state, address, group](grpc::Status s) {
           Status status = FromGrpc(s);
           if (status.ok() &&
-              call->response.status() !=
-                  grpc::health::v1::HealthCheckResponse::SERVING) {
+              call->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
             status = Unavailable(address + " is not serving");
           }
           std::function<void(Status)> finish;
@@ -99,8 +92,7 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
               state->serving[group] = true;
             } else {
               std::string& errors = state->errors[group];
-              errors += (errors.empty() ? "" : "; ") + address + ": " +
-                        status.message();
+              errors += (errors.empty() ? "" : "; ") + address + ": " + status.message();
             }
             if (--state->left == 0) {
               finish = std::move(state->done);

@@ -9,9 +9,8 @@ namespace mp::rpc {
 
 // Asks the gRPC health service at `address` about `service` ("" = the whole
 // server). OK when it answers SERVING; kUnavailable otherwise.
-Status CheckHealth(
-    const std::string& address, const std::string& service = "",
-    std::chrono::milliseconds deadline = std::chrono::milliseconds(1000));
+Status CheckHealth(const std::string& address, const std::string& service = "",
+                   std::chrono::milliseconds deadline = std::chrono::milliseconds(1000));
 
 }  // namespace mp::rpc
 
@@ -35,8 +34,7 @@ class HealthProbe {
   // Replicas: `services` holds, per service, the addresses of its replicas;
   // `done` gets OK when at least one replica of every service serves, else
   // kUnavailable naming the service's replicas and their errors.
-  static HealthProbe AnyReplica(
-      const std::vector<std::vector<std::string>>& services);
+  static HealthProbe AnyReplica(const std::vector<std::vector<std::string>>& services);
 
   void Check(std::function<void(Status)> done) const;
 

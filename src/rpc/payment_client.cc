@@ -16,9 +16,9 @@ StatusOr<ChargeDecision> PaymentClient::Charge(const ChargeRequest& r) const {
   proxy.soap->recv_timeout = seconds;
   std::string security_code = r.security_code;
   pay__ChargeResponse response;
-  int rc = proxy.Charge(r.transaction_id, r.holder_name, r.card_number, r.expiration,
-                        r.security_code.empty() ? nullptr : &security_code, r.amount_cents,
-                        response);
+  int rc =
+      proxy.Charge(r.transaction_id, r.holder_name, r.card_number, r.expiration,
+                   r.security_code.empty() ? nullptr : &security_code, r.amount_cents, response);
   if (rc == SOAP_OK) return ChargeDecision{response.approved, response.reason};
   const char* detail = *soap_faultstring(proxy.soap);
   std::string message = detail ? detail : "payment service error";

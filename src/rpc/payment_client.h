@@ -30,8 +30,7 @@ struct ChargeDecision {
 class PaymentClient {
  public:
   // `url`, e.g. "http://127.0.0.1:8083/".
-  explicit PaymentClient(std::string url,
-                         std::chrono::seconds timeout = std::chrono::seconds(5));
+  explicit PaymentClient(std::string url, std::chrono::seconds timeout = std::chrono::seconds(5));
 
   // kUnavailable when the service cannot be reached or fails on its side
   // (the outcome is then unknown); kInvalidArgument when it refuses the

@@ -2,9 +2,9 @@
 
 namespace mp::rpc {
 
-ProductDbClient::ProductDbClient(const ClientOptions& options)
-    : options_(options), pool_(options) {
-  for (size_t i = 0; i < pool_.size(); ++i) stubs_.push_back(v1::ProductDb::NewStub(pool_.channel(i)));
+ProductDbClient::ProductDbClient(const ClientOptions& options) : options_(options), pool_(options) {
+  for (size_t i = 0; i < pool_.size(); ++i)
+    stubs_.push_back(v1::ProductDb::NewStub(pool_.channel(i)));
 }
 
 MP_DEFINE_RPC(ProductDbClient, RegisterItem, v1::RegisterItemRequest, v1::Item)

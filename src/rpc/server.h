@@ -2,13 +2,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "common/status.h"
 

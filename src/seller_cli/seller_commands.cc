@@ -18,31 +18,24 @@ namespace {
 std::string ItemPath(const ItemId& id) { return "/v1/items/" + id.ToString(); }
 
 Command Rating() {
-  return CommandBuilder("rating", "",
-                        "show the feedback buyers gave your items")
+  return CommandBuilder("rating", "", "show the feedback buyers gave your items")
       .Build([](CommandContext& ctx, const po::variables_map&) -> Status {
-        MP_ASSIGN_OR_RETURN(ApiResponse reply,
-                            ctx.Call(verb::get, "/v1/rating"));
+        MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::get, "/v1/rating"));
         ctx.Emit(reply, client::RenderRating);
         return Status();
       });
 }
 
 Command Register() {
-  CommandBuilder builder(
-      "register",
-      "--name NAME --category N [--keywords A,B] --condition new|used --price "
-      "P --quantity N",
-      "put an item up for sale (the same item again adds to its quantity)");
-  builder.Options()("name", po::value<std::string>()->value_name("NAME"),
-                    "1-32 characters")("category",
-                                       po::value<int64_t>()->value_name("N"),
-                                       "category number, 0 or more")(
-      "keywords", po::value<std::string>()->value_name("A,B"),
-      "up to 5 words of 1-8 characters")(
-      "condition", po::value<std::string>()->value_name("new|used"),
-      "new or used")("price", po::value<std::string>()->value_name("P"),
-                     "unit price, e.g. 12.5")(
+  CommandBuilder builder("register",
+                         "--name NAME --category N [--keywords A,B] --condition new|used --price "
+                         "P --quantity N",
+                         "put an item up for sale (the same item again adds to its quantity)");
+  builder.Options()("name", po::value<std::string>()->value_name("NAME"), "1-32 characters")(
+      "category", po::value<int64_t>()->value_name("N"), "category number, 0 or more")(
+      "keywords", po::value<std::string>()->value_name("A,B"), "up to 5 words of 1-8 characters")(
+      "condition", po::value<std::string>()->value_name("new|used"), "new or used")(
+      "price", po::value<std::string>()->value_name("P"), "unit price, e.g. 12.5")(
       "quantity", po::value<int64_t>()->value_name("N"), "units for sale");
   builder.Require("name", "name")
       .Require("category", "category")
@@ -50,12 +43,10 @@ Command Register() {
       .Require("price", "price")
       .Require("quantity", "quantity")
       .AskAlso("keywords", "keywords, comma-separated");
-  return builder.Build([](CommandContext& ctx,
-                          const po::variables_map& vm) -> Status {
+  return builder.Build([](CommandContext& ctx, const po::variables_map& vm) -> Status {
     MP_ASSIGN_OR_RETURN(Money price, client::MoneyArg(vm, "price"));
     json::array keywords;
-    for (std::string& word :
-         client::SplitList(client::StringArg(vm, "keywords").value_or(""))) {
+    for (std::string& word : client::SplitList(client::StringArg(vm, "keywords").value_or(""))) {
       keywords.emplace_back(std::move(word));
     }
     json::value body = {{"name", *client::StringArg(vm, "name")},
@@ -64,8 +55,7 @@ Command Register() {
                         {"condition", *client::StringArg(vm, "condition")},
                         {"price", client::MoneyToJson(price)},
                         {"quantity", *client::IntArg(vm, "quantity")}};
-    MP_ASSIGN_OR_RETURN(ApiResponse reply,
-                        ctx.Call(verb::post, "/v1/items", &body));
+    MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::post, "/v1/items", &body));
     ctx.Emit(reply, [](const json::value& v) {
       return "item " + client::TextField(v, "item_id") + " has " +
              client::TextField(v, "quantity") + " units for sale\n";
@@ -75,60 +65,46 @@ Command Register() {
 }
 
 Command SetPrice() {
-  CommandBuilder builder("set-price", "ITEM_ID --price P",
-                         "change the price of one of your items");
-  builder.Options()("item-id", po::value<std::string>()->value_name("ITEM_ID"),
-                    "e.g. 3-1042")("price",
-                                   po::value<std::string>()->value_name("P"),
-                                   "new unit price, e.g. 12.5");
-  builder.Positional("item-id")
-      .Require("item-id", "item id")
-      .Require("price", "price");
-  return builder.Build(
-      [](CommandContext& ctx, const po::variables_map& vm) -> Status {
-        MP_ASSIGN_OR_RETURN(ItemId id, client::ItemIdArg(vm));
-        MP_ASSIGN_OR_RETURN(Money price, client::MoneyArg(vm, "price"));
-        json::value body = {{"price", client::MoneyToJson(price)}};
-        MP_ASSIGN_OR_RETURN(ApiResponse reply,
-                            ctx.Call(verb::patch, ItemPath(id), &body));
-        ctx.Emit(reply, client::RenderItem);
-        return Status();
-      });
+  CommandBuilder builder("set-price", "ITEM_ID --price P", "change the price of one of your items");
+  builder.Options()("item-id", po::value<std::string>()->value_name("ITEM_ID"), "e.g. 3-1042")(
+      "price", po::value<std::string>()->value_name("P"), "new unit price, e.g. 12.5");
+  builder.Positional("item-id").Require("item-id", "item id").Require("price", "price");
+  return builder.Build([](CommandContext& ctx, const po::variables_map& vm) -> Status {
+    MP_ASSIGN_OR_RETURN(ItemId id, client::ItemIdArg(vm));
+    MP_ASSIGN_OR_RETURN(Money price, client::MoneyArg(vm, "price"));
+    json::value body = {{"price", client::MoneyToJson(price)}};
+    MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::patch, ItemPath(id), &body));
+    ctx.Emit(reply, client::RenderItem);
+    return Status();
+  });
 }
 
 Command Withdraw() {
-  CommandBuilder builder(
-      "withdraw", "ITEM_ID [--quantity N]",
-      "take units of an item off sale (all of them without --quantity)");
-  builder.Options()("item-id", po::value<std::string>()->value_name("ITEM_ID"),
-                    "e.g. 3-1042")("quantity",
-                                   po::value<int64_t>()->value_name("N"),
-                                   "units to take off sale");
+  CommandBuilder builder("withdraw", "ITEM_ID [--quantity N]",
+                         "take units of an item off sale (all of them without --quantity)");
+  builder.Options()("item-id", po::value<std::string>()->value_name("ITEM_ID"), "e.g. 3-1042")(
+      "quantity", po::value<int64_t>()->value_name("N"), "units to take off sale");
   builder.Positional("item-id").Require("item-id", "item id");
-  return builder.Build(
-      [](CommandContext& ctx, const po::variables_map& vm) -> Status {
-        MP_ASSIGN_OR_RETURN(ItemId id, client::ItemIdArg(vm));
-        std::optional<int64_t> quantity = client::IntArg(vm, "quantity");
-        std::string target = client::WithQuery(
-            ItemPath(id),
-            {{"quantity", quantity ? std::to_string(*quantity) : ""}});
-        MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::delete_, target));
-        ctx.Emit(reply, [](const json::value& v) {
-          return "item " + client::TextField(v, "id") + " now has " +
-                 client::TextField(v, "quantity") + " units for sale\n";
-        });
-        return Status();
-      });
+  return builder.Build([](CommandContext& ctx, const po::variables_map& vm) -> Status {
+    MP_ASSIGN_OR_RETURN(ItemId id, client::ItemIdArg(vm));
+    std::optional<int64_t> quantity = client::IntArg(vm, "quantity");
+    std::string target =
+        client::WithQuery(ItemPath(id), {{"quantity", quantity ? std::to_string(*quantity) : ""}});
+    MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::delete_, target));
+    ctx.Emit(reply, [](const json::value& v) {
+      return "item " + client::TextField(v, "id") + " now has " + client::TextField(v, "quantity") +
+             " units for sale\n";
+    });
+    return Status();
+  });
 }
 
 Command List() {
   return CommandBuilder("list", "", "show your items, including sold-out ones")
       .Build([](CommandContext& ctx, const po::variables_map&) -> Status {
-        MP_ASSIGN_OR_RETURN(ApiResponse reply,
-                            ctx.Call(verb::get, "/v1/items"));
+        MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::get, "/v1/items"));
         ctx.Emit(reply, [](const json::value& v) {
-          return client::RenderItemTable(
-              v, {/*seller_column=*/false, /*score_column=*/false});
+          return client::RenderItemTable(v, {/*seller_column=*/false, /*score_column=*/false});
         });
         return Status();
       });
@@ -138,8 +114,7 @@ Command List() {
 
 std::vector<Command> Commands() {
   std::vector<Command> commands = client::AccountCommands("seller");
-  for (auto make : {Rating, Register, SetPrice, Withdraw, List})
-    commands.push_back(make());
+  for (auto make : {Rating, Register, SetPrice, Withdraw, List}) commands.push_back(make());
   return commands;
 }
 

@@ -30,8 +30,7 @@ CannedReply FakeSellerApi(const RecordedRequest& r) {
   }
   if (r.target.starts_with("/v1/items/3-7")) return {200, kItem};
   if (r.target == "/v1/rating") return {200, R"({"up":1,"down":0})"};
-  return {403,
-          R"({"error":{"code":"permission_denied","message":"not yours"}})"};
+  return {403, R"({"error":{"code":"permission_denied","message":"not yours"}})"};
 }
 
 class SellerCommandsTest : public ::testing::Test {
@@ -47,8 +46,7 @@ class SellerCommandsTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   CliRun Run(const std::vector<std::string>& args) {
-    client::CliSpec spec{"seller-cli", "seller", "127.0.0.1:1",
-                         "MP_SELLER_SERVER", Commands()};
+    client::CliSpec spec{"seller-cli", "seller", "127.0.0.1:1", "MP_SELLER_SERVER", Commands()};
     return client::testing::RunCliForTest(spec, env_, args);
   }
   RecordedRequest Last() { return server_.requests().back(); }
@@ -59,29 +57,26 @@ class SellerCommandsTest : public ::testing::Test {
 };
 
 TEST_F(SellerCommandsTest, RegisterSendsExactPriceAndKeywordList) {
-  CliRun run = Run({"register", "--name", "Lamp", "--category", "3",
-                    "--keywords", "red,lamp", "--condition", "new", "--price",
-                    "12.5", "--quantity", "4"});
+  CliRun run = Run({"register", "--name", "Lamp", "--category", "3", "--keywords", "red,lamp",
+                    "--condition", "new", "--price", "12.5", "--quantity", "4"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "item 3-7 has 4 units for sale\n");
-  EXPECT_EQ(Last().body,
-            R"({"name":"Lamp","category":3,"keywords":["red","lamp"],)"
-            R"("condition":"new","price":12.5,"quantity":4})");
+  EXPECT_EQ(Last().body, R"({"name":"Lamp","category":3,"keywords":["red","lamp"],)"
+                         R"("condition":"new","price":12.5,"quantity":4})");
 }
 
 TEST_F(SellerCommandsTest, RegisterRejectsBadInputBeforeCalling) {
   for (const char* price : {"12.345", "-1", "abc", "1e3"}) {
-    EXPECT_EQ(Run({"register", "--name", "Lamp", "--category", "3",
-                   "--condition", "new", "--price", price, "--quantity", "4"})
+    EXPECT_EQ(Run({"register", "--name", "Lamp", "--category", "3", "--condition", "new", "--price",
+                   price, "--quantity", "4"})
                   .exit_code,
               2)
         << price;
   }
   CliRun missing = Run({"register", "--name", "Lamp"});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(
-      missing.err.find("missing --category, --condition, --price, --quantity"),
-      std::string::npos)
+  EXPECT_NE(missing.err.find("missing --category, --condition, --price, --quantity"),
+            std::string::npos)
       << missing.err;
   EXPECT_TRUE(server_.requests().empty());
 }

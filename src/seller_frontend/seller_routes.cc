@@ -22,7 +22,8 @@ StatusOr<v1::RegisterItemRequest> ParseRegister(const http::Request& req, int64_
   r.set_name(std::move(name));
   MP_ASSIGN_OR_RETURN(int64_t category, http::RequiredInt(body, "category"));
   r.set_category(category);
-  MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, http::OptionalStringArray(body, "keywords"));
+  MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords,
+                      http::OptionalStringArray(body, "keywords"));
   for (std::string& k : keywords) r.add_keywords(std::move(k));
   MP_ASSIGN_OR_RETURN(std::string condition_text, http::RequiredString(body, "condition"));
   MP_ASSIGN_OR_RETURN(v1::Condition condition, http::ParseCondition(condition_text));
@@ -49,8 +50,8 @@ void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
           v1::GetSellerRatingRequest r;
           r.set_seller_id(seller_id);
           products.GetSellerRating(r, Then<v1::Feedback>(std::move(done), [](auto f, Done done) {
-            done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
-          }));
+                                     done(Reply::Ok(http::FeedbackJson(f.up(), f.down())));
+                                   }));
         },
         std::move(done));
   });
@@ -98,10 +99,11 @@ void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
           v1::ListSellerItemsRequest r;
           r.set_seller_id(seller_id);
           products.ListSellerItems(r, Then<v1::ItemList>(std::move(done), [](auto list, Done done) {
-            json::array items;
-            for (const v1::Item& item : list.items()) items.push_back(http::ItemJson(item));
-            done(Reply::Ok(json::object{{"items", std::move(items)}}));
-          }));
+                                     json::array items;
+                                     for (const v1::Item& item : list.items())
+                                       items.push_back(http::ItemJson(item));
+                                     done(Reply::Ok(json::object{{"items", std::move(items)}}));
+                                   }));
         },
         std::move(done));
   });

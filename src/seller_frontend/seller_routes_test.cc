@@ -19,12 +19,8 @@ using testing::TestHttpClient;
 using testing::TestStack;
 
 json::object Lamp() {
-  return {{"name", "Lamp"},
-          {"category", 3},
-          {"keywords", json::array{"Red", "lamp"}},
-          {"condition", "new"},
-          {"price", 12.5},
-          {"quantity", 4}};
+  return {{"name", "Lamp"},     {"category", 3}, {"keywords", json::array{"Red", "lamp"}},
+          {"condition", "new"}, {"price", 12.5}, {"quantity", 4}};
 }
 
 std::string With(const char* field, json::value value) {
@@ -53,9 +49,7 @@ std::string Without(const char* field) {
 
 class SellerApiTest : public ::testing::TestWithParam<Engine> {
  protected:
-  virtual TestStack::Options StackOptions() const {
-    return {.engine = GetParam()};
-  }
+  virtual TestStack::Options StackOptions() const { return {.engine = GetParam()}; }
 
   void SetUp() override {
     auto stack = TestStack::Start(StackOptions());
@@ -70,8 +64,7 @@ class SellerApiTest : public ::testing::TestWithParam<Engine> {
   std::string Register(const json::object& item) {
     HttpResult r = http_->Post("/v1/items", item, token_);
     EXPECT_EQ(r.status, 201) << r.body;
-    return r.status == 201 ? std::string(r.json().at("item_id").as_string())
-                           : "";
+    return r.status == 201 ? std::string(r.json().at("item_id").as_string()) : "";
   }
 
   std::unique_ptr<TestStack> stack_;
@@ -81,12 +74,8 @@ class SellerApiTest : public ::testing::TestWithParam<Engine> {
 };
 
 TEST_P(SellerApiTest, RegistersRepricesWithdrawsAndLists) {
-  json::object lamp{{"name", "Lamp"},
-                    {"category", 3},
-                    {"keywords", json::array{"Red", "lamp"}},
-                    {"condition", "new"},
-                    {"price", 12.5},
-                    {"quantity", 4}};
+  json::object lamp{{"name", "Lamp"},     {"category", 3}, {"keywords", json::array{"Red", "lamp"}},
+                    {"condition", "new"}, {"price", 12.5}, {"quantity", 4}};
   HttpResult created = http_->Post("/v1/items", lamp, token_);
   ASSERT_EQ(created.status, 201) << created.body;
   std::string id(created.json().at("item_id").as_string());
@@ -97,17 +86,14 @@ TEST_P(SellerApiTest, RegistersRepricesWithdrawsAndLists) {
   EXPECT_EQ(merged.json().at("item_id").as_string(), id);
   EXPECT_EQ(merged.json().at("quantity").as_int64(), 8);
 
-  HttpResult repriced = http_->Patch(
-      "/v1/items/" + id, json::object{{"price", 1234567.89}}, token_);
+  HttpResult repriced =
+      http_->Patch("/v1/items/" + id, json::object{{"price", 1234567.89}}, token_);
   ASSERT_EQ(repriced.status, 200) << repriced.body;
-  EXPECT_NE(repriced.body.find("\"price\":1234567.89"), std::string::npos)
-      << repriced.body;
+  EXPECT_NE(repriced.body.find("\"price\":1234567.89"), std::string::npos) << repriced.body;
 
-  EXPECT_EQ(
-      http_->Delete("/v1/items/" + id + "?quantity=9", token_).error_code(),
-      "insufficient_quantity");
-  HttpResult withdrawn =
-      http_->Delete("/v1/items/" + id + "?quantity=3", token_);
+  EXPECT_EQ(http_->Delete("/v1/items/" + id + "?quantity=9", token_).error_code(),
+            "insufficient_quantity");
+  HttpResult withdrawn = http_->Delete("/v1/items/" + id + "?quantity=3", token_);
   ASSERT_EQ(withdrawn.status, 200);
   EXPECT_EQ(withdrawn.json().at("quantity").as_int64(), 5);
 
@@ -154,13 +140,11 @@ TEST_P(SellerApiTest, EveryRouteRefusesBadCredentials) {
   const std::string before = http_->Get("/v1/items", token_).body;
   for (const Route& route : routes) {
     for (const auto& [name, authorization] : authorizations) {
-      SCOPED_TRACE(std::string(route.method) + " " + route.target + " with " +
-                   name);
+      SCOPED_TRACE(std::string(route.method) + " " + route.target + " with " + name);
       std::map<std::string, std::string> headers;
       if (!authorization.empty()) headers["Authorization"] = authorization;
-      ExpectRefused(
-          http_->Send(route.method, route.target, route.body, headers), 401,
-          "unauthenticated");
+      ExpectRefused(http_->Send(route.method, route.target, route.body, headers), 401,
+                    "unauthenticated");
       // The live session the bad tokens name still works, and nothing moved.
       EXPECT_EQ(http_->Get("/v1/items", token_).body, before);
     }
@@ -181,111 +165,75 @@ TEST_P(SellerApiTest, RefusesBadRequestsWithTheSpecErrorAndChangesNothing) {
       // RegisterItemForSale: missing, out of range and mistyped fields.
       {"POST", "/v1/items", Without("name"), 400, "invalid_argument", "name"},
       {"POST", "/v1/items", With("name", ""), 400, "invalid_argument", "name"},
-      {"POST", "/v1/items", With("name", json::string(33, 'n')), 400,
-       "invalid_argument", "name"},
+      {"POST", "/v1/items", With("name", json::string(33, 'n')), 400, "invalid_argument", "name"},
       {"POST", "/v1/items", With("name", 5), 400, "invalid_argument", "name"},
-      {"POST", "/v1/items", With("name", "a\tb"), 400, "invalid_argument",
-       "name"},
-      {"POST", "/v1/items", With("name", "   "), 400, "invalid_argument",
-       "name"},
-      {"POST", "/v1/items", With("name", Repeat("\u00e9", 33)), 400,
-       "invalid_argument", "name"},
-      {"POST", "/v1/items", Without("category"), 400, "invalid_argument",
-       "category"},
-      {"POST", "/v1/items", With("category", -1), 400, "invalid_argument",
-       "category"},
-      {"POST", "/v1/items", With("category", "3"), 400, "invalid_argument",
-       "category"},
-      {"POST", "/v1/items", With("category", 2147483648), 400,
-       "invalid_argument", "category"},
-      {"POST", "/v1/items", With("category", 1.5), 400, "invalid_argument",
-       "category"},
-      {"POST", "/v1/items",
-       With("keywords", json::array{"a", "b", "c", "d", "e", "f"}), 400,
+      {"POST", "/v1/items", With("name", "a\tb"), 400, "invalid_argument", "name"},
+      {"POST", "/v1/items", With("name", "   "), 400, "invalid_argument", "name"},
+      {"POST", "/v1/items", With("name", Repeat("\u00e9", 33)), 400, "invalid_argument", "name"},
+      {"POST", "/v1/items", Without("category"), 400, "invalid_argument", "category"},
+      {"POST", "/v1/items", With("category", -1), 400, "invalid_argument", "category"},
+      {"POST", "/v1/items", With("category", "3"), 400, "invalid_argument", "category"},
+      {"POST", "/v1/items", With("category", 2147483648), 400, "invalid_argument", "category"},
+      {"POST", "/v1/items", With("category", 1.5), 400, "invalid_argument", "category"},
+      {"POST", "/v1/items", With("keywords", json::array{"a", "b", "c", "d", "e", "f"}), 400,
        "invalid_argument", "keywords"},
-      {"POST", "/v1/items", With("keywords", json::array{"ninechars"}), 400,
-       "invalid_argument", "keywords"},
-      {"POST", "/v1/items", With("keywords", json::array{"red", "RED"}), 400,
-       "invalid_argument", "keywords"},
-      {"POST", "/v1/items", With("keywords", json::array{""}), 400,
-       "invalid_argument", "keywords"},
-      {"POST", "/v1/items", With("keywords", "red"), 400, "invalid_argument",
+      {"POST", "/v1/items", With("keywords", json::array{"ninechars"}), 400, "invalid_argument",
        "keywords"},
-      {"POST", "/v1/items", With("keywords", json::array{1}), 400,
-       "invalid_argument", "keywords"},
-      {"POST", "/v1/items", With("condition", "broken"), 400,
-       "invalid_argument", "condition"},
-      {"POST", "/v1/items", Without("condition"), 400, "invalid_argument",
-       "condition"},
+      {"POST", "/v1/items", With("keywords", json::array{"red", "RED"}), 400, "invalid_argument",
+       "keywords"},
+      {"POST", "/v1/items", With("keywords", json::array{""}), 400, "invalid_argument", "keywords"},
+      {"POST", "/v1/items", With("keywords", "red"), 400, "invalid_argument", "keywords"},
+      {"POST", "/v1/items", With("keywords", json::array{1}), 400, "invalid_argument", "keywords"},
+      {"POST", "/v1/items", With("condition", "broken"), 400, "invalid_argument", "condition"},
+      {"POST", "/v1/items", Without("condition"), 400, "invalid_argument", "condition"},
       {"POST", "/v1/items", With("price", 0), 400, "invalid_argument", "price"},
-      {"POST", "/v1/items", With("price", -1), 400, "invalid_argument",
-       "price"},
-      {"POST", "/v1/items", With("price", 1.234), 400, "invalid_argument",
-       "price"},
-      {"POST", "/v1/items", With("price", "12"), 400, "invalid_argument",
-       "price"},
-      {"POST", "/v1/items", With("price", 1000000000.01), 400,
-       "invalid_argument", "price"},
-      {"POST", "/v1/items", With("price", nullptr), 400, "invalid_argument",
-       "price"},
+      {"POST", "/v1/items", With("price", -1), 400, "invalid_argument", "price"},
+      {"POST", "/v1/items", With("price", 1.234), 400, "invalid_argument", "price"},
+      {"POST", "/v1/items", With("price", "12"), 400, "invalid_argument", "price"},
+      {"POST", "/v1/items", With("price", 1000000000.01), 400, "invalid_argument", "price"},
+      {"POST", "/v1/items", With("price", nullptr), 400, "invalid_argument", "price"},
       {"POST", "/v1/items", Without("price"), 400, "invalid_argument", "price"},
-      {"POST", "/v1/items", With("quantity", 0), 400, "invalid_argument",
-       "quantity"},
-      {"POST", "/v1/items", With("quantity", -1), 400, "invalid_argument",
-       "quantity"},
-      {"POST", "/v1/items", With("quantity", 1.5), 400, "invalid_argument",
-       "quantity"},
-      {"POST", "/v1/items", With("quantity", "2"), 400, "invalid_argument",
-       "quantity"},
-      {"POST", "/v1/items", Without("quantity"), 400, "invalid_argument",
-       "quantity"},
+      {"POST", "/v1/items", With("quantity", 0), 400, "invalid_argument", "quantity"},
+      {"POST", "/v1/items", With("quantity", -1), 400, "invalid_argument", "quantity"},
+      {"POST", "/v1/items", With("quantity", 1.5), 400, "invalid_argument", "quantity"},
+      {"POST", "/v1/items", With("quantity", "2"), 400, "invalid_argument", "quantity"},
+      {"POST", "/v1/items", Without("quantity"), 400, "invalid_argument", "quantity"},
       // Bodies that are not a JSON object.
       {"POST", "/v1/items", "", 400, "invalid_argument", "body"},
-      {"POST", "/v1/items", R"({"name":"Lamp",)", 400, "invalid_argument",
-       "body"},
+      {"POST", "/v1/items", R"({"name":"Lamp",)", 400, "invalid_argument", "body"},
       {"POST", "/v1/items", "[]", 400, "invalid_argument", "body"},
       {"POST", "/v1/items", "42", 400, "invalid_argument", "body"},
       {"POST", "/v1/items", "null", 400, "invalid_argument", "body"},
-      {"POST", "/v1/items", std::string(40, '[') + std::string(40, ']'), 400,
-       "invalid_argument", "body"},
+      {"POST", "/v1/items", std::string(40, '[') + std::string(40, ']'), 400, "invalid_argument",
+       "body"},
       {"POST", "/v1/items", BodyOfSize(1 << 20), 400, "invalid_argument",
        "name"},  // at the limit: read, then refused for the name
-      {"POST", "/v1/items", BodyOfSize((1 << 20) + 1), 413,
-       "payload_too_large"},
+      {"POST", "/v1/items", BodyOfSize((1 << 20) + 1), 413, "payload_too_large"},
       {"POST", "/v1/items", BodyOfSize(8 << 20), 413, "payload_too_large"},
       // ChangeItemPrice.
       {"PATCH", mine, "{}", 400, "invalid_argument", "price"},
       {"PATCH", mine, R"({"price":"12"})", 400, "invalid_argument", "price"},
       {"PATCH", mine, R"({"price":0})", 400, "invalid_argument", "price"},
       {"PATCH", mine, R"({"price":1.234})", 400, "invalid_argument", "price"},
-      {"PATCH", mine, R"({"price":1000000000.01})", 400, "invalid_argument",
-       "price"},
+      {"PATCH", mine, R"({"price":1000000000.01})", 400, "invalid_argument", "price"},
       {"PATCH", mine, R"({"price":)", 400, "invalid_argument", "body"},
       {"PATCH", mine, R"(["price",1])", 400, "invalid_argument", "body"},
-      {"PATCH", "/v1/items/" + other, R"({"price":1})", 403,
-       "permission_denied"},
+      {"PATCH", "/v1/items/" + other, R"({"price":1})", 403, "permission_denied"},
       {"PATCH", "/v1/items/3-999999", R"({"price":1})", 404, "not_found"},
       {"PATCH", "/v1/items/9-" + number, R"({"price":1})", 404, "not_found"},
-      {"PATCH", "/v1/items/abc", R"({"price":1})", 400, "invalid_argument",
-       "item_id"},
-      {"PATCH", "/v1/items/3-", R"({"price":1})", 400, "invalid_argument",
-       "item_id"},
-      {"PATCH", "/v1/items/03-" + number, R"({"price":1})", 400,
-       "invalid_argument", "item_id"},
+      {"PATCH", "/v1/items/abc", R"({"price":1})", 400, "invalid_argument", "item_id"},
+      {"PATCH", "/v1/items/3-", R"({"price":1})", 400, "invalid_argument", "item_id"},
+      {"PATCH", "/v1/items/03-" + number, R"({"price":1})", 400, "invalid_argument", "item_id"},
       // UpdateUnitsForSale.
       {"DELETE", "/v1/items/" + other, "", 403, "permission_denied"},
-      {"DELETE", "/v1/items/" + other + "?quantity=1", "", 403,
-       "permission_denied"},
+      {"DELETE", "/v1/items/" + other + "?quantity=1", "", 403, "permission_denied"},
       {"DELETE", "/v1/items/3-999999", "", 404, "not_found"},
       {"DELETE", "/v1/items/3-x1", "", 400, "invalid_argument", "item_id"},
       {"DELETE", mine + "?quantity=5", "", 409, "insufficient_quantity"},
       {"DELETE", mine + "?quantity=0", "", 400, "invalid_argument", "quantity"},
-      {"DELETE", mine + "?quantity=-1", "", 400, "invalid_argument",
-       "quantity"},
-      {"DELETE", mine + "?quantity=1.5", "", 400, "invalid_argument",
-       "quantity"},
-      {"DELETE", mine + "?quantity=two", "", 400, "invalid_argument",
-       "quantity"},
+      {"DELETE", mine + "?quantity=-1", "", 400, "invalid_argument", "quantity"},
+      {"DELETE", mine + "?quantity=1.5", "", 400, "invalid_argument", "quantity"},
+      {"DELETE", mine + "?quantity=two", "", 400, "invalid_argument", "quantity"},
       {"DELETE", mine + "?quantity=", "", 400, "invalid_argument", "quantity"},
       // Routing.
       {"GET", "/v1/nope", "", 404, "not_found"},
@@ -294,19 +242,17 @@ TEST_P(SellerApiTest, RefusesBadRequestsWithTheSpecErrorAndChangesNothing) {
       {"PUT", "/v1/items", "", 405, "method_not_allowed", "", "GET POST"},
       {"GET", mine, "", 405, "method_not_allowed", "", "PATCH DELETE"},
       {"POST", "/v1/rating", "{}", 405, "method_not_allowed", "", "GET"},
-      {"GET", "/v1/sessions/current", "", 405, "method_not_allowed", "",
-       "DELETE"},
+      {"GET", "/v1/sessions/current", "", 405, "method_not_allowed", "", "DELETE"},
       {"DELETE", "/v1/accounts", "", 405, "method_not_allowed", "", "POST"},
   };
   auto snapshot = [&] {
-    return http_->Get("/v1/items", token_).body +
-           other_http.Get("/v1/items", other_token).body +
+    return http_->Get("/v1/items", token_).body + other_http.Get("/v1/items", other_token).body +
            http_->Get("/v1/rating", token_).body;
   };
   const std::string before = snapshot();
   for (const ErrorRow& row : rows) {
-    SCOPED_TRACE(std::string(row.method) + " " + row.target.substr(0, 60) +
-                 " " + row.body.substr(0, 80));
+    SCOPED_TRACE(std::string(row.method) + " " + row.target.substr(0, 60) + " " +
+                 row.body.substr(0, 80));
     ExpectRefused(*http_, row, token_);
     EXPECT_EQ(snapshot(), before);
   }
@@ -317,17 +263,15 @@ TEST_P(SellerApiTest, AcceptsTheLimitsOfEveryField) {
     json::object item;
     const char* price;  // as it comes back
   };
-  auto item = [](const char* name, int64_t category, json::array keywords,
-                 const char* condition, json::value price, int64_t quantity) {
-    return json::object{{"name", name},         {"category", category},
-                        {"keywords", keywords}, {"condition", condition},
-                        {"price", price},       {"quantity", quantity}};
+  auto item = [](const char* name, int64_t category, json::array keywords, const char* condition,
+                 json::value price, int64_t quantity) {
+    return json::object{{"name", name},           {"category", category}, {"keywords", keywords},
+                        {"condition", condition}, {"price", price},       {"quantity", quantity}};
   };
   const json::string name32 = Repeat("\u00e9", 32);  // characters, not bytes
   const std::vector<Row> rows = {
       {item(name32.c_str(), 0, {}, "used", 0.01, 1), "0.01"},
-      {item("A", 2147483647, {"a", "b", "c", "d", "eightchr"}, "new",
-            1000000000, 1000000000),
+      {item("A", 2147483647, {"a", "b", "c", "d", "eightchr"}, "new", 1000000000, 1000000000),
        "1000000000"},
       {item("Mug", 7, {"Mug"}, "new", 12, 1), "12"},
       {item("Mug", 7, {"Mug"}, "new", 12.1, 1), "12.1"},
@@ -335,10 +279,7 @@ TEST_P(SellerApiTest, AcceptsTheLimitsOfEveryField) {
   for (const Row& row : rows) {
     SCOPED_TRACE(json::serialize(row.item));
     std::string id = Register(row.item);
-    EXPECT_EQ(
-        id.rfind(std::to_string(row.item.at("category").as_int64()) + "-", 0),
-        0u)
-        << id;
+    EXPECT_EQ(id.rfind(std::to_string(row.item.at("category").as_int64()) + "-", 0), 0u) << id;
   }
   HttpResult list = http_->Get("/v1/items", token_);
   ASSERT_EQ(list.status, 200);
@@ -346,8 +287,7 @@ TEST_P(SellerApiTest, AcceptsTheLimitsOfEveryField) {
   const json::array& items = listed.at("items").as_array();
   ASSERT_EQ(items.size(), rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    EXPECT_NE(list.body.find(std::string("\"price\":") + rows[i].price + ","),
-              std::string::npos)
+    EXPECT_NE(list.body.find(std::string("\"price\":") + rows[i].price + ","), std::string::npos)
         << rows[i].price;
     EXPECT_EQ(items[i].at("name"), rows[i].item.at("name"));
     EXPECT_EQ(items[i].at("quantity"), rows[i].item.at("quantity"));
@@ -360,60 +300,48 @@ TEST_P(SellerApiTest, AcceptsTheLimitsOfEveryField) {
 TEST_P(SellerApiTest, RegisterTwiceMergesOnlyEqualItems) {
   std::string id = Register(Lamp());
   json::object same_words = Lamp();
-  same_words["keywords"] =
-      json::array{"LAMP", "red"};  // another order and case
+  same_words["keywords"] = json::array{"LAMP", "red"};  // another order and case
   HttpResult merged = http_->Post("/v1/items", same_words, token_);
   ASSERT_EQ(merged.status, 201);
   EXPECT_EQ(merged.json().at("item_id").as_string(), id);
   EXPECT_EQ(merged.json().at("quantity").as_int64(), 8);
   for (const auto& [field, value] :
-       std::vector<std::pair<const char*, json::value>>{
-           {"price", 12.51},
-           {"condition", "used"},
-           {"name", "lamp"},
-           {"category", 4},
-           {"keywords", json::array{"red"}}}) {
+       std::vector<std::pair<const char*, json::value>>{{"price", 12.51},
+                                                        {"condition", "used"},
+                                                        {"name", "lamp"},
+                                                        {"category", 4},
+                                                        {"keywords", json::array{"red"}}}) {
     json::object different = Lamp();
     different[field] = value;
     EXPECT_NE(Register(different), id) << field;
   }
-  EXPECT_EQ(
-      http_->Get("/v1/items", token_).json().at("items").as_array().size(), 6u);
+  EXPECT_EQ(http_->Get("/v1/items", token_).json().at("items").as_array().size(), 6u);
 }
 
 TEST_P(SellerApiTest, AccountsAndLogin) {
-  auto account = [](const char* username, json::value password,
-                    const char* name) {
-    return json::serialize(json::object{
-        {"username", username}, {"password", password}, {"name", name}});
+  auto account = [](const char* username, json::value password, const char* name) {
+    return json::serialize(
+        json::object{{"username", username}, {"password", password}, {"name", name}});
   };
   const std::vector<ErrorRow> rows = {
-      {"POST", "/v1/accounts", account("seller1", "password2", "X"), 409,
-       "username_taken"},
-      {"POST", "/v1/accounts", account("new1", "passwd7", "X"), 400,
+      {"POST", "/v1/accounts", account("seller1", "password2", "X"), 409, "username_taken"},
+      {"POST", "/v1/accounts", account("new1", "passwd7", "X"), 400, "invalid_argument",
+       "password"},
+      {"POST", "/v1/accounts", account("new1", json::string(129, 'p'), "X"), 400,
        "invalid_argument", "password"},
-      {"POST", "/v1/accounts", account("new1", json::string(129, 'p'), "X"),
-       400, "invalid_argument", "password"},
-      {"POST", "/v1/accounts", account("new1", 12345678, "X"), 400,
-       "invalid_argument", "password"},
-      {"POST", "/v1/accounts", account("", "password1", "X"), 400,
+      {"POST", "/v1/accounts", account("new1", 12345678, "X"), 400, "invalid_argument", "password"},
+      {"POST", "/v1/accounts", account("", "password1", "X"), 400, "invalid_argument", "username"},
+      {"POST", "/v1/accounts", account(std::string(33, 'u').c_str(), "password1", "X"), 400,
        "invalid_argument", "username"},
-      {"POST", "/v1/accounts",
-       account(std::string(33, 'u').c_str(), "password1", "X"), 400,
-       "invalid_argument", "username"},
-      {"POST", "/v1/accounts", account("new1", "password1", ""), 400,
+      {"POST", "/v1/accounts", account("new1", "password1", ""), 400, "invalid_argument", "name"},
+      {"POST", "/v1/accounts", R"({"username":"new1","password":"password1"})", 400,
        "invalid_argument", "name"},
-      {"POST", "/v1/accounts", R"({"username":"new1","password":"password1"})",
-       400, "invalid_argument", "name"},
       {"POST", "/v1/accounts", "{", 400, "invalid_argument", "body"},
-      {"POST", "/v1/sessions",
-       R"({"username":"seller1","password":"password2"})", 401,
+      {"POST", "/v1/sessions", R"({"username":"seller1","password":"password2"})", 401,
        "unauthenticated"},
-      {"POST", "/v1/sessions",
-       R"({"username":"nobody","password":"password1"})", 401,
+      {"POST", "/v1/sessions", R"({"username":"nobody","password":"password1"})", 401,
        "unauthenticated"},
-      {"POST", "/v1/sessions", R"({"username":"seller1"})", 400,
-       "invalid_argument", "password"},
+      {"POST", "/v1/sessions", R"({"username":"seller1"})", 400, "invalid_argument", "password"},
       {"POST", "/v1/sessions", "[]", 400, "invalid_argument", "body"},
   };
   for (const ErrorRow& row : rows) {
@@ -422,9 +350,7 @@ TEST_P(SellerApiTest, AccountsAndLogin) {
   }
   // Nothing was created or overwritten.
   auto login = [&](const char* username, const char* password) {
-    return http_
-        ->Post("/v1/sessions",
-               json::object{{"username", username}, {"password", password}})
+    return http_->Post("/v1/sessions", json::object{{"username", username}, {"password", password}})
         .status;
   };
   EXPECT_EQ(login("seller1", "password1"), 201);
@@ -433,11 +359,10 @@ TEST_P(SellerApiTest, AccountsAndLogin) {
   // Sellers and buyers are separate: the same username is free on the buyer
   // side.
   TestHttpClient buyers(stack_->buyer_port());
-  EXPECT_EQ(buyers
-                .Post("/v1/sessions", json::object{{"username", "seller1"},
-                                                   {"password", "password1"}})
-                .status,
-            401);
+  EXPECT_EQ(
+      buyers.Post("/v1/sessions", json::object{{"username", "seller1"}, {"password", "password1"}})
+          .status,
+      401);
   EXPECT_FALSE(buyers.SignUpAndLogIn("seller1").empty());
 }
 
@@ -449,20 +374,15 @@ TEST_P(SellerApiTest, ServesHealthAndMetrics) {
   HttpResult metrics = http_->Get("/metrics");
   ASSERT_EQ(metrics.status, 200);
   EXPECT_EQ(metrics.headers["Content-Type"].rfind("text/plain", 0), 0u);
-  EXPECT_NE(metrics.body.find("# TYPE mp_http_requests_total counter"),
-            std::string::npos);
-  EXPECT_NE(
-      metrics.body.find(R"(mp_http_requests_total{component="seller-server",)"
-                        R"(route="GET /v1/rating",code="2xx"} 1)"),
-      std::string::npos)
+  EXPECT_NE(metrics.body.find("# TYPE mp_http_requests_total counter"), std::string::npos);
+  EXPECT_NE(metrics.body.find(R"(mp_http_requests_total{component="seller-server",)"
+                              R"(route="GET /v1/rating",code="2xx"} 1)"),
+            std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find(R"(route="unmatched",code="4xx"} 1)"),
+  EXPECT_NE(metrics.body.find(R"(route="unmatched",code="4xx"} 1)"), std::string::npos);
+  EXPECT_NE(metrics.body.find(R"(mp_http_request_duration_seconds_count{component="seller-server",)"
+                              R"(route="GET /v1/rating"} 1)"),
             std::string::npos);
-  EXPECT_NE(
-      metrics.body.find(
-          R"(mp_http_request_duration_seconds_count{component="seller-server",)"
-          R"(route="GET /v1/rating"} 1)"),
-      std::string::npos);
 }
 
 // Two seller servers on the same DB services, and a restarted one, accept
@@ -477,18 +397,11 @@ TEST_P(SellerApiTest, ServersAreStateless) {
     ASSERT_EQ(r.status, 201) << r.body;
     id = std::string(r.json().at("item_id").as_string());
   }
-  EXPECT_EQ(http_->Get("/v1/items", token_)
-                .json()
-                .at("items")
-                .at(0)
-                .at("id")
-                .as_string(),
-            id);
+  EXPECT_EQ(http_->Get("/v1/items", token_).json().at("items").at(0).at("id").as_string(), id);
 
   ASSERT_TRUE(stack_->RestartServer(TestStack::Side::kSeller).ok());
   TestHttpClient restarted(stack_->seller_port());
-  HttpResult repriced =
-      restarted.Patch("/v1/items/" + id, json::object{{"price", 3}}, token_);
+  HttpResult repriced = restarted.Patch("/v1/items/" + id, json::object{{"price", 3}}, token_);
   EXPECT_EQ(repriced.status, 200) << repriced.body;
 
   // Logging out on one ends the session on the others at once.
@@ -507,13 +420,11 @@ class SellerSessionTest : public SellerApiTest {
 TEST_P(SellerSessionTest, EndsAfterTheTimeoutWithoutRequests) {
   stack_->clock().Advance(30'000);
   EXPECT_EQ(http_->Get("/v1/items", token_).status, 200);  // counts as activity
-  stack_->clock().Advance(
-      59'000);  // 89 s after login, 59 s after the last request
+  stack_->clock().Advance(59'000);  // 89 s after login, 59 s after the last request
   EXPECT_EQ(http_->Get("/v1/rating", token_).status, 200);
   stack_->clock().Advance(61'000);
   ExpectRefused(http_->Get("/v1/items", token_), 401, "unauthenticated");
-  ExpectRefused(http_->Delete("/v1/sessions/current", token_), 401,
-                "unauthenticated");
+  ExpectRefused(http_->Delete("/v1/sessions/current", token_), 401, "unauthenticated");
   // A new login works.
   std::string again = http_->SignUpAndLogIn("seller1");
   EXPECT_EQ(http_->Get("/v1/items", again).status, 200);
@@ -521,14 +432,10 @@ TEST_P(SellerSessionTest, EndsAfterTheTimeoutWithoutRequests) {
 
 INSTANTIATE_TEST_SUITE_P(Engines, SellerApiTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return storage::testing::EngineName(info.param);
-                         });
+                         [](const auto& info) { return storage::testing::EngineName(info.param); });
 INSTANTIATE_TEST_SUITE_P(Engines, SellerSessionTest,
                          ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         [](const auto& info) {
-                           return storage::testing::EngineName(info.param);
-                         });
+                         [](const auto& info) { return storage::testing::EngineName(info.param); });
 
 }  // namespace
 }  // namespace mp

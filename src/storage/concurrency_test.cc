@@ -29,8 +29,7 @@ std::string Key(std::string prefix, int64_t n) {
 
 constexpr int kThreads = 32;
 
-v1::RegisterItemRequest Item(SellerId seller, const std::string& name,
-                             int64_t quantity) {
+v1::RegisterItemRequest Item(SellerId seller, const std::string& name, int64_t quantity) {
   v1::RegisterItemRequest r;
   r.set_seller_id(seller);
   r.set_name(name);
@@ -88,8 +87,7 @@ class ConcurrencyTest : public ::testing::TestWithParam<Engine> {
     migrated = CustomerRepository::Migrate(test_db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
     products_ = std::make_unique<ProductRepository>(test_db_->db());
-    customers_ =
-        std::make_unique<CustomerRepository>(test_db_->db(), clock_, 300'000);
+    customers_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, 300'000);
     // Open every pooled connection first, so the threads race on the data,
     // not on connecting.
     RunTogether([&](int) { (void)products_->GetSellerRating(1); });
@@ -289,8 +287,8 @@ TEST_P(ConcurrencyTest, VotesOfDistinctBuyersCountExactly) {
   Errors errors;
   RunTogether([&](int t) {
     BuyerId buyer = 100 + t;
-    for (Status s : {products_->Vote(buyer, liked, t % 4 != 0),
-                     products_->Vote(buyer, disliked, false)}) {
+    for (Status s :
+         {products_->Vote(buyer, liked, t % 4 != 0), products_->Vote(buyer, disliked, false)}) {
       if (!s.ok()) errors.Add(s);
     }
     // Two threads vote as the same buyer: one wins, one is refused.
@@ -311,9 +309,8 @@ TEST_P(ConcurrencyTest, VotesOfDistinctBuyersCountExactly) {
     int64_t up, down;
   };
   const int64_t ups = kThreads - kThreads / 4;
-  for (const Want& w :
-       {Want{liked, ups, kThreads / 4}, Want{disliked, 0, kThreads},
-        Want{contested, kThreads / 2, 0}}) {
+  for (const Want& w : {Want{liked, ups, kThreads / 4}, Want{disliked, 0, kThreads},
+                        Want{contested, kThreads / 2, 0}}) {
     auto item = products_->GetItem(w.id);
     ASSERT_TRUE(item.ok()) << item.status().ToString();
     EXPECT_EQ(item->feedback().up(), w.up) << item->name();

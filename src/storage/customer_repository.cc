@@ -10,8 +10,7 @@ const Sql kInsertAccount{
     "ON CONFLICT (role, username) DO NOTHING RETURNING id"};
 const Sql kSelectCredentials{
     "SELECT id, password_hash FROM accounts WHERE role = $1 AND username = $2"};
-const Sql kSelectAccount{
-    "SELECT username, name, units FROM accounts WHERE role = $1 AND id = $2"};
+const Sql kSelectAccount{"SELECT username, name, units FROM accounts WHERE role = $1 AND id = $2"};
 
 const Sql kCountLoginFailures{
     "SELECT COUNT(*) FROM login_failures WHERE throttle_key = $1 AND at_ms >= $2"};
@@ -23,7 +22,8 @@ const Sql kInsertSession{
 const Sql kCopySavedCart{
     "INSERT INTO cart_lines (session_id, item_id, quantity) "
     "SELECT CAST($1 AS TEXT), item_id, quantity FROM saved_cart_lines WHERE buyer_id = $2"};
-const Sql kSelectSession{"SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2"};
+const Sql kSelectSession{
+    "SELECT user_id, last_active_ms FROM sessions WHERE id = $1 AND role = $2"};
 // Writes of one session take turns on PostgreSQL, so two cart changes at once
 // cannot both read the old line and lose one update. (SQLite writers already
 // take turns.)
@@ -41,8 +41,7 @@ const Sql kDeleteExpiredSessions{"DELETE FROM sessions WHERE last_active_ms < $1
 
 const Sql kSelectCart{
     "SELECT item_id, quantity FROM cart_lines WHERE session_id = $1 ORDER BY item_id"};
-const Sql kSelectCartLine{
-    "SELECT quantity FROM cart_lines WHERE session_id = $1 AND item_id = $2"};
+const Sql kSelectCartLine{"SELECT quantity FROM cart_lines WHERE session_id = $1 AND item_id = $2"};
 const Sql kUpsertCartLine{
     "INSERT INTO cart_lines (session_id, item_id, quantity) VALUES ($1, $2, $3) "
     "ON CONFLICT (session_id, item_id) DO UPDATE SET quantity = excluded.quantity"};
@@ -92,8 +91,7 @@ Status SessionEnded() { return Unauthenticated("session ended or expired; log in
 
 }  // namespace
 
-CustomerRepository::CustomerRepository(Database& db, const Clock& clock,
-                                       int64_t session_timeout_ms)
+CustomerRepository::CustomerRepository(Database& db, const Clock& clock, int64_t session_timeout_ms)
     : db_(db),
       clock_(clock),
       timeout_ms_(session_timeout_ms),
@@ -110,8 +108,8 @@ StatusOr<int64_t> CustomerRepository::CreateAccount(v1::Role role, const std::st
                                                     const std::string& name) {
   int64_t id = 0;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(
-        Rows rows, conn.Query(kInsertAccount, {int64_t{role}, username, name, password_hash}));
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kInsertAccount, {int64_t{role}, username, name, password_hash}));
     if (rows.empty()) {
       return Status(StatusCode::kAlreadyExists, "username '" + username + "' is taken",
                     "username_taken");
@@ -151,7 +149,7 @@ StatusOr<v1::Account> CustomerRepository::GetAccount(v1::Role role, int64_t user
 }
 
 StatusOr<int64_t> CustomerRepository::CountLoginFailures(const std::string& key,
-                                                        int64_t window_ms) {
+                                                         int64_t window_ms) {
   int64_t count = 0;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows,
@@ -165,8 +163,7 @@ StatusOr<int64_t> CustomerRepository::CountLoginFailures(const std::string& key,
 Status CustomerRepository::RecordLoginFailure(const std::vector<std::string>& keys,
                                               int64_t window_ms) {
   return db_.Write([&](Connection& conn) -> Status {
-    MP_RETURN_IF_ERROR(
-        conn.Query(kForgetLoginFailures, {clock_.NowMs() - window_ms}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kForgetLoginFailures, {clock_.NowMs() - window_ms}).status());
     for (const std::string& key : keys) {
       MP_RETURN_IF_ERROR(conn.Query(kInsertLoginFailure, {key, clock_.NowMs()}).status());
     }
@@ -178,8 +175,7 @@ Status CustomerRepository::CreateSession(const std::string& session_id, v1::Role
                                          int64_t user_id) {
   return db_.Write([&](Connection& conn) -> Status {
     MP_RETURN_IF_ERROR(
-        conn.Query(kInsertSession, {session_id, int64_t{role}, user_id, clock_.NowMs()})
-            .status());
+        conn.Query(kInsertSession, {session_id, int64_t{role}, user_id, clock_.NowMs()}).status());
     if (role == v1::ROLE_BUYER) {
       MP_RETURN_IF_ERROR(conn.Query(kCopySavedCart, {session_id, user_id}).status());
     }
@@ -271,8 +267,7 @@ StatusOr<v1::Cart> CustomerRepository::GetCart(const v1::SessionRequest& session
 }
 
 StatusOr<v1::Cart> CustomerRepository::ModifyCart(
-    const v1::SessionRequest& session,
-    const std::function<Status(Connection&, int64_t)>& change) {
+    const v1::SessionRequest& session, const std::function<Status(Connection&, int64_t)>& change) {
   v1::Cart cart;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(int64_t buyer_id, Authorize(conn, session));
@@ -357,8 +352,7 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
     for (const v1::PurchaseLine& line : request.lines()) {
       total += line.price_cents() * line.quantity();
     }
-    MP_RETURN_IF_ERROR(
-        conn.Query(kCompleteAttempt, {request.purchase_id(), total, now}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kCompleteAttempt, {request.purchase_id(), total, now}).status());
     if (!request.clear_session_id().empty()) {
       MP_RETURN_IF_ERROR(conn.Query(kDeleteSessionCart, {request.clear_session_id()}).status());
     }
@@ -403,8 +397,8 @@ StatusOr<v1::PurchaseAttempt> CustomerRepository::ReadAttempt(Connection& conn,
   return a;
 }
 
-StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(
-    const v1::SessionRequest& session, const std::string& purchase_id) {
+StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(const v1::SessionRequest& session,
+                                                                const std::string& purchase_id) {
   v1::PurchaseAttempt attempt;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(int64_t buyer_id, Authorize(conn, session));
@@ -419,9 +413,9 @@ StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(
     if (cart.empty()) {
       return Status(StatusCode::kFailedPrecondition, "the cart is empty", "cart_empty");
     }
-    MP_RETURN_IF_ERROR(conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(),
-                                                   clock_.NowMs()})
-                           .status());
+    MP_RETURN_IF_ERROR(
+        conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(), clock_.NowMs()})
+            .status());
     for (const Row& line : cart) {
       MP_RETURN_IF_ERROR(
           conn.Query(kInsertAttemptLine, {purchase_id, line.Text(0), line.Int(1)}).status());
@@ -465,8 +459,8 @@ StatusOr<v1::PurchaseList> CustomerRepository::ListPurchases(const v1::SessionRe
   MP_ASSIGN_OR_RETURN(v1::SessionInfo info, CheckSession(session));
   v1::PurchaseList list;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchases, {info.user_id(), int64_t{limit},
-                                                                 int64_t{offset}}));
+    MP_ASSIGN_OR_RETURN(
+        Rows rows, conn.Query(kSelectPurchases, {info.user_id(), int64_t{limit}, int64_t{offset}}));
     for (const Row& row : rows) {
       v1::Purchase* p = list.add_purchases();
       p->set_purchase_id(row.Text(0));

@@ -59,8 +59,7 @@ class CustomerRepository {
   StatusOr<v1::Cart> AddToCart(const v1::SessionRequest& session, const std::string& item_id,
                                int64_t quantity, int64_t available);
   // Removes `quantity` units (all when absent); kNotFound when not in the cart.
-  StatusOr<v1::Cart> RemoveFromCart(const v1::SessionRequest& session,
-                                    const std::string& item_id,
+  StatusOr<v1::Cart> RemoveFromCart(const v1::SessionRequest& session, const std::string& item_id,
                                     std::optional<int64_t> quantity);
   StatusOr<v1::Cart> ClearCart(const v1::SessionRequest& session);
   Status SaveCart(const v1::SessionRequest& session);
@@ -77,8 +76,7 @@ class CustomerRepository {
   // Marks a pending attempt failed; a finished one is left as it is.
   // kNotFound when there is no such attempt.
   StatusOr<v1::PurchaseAttempt> FailPurchase(const std::string& purchase_id,
-                                             const std::string& reason,
-                                             const std::string& message);
+                                             const std::string& reason, const std::string& message);
   // Pending attempts started before `started_before_ms`, oldest first.
   StatusOr<std::vector<v1::PurchaseAttempt>> ListPendingPurchases(int64_t started_before_ms,
                                                                   int limit);

@@ -29,8 +29,7 @@ constexpr int64_t kTimeoutMs = 300'000;
 constexpr v1::Role kBuyer = v1::ROLE_BUYER;
 constexpr v1::Role kSeller = v1::ROLE_SELLER;
 
-const Sql kSelectLastActive{
-    "SELECT last_active_ms FROM sessions WHERE id = $1"};
+const Sql kSelectLastActive{"SELECT last_active_ms FROM sessions WHERE id = $1"};
 const Sql kCountSessionRows{
     "SELECT (SELECT COUNT(*) FROM sessions WHERE id = $1) + "
     "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
@@ -79,8 +78,7 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
     test_db_ = std::move(t).value();
     Status migrated = CustomerRepository::Migrate(test_db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_,
-                                                 kTimeoutMs);
+    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, kTimeoutMs);
     buyer_ = NewAccount(kBuyer, "bob");
   }
 
@@ -91,8 +89,7 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
   }
 
   // Opens a buyer session of buyer_ unless told otherwise.
-  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer,
-                          int64_t user_id = 0) {
+  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer, int64_t user_id = 0) {
     Status s = repo_->CreateSession(id, role, user_id ? user_id : buyer_);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return Ref(id, role);
@@ -104,8 +101,7 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
     return cart.ok() ? LinesOf(*cart) : Lines{};
   }
 
-  void Add(const v1::SessionRequest& session, const std::string& item,
-           int64_t quantity) {
+  void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
     auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
     EXPECT_TRUE(cart.ok()) << cart.status().ToString();
   }
@@ -147,8 +143,7 @@ TEST_P(CustomerRepositoryTest, CreatesAccount) {
   EXPECT_EQ(account->name(), "Sally S");
   EXPECT_EQ(account->units(), 0);
   // The id belongs to a seller, not to a buyer.
-  EXPECT_EQ(repo_->GetAccount(kBuyer, *id).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(repo_->GetAccount(kBuyer, *id).status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
@@ -187,8 +182,7 @@ TEST_P(CustomerRepositoryTest, ReturnsCredentialsOfRoleAndUsername) {
   EXPECT_EQ(creds->password_hash, "$argon2id$hash");
   EXPECT_EQ(repo_->GetCredentials(kBuyer, "bob")->user_id, buyer_);
   for (const char* unknown : {"nobody", "BOB", "bob "}) {
-    EXPECT_EQ(repo_->GetCredentials(kBuyer, unknown).status().code(),
-              StatusCode::kNotFound)
+    EXPECT_EQ(repo_->GetCredentials(kBuyer, unknown).status().code(), StatusCode::kNotFound)
         << unknown;
   }
 }
@@ -208,12 +202,10 @@ TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
   Open("seller-s", kSeller, seller);
   Open("ended");
   ASSERT_TRUE(repo_->EndSession("ended").ok());
-  const v1::SessionRequest refused[] = {
-      Ref("buyer-s", kSeller), Ref("seller-s", kBuyer), Ref("nope", kBuyer),
-      Ref("ended", kBuyer), Ref("", kBuyer)};
+  const v1::SessionRequest refused[] = {Ref("buyer-s", kSeller), Ref("seller-s", kBuyer),
+                                        Ref("nope", kBuyer), Ref("ended", kBuyer), Ref("", kBuyer)};
   for (const auto& ref : refused) {
-    EXPECT_EQ(repo_->CheckSession(ref).status().code(),
-              StatusCode::kUnauthenticated)
+    EXPECT_EQ(repo_->CheckSession(ref).status().code(), StatusCode::kUnauthenticated)
         << ref.session_id() << " as " << ref.role();
   }
   EXPECT_TRUE(repo_->CheckSession(Ref("buyer-s", kBuyer)).ok());
@@ -227,12 +219,10 @@ TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
   clock_.Advance(kTimeoutMs);
   EXPECT_TRUE(repo_->CheckSession(active).ok()) << "idle exactly the timeout";
   clock_.Advance(1);
-  EXPECT_EQ(repo_->CheckSession(idle).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->CheckSession(idle).status().code(), StatusCode::kUnauthenticated);
   EXPECT_TRUE(repo_->CheckSession(active).ok()) << "the check was activity";
   clock_.Advance(kTimeoutMs + 1);
-  EXPECT_EQ(repo_->CheckSession(active).status().code(),
-            StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->CheckSession(active).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
@@ -332,10 +322,8 @@ TEST_P(CustomerRepositoryTest, RemovesSomeOrAllUnits) {
 TEST_P(CustomerRepositoryTest, RemovingItemNotInCartIsNotFound) {
   v1::SessionRequest s = Open("s1");
   Add(s, "1-1", 2);
-  for (std::optional<int64_t> q :
-       {std::optional<int64_t>(1), std::optional<int64_t>()}) {
-    EXPECT_EQ(repo_->RemoveFromCart(s, "1-2", q).status().code(),
-              StatusCode::kNotFound);
+  for (std::optional<int64_t> q : {std::optional<int64_t>(1), std::optional<int64_t>()}) {
+    EXPECT_EQ(repo_->RemoveFromCart(s, "1-2", q).status().code(), StatusCode::kNotFound);
   }
   EXPECT_EQ(Cart(s), (Lines{{"1-1", 2}}));
 }
@@ -389,14 +377,11 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
   using Call = std::function<Status(const v1::SessionRequest&)>;
   const std::pair<const char*, Call> calls[] = {
       {"GetCart", [&](auto& s) { return repo_->GetCart(s).status(); }},
-      {"AddToCart",
-       [&](auto& s) { return repo_->AddToCart(s, "1-1", 1, 9).status(); }},
-      {"RemoveFromCart",
-       [&](auto& s) { return repo_->RemoveFromCart(s, "1-1", 1).status(); }},
+      {"AddToCart", [&](auto& s) { return repo_->AddToCart(s, "1-1", 1, 9).status(); }},
+      {"RemoveFromCart", [&](auto& s) { return repo_->RemoveFromCart(s, "1-1", 1).status(); }},
       {"ClearCart", [&](auto& s) { return repo_->ClearCart(s).status(); }},
       {"SaveCart", [&](auto& s) { return repo_->SaveCart(s); }},
-      {"ListPurchases",
-       [&](auto& s) { return repo_->ListPurchases(s).status(); }},
+      {"ListPurchases", [&](auto& s) { return repo_->ListPurchases(s).status(); }},
   };
   int64_t seller = NewAccount(kSeller, "sally");
   int n = 0;
@@ -408,9 +393,8 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
     Open(id + "-seller", kSeller, seller);
     Open(id + "-expired");
     clock_.Advance(kTimeoutMs + 1);
-    for (const auto& ref :
-         {Ref(id + "-ended", kBuyer), Ref(id + "-seller", kBuyer),
-          Ref(id + "-expired", kBuyer), Ref("unknown", kBuyer)}) {
+    for (const auto& ref : {Ref(id + "-ended", kBuyer), Ref(id + "-seller", kBuyer),
+                            Ref(id + "-expired", kBuyer), Ref("unknown", kBuyer)}) {
       EXPECT_EQ(call(ref).code(), StatusCode::kUnauthenticated)
           << name << " with " << ref.session_id();
     }
@@ -424,10 +408,9 @@ TEST_P(CustomerRepositoryTest, RecordsPurchaseCountersAndClearsCarts) {
   Add(s, "1-1", 2);
   Add(s, "1-2", 3);
   ASSERT_TRUE(repo_->SaveCart(s).ok());
-  auto response = repo_->RecordPurchase(Purchase(
-      "p1", buyer_,
-      {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)},
-      "s1"));
+  auto response = repo_->RecordPurchase(
+      Purchase("p1", buyer_,
+               {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)}, "s1"));
   ASSERT_TRUE(response.ok()) << response.status().ToString();
   EXPECT_EQ(response->purchase_id(), "p1");
   EXPECT_EQ(response->time_ms(), clock_.NowMs());
@@ -463,19 +446,12 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
   int64_t other = NewAccount(kBuyer, "carol");
   const int64_t t1 = clock_.NowMs();
   ASSERT_TRUE(repo_
-                  ->RecordPurchase(Purchase("pa", buyer_,
-                                            {Line("2-1", seller, 1, 500),
-                                             Line("1-1", seller, 2, 150)}))
+                  ->RecordPurchase(Purchase(
+                      "pa", buyer_, {Line("2-1", seller, 1, 500), Line("1-1", seller, 2, 150)}))
                   .ok());
   clock_.Advance(1000);
-  ASSERT_TRUE(
-      repo_
-          ->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)}))
-          .ok());
-  ASSERT_TRUE(repo_
-                  ->RecordPurchase(
-                      Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)}))
-                  .ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)})).ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)})).ok());
   const auto s1 = Open("s1");
   auto list = repo_->ListPurchases(s1);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
@@ -484,9 +460,8 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
     const char* item;
     int64_t quantity, price, time;
   };
-  const Want want[] = {{"pc", "1-1", 1, 175, t1 + 1000},
-                       {"pa", "1-1", 2, 150, t1},
-                       {"pa", "2-1", 1, 500, t1}};
+  const Want want[] = {
+      {"pc", "1-1", 1, 175, t1 + 1000}, {"pa", "1-1", 2, 150, t1}, {"pa", "2-1", 1, 500, t1}};
   ASSERT_EQ(list->purchases_size(), static_cast<int>(std::size(want)));
   for (size_t i = 0; i < std::size(want); ++i) {
     const v1::Purchase& p = list->purchases(static_cast<int>(i));
@@ -496,8 +471,7 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
     EXPECT_EQ(p.price_cents(), want[i].price) << i;
     EXPECT_EQ(p.time_ms(), want[i].time) << i;
   }
-  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(),
-            1);
+  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(), 1);
   // Pages: the second and third lines, then nothing past the end.
   auto page = repo_->ListPurchases(s1, 2, 1);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
@@ -511,26 +485,18 @@ TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
   int64_t seller = NewAccount(kSeller, "sally");
   int64_t other = NewAccount(kBuyer, "carol");
   ASSERT_TRUE(repo_
-                  ->RecordPurchase(Purchase("p1", buyer_,
-                                            {Line("1-1", seller, 2, 100),
-                                             Line("1-2", seller, 1, 100)}))
+                  ->RecordPurchase(Purchase(
+                      "p1", buyer_, {Line("1-1", seller, 2, 100), Line("1-2", seller, 1, 100)}))
                   .ok());
-  ASSERT_TRUE(repo_
-                  ->RecordPurchase(
-                      Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)}))
-                  .ok());
-  ASSERT_TRUE(
-      repo_
-          ->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)}))
-          .ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)})).ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)})).ok());
   struct Case {
     int64_t buyer;
     const char* item;
     int64_t quantity;
   };
-  for (const Case& c :
-       {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
-        Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
+  for (const Case& c : {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
+                        Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
     auto q = repo_->GetPurchasedQuantity(c.buyer, c.item);
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;

@@ -136,9 +136,9 @@ Status Database::Migrate(const std::string& version_table,
   return Write([&](Connection& conn) -> Status {
     MP_RETURN_IF_ERROR(conn.Query(kMigrationLock).status());
     // The table name is the caller's constant, never input.
-    MP_RETURN_IF_ERROR(conn.Exec("CREATE TABLE IF NOT EXISTS " + version_table +
-                                 " (version INTEGER NOT NULL)")
-                           .status());
+    MP_RETURN_IF_ERROR(
+        conn.Exec("CREATE TABLE IF NOT EXISTS " + version_table + " (version INTEGER NOT NULL)")
+            .status());
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SELECT version FROM " + version_table));
     if (rows.empty()) {
       MP_RETURN_IF_ERROR(
@@ -149,9 +149,9 @@ Status Database::Migrate(const std::string& version_table,
       if (m.version <= version) continue;
       log::Info("{}: applying schema version {}", version_table, m.version);
       MP_RETURN_IF_ERROR(conn.Exec(m.sql).status());
-      MP_RETURN_IF_ERROR(conn.Exec("UPDATE " + version_table +
-                                   " SET version = " + std::to_string(m.version))
-                             .status());
+      MP_RETURN_IF_ERROR(
+          conn.Exec("UPDATE " + version_table + " SET version = " + std::to_string(m.version))
+              .status());
     }
     return Status();
   });

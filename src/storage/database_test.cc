@@ -51,8 +51,7 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     test_db_ = std::move(t).value();
     Status created = db().Write([](Connection& conn) {
-      return conn.Exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)")
-          .status();
+      return conn.Exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)").status();
     });
     ASSERT_TRUE(created.ok()) << created.ToString();
   }
@@ -60,9 +59,7 @@ class DatabaseTest : public ::testing::TestWithParam<Engine> {
   Database& db() { return test_db_->db(); }
 
   Status Insert(std::string_view k, Param v, Param n) {
-    return db().Write([&](Connection& conn) {
-      return conn.Query(kInsertKv, {k, v, n}).status();
-    });
+    return db().Write([&](Connection& conn) { return conn.Query(kInsertKv, {k, v, n}).status(); });
   }
 
   int64_t Count() {
@@ -134,13 +131,12 @@ TEST_P(DatabaseTest, NullsAreDistinctFromEmptyAndZero) {
   ASSERT_TRUE(Insert("null", nullptr, nullptr).ok());
   ASSERT_TRUE(Insert("empty", "", int64_t{0}).ok());
   Rows null_row, empty_row;
-  ASSERT_TRUE(
-      db().Read([&](Connection& conn) -> Status {
-            MP_ASSIGN_OR_RETURN(null_row, conn.Query(kSelectKv, {"null"}));
-            MP_ASSIGN_OR_RETURN(empty_row, conn.Query(kSelectKv, {"empty"}));
-            return Status();
-          })
-          .ok());
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(null_row, conn.Query(kSelectKv, {"null"}));
+                    MP_ASSIGN_OR_RETURN(empty_row, conn.Query(kSelectKv, {"empty"}));
+                    return Status();
+                  })
+                  .ok());
   ASSERT_EQ(null_row.size(), 1u);
   EXPECT_TRUE(null_row[0].IsNull(0));
   EXPECT_TRUE(null_row[0].IsNull(1));
@@ -175,16 +171,9 @@ TEST_P(DatabaseTest, IntegersRoundTripExactly) {
 
 TEST_P(DatabaseTest, BoundTextIsStoredVerbatimNeverRunAsSql) {
   const std::vector<std::string> values = {
-      "O'Brien",
-      "'); DELETE FROM kv; --",
-      "x'; DROP TABLE kv; --",
-      "a;b;c",
-      "\"double\" `back`",
-      "$1 ?1 :name @p",
-      "back\\slash\\'",
-      "100%_LIKE",
-      "Ünïcödé 日本語",
-      std::string("multi\nline"),
+      "O'Brien",           "'); DELETE FROM kv; --",   "x'; DROP TABLE kv; --", "a;b;c",
+      "\"double\" `back`", "$1 ?1 :name @p",           "back\\slash\\'",        "100%_LIKE",
+      "Ünïcödé 日本語",    std::string("multi\nline"),
   };
   for (size_t i = 0; i < values.size(); ++i) {
     ASSERT_TRUE(Insert(values[i], values[i], int64_t(i)).ok()) << values[i];
@@ -193,8 +182,7 @@ TEST_P(DatabaseTest, BoundTextIsStoredVerbatimNeverRunAsSql) {
   for (const std::string& value : values) {
     Rows rows;
     ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
-                      MP_ASSIGN_OR_RETURN(rows,
-                                          conn.Query(kSelectByValue, {value}));
+                      MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectByValue, {value}));
                       return Status();
                     })
                     .ok());
@@ -257,8 +245,7 @@ TEST_P(DatabaseTest, AppliesEachMigrationOnce) {
 TEST_P(DatabaseTest, FailedMigrationLeavesSchemaAndVersionUnchanged) {
   ASSERT_TRUE(db().Migrate("test_schema_version", kV1).ok());
   const std::vector<Migration> broken = {
-      kV1[0],
-      {2, "CREATE TABLE m2 (y BIGINT); INSERT INTO missing VALUES (1);"}};
+      kV1[0], {2, "CREATE TABLE m2 (y BIGINT); INSERT INTO missing VALUES (1);"}};
   EXPECT_FALSE(db().Migrate("test_schema_version", broken).ok());
   Rows version;
   ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
@@ -277,8 +264,7 @@ TEST_P(DatabaseTest, ConcurrentMigrationsApplyOnce) {
   std::vector<Status> results(8);
   std::vector<std::thread> threads;
   for (auto& result : results) {
-    threads.emplace_back(
-        [&] { result = db().Migrate("test_schema_version", kV2); });
+    threads.emplace_back([&] { result = db().Migrate("test_schema_version", kV2); });
   }
   for (auto& t : threads) t.join();
   for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
@@ -302,10 +288,10 @@ TEST_P(DatabaseTest, RepositorySchemasRecordTheirVersion) {
     ASSERT_TRUE(p.ok()) << "run " << run << ": " << p.ToString();
   }
   bool sqlite = GetParam() == Engine::kSqlite;
-  size_t customer_steps = sqlite ? SqliteCustomerMigrations().size()
-                                 : PostgresCustomerMigrations().size();
-  size_t product_steps = sqlite ? SqliteProductMigrations().size()
-                                : PostgresProductMigrations().size();
+  size_t customer_steps =
+      sqlite ? SqliteCustomerMigrations().size() : PostgresCustomerMigrations().size();
+  size_t product_steps =
+      sqlite ? SqliteProductMigrations().size() : PostgresProductMigrations().size();
   ASSERT_GE(customer_steps, 1u);
   ASSERT_GE(product_steps, 1u);
   Rows customer, product;
@@ -323,10 +309,8 @@ TEST_P(DatabaseTest, RepositorySchemasRecordTheirVersion) {
 
 TEST(MigrationsTest, BothEnginesHaveTheSameSteps) {
   // The two dialects must move in lock step: same number of steps.
-  EXPECT_EQ(SqliteCustomerMigrations().size(),
-            PostgresCustomerMigrations().size());
-  EXPECT_EQ(SqliteProductMigrations().size(),
-            PostgresProductMigrations().size());
+  EXPECT_EQ(SqliteCustomerMigrations().size(), PostgresCustomerMigrations().size());
+  EXPECT_EQ(SqliteProductMigrations().size(), PostgresProductMigrations().size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest,

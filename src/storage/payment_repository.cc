@@ -14,8 +14,8 @@ const Sql kSelectCharge{
 
 std::optional<ChargeRecord> FromRows(const std::string& id, const Rows& rows) {
   if (rows.empty()) return std::nullopt;
-  return ChargeRecord{id,           rows[0].Int(0) != 0, rows[0].Text(1), rows[0].Int(2),
-                      rows[0].Text(3), rows[0].Int(4)};
+  return ChargeRecord{
+      id, rows[0].Int(0) != 0, rows[0].Text(1), rows[0].Int(2), rows[0].Text(3), rows[0].Int(4)};
 }
 
 }  // namespace
@@ -29,9 +29,8 @@ Status PaymentRepository::Migrate(Database& db) {
 StatusOr<ChargeRecord> PaymentRepository::RecordOnce(const ChargeRecord& r) {
   ChargeRecord stored;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_RETURN_IF_ERROR(conn.Query(kInsertCharge, {r.transaction_id, int64_t{r.approved},
-                                                  r.reason, r.amount_cents, r.card_last4,
-                                                  r.time_ms})
+    MP_RETURN_IF_ERROR(conn.Query(kInsertCharge, {r.transaction_id, int64_t{r.approved}, r.reason,
+                                                  r.amount_cents, r.card_last4, r.time_ms})
                            .status());
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCharge, {r.transaction_id}));
     auto record = FromRows(r.transaction_id, rows);

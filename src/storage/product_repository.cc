@@ -14,7 +14,9 @@ namespace {
 // Registrations of one seller take turns on PostgreSQL, so two equal
 // registrations at once merge instead of creating two items. (SQLite writers
 // already take turns.)
-const Sql kLockSeller{nullptr, "SELECT pg_advisory_xact_lock(7262002, CAST(CAST($1 AS BIGINT) % 2147483647 AS INTEGER))"};
+const Sql kLockSeller{
+    nullptr,
+    "SELECT pg_advisory_xact_lock(7262002, CAST(CAST($1 AS BIGINT) % 2147483647 AS INTEGER))"};
 const Sql kFindEqualItem{
     "SELECT id, quantity FROM items WHERE seller_id = $1 AND name = $2 AND category = $3 "
     "AND keywords = $4 AND item_condition = $5 AND price_cents = $6 ORDER BY id LIMIT 1"};
@@ -33,8 +35,8 @@ const Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = $1 AND c
 const Sql kSelectItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id IN (SELECT value FROM json_each($1))",
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
-const Sql kSelectSellerItems{
-    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE seller_id = $1 ORDER BY id"};
+const Sql kSelectSellerItems{"SELECT " MP_ITEM_COLUMNS
+                             " FROM items WHERE seller_id = $1 ORDER BY id"};
 const Sql kSelectOwner{"SELECT seller_id, quantity FROM items WHERE id = $1 AND category = $2"};
 const Sql kChangePrice{
     "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
@@ -55,9 +57,9 @@ const Sql kSearchKeywords{
     "FROM item_keywords k JOIN items i ON i.id = k.item_id "
     "WHERE k.category = $1 AND k.keyword IN ($4, $5, $6, $7, $8) AND i.quantity > 0 "
     "GROUP BY i.id ORDER BY score DESC, i.up - i.down DESC, i.id LIMIT $2 OFFSET $3"};
-const Sql kSearchCategory{
-    "SELECT " MP_ITEM_COLUMNS ", 0 FROM items WHERE category = $1 AND quantity > 0 "
-    "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
+const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
+                          ", 0 FROM items WHERE category = $1 AND quantity > 0 "
+                          "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
 
 const Sql kSelectTaken{
     "SELECT t.item_id, t.quantity, t.price_cents, t.seller_id, t.name, t.state, i.category "
@@ -131,9 +133,9 @@ StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest
   std::string keywords = JoinKeywords(r.keywords());
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     MP_RETURN_IF_ERROR(conn.Query(kLockSeller, {r.seller_id()}).status());
-    MP_ASSIGN_OR_RETURN(Rows equal, conn.Query(kFindEqualItem,
-                                               {r.seller_id(), r.name(), r.category(), keywords,
-                                                int64_t{r.condition()}, r.price_cents()}));
+    MP_ASSIGN_OR_RETURN(Rows equal,
+                        conn.Query(kFindEqualItem, {r.seller_id(), r.name(), r.category(), keywords,
+                                                    int64_t{r.condition()}, r.price_cents()}));
     if (!equal.empty()) {
       if (equal[0].Int(1) + r.quantity() > kMaxQuantity) {
         return InvalidArgument("quantity", "the item would hold more than 1000000000 units");
@@ -142,10 +144,9 @@ StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest
       item = ToItem(rows.at(0));
       return Status();
     }
-    MP_ASSIGN_OR_RETURN(Rows rows,
-                        conn.Query(kInsertItem, {r.seller_id(), r.name(), r.category(), keywords,
-                                                 int64_t{r.condition()}, r.price_cents(),
-                                                 r.quantity()}));
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kInsertItem, {r.seller_id(), r.name(), r.category(),
+                                                            keywords, int64_t{r.condition()},
+                                                            r.price_cents(), r.quantity()}));
     item = ToItem(rows.at(0));
     int64_t number = rows[0].Int(0);
     for (const std::string& word : r.keywords()) {
@@ -250,8 +251,8 @@ StatusOr<v1::SearchResponse> ProductRepository::Search(int64_t category,
     } else {
       std::string_view k[kMaxKeywords] = {};
       std::copy_n(keywords.begin(), std::min<size_t>(keywords.size(), kMaxKeywords), k);
-      rows = conn.Query(kSearchKeywords, {category, int64_t{limit}, int64_t{offset}, k[0], k[1],
-                                          k[2], k[3], k[4]});
+      rows = conn.Query(kSearchKeywords,
+                        {category, int64_t{limit}, int64_t{offset}, k[0], k[1], k[2], k[3], k[4]});
     }
     if (!rows.ok()) return rows.status();
     for (const Row& row : *rows) {
@@ -269,9 +270,8 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
   v1::TakeStockResponse response;
   // A fixed order keeps two purchases of the same items from deadlocking.
   auto sorted = lines;
-  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return a.first.number < b.first.number;
-  });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first.number < b.first.number; });
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     response.clear_lines();
     MP_ASSIGN_OR_RETURN(Rows taken, conn.Query(kSelectTaken, {purchase_id}));
@@ -302,10 +302,10 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       line->set_price_cents(rows[0].Int(0));
       line->set_seller_id(rows[0].Int(1));
       line->set_name(rows[0].Text(2));
-      Status inserted = conn.Query(kInsertTaken, {purchase_id, id.number, quantity,
-                                                  line->price_cents(), line->seller_id(),
-                                                  line->name()})
-                            .status();
+      Status inserted =
+          conn.Query(kInsertTaken, {purchase_id, id.number, quantity, line->price_cents(),
+                                    line->seller_id(), line->name()})
+              .status();
       if (inserted.reason() == "unique_violation") {
         // A concurrent call took stock for the same purchase first
         // (PostgreSQL): run again, and the repeat answers its lines.

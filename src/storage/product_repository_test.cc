@@ -70,8 +70,7 @@ std::vector<std::string> Normalized(const std::vector<std::string>& words) {
 std::vector<Taken> TakenLines(const v1::TakeStockResponse& r) {
   std::vector<Taken> lines;
   for (const auto& l : r.lines()) {
-    lines.emplace_back(l.item_id(), l.quantity(), l.price_cents(),
-                       l.seller_id(), l.name());
+    lines.emplace_back(l.item_id(), l.quantity(), l.price_cents(), l.seller_id(), l.name());
   }
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -100,8 +99,8 @@ class ProductRepositoryTest : public ::testing::TestWithParam<Engine> {
     return read.ok() ? read->quantity() : -1;
   }
 
-  Hits Search(int64_t category, const std::vector<std::string>& keywords,
-              int limit = 50, int offset = 0) {
+  Hits Search(int64_t category, const std::vector<std::string>& keywords, int limit = 50,
+              int offset = 0) {
     auto found = repo_->Search(category, Normalized(keywords), limit, offset);
     EXPECT_TRUE(found.ok()) << found.status().ToString();
     Hits out;
@@ -188,14 +187,10 @@ TEST_P(ProductRepositoryTest, DifferingRegistrationCreatesNewItem) {
     ItemSpec spec;
   };
   const Case cases[] = {
-      {"price", {.price = 2000}},
-      {"keywords", {.keywords = {"red"}}},
-      {"no keywords", {.keywords = {}}},
-      {"condition", {.condition = v1::CONDITION_USED}},
-      {"name", {.name = "Red shoes"}},
-      {"name case", {.name = "red shoe"}},
-      {"category", {.category = 4}},
-      {"seller", {.seller = 2}},
+      {"price", {.price = 2000}},        {"keywords", {.keywords = {"red"}}},
+      {"no keywords", {.keywords = {}}}, {"condition", {.condition = v1::CONDITION_USED}},
+      {"name", {.name = "Red shoes"}},   {"name case", {.name = "red shoe"}},
+      {"category", {.category = 4}},     {"seller", {.seller = 2}},
   };
   v1::Item original = Register({});
   for (const Case& c : cases) {
@@ -219,10 +214,8 @@ TEST_P(ProductRepositoryTest, RefusesQuantityPastMaximum) {
 TEST_P(ProductRepositoryTest, GetItemOfUnknownIdIsNotFound) {
   v1::Item item = Register({.category = 3});
   ItemId id = Id(item);
-  for (ItemId unknown :
-       {ItemId{3, id.number + 1000}, ItemId{4, id.number}, ItemId{0, 0}}) {
-    EXPECT_EQ(repo_->GetItem(unknown).status().code(), StatusCode::kNotFound)
-        << unknown.ToString();
+  for (ItemId unknown : {ItemId{3, id.number + 1000}, ItemId{4, id.number}, ItemId{0, 0}}) {
+    EXPECT_EQ(repo_->GetItem(unknown).status().code(), StatusCode::kNotFound) << unknown.ToString();
   }
 }
 
@@ -230,8 +223,7 @@ TEST_P(ProductRepositoryTest, GetItemsKeepsOrderAndOmitsUnknown) {
   v1::Item a = Register({.name = "A"});
   v1::Item b = Register({.name = "B"});
   v1::Item c = Register({.name = "C", .category = 9});
-  auto items = repo_->GetItems(
-      {Id(c), ItemId{3, 999999}, Id(a), ItemId{7, Id(b).number}, Id(b)});
+  auto items = repo_->GetItems({Id(c), ItemId{3, 999999}, Id(a), ItemId{7, Id(b).number}, Id(b)});
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   std::vector<std::string> ids;
   for (const auto& item : *items) ids.push_back(item.id());
@@ -265,10 +257,9 @@ TEST_P(ProductRepositoryTest, ChangesPriceOfOwnItemOnly) {
     ItemId id;
     StatusCode code;
   };
-  for (const Case& c :
-       {Case{2, Id(item), StatusCode::kPermissionDenied},
-        Case{1, ItemId{3, Id(item).number + 100}, StatusCode::kNotFound},
-        Case{1, ItemId{4, Id(item).number}, StatusCode::kNotFound}}) {
+  for (const Case& c : {Case{2, Id(item), StatusCode::kPermissionDenied},
+                        Case{1, ItemId{3, Id(item).number + 100}, StatusCode::kNotFound},
+                        Case{1, ItemId{4, Id(item).number}, StatusCode::kNotFound}}) {
     EXPECT_EQ(repo_->ChangePrice(c.seller, c.id, 1).status().code(), c.code)
         << c.seller << " " << c.id.ToString();
   }
@@ -281,8 +272,7 @@ TEST_P(ProductRepositoryTest, WithdrawsUnits) {
     int64_t left;
     bool ok;
   };
-  const Case cases[] = {
-      {3, 7, true}, {10, 0, true}, {std::nullopt, 0, true}, {11, 10, false}};
+  const Case cases[] = {{3, 7, true}, {10, 0, true}, {std::nullopt, 0, true}, {11, 10, false}};
   int n = 0;
   for (const Case& c : cases) {
     v1::Item item = Register({.name = Key("Item", n++), .quantity = 10});
@@ -306,13 +296,11 @@ TEST_P(ProductRepositoryTest, WithdrawIsRefusedForOtherSellerOrUnknownItem) {
     std::optional<int64_t> quantity;
     StatusCode code;
   };
-  for (const Case& c :
-       {Case{2, Id(item), 1, StatusCode::kPermissionDenied},
-        Case{2, Id(item), 99, StatusCode::kPermissionDenied},
-        Case{2, Id(item), std::nullopt, StatusCode::kPermissionDenied},
-        Case{1, ItemId{3, Id(item).number + 9}, 1, StatusCode::kNotFound}}) {
-    EXPECT_EQ(repo_->WithdrawUnits(c.seller, c.id, c.quantity).status().code(),
-              c.code);
+  for (const Case& c : {Case{2, Id(item), 1, StatusCode::kPermissionDenied},
+                        Case{2, Id(item), 99, StatusCode::kPermissionDenied},
+                        Case{2, Id(item), std::nullopt, StatusCode::kPermissionDenied},
+                        Case{1, ItemId{3, Id(item).number + 9}, 1, StatusCode::kNotFound}}) {
+    EXPECT_EQ(repo_->WithdrawUnits(c.seller, c.id, c.quantity).status().code(), c.code);
   }
   EXPECT_EQ(Quantity(item), 10);
 }
@@ -340,8 +328,7 @@ TEST_P(ProductRepositoryTest, SearchMatchesWholeWordsCaseInsensitively) {
       {{"Shoe", "red"}, {{"redshoe", 2}}},
       {{"re"}, {}},
       {{"shoes"}, {{"shoes", 1}}},
-      {{"SHOES", "Redder", "red"},
-       {{"redshoe", 1}, {"redder", 1}, {"shoes", 1}}},
+      {{"SHOES", "Redder", "red"}, {{"redshoe", 1}, {"redder", 1}, {"shoes", 1}}},
       {{"blue"}, {}},
   };
   for (const Case& c : cases) {
@@ -372,15 +359,12 @@ TEST_P(ProductRepositoryTest, SearchRanksByScoreThenRatingThenId) {
     Hits hits;
   };
   const Case cases[] = {
-      {{"red", "shoe"},
-       {{"I", 2}, {"A", 2}, {"B", 1}, {"C", 1}, {"E", 1}, {"D", 1}}},
+      {{"red", "shoe"}, {{"I", 2}, {"A", 2}, {"B", 1}, {"C", 1}, {"E", 1}, {"D", 1}}},
       {{"shoe"}, {{"I", 1}, {"A", 1}, {"E", 1}}},
-      {{},
-       {{"B", 0}, {"I", 0}, {"A", 0}, {"C", 0}, {"E", 0}, {"F", 0}, {"D", 0}}},
+      {{}, {{"B", 0}, {"I", 0}, {"A", 0}, {"C", 0}, {"E", 0}, {"F", 0}, {"D", 0}}},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(Search(kCat, c.query), c.hits)
-        << ::testing::PrintToString(c.query);
+    EXPECT_EQ(Search(kCat, c.query), c.hits) << ::testing::PrintToString(c.query);
   }
   EXPECT_EQ(Search(kCat + 1, {"red"}), (Hits{{"H", 1}}));
   EXPECT_EQ(Search(kCat + 2, {}), Hits{});
@@ -404,8 +388,7 @@ TEST_P(ProductRepositoryTest, SearchPagesWithLimitAndOffset) {
   for (const Case& c : cases) {
     Hits want;
     for (int i : c.want) want.emplace_back(Key("P", i), c.query.size());
-    EXPECT_EQ(Search(8, c.query, c.limit, c.offset), want)
-        << c.limit << "/" << c.offset;
+    EXPECT_EQ(Search(8, c.query, c.limit, c.offset), want) << c.limit << "/" << c.offset;
   }
 }
 
@@ -423,8 +406,7 @@ TEST_P(ProductStockTest, TakesStockAndReportsLines) {
   auto taken = repo_->TakeStock("p1", {{Id(b_), 2}, {Id(a_), 1}});
   ASSERT_TRUE(taken.ok()) << taken.status().ToString();
   EXPECT_EQ(TakenLines(*taken),
-            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"},
-                                {b_.id(), 2, 250, 2, "Beta"}}));
+            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"}, {b_.id(), 2, 250, 2, "Beta"}}));
   EXPECT_EQ(Quantity(a_), 4);
   EXPECT_EQ(Quantity(b_), 1);
 }
@@ -437,8 +419,7 @@ TEST_P(ProductStockTest, TakesAllLinesOrNone) {
   const Case cases[] = {
       {{{Id(a_), 1}, {Id(b_), 4}}, StatusCode::kAborted},
       {{{Id(a_), 6}}, StatusCode::kAborted},
-      {{{Id(a_), 1}, {ItemId{3, Id(b_).number + 50}, 1}},
-       StatusCode::kNotFound},
+      {{{Id(a_), 1}, {ItemId{3, Id(b_).number + 50}, 1}}, StatusCode::kNotFound},
       {{{Id(a_), 1}, {ItemId{9, Id(b_).number}, 1}}, StatusCode::kNotFound},
   };
   for (const Case& c : cases) {
@@ -454,16 +435,14 @@ TEST_P(ProductStockTest, TakesAllLinesOrNone) {
   auto taken = repo_->TakeStock("p1", {{Id(a_), 5}, {Id(b_), 3}});
   ASSERT_TRUE(taken.ok()) << taken.status().ToString();
   EXPECT_EQ(Quantity(a_), 0);
-  EXPECT_EQ(repo_->TakeStock("p2", {{Id(a_), 1}}).status().reason(),
-            "insufficient_quantity");
+  EXPECT_EQ(repo_->TakeStock("p2", {{Id(a_), 1}}).status().reason(), "insufficient_quantity");
 }
 
 TEST_P(ProductStockTest, RepeatedTakeAnswersFirstLinesAndTakesOnce) {
   auto first = repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 1}});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(repo_->ChangePrice(1, Id(a_), 999).ok());
-  for (const StockLines& lines :
-       {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
+  for (const StockLines& lines : {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
     auto again = repo_->TakeStock("p1", lines);
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     EXPECT_EQ(TakenLines(*again), TakenLines(*first));
@@ -483,8 +462,7 @@ TEST_P(ProductStockTest, ReleaseRestoresStockExactlyOnce) {
   }
   auto retake = repo_->TakeStock("p1", {{Id(a_), 2}});
   EXPECT_EQ(retake.status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(repo_->CommitStock("p1").ok())
-      << "a released take stays given back";
+  ASSERT_TRUE(repo_->CommitStock("p1").ok()) << "a released take stays given back";
   EXPECT_EQ(Quantity(a_), 4);
   EXPECT_TRUE(repo_->ReleaseStock("unknown").ok());
 }
@@ -538,10 +516,8 @@ TEST_P(ProductRepositoryTest, SecondVoteIsAlreadyRatedAndChangesNothing) {
 
 TEST_P(ProductRepositoryTest, VoteOnUnknownItemIsNotFound) {
   v1::Item x = Register({});
-  for (ItemId unknown :
-       {ItemId{3, Id(x).number + 7}, ItemId{4, Id(x).number}}) {
-    EXPECT_EQ(repo_->Vote(11, unknown, true).code(), StatusCode::kNotFound)
-        << unknown.ToString();
+  for (ItemId unknown : {ItemId{3, Id(x).number + 7}, ItemId{4, Id(x).number}}) {
+    EXPECT_EQ(repo_->Vote(11, unknown, true).code(), StatusCode::kNotFound) << unknown.ToString();
   }
   EXPECT_EQ(ItemVotes(x), Votes(0, 0));
   EXPECT_EQ(SellerVotes(1), Votes(0, 0));
@@ -555,9 +531,7 @@ TEST_P(ProductRepositoryTest, SellerWithoutVotesHasZeroRating) {
 }
 
 const auto kEngines = ::testing::Values(Engine::kSqlite, Engine::kPostgres);
-std::string Name(const ::testing::TestParamInfo<Engine>& info) {
-  return EngineName(info.param);
-}
+std::string Name(const ::testing::TestParamInfo<Engine>& info) { return EngineName(info.param); }
 INSTANTIATE_TEST_SUITE_P(Engines, ProductRepositoryTest, kEngines, Name);
 INSTANTIATE_TEST_SUITE_P(Engines, ProductStockTest, kEngines, Name);
 

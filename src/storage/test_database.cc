@@ -7,9 +7,7 @@
 
 namespace mp::storage::testing {
 
-std::string EngineName(Engine engine) {
-  return engine == Engine::kSqlite ? "sqlite" : "postgres";
-}
+std::string EngineName(Engine engine) { return engine == Engine::kSqlite ? "sqlite" : "postgres"; }
 
 StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(Engine engine, int max_connections) {
   auto t = std::unique_ptr<TestDatabase>(new TestDatabase());
@@ -29,14 +27,12 @@ StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(Engine engine, int 
     t->admin_uri_ = base;
     t->schema_ = "t_" + suffix;
     MP_ASSIGN_OR_RETURN(auto admin, Database::Open({.uri = t->admin_uri_, .max_connections = 1}));
-    MP_RETURN_IF_ERROR(admin->Read([&](Connection& conn) {
-      return conn.Exec("CREATE SCHEMA " + t->schema_).status();
-    }));
+    MP_RETURN_IF_ERROR(admin->Read(
+        [&](Connection& conn) { return conn.Exec("CREATE SCHEMA " + t->schema_).status(); }));
     char sep = t->admin_uri_.find('?') == std::string::npos ? '?' : '&';
     t->uri_ = t->admin_uri_ + sep + "options=-csearch_path%3D" + t->schema_;
   }
-  MP_ASSIGN_OR_RETURN(t->db_,
-                      Database::Open({.uri = t->uri_, .max_connections = max_connections}));
+  MP_ASSIGN_OR_RETURN(t->db_, Database::Open({.uri = t->uri_, .max_connections = max_connections}));
   return t;
 }
 

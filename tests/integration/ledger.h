@@ -61,7 +61,7 @@ StatusOr<Ledger> ReadLedger(ProcessStack& stack);
 // attempt with the same id and total, and the other way round; failed
 // attempts have no lines, no approved charge and no stock held; stock is
 // held only for completed attempts; every account's units match the lines.
-std::vector<std::string> CheckInvariants(
-    const Ledger& ledger, const std::map<std::string, int64_t>& put_up);
+std::vector<std::string> CheckInvariants(const Ledger& ledger,
+                                         const std::map<std::string, int64_t>& put_up);
 
 }  // namespace mp::integration

@@ -28,9 +28,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr Component kAll[] = {Component::kCustomerDb, Component::kProductDb,
-                              Component::kPayment, Component::kSellerServer,
-                              Component::kBuyerServer};
+constexpr Component kAll[] = {Component::kCustomerDb, Component::kProductDb, Component::kPayment,
+                              Component::kSellerServer, Component::kBuyerServer};
 
 const char* Program(Component c) {
   switch (c) {
@@ -65,9 +64,7 @@ StatusOr<int> FreePort() {
 }
 
 // Reaps `pid` if it has ended; true then.
-bool Reaped(pid_t pid, int* wstatus) {
-  return waitpid(pid, wstatus, WNOHANG) == pid;
-}
+bool Reaped(pid_t pid, int* wstatus) { return waitpid(pid, wstatus, WNOHANG) == pid; }
 
 }  // namespace
 
@@ -78,8 +75,7 @@ std::string ComponentName(Component c) {
 
 ProcessStack::ProcessStack(const StackOptions& options) : options_(options) {}
 
-StatusOr<std::unique_ptr<ProcessStack>> ProcessStack::Start(
-    const StackOptions& options) {
+StatusOr<std::unique_ptr<ProcessStack>> ProcessStack::Start(const StackOptions& options) {
   const char* bin = std::getenv("MP_TEST_BIN_DIR");
   if (bin == nullptr || *bin == '\0') {
     return Status(StatusCode::kFailedPrecondition,
@@ -87,9 +83,7 @@ StatusOr<std::unique_ptr<ProcessStack>> ProcessStack::Start(
                   "at build/bin");
   }
   auto stack = std::unique_ptr<ProcessStack>(new ProcessStack(options));
-  stack->dir_ =
-      (fs::temp_directory_path() / ("mp-stack-" + RandomToken().substr(0, 12)))
-          .string();
+  stack->dir_ = (fs::temp_directory_path() / ("mp-stack-" + RandomToken().substr(0, 12))).string();
   fs::create_directories(stack->dir_);
   for (Component c : kAll) {
     Process& p = stack->processes_[c];
@@ -98,19 +92,16 @@ StatusOr<std::unique_ptr<ProcessStack>> ProcessStack::Start(
     p.log_path = stack->dir_ + "/" + ComponentName(c) + ".log";
     if (!fs::exists(p.program)) return NotFound(p.program + " is not built");
   }
-  for (Component c :
-       {Component::kCustomerDb, Component::kProductDb, Component::kPayment}) {
-    MP_ASSIGN_OR_RETURN(stack->dbs_[c], storage::testing::TestDatabase::Create(
-                                            options.engine, 2));
+  for (Component c : {Component::kCustomerDb, Component::kProductDb, Component::kPayment}) {
+    MP_ASSIGN_OR_RETURN(stack->dbs_[c], storage::testing::TestDatabase::Create(options.engine, 2));
   }
   // The backends first, then the REST servers (which probe them), seller
   // before buyer so that one of them creates the shared JWT key.
   for (Component c : kAll) {
     MP_RETURN_IF_ERROR(stack->StartOne(c, /*pick_new_ports=*/true));
   }
-  stack->customers_ =
-      std::make_unique<rpc::CustomerDbClient>(rpc::ClientOptions{
-          .addresses = {stack->address(Component::kCustomerDb)}});
+  stack->customers_ = std::make_unique<rpc::CustomerDbClient>(
+      rpc::ClientOptions{.addresses = {stack->address(Component::kCustomerDb)}});
   stack->products_ = std::make_unique<rpc::ProductDbClient>(
       rpc::ClientOptions{.addresses = {stack->address(Component::kProductDb)}});
   return stack;
@@ -146,12 +137,8 @@ ProcessStack::~ProcessStack() {
   fs::remove_all(dir_, ec);
 }
 
-ProcessStack::Process& ProcessStack::process(Component c) {
-  return processes_.at(c);
-}
-const ProcessStack::Process& ProcessStack::process(Component c) const {
-  return processes_.at(c);
-}
+ProcessStack::Process& ProcessStack::process(Component c) { return processes_.at(c); }
+const ProcessStack::Process& ProcessStack::process(Component c) const { return processes_.at(c); }
 
 int ProcessStack::port(Component c) const { return process(c).port; }
 
@@ -162,30 +149,25 @@ std::string ProcessStack::address(Component c) const {
 storage::Database& ProcessStack::db(Component c) { return dbs_.at(c)->db(); }
 
 std::vector<std::string> ProcessStack::Args(Component c) const {
-  std::vector<std::string> args = {"--listen", address(c), "--log-level",
-                                   options_.log_level};
-  auto add = [&](std::initializer_list<std::string> more) {
-    args.insert(args.end(), more);
-  };
+  std::vector<std::string> args = {"--listen", address(c), "--log-level", options_.log_level};
+  auto add = [&](std::initializer_list<std::string> more) { args.insert(args.end(), more); };
   switch (c) {
     case Component::kCustomerDb:
     case Component::kProductDb:
       add({"--db-uri", dbs_.at(c)->uri()});
       break;
     case Component::kPayment:
-      add({"--db-uri", dbs_.at(c)->uri(), "--approval-rate",
-           std::to_string(options_.approval_rate), "--seed",
-           std::to_string(options_.seed)});
+      add({"--db-uri", dbs_.at(c)->uri(), "--approval-rate", std::to_string(options_.approval_rate),
+           "--seed", std::to_string(options_.seed)});
       break;
     case Component::kBuyerServer:
-      add({"--payment-url", "http://" + address(Component::kPayment) + "/",
-           "--recovery-age", std::to_string(options_.recovery_age_s),
-           "--purchase-threads", std::to_string(options_.purchase_threads)});
+      add({"--payment-url", "http://" + address(Component::kPayment) + "/", "--recovery-age",
+           std::to_string(options_.recovery_age_s), "--purchase-threads",
+           std::to_string(options_.purchase_threads)});
       [[fallthrough]];
     case Component::kSellerServer:
       add({"--customer-db", address(Component::kCustomerDb), "--product-db",
-           address(Component::kProductDb), "--jwt-key-file",
-           dir_ + "/jwt.key"});
+           address(Component::kProductDb), "--jwt-key-file", dir_ + "/jwt.key"});
       break;
   }
   if (auto it = options_.crash_at.find(c); it != options_.crash_at.end()) {
@@ -200,8 +182,7 @@ Status ProcessStack::Spawn(Process& p) {
   argv.push_back(p.program.data());
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int log_fd =
-      open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd = open(p.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return Unavailable("cannot open " + p.log_path);
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -230,8 +211,7 @@ Status ProcessStack::WaitHealthy(Process& p, std::chrono::seconds timeout) {
     int wstatus = 0;
     if (Reaped(p.pid, &wstatus)) {
       p.pid = -1;
-      return Unavailable(ComponentName(p.component) +
-                         " exited during start-up (status " +
+      return Unavailable(ComponentName(p.component) + " exited during start-up (status " +
                          std::to_string(wstatus) + ")");
     }
     switch (p.component) {
@@ -285,18 +265,15 @@ Status ProcessStack::Kill(Component c) {
   return Status();
 }
 
-StatusOr<int> ProcessStack::WaitForExit(Component c,
-                                        std::chrono::milliseconds timeout) {
+StatusOr<int> ProcessStack::WaitForExit(Component c, std::chrono::milliseconds timeout) {
   Process& p = process(c);
   if (p.pid <= 0)
-    return Status(StatusCode::kFailedPrecondition,
-                  ComponentName(c) + " was not running");
+    return Status(StatusCode::kFailedPrecondition, ComponentName(c) + " was not running");
   auto deadline = Clock::now() + timeout;
   int wstatus = 0;
   while (!Reaped(p.pid, &wstatus)) {
     if (Clock::now() > deadline) {
-      return Status(StatusCode::kDeadlineExceeded,
-                    ComponentName(c) + " is still running");
+      return Status(StatusCode::kDeadlineExceeded, ComponentName(c) + " is still running");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -314,10 +291,8 @@ std::string ProcessStack::Logs(size_t max_bytes) const {
   std::ostringstream out;
   for (Component c : kAll) {
     std::ifstream in(process(c).log_path);
-    std::string text((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-    if (text.size() > max_bytes)
-      text = "..." + text.substr(text.size() - max_bytes);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
     out << "----- " << ComponentName(c) << " log -----\n" << text;
   }
   return out.str();
@@ -335,14 +310,12 @@ std::string HttpResult::error_code() const {
   const json::value* error = v.as_object().if_contains("error");
   if (error == nullptr || !error->is_object()) return "";
   const json::value* code = error->as_object().if_contains("code");
-  return code != nullptr && code->is_string() ? std::string(code->as_string())
-                                              : "";
+  return code != nullptr && code->is_string() ? std::string(code->as_string()) : "";
 }
 
-HttpResult HttpClient::Send(
-    const std::string& method, const std::string& target,
-    const std::string& body,
-    const std::map<std::string, std::string>& headers) const {
+HttpResult HttpClient::Send(const std::string& method, const std::string& target,
+                            const std::string& body,
+                            const std::map<std::string, std::string>& headers) const {
   namespace beast = boost::beast;
   namespace bhttp = beast::http;
   using tcp = boost::asio::ip::tcp;
@@ -352,8 +325,7 @@ HttpResult HttpClient::Send(
     stream.expires_after(timeout_);
     stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
                                  static_cast<unsigned short>(port_)));
-    bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method),
-                                           target, 11);
+    bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
     req.set(bhttp::field::host, "127.0.0.1");
     for (const auto& [name, value] : headers) req.set(name, value);
     if (!body.empty()) {
@@ -374,30 +346,26 @@ HttpResult HttpClient::Send(
   }
 }
 
-HttpResult HttpClient::Get(const std::string& target,
-                           const std::string& token) const {
+HttpResult HttpClient::Get(const std::string& target, const std::string& token) const {
   std::map<std::string, std::string> headers;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   return Send("GET", target, "", headers);
 }
 
-HttpResult HttpClient::Post(
-    const std::string& target, const json::value& body,
-    const std::string& token,
-    std::map<std::string, std::string> const& extra) const {
+HttpResult HttpClient::Post(const std::string& target, const json::value& body,
+                            const std::string& token,
+                            std::map<std::string, std::string> const& extra) const {
   std::map<std::string, std::string> headers = extra;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   return Send("POST", target, json::serialize(body), headers);
 }
 
-std::string HttpClient::SignUpAndLogIn(const std::string& username,
-                                       int64_t* user_id) const {
+std::string HttpClient::SignUpAndLogIn(const std::string& username, int64_t* user_id) const {
   const std::string password = "password1";
   Post("/v1/accounts",
-       json::object{
-           {"username", username}, {"password", password}, {"name", username}});
-  HttpResult login = Post("/v1/sessions", json::object{{"username", username},
-                                                       {"password", password}});
+       json::object{{"username", username}, {"password", password}, {"name", username}});
+  HttpResult login =
+      Post("/v1/sessions", json::object{{"username", username}, {"password", password}});
   json::value v = login.json();
   if (login.status != 201 || !v.is_object()) return "";
   const json::object& o = v.as_object();
@@ -407,9 +375,7 @@ std::string HttpClient::SignUpAndLogIn(const std::string& username,
     *user_id = id != nullptr && id->is_int64() ? id->as_int64() : 0;
   }
   const json::value* token = o.if_contains("token");
-  return token != nullptr && token->is_string()
-             ? std::string(token->as_string())
-             : "";
+  return token != nullptr && token->is_string() ? std::string(token->as_string()) : "";
 }
 
 }  // namespace mp::integration

@@ -18,13 +18,7 @@
 namespace mp::integration {
 
 // The five server processes of a marketplace.
-enum class Component {
-  kCustomerDb,
-  kProductDb,
-  kPayment,
-  kSellerServer,
-  kBuyerServer
-};
+enum class Component { kCustomerDb, kProductDb, kPayment, kSellerServer, kBuyerServer };
 
 // "customer-db", "product-db", "payment", "seller-server", "buyer-server".
 std::string ComponentName(Component c);
@@ -59,8 +53,7 @@ class ProcessStack {
  public:
   // kFailedPrecondition when MP_TEST_BIN_DIR is unset or PostgreSQL is asked
   // for without MP_TEST_PG_URI; kUnavailable when a process does not start.
-  static StatusOr<std::unique_ptr<ProcessStack>> Start(
-      const StackOptions& options);
+  static StatusOr<std::unique_ptr<ProcessStack>> Start(const StackOptions& options);
   ~ProcessStack();
 
   ProcessStack(const ProcessStack&) = delete;
@@ -134,23 +127,20 @@ struct HttpResult {
 // retry, so a dropped connection shows as status 0. Thread-safe.
 class HttpClient {
  public:
-  explicit HttpClient(int port,
-                      std::chrono::seconds timeout = std::chrono::seconds(30))
+  explicit HttpClient(int port, std::chrono::seconds timeout = std::chrono::seconds(30))
       : port_(port), timeout_(timeout) {}
 
   HttpResult Send(const std::string& method, const std::string& target,
                   const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {}) const;
-  HttpResult Get(const std::string& target,
-                 const std::string& token = "") const;
+  HttpResult Get(const std::string& target, const std::string& token = "") const;
   HttpResult Post(const std::string& target, const boost::json::value& body,
                   const std::string& token = "",
                   const std::map<std::string, std::string>& headers = {}) const;
 
   // Creates an account, logs in and returns the token ("" on failure);
   // `user_id` gets the seller_id or buyer_id.
-  std::string SignUpAndLogIn(const std::string& username,
-                             int64_t* user_id = nullptr) const;
+  std::string SignUpAndLogIn(const std::string& username, int64_t* user_id = nullptr) const;
 
  private:
   int port_;

@@ -45,8 +45,8 @@ using Param = std::tuple<Engine, CrashCase>;
 
 std::string ParamName(const ::testing::TestParamInfo<Param>& info) {
   std::string component = ComponentName(std::get<1>(info.param).component);
-  std::string name = storage::testing::EngineName(std::get<0>(info.param)) +
-                     "_" + component + "_" + std::get<1>(info.param).point;
+  std::string name = storage::testing::EngineName(std::get<0>(info.param)) + "_" + component + "_" +
+                     std::get<1>(info.param).point;
   for (char& c : name) c = c == '-' ? '_' : c;
   return name;
 }
@@ -58,8 +58,7 @@ TEST_P(PurchaseCrashTest, RecoveryLeavesNoChargeOrStockWithoutARecord) {
   StackOptions options;
   options.engine = engine;
   options.approval_rate = 1.0;
-  options.recovery_age_s =
-      1;  // recovery settles what is pending 1 s, every 1 s
+  options.recovery_age_s = 1;  // recovery settles what is pending 1 s, every 1 s
   options.crash_at[crash.component] = crash.point;
   ASSERT_NO_FATAL_FAILURE(StartStack(options));
   auto lamp = shop_->PutUp("lamp", 1250, 5);
@@ -73,15 +72,12 @@ TEST_P(PurchaseCrashTest, RecoveryLeavesNoChargeOrStockWithoutARecord) {
 
   HttpResult interrupted = shop_->Purchase(buyer, "crash-key");
   // The buyer server's death drops the connection; a backend's shows as 503.
-  EXPECT_TRUE(interrupted.status == 0 || interrupted.status == 503)
-      << interrupted.body;
+  EXPECT_TRUE(interrupted.status == 0 || interrupted.status == 503) << interrupted.body;
   auto died = stack_->WaitForExit(crash.component, std::chrono::seconds(10));
   ASSERT_TRUE(died.ok()) << died.status().ToString();
-  EXPECT_TRUE(WIFSIGNALED(*died) && WTERMSIG(*died) == SIGKILL)
-      << "wait status " << *died;
+  EXPECT_TRUE(WIFSIGNALED(*died) && WTERMSIG(*died) == SIGKILL) << "wait status " << *died;
 
-  Status restarted =
-      stack_->Restart(crash.component, ProcessStack::Crash::kDisarm);
+  Status restarted = stack_->Restart(crash.component, ProcessStack::Crash::kDisarm);
   ASSERT_TRUE(restarted.ok()) << restarted.ToString();
   Status settled = shop_->WaitNoPending(std::chrono::seconds(20));
   ASSERT_TRUE(settled.ok()) << settled.ToString();
@@ -103,8 +99,7 @@ TEST_P(PurchaseCrashTest, RecoveryLeavesNoChargeOrStockWithoutARecord) {
     EXPECT_EQ(attempt.total_cents, kTotal);
     EXPECT_EQ(shop_->Stock(*lamp), 3);
     EXPECT_EQ(shop_->Stock(*shade), 2);
-    EXPECT_EQ(shop_->CartUnits(buyer), 0)
-        << "a completed purchase clears the cart";
+    EXPECT_EQ(shop_->CartUnits(buyer), 0) << "a completed purchase clears the cart";
     EXPECT_EQ(shop_->PurchasedUnits(buyer), 3);
     EXPECT_EQ(shop_->Units(v1::ROLE_SELLER, shop_->seller_id()), 3);
   } else {
@@ -113,20 +108,17 @@ TEST_P(PurchaseCrashTest, RecoveryLeavesNoChargeOrStockWithoutARecord) {
     EXPECT_FALSE(charge.approved);
     EXPECT_EQ(shop_->Stock(*lamp), 5);
     EXPECT_EQ(shop_->Stock(*shade), 3);
-    EXPECT_EQ(shop_->CartUnits(buyer), 3)
-        << "an undone purchase keeps the cart";
+    EXPECT_EQ(shop_->CartUnits(buyer), 3) << "an undone purchase keeps the cart";
     EXPECT_EQ(shop_->PurchasedUnits(buyer), 0);
     EXPECT_EQ(shop_->Units(v1::ROLE_SELLER, shop_->seller_id()), 0);
-    for (const Ledger::Take& take : ledger->takes)
-      EXPECT_EQ(take.state, 2) << take.item_id;
+    for (const Ledger::Take& take : ledger->takes) EXPECT_EQ(take.state, 2) << take.item_id;
   }
 
   // A retry with the same key gets the final outcome, and changes nothing.
   HttpResult retry = shop_->Purchase(buyer, "crash-key");
   if (crash.completes) {
     EXPECT_EQ(retry.status, 201) << retry.body;
-    EXPECT_EQ(retry.json().at("purchase_id"), boost::json::value(purchase_id))
-        << retry.body;
+    EXPECT_EQ(retry.json().at("purchase_id"), boost::json::value(purchase_id)) << retry.body;
   } else {
     EXPECT_EQ(retry.status, 400) << retry.body;
     EXPECT_EQ(retry.error_code(), "purchase_interrupted");
@@ -145,11 +137,10 @@ TEST_P(PurchaseCrashTest, RecoveryLeavesNoChargeOrStockWithoutARecord) {
   EXPECT_EQ(ledger->CompletedAttempts(), crash.completes ? 2 : 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Engines, PurchaseCrashTest,
-    ::testing::Combine(::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                       ::testing::ValuesIn(kCases)),
-    ParamName);
+INSTANTIATE_TEST_SUITE_P(Engines, PurchaseCrashTest,
+                         ::testing::Combine(::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                                            ::testing::ValuesIn(kCases)),
+                         ParamName);
 
 }  // namespace
 }  // namespace mp::integration

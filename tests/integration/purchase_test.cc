@@ -49,8 +49,7 @@ TEST_P(PurchaseTest, ConcurrentBuyersNeverOversell) {
   ASSERT_TRUE(item.ok()) << item.status().ToString();
   auto buyers = shop_->SignUpBuyers(kBuyers);
   ASSERT_TRUE(buyers.ok()) << buyers.status().ToString();
-  for (const Buyer& b : *buyers)
-    ASSERT_TRUE(shop_->AddToCart(b, *item, 1).ok());
+  for (const Buyer& b : *buyers) ASSERT_TRUE(shop_->AddToCart(b, *item, 1).ok());
 
   // Every buyer asks at the same moment.
   std::vector<HttpResult> results(kBuyers);
@@ -70,14 +69,12 @@ TEST_P(PurchaseTest, ConcurrentBuyersNeverOversell) {
     const HttpResult& r = results[i];
     if (r.status == 201) {
       bought.push_back(PurchaseId(r));
-      EXPECT_EQ(shop_->CartUnits((*buyers)[i]), 0)
-          << "cart cleared after a purchase";
+      EXPECT_EQ(shop_->CartUnits((*buyers)[i]), 0) << "cart cleared after a purchase";
       EXPECT_EQ(shop_->PurchasedUnits((*buyers)[i]), 1);
     } else {
       EXPECT_EQ(r.status, 409) << r.body;
       EXPECT_EQ(r.error_code(), "insufficient_quantity");
-      EXPECT_EQ(shop_->CartUnits((*buyers)[i]), 1)
-          << "a refused purchase keeps the cart";
+      EXPECT_EQ(shop_->CartUnits((*buyers)[i]), 1) << "a refused purchase keeps the cart";
       EXPECT_EQ(shop_->PurchasedUnits((*buyers)[i]), 0);
       ++refused;
     }
@@ -87,8 +84,7 @@ TEST_P(PurchaseTest, ConcurrentBuyersNeverOversell) {
   EXPECT_EQ(shop_->Stock(*item), 0);
   EXPECT_EQ(shop_->Units(v1::ROLE_SELLER, shop_->seller_id()), kUnits);
   int64_t purchased = 0;
-  for (const Buyer& b : *buyers)
-    purchased += shop_->Units(v1::ROLE_BUYER, b.id);
+  for (const Buyer& b : *buyers) purchased += shop_->Units(v1::ROLE_BUYER, b.id);
   EXPECT_EQ(purchased, kUnits);
 
   storage::PaymentRepository charges(stack_->db(Component::kPayment));
@@ -219,10 +215,8 @@ TEST_P(RetryTest, DeclinedPurchaseStaysDeclinedForItsKey) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, PurchaseTest,
-                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
-                         EngineParamName);
-INSTANTIATE_TEST_SUITE_P(Engines, RetryTest,
-                         ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         ::testing::Values(Engine::kSqlite, Engine::kPostgres), EngineParamName);
+INSTANTIATE_TEST_SUITE_P(Engines, RetryTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
                          EngineParamName);
 
 }  // namespace

@@ -24,8 +24,7 @@ int64_t SumQuantities(const HttpResult& r, const char* field) {
   const json::value* list = v.as_object().if_contains(field);
   if (list == nullptr || !list->is_array()) return -1;
   int64_t units = 0;
-  for (const json::value& line : list->as_array())
-    units += line.at("quantity").as_int64();
+  for (const json::value& line : list->as_array()) units += line.at("quantity").as_int64();
   return units;
 }
 
@@ -33,26 +32,22 @@ int64_t SumQuantities(const HttpResult& r, const char* field) {
 
 Status Shop::OpenSeller() {
   seller_token_ = seller_http_.SignUpAndLogIn("seller", &seller_id_);
-  if (seller_token_.empty())
-    return Unavailable("seller sign-up or login failed");
+  if (seller_token_.empty()) return Unavailable("seller sign-up or login failed");
   return Status();
 }
 
-StatusOr<std::string> Shop::PutUp(const std::string& name, int64_t price_cents,
-                                  int64_t quantity) {
-  HttpResult r =
-      seller_http_.Post("/v1/items",
-                        json::object{{"name", name},
-                                     {"category", 1},
-                                     {"keywords", json::array{"test"}},
-                                     {"condition", "new"},
-                                     {"price", PriceValue(price_cents)},
-                                     {"quantity", quantity}},
-                        seller_token_);
+StatusOr<std::string> Shop::PutUp(const std::string& name, int64_t price_cents, int64_t quantity) {
+  HttpResult r = seller_http_.Post("/v1/items",
+                                   json::object{{"name", name},
+                                                {"category", 1},
+                                                {"keywords", json::array{"test"}},
+                                                {"condition", "new"},
+                                                {"price", PriceValue(price_cents)},
+                                                {"quantity", quantity}},
+                                   seller_token_);
   json::value v = r.json();
   if (r.status != 201 || !v.is_object()) {
-    return Unavailable("register item: " + std::to_string(r.status) + " " +
-                       r.body);
+    return Unavailable("register item: " + std::to_string(r.status) + " " + r.body);
   }
   std::string id(v.at("item_id").as_string());
   put_up_[id] += quantity;
@@ -75,18 +70,14 @@ StatusOr<std::vector<Buyer>> Shop::SignUpBuyers(int n) {
     });
   }
   for (std::thread& t : threads) t.join();
-  if (failed > 0)
-    return Unavailable(std::to_string(failed) + " buyers could not sign up");
+  if (failed > 0) return Unavailable(std::to_string(failed) + " buyers could not sign up");
   return buyers;
 }
 
-Status Shop::AddToCart(const Buyer& buyer, const std::string& item_id,
-                       int64_t quantity) const {
+Status Shop::AddToCart(const Buyer& buyer, const std::string& item_id, int64_t quantity) const {
   HttpResult r = buyer_http_.Post(
-      "/v1/cart/items",
-      json::object{{"item_id", item_id}, {"quantity", quantity}}, buyer.token);
-  if (r.status != 200)
-    return Unavailable("add to cart: " + std::to_string(r.status) + r.body);
+      "/v1/cart/items", json::object{{"item_id", item_id}, {"quantity", quantity}}, buyer.token);
+  if (r.status != 200) return Unavailable("add to cart: " + std::to_string(r.status) + r.body);
   return Status();
 }
 
@@ -94,11 +85,10 @@ HttpResult Shop::Purchase(const Buyer& buyer, const std::string& key,
                           const std::string& card) const {
   std::map<std::string, std::string> headers;
   if (!key.empty()) headers["Idempotency-Key"] = key;
-  return buyer_http_.Post("/v1/purchases",
-                          json::object{{"name", "Ada Buyer"},
-                                       {"card_number", card},
-                                       {"expiration", "12/39"}},
-                          buyer.token, headers);
+  return buyer_http_.Post(
+      "/v1/purchases",
+      json::object{{"name", "Ada Buyer"}, {"card_number", card}, {"expiration", "12/39"}},
+      buyer.token, headers);
 }
 
 int64_t Shop::CartUnits(const Buyer& buyer) const {
@@ -106,8 +96,7 @@ int64_t Shop::CartUnits(const Buyer& buyer) const {
 }
 
 int64_t Shop::PurchasedUnits(const Buyer& buyer) const {
-  return SumQuantities(buyer_http_.Get("/v1/purchases", buyer.token),
-                       "purchases");
+  return SumQuantities(buyer_http_.Get("/v1/purchases", buyer.token), "purchases");
 }
 
 int64_t Shop::Units(v1::Role role, int64_t user_id) const {
@@ -134,9 +123,9 @@ Status Shop::WaitNoPending(std::chrono::seconds timeout) const {
     r.set_limit(100);
     auto pending = stack_.customers().ListPendingPurchases(r);
     if (pending.ok() && pending->attempts().empty()) return Status();
-    last = pending.ok() ? Unavailable(std::to_string(pending->attempts_size()) +
-                                      " purchases still pending")
-                        : pending.status();
+    last = pending.ok()
+               ? Unavailable(std::to_string(pending->attempts_size()) + " purchases still pending")
+               : pending.status();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return Status(StatusCode::kDeadlineExceeded, last.message());

@@ -33,21 +33,17 @@ struct Buyer {
 class Shop {
  public:
   explicit Shop(ProcessStack& stack)
-      : stack_(stack),
-        seller_http_(stack.seller_port()),
-        buyer_http_(stack.buyer_port()) {}
+      : stack_(stack), seller_http_(stack.seller_port()), buyer_http_(stack.buyer_port()) {}
 
   // Signs the seller up and logs in.
   Status OpenSeller();
   // Registers a new item of the seller in category 1; returns its id.
-  StatusOr<std::string> PutUp(const std::string& name, int64_t price_cents,
-                              int64_t quantity);
+  StatusOr<std::string> PutUp(const std::string& name, int64_t price_cents, int64_t quantity);
   // Signs up and logs in `n` buyers from 8 threads at once (each login
   // costs an Argon2id verification).
   StatusOr<std::vector<Buyer>> SignUpBuyers(int n);
 
-  Status AddToCart(const Buyer& buyer, const std::string& item_id,
-                   int64_t quantity) const;
+  Status AddToCart(const Buyer& buyer, const std::string& item_id, int64_t quantity) const;
   // POST /v1/purchases with `card`, and an Idempotency-Key when `key` is set.
   HttpResult Purchase(const Buyer& buyer, const std::string& key = "",
                       const std::string& card = kGoodCard) const;

@@ -11,15 +11,15 @@
 #include <vector>
 
 #include "buyer_frontend/buyer_routes.h"
+#include "buyer_frontend/purchase_saga.h"
 #include "http/auth.h"
 #include "http/router.h"
 #include "http/shared_routes.h"
 #include "http/token.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/health_client.h"
-#include "rpc/product_db_client.h"
-#include "buyer_frontend/purchase_saga.h"
 #include "rpc/payment_client.h"
+#include "rpc/product_db_client.h"
 #include "seller_frontend/seller_routes.h"
 
 namespace mp {
@@ -47,12 +47,10 @@ std::string Trim(const std::string& s) {
 // "" when the line is not a bare mapping key.
 std::string BareKey(const std::string& text) {
   std::string t = Trim(text);
-  if (size_t hash = t.find(" #"); hash != std::string::npos)
-    t = Trim(t.substr(0, hash));
+  if (size_t hash = t.find(" #"); hash != std::string::npos) t = Trim(t.substr(0, hash));
   if (t.size() < 2 || t.back() != ':') return "";
   t.pop_back();
-  if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') &&
-      t.back() == t.front()) {
+  if (t.size() >= 2 && (t.front() == '\'' || t.front() == '"') && t.back() == t.front()) {
     t = t.substr(1, t.size() - 2);
   }
   return t;
@@ -64,10 +62,10 @@ size_t Indent(const std::string& line) {
 }
 
 ParsedPaths ParseOpenApiPaths(std::istream& in) {
-  static const std::set<std::string> kMethods = {
-      "get", "put", "post", "delete", "patch", "head", "options", "trace"};
-  static const std::set<std::string> kPathFields = {"summary", "description",
-                                                    "parameters", "servers"};
+  static const std::set<std::string> kMethods = {"get",   "put",  "post",    "delete",
+                                                 "patch", "head", "options", "trace"};
+  static const std::set<std::string> kPathFields = {"summary", "description", "parameters",
+                                                    "servers"};
   ParsedPaths out;
   std::set<std::string> seen;
   bool in_paths = false;
@@ -79,16 +77,14 @@ ParsedPaths ParseOpenApiPaths(std::istream& in) {
     std::string trimmed = Trim(line);
     if (trimmed.empty() || trimmed[0] == '#') continue;
     if (line.find('\t') < line.find_first_not_of(" \t")) {
-      out.errors.push_back("line " + std::to_string(number) +
-                           ": tab in indentation");
+      out.errors.push_back("line " + std::to_string(number) + ": tab in indentation");
       continue;
     }
     size_t indent = Indent(line);
     if (indent == 0) {
       in_paths = trimmed.rfind("paths:", 0) == 0;
       if (in_paths && trimmed != "paths:") {
-        out.errors.push_back("line " + std::to_string(number) +
-                             ": inline `paths:` value");
+        out.errors.push_back("line " + std::to_string(number) + ": inline `paths:` value");
       }
       path.clear();
       continue;
@@ -97,29 +93,25 @@ ParsedPaths ParseOpenApiPaths(std::istream& in) {
     if (indent == 2) {
       path = BareKey(line);
       if (path.empty() || path[0] != '/') {
-        out.errors.push_back("line " + std::to_string(number) +
-                             ": not a path key: " + trimmed);
+        out.errors.push_back("line " + std::to_string(number) + ": not a path key: " + trimmed);
         path.clear();
       }
     } else if (indent == 4) {
       std::string key = BareKey(line);
       if (key.empty()) key = Trim(line.substr(0, line.find(':')));
       if (path.empty()) {
-        out.errors.push_back("line " + std::to_string(number) +
-                             ": field outside a path");
+        out.errors.push_back("line " + std::to_string(number) + ": field outside a path");
       } else if (kMethods.count(key)) {
         std::string upper;
         for (char c : key) upper.push_back(static_cast<char>(c - 'a' + 'A'));
         std::string operation = upper + " " + path;
         if (!seen.insert(operation).second) {
-          out.errors.push_back("line " + std::to_string(number) +
-                               ": duplicate " + operation);
+          out.errors.push_back("line " + std::to_string(number) + ": duplicate " + operation);
         }
         out.operations.push_back(operation);
       } else if (!kPathFields.count(key)) {
-        out.errors.push_back("line " + std::to_string(number) +
-                             ": unsupported path field `" + key + "` under " +
-                             path);
+        out.errors.push_back("line " + std::to_string(number) + ": unsupported path field `" + key +
+                             "` under " + path);
       }
     }
   }
@@ -161,8 +153,11 @@ class Frontend {
   rpc::ProductDbClient products_;
   rpc::HealthProbe probe_;
   rpc::PaymentClient payment_{"http://127.0.0.1:1/"};
-  buyer_frontend::PurchaseSaga saga_{customers_, products_, payment_,
-                                     {.threads = 1, .recovery_period = std::chrono::milliseconds(0)}};
+  buyer_frontend::PurchaseSaga saga_{
+      customers_,
+      products_,
+      payment_,
+      {.threads = 1, .recovery_period = std::chrono::milliseconds(0)}};
   http::SessionAuth auth_;
   http::Router router_;
 };
@@ -171,10 +166,8 @@ class Frontend {
 void ExpectDocumentMatchesRouter(v1::Role role, const std::string& document) {
   ParsedPaths doc = ParseFile(std::string(MP_API_DOCS_DIR) + "/" + document);
   ASSERT_THAT(doc.errors, testing::IsEmpty()) << document;
-  ASSERT_FALSE(doc.operations.empty())
-      << "no operations read from " << document;
-  std::set<std::string> documented(doc.operations.begin(),
-                                   doc.operations.end());
+  ASSERT_FALSE(doc.operations.empty()) << "no operations read from " << document;
+  std::set<std::string> documented(doc.operations.begin(), doc.operations.end());
 
   Frontend frontend(role);
   std::vector<std::string> routes = frontend.Routes();
@@ -229,8 +222,7 @@ components:
 )");
   ParsedPaths parsed = ParseOpenApiPaths(yaml);
   EXPECT_THAT(parsed.errors, testing::IsEmpty());
-  EXPECT_THAT(parsed.operations,
-              testing::ElementsAre("GET /a", "POST /a", "DELETE /b/{id}"));
+  EXPECT_THAT(parsed.operations, testing::ElementsAre("GET /a", "POST /a", "DELETE /b/{id}"));
 }
 
 TEST(OpenApiPathReaderTest, RefusesLayoutsItDoesNotUnderstand) {
@@ -242,9 +234,7 @@ TEST(OpenApiPathReaderTest, RefusesLayoutsItDoesNotUnderstand) {
            "paths:\n  a:\n    get:\n      summary: x\n",
        }) {
     std::istringstream yaml(text);
-    EXPECT_THAT(ParseOpenApiPaths(yaml).errors,
-                testing::Not(testing::IsEmpty()))
-        << text;
+    EXPECT_THAT(ParseOpenApiPaths(yaml).errors, testing::Not(testing::IsEmpty())) << text;
   }
 }
 

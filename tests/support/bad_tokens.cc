@@ -53,8 +53,7 @@ struct Parts {
 Parts Split(const std::string& token) {
   size_t a = token.find('.');
   size_t b = token.find('.', a + 1);
-  return {token.substr(0, a), token.substr(a + 1, b - a - 1),
-          token.substr(b + 1)};
+  return {token.substr(0, a), token.substr(a + 1, b - a - 1), token.substr(b + 1)};
 }
 
 json::object Claims(const Parts& parts) {
@@ -72,22 +71,19 @@ std::string WithTamperedPayload(const std::string& token) {
   Parts p = Split(token);
   json::object claims = Claims(p);
   claims["uid"] = claims.at("uid").to_number<int64_t>() + 1;
-  return p.header + "." + Base64UrlEncode(json::serialize(claims)) + "." +
-         p.signature;
+  return p.header + "." + Base64UrlEncode(json::serialize(claims)) + "." + p.signature;
 }
 
 std::string WithAlgNone(const std::string& token) {
   Parts p = Split(token);
-  return Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + p.payload +
-         ".";
+  return Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + p.payload + ".";
 }
 
 std::string SignedWithOtherKey(const std::string& token) {
   json::object claims = Claims(Split(token));
   http::SessionClaims forged;
   forged.session_id = std::string(claims.at("sid").as_string());
-  forged.role = claims.at("role").as_string() == "seller" ? v1::ROLE_SELLER
-                                                          : v1::ROLE_BUYER;
+  forged.role = claims.at("role").as_string() == "seller" ? v1::ROLE_SELLER : v1::ROLE_BUYER;
   forged.user_id = claims.at("uid").to_number<int64_t>();
   auto signed_token = http::TokenCodec(std::string(32, 'k')).Issue(forged);
   return signed_token.ok() ? *signed_token : "";
@@ -95,8 +91,7 @@ std::string SignedWithOtherKey(const std::string& token) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> BadAuthorizations(
-    const std::string& token) {
+std::vector<std::pair<std::string, std::string>> BadAuthorizations(const std::string& token) {
   return {{"no token", ""},
           {"garbage", "Bearer garbage"},
           {"other scheme", "Token " + token},

@@ -13,7 +13,6 @@ namespace mp::testing {
 // {"alg":"none"} with an empty signature, the same claims signed with
 // another key. All but the first two name the live session, so a server that
 // skipped a check would let the request in. "" means no header.
-std::vector<std::pair<std::string, std::string>> BadAuthorizations(
-    const std::string& token);
+std::vector<std::pair<std::string, std::string>> BadAuthorizations(const std::string& token);
 
 }  // namespace mp::testing

@@ -13,8 +13,7 @@ namespace mp::testing {
 // Checks a refused request: the status, the SPEC §4 body
 // {"error":{"code","message"}} with `code`, and, when given, the field that
 // the message must name (as a 400 does).
-inline void ExpectRefused(const HttpResult& r, int status,
-                          const std::string& code,
+inline void ExpectRefused(const HttpResult& r, int status, const std::string& code,
                           const std::string& field = "") {
   EXPECT_EQ(r.status, status) << r.body;
   EXPECT_TRUE(r.has_error_body()) << r.body;
@@ -37,16 +36,14 @@ struct ErrorRow {
 
 // Sends `row` (with a bearer `token` unless empty) and checks the refusal,
 // Allow header included.
-inline void ExpectRefused(TestHttpClient& http, const ErrorRow& row,
-                          const std::string& token) {
+inline void ExpectRefused(TestHttpClient& http, const ErrorRow& row, const std::string& token) {
   std::map<std::string, std::string> headers;
   if (!token.empty()) headers["Authorization"] = "Bearer " + token;
   HttpResult r = http.Send(row.method, row.target, row.body, headers);
   ExpectRefused(r, row.status, row.code, row.field);
   std::istringstream allowed(row.allow);
   for (std::string method; allowed >> method;) {
-    EXPECT_NE(r.headers["Allow"].find(method), std::string::npos)
-        << r.headers["Allow"];
+    EXPECT_NE(r.headers["Allow"].find(method), std::string::npos) << r.headers["Allow"];
   }
 }
 

@@ -63,57 +63,47 @@ TestStack::~TestStack() {
 StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& options) {
   auto stack = std::unique_ptr<TestStack>(new TestStack());
   Impl& s = *stack->impl_;
-  MP_ASSIGN_OR_RETURN(s.customer_db,
-                      storage::testing::TestDatabase::Create(options.engine));
-  MP_ASSIGN_OR_RETURN(s.product_db,
-                      storage::testing::TestDatabase::Create(options.engine));
+  MP_ASSIGN_OR_RETURN(s.customer_db, storage::testing::TestDatabase::Create(options.engine));
+  MP_ASSIGN_OR_RETURN(s.product_db, storage::testing::TestDatabase::Create(options.engine));
   MP_RETURN_IF_ERROR(storage::CustomerRepository::Migrate(s.customer_db->db()));
   MP_RETURN_IF_ERROR(storage::ProductRepository::Migrate(s.product_db->db()));
-  s.customer_repo = std::make_unique<storage::CustomerRepository>(
-      s.customer_db->db(), s.clock, options.session_timeout_s * 1000);
-  s.product_repo =
-      std::make_unique<storage::ProductRepository>(s.product_db->db());
-  s.customer_service = std::make_unique<customer_db::CustomerDbService>(
-      *s.customer_repo, s.hasher, s.pool);
-  s.product_service =
-      std::make_unique<product_db::ProductDbService>(*s.product_repo, s.pool);
-  MP_ASSIGN_OR_RETURN(
-      s.customer_server,
-      rpc::GrpcServer::Start("127.0.0.1:0", {s.customer_service.get()}));
-  MP_ASSIGN_OR_RETURN(
-      s.product_server,
-      rpc::GrpcServer::Start("127.0.0.1:0", {s.product_service.get()}));
+  s.customer_repo = std::make_unique<storage::CustomerRepository>(s.customer_db->db(), s.clock,
+                                                                  options.session_timeout_s * 1000);
+  s.product_repo = std::make_unique<storage::ProductRepository>(s.product_db->db());
+  s.customer_service =
+      std::make_unique<customer_db::CustomerDbService>(*s.customer_repo, s.hasher, s.pool);
+  s.product_service = std::make_unique<product_db::ProductDbService>(*s.product_repo, s.pool);
+  MP_ASSIGN_OR_RETURN(s.customer_server,
+                      rpc::GrpcServer::Start("127.0.0.1:0", {s.customer_service.get()}));
+  MP_ASSIGN_OR_RETURN(s.product_server,
+                      rpc::GrpcServer::Start("127.0.0.1:0", {s.product_service.get()}));
   MP_ASSIGN_OR_RETURN(s.seller, stack->StartFrontend(Side::kSeller));
   MP_ASSIGN_OR_RETURN(s.buyer, stack->StartFrontend(Side::kBuyer));
   return stack;
 }
 
-StatusOr<std::unique_ptr<TestStack::Frontend>> TestStack::StartFrontend(
-    Side side) {
+StatusOr<std::unique_ptr<TestStack::Frontend>> TestStack::StartFrontend(Side side) {
   auto f = std::make_unique<Frontend>();
   const bool seller = side == Side::kSeller;
-  f->customers = std::make_unique<rpc::CustomerDbClient>(rpc::ClientOptions{
-      .addresses = {customer_db_address()}, .channels_per_address = 2});
-  f->products = std::make_unique<rpc::ProductDbClient>(rpc::ClientOptions{
-      .addresses = {product_db_address()}, .channels_per_address = 2});
+  f->customers = std::make_unique<rpc::CustomerDbClient>(
+      rpc::ClientOptions{.addresses = {customer_db_address()}, .channels_per_address = 2});
+  f->products = std::make_unique<rpc::ProductDbClient>(
+      rpc::ClientOptions{.addresses = {product_db_address()}, .channels_per_address = 2});
   f->probe = std::make_unique<rpc::HealthProbe>(
       std::vector<std::string>{customer_db_address(), product_db_address()});
   f->codec = std::make_unique<http::TokenCodec>(impl_->token_key);
-  f->auth = std::make_unique<http::SessionAuth>(
-      *f->codec, *f->customers, seller ? v1::ROLE_SELLER : v1::ROLE_BUYER);
-  f->router =
-      std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server");
+  f->auth = std::make_unique<http::SessionAuth>(*f->codec, *f->customers,
+                                                seller ? v1::ROLE_SELLER : v1::ROLE_BUYER);
+  f->router = std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server");
   http::AddAccountRoutes(*f->router, *f->auth, *f->codec, *f->customers);
   http::AddHealthRoute(*f->router, *f->probe);
   if (seller) {
     seller_frontend::AddSellerRoutes(*f->router, *f->auth, *f->products);
   } else {
-    buyer_frontend::AddBuyerRoutes(*f->router, *f->auth, *f->customers,
-                                   *f->products);
+    buyer_frontend::AddBuyerRoutes(*f->router, *f->auth, *f->customers, *f->products);
   }
   f->server = std::make_unique<http::HttpServer>(
-      http::HttpServerOptions{.listen = "127.0.0.1:0", .threads = 2},
-      *f->router);
+      http::HttpServerOptions{.listen = "127.0.0.1:0", .threads = 2}, *f->router);
   MP_RETURN_IF_ERROR(f->server->Start());
   return f;
 }
@@ -125,8 +115,7 @@ StatusOr<int> TestStack::AddReplica(Side side) {
 }
 
 Status TestStack::RestartServer(Side side) {
-  std::unique_ptr<Frontend>& f =
-      side == Side::kSeller ? impl_->seller : impl_->buyer;
+  std::unique_ptr<Frontend>& f = side == Side::kSeller ? impl_->seller : impl_->buyer;
   f.reset();
   MP_ASSIGN_OR_RETURN(f, StartFrontend(side));
   return Status();
@@ -162,9 +151,7 @@ std::string StringField(const json::object* o, std::string_view name) {
 }
 }  // namespace
 
-std::string HttpResult::error_code() const {
-  return StringField(ErrorObject(json()), "code");
-}
+std::string HttpResult::error_code() const { return StringField(ErrorObject(json()), "code"); }
 
 std::string HttpResult::error_message() const {
   return StringField(ErrorObject(json()), "message");
@@ -174,8 +161,7 @@ bool HttpResult::has_error_body() const {
   json::value v = json();
   const json::object* error = ErrorObject(v);
   return error != nullptr && v.as_object().size() == 1 && error->size() == 2 &&
-         !StringField(error, "code").empty() &&
-         !StringField(error, "message").empty();
+         !StringField(error, "code").empty() && !StringField(error, "message").empty();
 }
 
 namespace beast = boost::beast;
@@ -191,27 +177,23 @@ struct TestHttpClient::Impl {
   bool connected = false;
 };
 
-TestHttpClient::TestHttpClient(int port)
-    : impl_(std::make_unique<Impl>(port)) {}
+TestHttpClient::TestHttpClient(int port) : impl_(std::make_unique<Impl>(port)) {}
 TestHttpClient::~TestHttpClient() = default;
 
-HttpResult TestHttpClient::Send(
-    const std::string& method, const std::string& target,
-    const std::string& body,
-    const std::map<std::string, std::string>& headers) {
+HttpResult TestHttpClient::Send(const std::string& method, const std::string& target,
+                                const std::string& body,
+                                const std::map<std::string, std::string>& headers) {
   Impl& c = *impl_;
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       if (!c.connected) {
         c.stream.close();
         c.buffer.clear();
-        c.stream.connect(
-            tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                          static_cast<unsigned short>(c.port)));
+        c.stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                       static_cast<unsigned short>(c.port)));
         c.connected = true;
       }
-      bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method),
-                                             target, 11);
+      bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
       req.set(bhttp::field::host, "127.0.0.1");
       for (const auto& [k, v] : headers) req.set(k, v);
       if (!body.empty()) {
@@ -229,8 +211,7 @@ HttpResult TestHttpClient::Send(
       result.status = res.result_int();
       result.body = res.body();
       for (const auto& field : res) {
-        result.headers[std::string(field.name_string())] =
-            std::string(field.value());
+        result.headers[std::string(field.name_string())] = std::string(field.value());
       }
       if (!res.keep_alive()) c.connected = false;
       return result;
@@ -249,33 +230,27 @@ std::map<std::string, std::string> Auth(const std::string& token) {
 }
 }  // namespace
 
-HttpResult TestHttpClient::Get(const std::string& target,
-                               const std::string& token) {
+HttpResult TestHttpClient::Get(const std::string& target, const std::string& token) {
   return Send("GET", target, "", Auth(token));
 }
-HttpResult TestHttpClient::Post(const std::string& target,
-                                const json::value& body,
+HttpResult TestHttpClient::Post(const std::string& target, const json::value& body,
                                 const std::string& token) {
   return Send("POST", target, json::serialize(body), Auth(token));
 }
-HttpResult TestHttpClient::Patch(const std::string& target,
-                                 const json::value& body,
+HttpResult TestHttpClient::Patch(const std::string& target, const json::value& body,
                                  const std::string& token) {
   return Send("PATCH", target, json::serialize(body), Auth(token));
 }
-HttpResult TestHttpClient::Delete(const std::string& target,
-                                  const std::string& token) {
+HttpResult TestHttpClient::Delete(const std::string& target, const std::string& token) {
   return Send("DELETE", target, "", Auth(token));
 }
 
-std::string TestHttpClient::SignUpAndLogIn(const std::string& username,
-                                           const std::string& password,
+std::string TestHttpClient::SignUpAndLogIn(const std::string& username, const std::string& password,
                                            int64_t* user_id) {
   Post("/v1/accounts",
-       json::object{
-           {"username", username}, {"password", password}, {"name", username}});
-  HttpResult login = Post("/v1/sessions", json::object{{"username", username},
-                                                       {"password", password}});
+       json::object{{"username", username}, {"password", password}, {"name", username}});
+  HttpResult login =
+      Post("/v1/sessions", json::object{{"username", username}, {"password", password}});
   if (login.status != 201) return "";
   json::value parsed = login.json();
   if (!parsed.is_object()) return "";

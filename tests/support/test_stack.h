@@ -84,8 +84,7 @@ class TestHttpClient {
   HttpResult Delete(const std::string& target, const std::string& token = "");
 
   // Creates an account and logs in; returns the token ("" on failure).
-  std::string SignUpAndLogIn(const std::string& username,
-                             const std::string& password = "password1",
+  std::string SignUpAndLogIn(const std::string& username, const std::string& password = "password1",
                              int64_t* user_id = nullptr);
 
  private:

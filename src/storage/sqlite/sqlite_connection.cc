@@ -53,8 +53,7 @@ class SqliteConnection final : public Connection {
     if (it == cache_.end()) {
       sqlite3_stmt* stmt = nullptr;
       std::string text = ToSqlitePlaceholders(sql.text);
-      int rc = sqlite3_prepare_v3(db_, text.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-                                  nullptr);
+      int rc = sqlite3_prepare_v3(db_, text.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
       if (rc != SQLITE_OK) return SqliteError(db_, rc);
       it = cache_.emplace(&sql, stmt).first;
     }
@@ -131,9 +130,8 @@ class SqliteConnection final : public Connection {
 
 StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = Unavailable("sqlite: cannot open " + path + ": " +
                                 (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
