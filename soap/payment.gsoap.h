@@ -1,14 +1,17 @@
 // gSOAP interface of the financial transactions service (SPEC §6); soapcpp2
-// turns it into the SOAP 1.1 server and client code and the WSDL.
+// turns it into the SOAP 1.1 server and client code and the WSDL. The
+// "//gsoap" lines are directives, so clang-format must leave them alone.
 
-// gsoap pay service name: Payment
-// gsoap pay service namespace: urn:marketplace:payment
-// gsoap pay service style: document
-// gsoap pay service encoding: literal
-// gsoap pay schema namespace: urn:marketplace:payment
-// gsoap pay schema form: unqualified
-// gsoap pay service method-documentation: Charge Charges a card once per transaction id: the same
-// id always gets the same answer.
+// clang-format off
+//gsoap pay service name: Payment
+//gsoap pay service namespace: urn:marketplace:payment
+//gsoap pay service style: document
+//gsoap pay service encoding: literal
+//gsoap pay schema namespace: urn:marketplace:payment
+//gsoap pay schema form: unqualified
+//gsoap pay service method-documentation: Charge Charges a card once per transaction id: the same id always gets the same answer.
+
+// clang-format on
 
 #import "stl.h"
 
