@@ -14,6 +14,7 @@ packages=(
   libspdlog-dev libfmt-dev
   gsoap libgsoap-dev
   libsodium-dev libjwt-dev libreadline-dev libedit-dev
+  clang libclang-rt-14-dev  # fuzz/run.sh: clang with libFuzzer and the sanitizer runtimes
   gnuplot-nox
 )
 # Node.js and npm run the OpenAPI lint (tests/openapi/lint.sh). Debian's

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "common/log.h"
-#include "common/types.h"
+#include "http/target.h"
 
 namespace mp::http {
 namespace {
@@ -21,57 +21,6 @@ using tcp = asio::ip::tcp;
 // How long a connection closed after an error still reads and drops input.
 constexpr std::chrono::seconds kLingerTime{2};
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding ('+' is a space in query strings). nullopt when malformed.
-std::optional<std::string> Decode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (plus_is_space && in[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-// Fills path and query from the request target; false when malformed.
-bool ParseTarget(std::string_view target, Request& r) {
-  if (target.empty() || target[0] != '/') return false;
-  size_t q = target.find('?');
-  auto path = Decode(target.substr(0, q), false);
-  if (!path || !IsValidUtf8(*path)) return false;
-  r.path = std::move(*path);
-  if (q == std::string_view::npos) return true;
-  std::string_view query = target.substr(q + 1);
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    size_t eq = pair.find('=');
-    auto key = Decode(pair.substr(0, eq), true);
-    auto value = Decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !value || !IsValidUtf8(*key) || !IsValidUtf8(*value)) return false;
-    if (!key->empty()) r.query[std::move(*key)] = std::move(*value);
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return true;
-}
-
 // Requests dispatched but not yet answered; Stop() waits for them.
 struct InFlight {
   std::atomic<int> count{0};
@@ -82,9 +31,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // A request in flight holds its io_context (through `ioc`), so that an
   // answer arriving after Stop() (from a gRPC thread) still posts into a
   // live one; idle sessions do not, so they go with their io_context.
-  Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket,
-          const HttpServerOptions& options, const Router& router, std::atomic<uint64_t>& ids,
-          InFlight& in_flight)
+  Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket, const HttpServerOptions& options,
+          const Router& router, std::atomic<uint64_t>& ids, InFlight& in_flight)
       : ioc_(std::move(ioc)),
         stream_(std::move(socket)),
         options_(options),
@@ -137,14 +85,14 @@ class Session : public std::enable_shared_from_this<Session> {
     request->idempotency_key = std::string(message["Idempotency-Key"]);
     request->body = std::move(message.body());
     in_flight_.count.fetch_add(1);
-    router_.Dispatch(std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](
-                                             Response response) {
-      // Handlers may finish on a gRPC thread; the socket belongs to its own.
-      asio::post(*owner.ioc, [self = owner.self, r = std::move(response)]() mutable {
-        self->Write(std::move(r));
-        self->in_flight_.count.fetch_sub(1);
-      });
-    });
+    router_.Dispatch(
+        std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](Response response) {
+          // Handlers may finish on a gRPC thread; the socket belongs to its own.
+          asio::post(*owner.ioc, [self = owner.self, r = std::move(response)]() mutable {
+            self->Write(std::move(r));
+            self->in_flight_.count.fetch_sub(1);
+          });
+        });
   }
 
   // What an answer callback holds. A handler may drop its copy only after
@@ -282,8 +230,8 @@ Status HttpServer::Start() {
       w->acceptor.async_accept([this, w, accept_weak](beast::error_code ec, tcp::socket socket) {
         if (!ec) {
           socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<Session>(w->ioc, std::move(socket), options_, router_,
-                                    next_request_id_, w->in_flight)
+          std::make_shared<Session>(w->ioc, std::move(socket), options_, router_, next_request_id_,
+                                    w->in_flight)
               ->Start();
         }
         auto again = accept_weak.lock();

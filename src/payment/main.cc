@@ -15,15 +15,15 @@ using namespace mp;
 int main(int argc, char** argv) {
   payment::PaymentOptions o;
   po::options_description desc("mp-payment options (also MP_PAYMENT_<FLAG> variables)");
-  desc.add_options()
-      ("listen", po::value(&o.listen)->default_value(o.listen), "SOAP listen address")
-      ("db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")
-      ("approval-rate", po::value(&o.approval_rate)->default_value(o.approval_rate),
-       "probability that a valid card is approved")
-      ("seed", po::value(&o.seed)->default_value(o.seed), "approval draw seed (0: random)")
-      ("threads", po::value(&o.threads)->default_value(o.threads), "serving threads")
-      ("crash-at", po::value(&o.crash_at), "tests only: die at this point (after_decision)")
-      ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
+                     "SOAP listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
+                                            "SQLite path or postgresql:// URL")(
+      "approval-rate", po::value(&o.approval_rate)->default_value(o.approval_rate),
+      "probability that a valid card is approved")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "approval draw seed (0: random)")(
+      "threads", po::value(&o.threads)->default_value(o.threads), "serving threads")(
+      "crash-at", po::value(&o.crash_at), "tests only: die at this point (after_decision)")(
+      "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PAYMENT_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
