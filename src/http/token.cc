@@ -11,6 +11,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "common/password.h"
 
@@ -23,6 +26,9 @@ struct JwtDeleter {
 using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
 
 constexpr size_t kMaxTokenBytes = 4096;
+// Accepted tokens remembered; a few MiB at most. When full the set starts
+// again empty: simpler than LRU, and live clients refill it with one check.
+constexpr size_t kMaxAccepted = 16384;
 
 const char* RoleName(v1::Role role) { return role == v1::ROLE_SELLER ? "seller" : "buyer"; }
 
@@ -30,7 +36,13 @@ Status Refused() { return Unauthenticated("invalid token"); }
 
 }  // namespace
 
-TokenCodec::TokenCodec(std::string key) : key_(std::move(key)) {}
+struct TokenCodec::Accepted {
+  std::shared_mutex mu;
+  std::unordered_map<std::string, SessionClaims> tokens;
+};
+
+TokenCodec::TokenCodec(std::string key)
+    : key_(std::move(key)), accepted_(std::make_shared<Accepted>()) {}
 
 StatusOr<TokenCodec> TokenCodec::FromKeyFile(const std::string& path) {
   std::filesystem::path p(path);
@@ -80,6 +92,20 @@ StatusOr<std::string> TokenCodec::Issue(const SessionClaims& claims) const {
 
 StatusOr<SessionClaims> TokenCodec::Verify(std::string_view token) const {
   if (token.empty() || token.size() > kMaxTokenBytes) return Refused();
+  std::string text(token);
+  {
+    std::shared_lock lock(accepted_->mu);
+    auto it = accepted_->tokens.find(text);
+    if (it != accepted_->tokens.end()) return it->second;
+  }
+  MP_ASSIGN_OR_RETURN(SessionClaims claims, Decode(text));
+  std::unique_lock lock(accepted_->mu);
+  if (accepted_->tokens.size() >= kMaxAccepted) accepted_->tokens.clear();
+  accepted_->tokens.emplace(std::move(text), claims);
+  return claims;
+}
+
+StatusOr<SessionClaims> TokenCodec::Decode(std::string_view token) const {
   std::string text(token);
   jwt_t* raw = nullptr;
   const auto* key = reinterpret_cast<const unsigned char*>(key_.data());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,13 @@ struct SessionClaims {
 // whose header names any other algorithm ("none" included) is refused, as is
 // one whose signature does not match. The token only names a session; the
 // session in the customer DB decides whether it is still valid.
-// Thread-safe (immutable after construction).
+//
+// Verify remembers the tokens it accepted (a bounded set), since a client
+// sends the same token with every request and checking it (base64, JSON,
+// HMAC) would otherwise be paid again each time. Only accepted tokens are
+// kept, compared byte for byte, so a forged one never matches; a token has
+// no expiry of its own, so an accepted one stays accepted.
+// Thread-safe.
 class TokenCodec {
  public:
   // REQUIRES: key.size() >= 32.
@@ -37,7 +44,11 @@ class TokenCodec {
   StatusOr<SessionClaims> Verify(std::string_view token) const;
 
  private:
+  struct Accepted;
+  StatusOr<SessionClaims> Decode(std::string_view token) const;
+
   std::string key_;
+  std::shared_ptr<Accepted> accepted_;
 };
 
 // The token of an "Authorization: Bearer <token>" header value;

@@ -7,18 +7,46 @@
 
 namespace mp::storage {
 
+Row::Row(std::vector<std::optional<std::string>> cells) {
+  cells_.resize(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (!cells[i]) continue;
+    cells_[i].kind = Cell::Kind::kText;
+    cells_[i].text = std::move(*cells[i]);
+  }
+}
+
 int64_t Row::Int(size_t col) const {
-  const auto& cell = cells_.at(col);
-  if (!cell) return 0;
-  int64_t value = 0;
-  std::from_chars(cell->data(), cell->data() + cell->size(), value);
-  return value;
+  const Cell& cell = cells_.at(col);
+  switch (cell.kind) {
+    case Cell::Kind::kInt:
+      return cell.number;
+    case Cell::Kind::kText: {
+      int64_t value = 0;
+      std::from_chars(cell.text.data(), cell.text.data() + cell.text.size(), value);
+      return value;
+    }
+    case Cell::Kind::kNull:
+      break;
+  }
+  return 0;
 }
 
 const std::string& Row::Text(size_t col) const {
   static const std::string kEmpty;
-  const auto& cell = cells_.at(col);
-  return cell ? *cell : kEmpty;
+  Cell& cell = cells_.at(col);
+  if (cell.kind == Cell::Kind::kNull) return kEmpty;
+  if (cell.kind == Cell::Kind::kInt && cell.text.empty()) cell.text = std::to_string(cell.number);
+  return cell.text;
+}
+
+Status Connection::ForEach(const Sql& sql, std::span<const Param> params,
+                           const std::function<bool(const Row&)>& each) {
+  MP_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  for (const Row& row : rows) {
+    if (!each(row)) break;
+  }
+  return Status();
 }
 
 namespace {

@@ -32,18 +32,35 @@ struct Sql {
 
 using Param = std::variant<std::nullptr_t, int64_t, std::string_view>;
 
-// One result row. Columns are indexed from 0 in SELECT order.
+// One result row. Columns are indexed from 0 in SELECT order. A cell holds
+// an integer as an integer when the engine gives one (SQLite), so that the
+// many integer columns are not printed and parsed again; PostgreSQL gives
+// text. Not thread-safe: Text() of an integer cell fills it in on first use.
 class Row {
  public:
-  explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
-  bool IsNull(size_t col) const { return !cells_.at(col).has_value(); }
+  struct Cell {
+    enum class Kind : uint8_t { kNull, kInt, kText };
+    Kind kind = Kind::kNull;
+    int64_t number = 0;
+    std::string text;  // kText; for kInt, filled by the first Text()
+  };
+
+  Row() = default;
+  explicit Row(std::vector<Cell> cells) : cells_(std::move(cells)) {}
+  // Text cells; nullopt is NULL.
+  explicit Row(std::vector<std::optional<std::string>> cells);
+
+  size_t size() const { return cells_.size(); }
+  bool IsNull(size_t col) const { return cells_.at(col).kind == Cell::Kind::kNull; }
   // 0 for NULL.
   int64_t Int(size_t col) const;
   // "" for NULL.
   const std::string& Text(size_t col) const;
+  // For drivers filling a row in place (Connection::ForEach).
+  std::vector<Cell>& cells() { return cells_; }
 
  private:
-  std::vector<std::optional<std::string>> cells_;
+  mutable std::vector<Cell> cells_;
 };
 
 using Rows = std::vector<Row>;
@@ -61,6 +78,14 @@ class Connection {
   virtual StatusOr<Rows> Query(const Sql& sql, std::span<const Param> params) = 0;
   StatusOr<Rows> Query(const Sql& sql, std::initializer_list<Param> params = {}) {
     return Query(sql, std::span<const Param>(params.begin(), params.size()));
+  }
+  // Calls `each` with every row in order until it returns false, without
+  // keeping them: for long results read once (the row is reused).
+  virtual Status ForEach(const Sql& sql, std::span<const Param> params,
+                         const std::function<bool(const Row&)>& each);
+  Status ForEach(const Sql& sql, std::initializer_list<Param> params,
+                 const std::function<bool(const Row&)>& each) {
+    return ForEach(sql, std::span<const Param>(params.begin(), params.size()), each);
   }
   // Runs one or more statements without parameters and without caching
   // (schema scripts); returns the rows of the last one.

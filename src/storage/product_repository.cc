@@ -26,7 +26,15 @@ const Sql kInsertItem{
     "INSERT INTO items (seller_id, name, category, keywords, item_condition, price_cents, "
     "quantity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " MP_ITEM_COLUMNS};
 const Sql kInsertKeyword{
-    "INSERT INTO item_keywords (keyword, category, item_id) VALUES ($1, $2, $3)"};
+    "INSERT INTO item_keywords (keyword, category, item_id, net_votes, for_sale) "
+    "VALUES ($1, $2, $3, 0, $4)"};
+// After any change to an item's quantity or votes, in the same transaction:
+// search ranks by the copies in item_keywords (deploy/sql/product_002).
+const Sql kSyncKeywords{
+    "UPDATE item_keywords SET "
+    "net_votes = (SELECT up - down FROM items WHERE id = $1), "
+    "for_sale = (SELECT CASE WHEN quantity > 0 THEN 1 ELSE 0 END FROM items WHERE id = $1) "
+    "WHERE item_id = $1"};
 const Sql kEnsureSellerRating{
     "INSERT INTO seller_ratings (seller_id) VALUES ($1) ON CONFLICT (seller_id) DO NOTHING"};
 
@@ -49,14 +57,20 @@ const Sql kWithdrawAll{
     "UPDATE items SET quantity = 0 WHERE id = $1 AND category = $2 AND seller_id = $3 "
     "RETURNING " MP_ITEM_COLUMNS};
 
-// Unused keyword slots hold '', which no keyword equals (keywords are 1-8
-// characters), so one statement serves 1 to 5 keywords.
-const Sql kSearchKeywords{
+// One keyword: the index is in ranking order, so the page is read and no more.
+const Sql kSearchKeyword{
     "SELECT i.id, i.category, i.name, i.keywords, i.item_condition, i.price_cents, "
-    "i.quantity, i.up, i.down, i.seller_id, COUNT(*) AS score "
-    "FROM item_keywords k JOIN items i ON i.id = k.item_id "
-    "WHERE k.category = $1 AND k.keyword IN ($4, $5, $6, $7, $8) AND i.quantity > 0 "
-    "GROUP BY i.id ORDER BY score DESC, i.up - i.down DESC, i.id LIMIT $2 OFFSET $3"};
+    "i.quantity, i.up, i.down, i.seller_id, 1 "
+    "FROM (SELECT item_id, net_votes FROM item_keywords "
+    "WHERE category = $1 AND keyword = $4 AND for_sale = 1 "
+    "ORDER BY net_votes DESC, item_id LIMIT $2 OFFSET $3) m "
+    "JOIN items i ON i.id = m.item_id ORDER BY m.net_votes DESC, m.item_id"};
+// Several keywords: each one's matches from the index alone, scored here
+// (ProductRepository::Search): the engines' GROUP BY sorts cost several
+// times the index scan.
+const Sql kKeywordMatches{
+    "SELECT item_id, net_votes FROM item_keywords "
+    "WHERE category = $1 AND keyword = $2 AND for_sale = 1"};
 const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
                           ", 0 FROM items WHERE category = $1 AND quantity > 0 "
                           "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
@@ -142,7 +156,7 @@ StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest
       }
       MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kAddUnits, {equal[0].Int(0), r.quantity()}));
       item = ToItem(rows.at(0));
-      return Status();
+      return conn.Query(kSyncKeywords, {equal[0].Int(0)}).status();
     }
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kInsertItem, {r.seller_id(), r.name(), r.category(),
                                                             keywords, int64_t{r.condition()},
@@ -150,7 +164,9 @@ StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest
     item = ToItem(rows.at(0));
     int64_t number = rows[0].Int(0);
     for (const std::string& word : r.keywords()) {
-      MP_RETURN_IF_ERROR(conn.Query(kInsertKeyword, {word, r.category(), number}).status());
+      MP_RETURN_IF_ERROR(
+          conn.Query(kInsertKeyword, {word, r.category(), number, int64_t{r.quantity() > 0}})
+              .status());
     }
     return conn.Query(kEnsureSellerRating, {r.seller_id()}).status();
   }));
@@ -235,7 +251,7 @@ StatusOr<v1::Item> ProductRepository::WithdrawUnits(SellerId seller_id, const It
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return ExplainMiss(conn, id, seller_id);
     item = ToItem(rows->at(0));
-    return Status();
+    return conn.Query(kSyncKeywords, {id.number}).status();
   }));
   return item;
 }
@@ -244,25 +260,91 @@ StatusOr<v1::SearchResponse> ProductRepository::Search(int64_t category,
                                                        const std::vector<std::string>& keywords,
                                                        int limit, int offset) {
   v1::SearchResponse response;
+  std::vector<std::string> words = keywords;
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  if (words.size() > static_cast<size_t>(kMaxKeywords)) words.resize(kMaxKeywords);
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    StatusOr<Rows> rows = Rows();
-    if (keywords.empty()) {
-      rows = conn.Query(kSearchCategory, {category, int64_t{limit}, int64_t{offset}});
-    } else {
-      std::string_view k[kMaxKeywords] = {};
-      std::copy_n(keywords.begin(), std::min<size_t>(keywords.size(), kMaxKeywords), k);
-      rows = conn.Query(kSearchKeywords,
-                        {category, int64_t{limit}, int64_t{offset}, k[0], k[1], k[2], k[3], k[4]});
+    response.clear_items();
+    if (words.size() <= 1) {
+      StatusOr<Rows> rows =
+          words.empty()
+              ? conn.Query(kSearchCategory, {category, int64_t{limit}, int64_t{offset}})
+              : conn.Query(kSearchKeyword, {category, int64_t{limit}, int64_t{offset}, words[0]});
+      if (!rows.ok()) return rows.status();
+      for (const Row& row : *rows) {
+        v1::ScoredItem* scored = response.add_items();
+        *scored->mutable_item() = ToItem(row);
+        scored->set_score(static_cast<int32_t>(row.Int(10)));
+      }
+      return Status();
     }
-    if (!rows.ok()) return rows.status();
-    for (const Row& row : *rows) {
-      v1::ScoredItem* scored = response.add_items();
-      *scored->mutable_item() = ToItem(row);
-      scored->set_score(static_cast<int32_t>(row.Int(10)));
-    }
-    return Status();
+    return SearchSeveral(conn, category, words, limit, offset, response);
   }));
   return response;
+}
+
+Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
+                                        const std::vector<std::string>& words, int limit,
+                                        int offset, v1::SearchResponse& response) {
+  struct Match {
+    int64_t item = 0;
+    int64_t net_votes = 0;
+    int32_t score = 1;
+  };
+  std::vector<Match> matches;
+  for (const std::string& word : words) {
+    MP_RETURN_IF_ERROR(conn.ForEach(kKeywordMatches, {category, word}, [&](const Row& row) {
+      matches.push_back({row.Int(0), row.Int(1)});
+      return true;
+    }));
+  }
+  // One entry per item, scored by how many of the words it has. (Without a
+  // transaction the lists may come from different moments: an item's votes
+  // are then the highest seen, as MAX would have it.)
+  std::sort(matches.begin(), matches.end(),
+            [](const Match& a, const Match& b) { return a.item < b.item; });
+  size_t distinct = 0;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    if (distinct > 0 && matches[distinct - 1].item == matches[i].item) {
+      Match& m = matches[distinct - 1];
+      ++m.score;
+      m.net_votes = std::max(m.net_votes, matches[i].net_votes);
+    } else {
+      matches[distinct++] = matches[i];
+    }
+  }
+  matches.resize(distinct);
+  size_t first = std::min(matches.size(), static_cast<size_t>(offset));
+  size_t end = std::min(matches.size(), first + static_cast<size_t>(limit));
+  auto ranked = [](const Match& a, const Match& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.net_votes != b.net_votes) return a.net_votes > b.net_votes;
+    return a.item < b.item;
+  };
+  std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(end),
+                    matches.end(), ranked);
+  if (first == end) return Status();
+
+  bool sqlite = conn.engine() == Engine::kSqlite;
+  std::string list = sqlite ? "[" : "{";
+  for (size_t i = first; i < end; ++i) {
+    if (list.size() > 1) list += ',';
+    list += std::to_string(matches[i].item);
+  }
+  list += sqlite ? "]" : "}";
+  MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItems, {list}));
+  std::map<int64_t, const Row*> by_number;
+  for (const Row& row : rows) by_number.emplace(row.Int(0), &row);
+  for (size_t i = first; i < end; ++i) {
+    auto it = by_number.find(matches[i].item);
+    // Sold out since its keyword rows were read: no longer for sale.
+    if (it == by_number.end() || it->second->Int(6) <= 0) continue;
+    v1::ScoredItem* scored = response.add_items();
+    *scored->mutable_item() = ToItem(*it->second);
+    scored->set_score(matches[i].score);
+  }
+  return Status();
 }
 
 StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
@@ -296,6 +378,7 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
         return InsufficientQuantity("item " + id.ToString() + " has only " +
                                     std::to_string(owner[0].Int(1)) + " units left");
       }
+      MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
       v1::TakenLine* line = response.add_lines();
       line->set_item_id(id.ToString());
       line->set_quantity(quantity);
@@ -323,6 +406,7 @@ Status ProductRepository::ReleaseStock(const std::string& purchase_id) {
     MP_ASSIGN_OR_RETURN(Rows released, conn.Query(kReleaseTaken, {purchase_id}));
     for (const Row& row : released) {
       MP_RETURN_IF_ERROR(conn.Query(kReturnUnits, {row.Int(0), row.Int(1)}).status());
+      MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {row.Int(0)}).status());
     }
     return Status();
   });
@@ -344,6 +428,7 @@ Status ProductRepository::Vote(BuyerId buyer_id, const ItemId& id, bool up) {
       return Status(StatusCode::kAlreadyExists, "you already rated item " + id.ToString(),
                     "already_rated");
     }
+    MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
     return conn.Query(kVoteSeller, {item[0].Int(0), u, 1 - u}).status();
   });
 }

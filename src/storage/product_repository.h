@@ -58,6 +58,9 @@ class ProductRepository {
  private:
   // Explains why a conditional update on an item touched no row.
   Status ExplainMiss(Connection& conn, const ItemId& id, SellerId seller_id);
+  // Search with two or more distinct keywords.
+  Status SearchSeveral(Connection& conn, int64_t category, const std::vector<std::string>& words,
+                       int limit, int offset, v1::SearchResponse& response);
 
   Database& db_;
 };

@@ -392,6 +392,29 @@ TEST_P(ProductRepositoryTest, SearchPagesWithLimitAndOffset) {
   }
 }
 
+// Search ranks by copies of each item's votes and stock (item_keywords):
+// every change to them must show in the next search.
+TEST_P(ProductRepositoryTest, SearchFollowsEveryStockAndVoteChange) {
+  const int64_t kCat = 9;
+  v1::Item item = Register({.name = "Only", .category = kCat, .quantity = 2});
+  v1::Item other = Register({.name = "Other", .category = kCat, .keywords = {"red"}});
+  ASSERT_TRUE(repo_->TakeStock("p1", {{Id(item), 2}}).ok());
+  EXPECT_EQ(Search(kCat, {"shoe"}), Hits{});
+  EXPECT_EQ(Search(kCat, {"red", "shoe"}), (Hits{{"Other", 1}}));
+  ASSERT_TRUE(repo_->ReleaseStock("p1").ok());
+  EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Only", 1}, {"Other", 1}}));
+  VoteOk(1, other, true);
+  EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Other", 1}, {"Only", 1}}));
+  VoteOk(2, other, false);
+  VoteOk(3, other, false);
+  EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Only", 1}, {"Other", 1}}));
+  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(item), std::nullopt).ok());
+  EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Other", 1}}));
+  // Registering the same item again adds units: it is for sale again.
+  Register({.name = "Only", .category = kCat, .quantity = 3});
+  EXPECT_EQ(Search(kCat, {"red", "shoe"}), (Hits{{"Only", 2}, {"Other", 1}}));
+}
+
 class ProductStockTest : public ProductRepositoryTest {
  protected:
   void SetUp() override {

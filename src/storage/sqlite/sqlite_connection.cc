@@ -49,6 +49,57 @@ class SqliteConnection final : public Connection {
 
   StatusOr<Rows> Query(const Sql& sql, std::span<const Param> params) override {
     if (sql.text == nullptr) return Rows();
+    MP_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Bind(sql, params));
+    auto rows = Step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return rows;
+  }
+
+  Status ForEach(const Sql& sql, std::span<const Param> params,
+                 const std::function<bool(const Row&)>& each) override {
+    if (sql.text == nullptr) return Status();
+    MP_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Bind(sql, params));
+    Row row;
+    Status status;
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        status = SqliteError(db_, rc);
+        break;
+      }
+      Fill(stmt, row);
+      if (!each(row)) break;
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return status;
+  }
+
+  StatusOr<Rows> Exec(std::string_view script) override {
+    std::string text(script);
+    const char* tail = text.c_str();
+    Rows last;
+    while (*tail != '\0') {
+      sqlite3_stmt* stmt = nullptr;
+      int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &tail);
+      if (rc != SQLITE_OK) return SqliteError(db_, rc);
+      if (stmt == nullptr) break;  // only whitespace or comments left
+      auto rows = Step(stmt);
+      sqlite3_finalize(stmt);
+      if (!rows.ok()) return rows.status();
+      last = std::move(rows).value();
+    }
+    return last;
+  }
+
+  Engine engine() const override { return Engine::kSqlite; }
+  bool broken() const override { return false; }
+
+ private:
+  // The statement for `sql`, prepared once per connection, with `params` bound.
+  StatusOr<sqlite3_stmt*> Bind(const Sql& sql, std::span<const Param> params) {
     auto it = cache_.find(&sql);
     if (it == cache_.end()) {
       sqlite3_stmt* stmt = nullptr;
@@ -75,50 +126,47 @@ class SqliteConnection final : public Connection {
           params[i]);
       if (rc != SQLITE_OK) {
         sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
         return SqliteError(db_, rc);
       }
     }
-    auto rows = Step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    return rows;
+    return stmt;
   }
 
-  StatusOr<Rows> Exec(std::string_view script) override {
-    std::string text(script);
-    const char* tail = text.c_str();
-    Rows last;
-    while (*tail != '\0') {
-      sqlite3_stmt* stmt = nullptr;
-      int rc = sqlite3_prepare_v2(db_, tail, -1, &stmt, &tail);
-      if (rc != SQLITE_OK) return SqliteError(db_, rc);
-      if (stmt == nullptr) break;  // only whitespace or comments left
-      auto rows = Step(stmt);
-      sqlite3_finalize(stmt);
-      if (!rows.ok()) return rows.status();
-      last = std::move(rows).value();
+  // Integers stay integers: most columns are, and text would be printed here
+  // and parsed again by the caller.
+  static void Fill(sqlite3_stmt* stmt, Row& row) {
+    auto& cells = row.cells();
+    cells.resize(static_cast<size_t>(sqlite3_column_count(stmt)));
+    for (size_t c = 0; c < cells.size(); ++c) {
+      Row::Cell& cell = cells[c];
+      int col = static_cast<int>(c);
+      switch (sqlite3_column_type(stmt, col)) {
+        case SQLITE_NULL:
+          cell.kind = Row::Cell::Kind::kNull;
+          cell.text.clear();
+          break;
+        case SQLITE_INTEGER:
+          cell.kind = Row::Cell::Kind::kInt;
+          cell.number = sqlite3_column_int64(stmt, col);
+          cell.text.clear();
+          break;
+        default: {
+          cell.kind = Row::Cell::Kind::kText;
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+          cell.text.assign(text, static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+        }
+      }
     }
-    return last;
   }
 
-  Engine engine() const override { return Engine::kSqlite; }
-  bool broken() const override { return false; }
-
- private:
   StatusOr<Rows> Step(sqlite3_stmt* stmt) {
     Rows rows;
-    int ncols = sqlite3_column_count(stmt);
     for (;;) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) return rows;
       if (rc != SQLITE_ROW) return SqliteError(db_, rc);
-      std::vector<std::optional<std::string>> cells(ncols);
-      for (int c = 0; c < ncols; ++c) {
-        if (sqlite3_column_type(stmt, c) == SQLITE_NULL) continue;
-        const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-        cells[c].emplace(text, sqlite3_column_bytes(stmt, c));
-      }
-      rows.emplace_back(std::move(cells));
+      Fill(stmt, rows.emplace_back());
     }
   }
 
@@ -146,7 +194,7 @@ StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
   // busy_timeout only matters when another process shares the file.
   auto setup = conn->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-      "PRAGMA busy_timeout=5000;");
+      "PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;");
   if (!setup.ok()) return setup.status();
   return std::unique_ptr<Connection>(std::move(conn));
 }
