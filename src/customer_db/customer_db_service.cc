@@ -29,6 +29,8 @@ Status ValidateBuyerSession(const v1::SessionRequest& session) {
 
 Status ValidateItemId(const std::string& item_id) { return ItemId::Parse(item_id).status(); }
 
+constexpr int kMaxSessionBatch = 1000;
+
 Status BadCredentials() { return Unauthenticated("wrong username or password"); }
 
 }  // namespace
@@ -142,6 +144,35 @@ grpc::ServerUnaryReactor* CustomerDbService::ValidateSession(grpc::CallbackServe
   return pool_.Run(ctx, "ValidateSession", [=, this]() -> Status {
     MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
     MP_ASSIGN_OR_RETURN(*resp, repo_.CheckSession(*req));
+    return Status();
+  });
+}
+
+grpc::ServerUnaryReactor* CustomerDbService::ValidateSessions(
+    grpc::CallbackServerContext* ctx, const v1::ValidateSessionsRequest* req,
+    v1::ValidateSessionsResponse* resp) {
+  return pool_.Run(ctx, "ValidateSessions", [=, this]() -> Status {
+    if (req->sessions_size() > kMaxSessionBatch) {
+      return InvalidArgument("sessions", "at most 1000 per call");
+    }
+    for (const v1::SessionRequest& session : req->sessions()) {
+      v1::SessionCheck* check = resp->add_checks();
+      Status args = CheckSessionArgs(session);
+      if (!args.ok()) {
+        check->set_message(args.message());
+        continue;
+      }
+      StatusOr<v1::SessionInfo> info = repo_.CheckSession(session);
+      if (info.ok()) {
+        check->set_live(true);
+        *check->mutable_info() = *std::move(info);
+        continue;
+      }
+      Status failed = info.status();
+      // The database failed: the whole batch does, as one check would.
+      if (failed.code() != StatusCode::kUnauthenticated) return failed;
+      check->set_message(failed.message());
+    }
     return Status();
   });
 }

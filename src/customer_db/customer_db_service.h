@@ -30,6 +30,9 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
                                   v1::LoginResponse* resp) override;
   grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const v1::SessionRequest* req,
                                    v1::Empty* resp) override;
+  grpc::ServerUnaryReactor* ValidateSessions(grpc::CallbackServerContext* ctx,
+                                             const v1::ValidateSessionsRequest* req,
+                                             v1::ValidateSessionsResponse* resp) override;
   grpc::ServerUnaryReactor* ValidateSession(grpc::CallbackServerContext* ctx,
                                             const v1::SessionRequest* req,
                                             v1::SessionInfo* resp) override;

@@ -117,6 +117,36 @@ TEST_P(CustomerDbFlowTest, RefusesUnknownEndedAndOtherRoleSessions) {
   EXPECT_EQ(Lines(*cart), "");
 }
 
+TEST_P(CustomerDbFlowTest, ValidateSessionsAnswersEachSessionInOrder) {
+  auto [seller_id, seller] = SignUp(v1::ROLE_SELLER, "erin");
+  auto [buyer_id, buyer] = SignUp(v1::ROLE_BUYER, "fred");
+  auto [ended_id, ended] = SignUp(v1::ROLE_BUYER, "gail");
+  ASSERT_TRUE(client_->Logout(ended).ok());
+
+  v1::ValidateSessionsRequest request;
+  for (const v1::SessionRequest& s :
+       {buyer, Session(RandomToken(), v1::ROLE_BUYER), seller, ended,
+        Session(buyer.session_id(), v1::ROLE_SELLER), Session("", v1::ROLE_BUYER), buyer}) {
+    *request.add_sessions() = s;
+  }
+  auto reply = client_->ValidateSessions(request);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  ASSERT_EQ(reply->checks_size(), 7);
+  std::vector<int64_t> users;
+  for (const v1::SessionCheck& check : reply->checks()) {
+    users.push_back(check.live() ? check.info().user_id() : 0);
+    EXPECT_EQ(check.live(), check.message().empty()) << check.message();
+  }
+  EXPECT_EQ(users, (std::vector<int64_t>{buyer_id, 0, seller_id, 0, 0, 0, buyer_id}));
+  EXPECT_EQ(reply->checks(2).info().role(), v1::ROLE_SELLER);
+  EXPECT_EQ(reply->checks(0).info().session_id(), buyer.session_id());
+
+  EXPECT_TRUE(client_->ValidateSessions(v1::ValidateSessionsRequest()).ok());
+  v1::ValidateSessionsRequest too_many;
+  for (int i = 0; i < 1001; ++i) *too_many.add_sessions() = buyer;
+  EXPECT_TRUE(HasError(client_->ValidateSessions(too_many), StatusCode::kInvalidArgument));
+}
+
 TEST_P(CustomerDbFlowTest, SessionEndsAfterTimeoutWithoutRequests) {
   auto [buyer_id, session] = SignUp(v1::ROLE_BUYER, "erin");
   ASSERT_GT(buyer_id, 0);

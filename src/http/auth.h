@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "customer_db.pb.h"
 #include "http/request.h"
 #include "http/token.h"
@@ -7,14 +9,21 @@
 
 namespace mp::http {
 
+class SessionBatcher;
+
 // Decides whether a request belongs to a live session of the expected role:
 // the token must verify and name that role, and the customer DB must know
 // the session as live (which also counts the request as activity).
+//
+// Session checks of concurrent requests travel together: while a few
+// batches are in flight, new checks wait and go as the next batch
+// (ValidateSessions). An idle server sends each check at once; a busy one
+// pays one round trip per batch rather than per request, and every request
+// is still checked against the customer DB after it arrived.
 // Thread-safe; the references must outlive it.
 class SessionAuth {
  public:
-  SessionAuth(const TokenCodec& codec, const rpc::CustomerDbClient& customers, v1::Role role)
-      : codec_(codec), customers_(customers), role_(role) {}
+  SessionAuth(const TokenCodec& codec, const rpc::CustomerDbClient& customers, v1::Role role);
 
   v1::Role role() const { return role_; }
   // The session request to send to the customer DB, from the token alone
@@ -32,9 +41,14 @@ class SessionAuth {
                      Done done) const;
 
  private:
+  // The session check, batched.
+  void Validate(v1::SessionRequest session, rpc::Callback<v1::SessionInfo> done) const;
+
   const TokenCodec& codec_;
   const rpc::CustomerDbClient& customers_;
   const v1::Role role_;
+  // Shared with the batches in flight, which may end after this is gone.
+  std::shared_ptr<SessionBatcher> batcher_;
 };
 
 }  // namespace mp::http

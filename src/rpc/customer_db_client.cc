@@ -12,6 +12,8 @@ MP_DEFINE_RPC(CustomerDbClient, CreateAccount, v1::CreateAccountRequest, v1::Cre
 MP_DEFINE_RPC(CustomerDbClient, Login, v1::LoginRequest, v1::LoginResponse)
 MP_DEFINE_RPC(CustomerDbClient, Logout, v1::SessionRequest, v1::Empty)
 MP_DEFINE_RPC(CustomerDbClient, ValidateSession, v1::SessionRequest, v1::SessionInfo)
+MP_DEFINE_RPC(CustomerDbClient, ValidateSessions, v1::ValidateSessionsRequest,
+              v1::ValidateSessionsResponse)
 MP_DEFINE_RPC(CustomerDbClient, GetAccount, v1::GetAccountRequest, v1::Account)
 MP_DEFINE_RPC(CustomerDbClient, GetCart, v1::SessionRequest, v1::Cart)
 MP_DEFINE_RPC(CustomerDbClient, AddToCart, v1::AddToCartRequest, v1::Cart)

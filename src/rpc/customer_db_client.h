@@ -20,6 +20,7 @@ class CustomerDbClient {
   MP_DECLARE_RPC(Login, v1::LoginRequest, v1::LoginResponse)
   MP_DECLARE_RPC(Logout, v1::SessionRequest, v1::Empty)
   MP_DECLARE_RPC(ValidateSession, v1::SessionRequest, v1::SessionInfo)
+  MP_DECLARE_RPC(ValidateSessions, v1::ValidateSessionsRequest, v1::ValidateSessionsResponse)
   MP_DECLARE_RPC(GetAccount, v1::GetAccountRequest, v1::Account)
   MP_DECLARE_RPC(GetCart, v1::SessionRequest, v1::Cart)
   MP_DECLARE_RPC(AddToCart, v1::AddToCartRequest, v1::Cart)

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "bad_tokens.h"
 #include "http_expect.h"
@@ -109,6 +111,40 @@ TEST_P(SellerApiTest, LogoutEndsTheSessionAtOnce) {
   HttpResult after = http_->Get("/v1/rating", token_);
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(after.error_code(), "unauthenticated");
+}
+
+// Session checks of concurrent requests travel to the customer DB in
+// batches: each request must still get its own session's answer.
+TEST_P(SellerApiTest, ConcurrentRequestsAreJudgedByTheirOwnSessions) {
+  constexpr int kClients = 32;
+  constexpr int kRequests = 40;
+  std::vector<std::string> tokens(kClients);
+  std::vector<int64_t> ids(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    std::string name = "batch";
+    name += std::to_string(i);
+    tokens[i] = http_->SignUpAndLogIn(name, "password1", &ids[i]);
+    ASSERT_FALSE(tokens[i].empty());
+  }
+  // Odd clients have logged out: every one of their requests is refused.
+  for (int i = 1; i < kClients; i += 2) {
+    ASSERT_EQ(http_->Delete("/v1/sessions/current", tokens[i]).status, 204);
+  }
+  std::vector<std::map<int, int>> statuses(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      TestHttpClient client(stack_->seller_port());
+      for (int n = 0; n < kRequests; ++n) {
+        ++statuses[i][client.Get(n % 2 ? "/v1/rating" : "/v1/items", tokens[i]).status];
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kClients; ++i) {
+    int expected = i % 2 ? 401 : 200;
+    EXPECT_EQ(statuses[i], (std::map<int, int>{{expected, kRequests}})) << "client " << i;
+  }
 }
 
 // Every seller route refuses every kind of bad credentials with 401 and
