@@ -70,8 +70,20 @@ int RunBenchmark(const BenchOptions& options) {
       for (std::string& e : runner.TakeErrorSamples()) {
         if (result.error_samples.size() < 20) result.error_samples.push_back(std::move(e));
       }
+      for (std::string& e : runner.TakeUnavailableSamples()) {
+        if (result.unavailable_samples.size() < 20) {
+          result.unavailable_samples.push_back(std::move(e));
+        }
+      }
+      result.outages.insert(result.outages.end(), samples.outages.begin(), samples.outages.end());
     }
     progress.Finish();
+    if (!options.journal.empty()) {
+      if (Status s = runner.WriteJournal(options.journal); !s.ok()) {
+        std::cerr << "marketplace-bench: " << s.message() << "\n";
+        return kExitFailed;
+      }
+    }
   }
   result.summary = Summarize(result.runs);
   std::cout << ResultMarkdown(result, 2) << std::flush;

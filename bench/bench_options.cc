@@ -68,6 +68,11 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
         std::pair{"search-limit", o.search_limit}, std::pair{"timeout", o.timeout_s}}) {
     if (value < 1) return InvalidArgument(field, "must be at least 1");
   }
+  if (o.duration_s < 0) return InvalidArgument("duration", "must not be negative");
+  if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");
+  if (!o.journal.empty() && !o.resilient) {
+    return InvalidArgument("journal", "needs --resilient");
+  }
   return Status();
 }
 

@@ -51,6 +51,26 @@ struct BenchOptions {
   int search_limit = 20;
   // A call that takes longer than this fails (counted as an error).
   int timeout_s = 30;
+  // When above 0, each run lasts this many seconds instead of `calls` calls
+  // per client, or until SIGINT/SIGTERM ends it early (the results of what
+  // ran are reported). A line on stderr marks the start of each run.
+  int duration_s = 0;
+  // Clients ride out outages instead of counting them as errors: a 503, a
+  // 504 or a call without a reply is counted as `unavailable`, and the
+  // client waits `retry_wait_ms` before its next call. A purchase carries an
+  // Idempotency-Key and is repeated with it until it has a final answer.
+  // After a write whose outcome is unknown, the client reads back its cart
+  // (buyer) or its items (seller) before going on, so every later call is
+  // still one the API must accept. A write on a kept-alive connection that
+  // broke is not sent again unless it is a GET or keyed (the server may
+  // have done it before it died). For fault tests (tests/faults).
+  bool resilient = false;
+  int retry_wait_ms = 100;
+  // With `resilient`: writes every write call (with its outcome), every
+  // failed call and the client's final state to this file, one JSON object
+  // a line (format in bench/README.md), so that a checker can verify every
+  // acknowledged write afterwards. Empty: no journal.
+  std::string journal;
   // Seeds each client's random choices (client i uses seed + i).
   uint64_t seed = 1;
   // Names the result set, e.g. "SQLite"; shown by --compare.

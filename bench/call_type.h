@@ -37,6 +37,9 @@ enum class Outcome : uint8_t {
   kOk,        // the expected status
   kDeclined,  // 402 payment_declined from MakePurchase: counted apart
   kError,     // any other status, or no reply at all
+  // Only with BenchOptions::resilient, counted apart and not as errors:
+  kUnavailable,  // 503, 504, or no reply (refused, dropped, timed out): retryable
+  kInterrupted,  // 400 purchase_interrupted: recovery undid a purchase an outage left pending
 };
 
 }  // namespace mp::bench

@@ -51,30 +51,40 @@ asio::awaitable<Status> HttpConnection::Connect() {
 }
 
 asio::awaitable<StatusOr<HttpReply>> HttpConnection::Call(bhttp::verb verb, std::string_view target,
-                                                          std::string_view body) {
-  FormatRequest(verb, target, body);
+                                                          std::string_view body,
+                                                          std::string_view idempotency_key) {
+  FormatRequest(verb, target, body, idempotency_key);
+  const bool may_resend = resend_writes_ || verb == bhttp::verb::get || !idempotency_key.empty();
   for (int attempt = 0;; ++attempt) {
     bool reused = connected_;
-    if (Status s = co_await Connect(); !s.ok()) co_return s;
+    if (Status s = co_await Connect(); !s.ok()) {
+      // The first attempt may have reached the server before it broke.
+      if (attempt > 0) co_return Unavailable(s.message());
+      co_return Status(s.code(), s.message(), std::string(kNotSent));
+    }
     Status s = co_await Exchange();
     if (s.ok()) co_return HttpReply{status_, reply_body_};
     Close();
     // The server closes a connection idle for long (between set-up and the
     // runs, say); a request on it fails before any reply byte, unread, so
     // sending it again cannot do it twice.
-    if (!reused || attempt > 0 || got_reply_bytes_ || s.code() == StatusCode::kDeadlineExceeded) {
+    if (!reused || attempt > 0 || got_reply_bytes_ || s.code() == StatusCode::kDeadlineExceeded ||
+        !may_resend) {
       co_return s;
     }
   }
 }
 
-void HttpConnection::FormatRequest(bhttp::verb verb, std::string_view target,
-                                   std::string_view body) {
+void HttpConnection::FormatRequest(bhttp::verb verb, std::string_view target, std::string_view body,
+                                   std::string_view idempotency_key) {
   request_.clear();
   beast::string_view method = bhttp::to_string(verb);
   request_.append(method.data(), method.size()).append(" ").append(target);
   request_.append(" HTTP/1.1\r\nHost: ").append(host_).append("\r\n");
   if (!token_.empty()) request_.append("Authorization: Bearer ").append(token_).append("\r\n");
+  if (!idempotency_key.empty()) {
+    request_.append("Idempotency-Key: ").append(idempotency_key).append("\r\n");
+  }
   if (!body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::patch ||
       verb == bhttp::verb::put) {
     request_.append("Content-Type: application/json\r\nContent-Length: ");

@@ -41,21 +41,36 @@ class HttpConnection {
   // Sent as "Authorization: Bearer <token>" from now on; empty: none.
   void SetToken(std::string token) { token_ = std::move(token); }
 
+  // Whether Call sends a write (not a GET, no Idempotency-Key) again after
+  // its kept-alive connection broke before any reply byte. True by default:
+  // a server that closed an idle connection had not read the request. A
+  // server that crashed may have read and done it, so a client that expects
+  // crashes turns this off.
+  void set_resend_writes(bool resend) { resend_writes_ = resend; }
+
   // Opens the connection unless it is open, so that set-up rather than the
   // first timed call pays for it. kUnavailable or kDeadlineExceeded.
   boost::asio::awaitable<Status> Connect();
 
   // Sends one request and waits for its whole reply, connecting first when
-  // needed; a non-empty `body` goes as application/json. kUnavailable when
-  // the connection fails, kDeadlineExceeded after the timeout. A kept-alive
-  // connection that the server closed while it was idle is reopened and the
-  // request sent again, once: it failed before the server read it.
+  // needed; a non-empty `body` goes as application/json, a non-empty
+  // `idempotency_key` as the Idempotency-Key header. kUnavailable when the
+  // connection fails (with reason kNotSent when no byte of the request can
+  // have reached the server: it could not connect), kDeadlineExceeded after
+  // the timeout. A kept-alive connection that the server closed while it was
+  // idle is reopened and the request sent again, once: it failed before the
+  // server read it (see set_resend_writes).
   boost::asio::awaitable<StatusOr<HttpReply>> Call(boost::beast::http::verb verb,
                                                    std::string_view target,
-                                                   std::string_view body = {});
+                                                   std::string_view body = {},
+                                                   std::string_view idempotency_key = {});
+
+  // Status::reason() of a call that never reached the server.
+  static constexpr std::string_view kNotSent = "not_sent";
 
  private:
-  void FormatRequest(boost::beast::http::verb verb, std::string_view target, std::string_view body);
+  void FormatRequest(boost::beast::http::verb verb, std::string_view target, std::string_view body,
+                     std::string_view idempotency_key);
   // One write of request_ and read of the reply into reply_body_/status_.
   boost::asio::awaitable<Status> Exchange();
   void Close();
@@ -66,6 +81,7 @@ class HttpConnection {
   std::chrono::seconds timeout_;
   std::string token_;
   bool connected_ = false;
+  bool resend_writes_ = true;
   // True when the last failed Exchange had received part of a reply.
   bool got_reply_bytes_ = false;
   std::string request_;

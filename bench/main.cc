@@ -36,6 +36,15 @@ int main(int argc, char** argv) {
        "limit of SearchItemsForSale")
       ("timeout", po::value(&o.timeout_s)->default_value(o.timeout_s),
        "seconds before a call fails")
+      ("duration", po::value(&o.duration_s),
+       "each run lasts this many seconds (not --calls); SIGINT/SIGTERM ends it early")
+      ("resilient", po::bool_switch(&o.resilient),
+       "ride out outages: 503/504/no reply counted apart, purchases retried with "
+       "an Idempotency-Key (for fault tests)")
+      ("retry-wait", po::value(&o.retry_wait_ms)->default_value(o.retry_wait_ms),
+       "with --resilient: milliseconds to wait after a call failed as unavailable")
+      ("journal", po::value(&o.journal),
+       "with --resilient: write every write and failure, one JSON object a line, to this file")
       ("seed", po::value(&o.seed)->default_value(o.seed), "seed of the clients' random choices")
       ("label", po::value(&o.label), "names this result set, e.g. SQLite")
       ("out", po::value(&o.out_dir), "write JSON, report.md and charts into this directory")

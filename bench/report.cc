@@ -18,15 +18,42 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::vector<std::string> Row(const std::string& name, const FigureRanges& f) {
-  return {name,
-          Count(f.calls.avg),
-          WithRange(f.mean_ms, Ms),
-          WithRange(f.p50_ms, Ms),
-          WithRange(f.p99_ms, Ms),
-          WithRange(f.throughput, Count),
-          Count(static_cast<double>(f.errors)),
-          Count(static_cast<double>(f.declined))};
+std::vector<std::string> Row(const std::string& name, const FigureRanges& f, bool resilient) {
+  std::vector<std::string> row = {name,
+                                  Count(f.calls.avg),
+                                  WithRange(f.mean_ms, Ms),
+                                  WithRange(f.p50_ms, Ms),
+                                  WithRange(f.p99_ms, Ms),
+                                  WithRange(f.throughput, Count),
+                                  Count(static_cast<double>(f.errors)),
+                                  Count(static_cast<double>(f.declined))};
+  if (resilient) {
+    row.push_back(Count(static_cast<double>(f.unavailable)));
+    row.push_back(Count(static_cast<double>(f.interrupted)));
+  }
+  return row;
+}
+
+// A resilient run's outages and a few of the calls that failed in them.
+std::string OutagesMarkdown(const BenchResult& r) {
+  std::string out =
+      "Resilient clients: a 503, a 504 or a call without a reply counts as `unavailable`, a "
+      "retried purchase that recovery undid as `interrupted`; neither is an error. Outages "
+      "(calls failing as unavailable, less than 1 s apart): ";
+  if (r.outages.empty()) return out + "none.\n\n";
+  out += "\n\n";
+  MarkdownTable table({"run", "from (s into the run)", "lasted (s)", "failed calls"});
+  for (const Outage& o : r.outages) {
+    table.Add(
+        {std::to_string(o.run), Ms(o.start_s), Ms(o.seconds), Count(static_cast<double>(o.calls))});
+  }
+  out += table.ToString() + "\n";
+  if (!r.unavailable_samples.empty()) {
+    out += "Some of the unavailable calls:\n\n";
+    for (const std::string& e : r.unavailable_samples) out.append("- `").append(e).append("`\n");
+    out += "\n";
+  }
+  return out;
 }
 
 // Call types in the order of SPEC §4, then any the tool does not know.
@@ -123,17 +150,26 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
   const BenchConfig& c = r.config;
   std::string out = std::string(static_cast<size_t>(level), '#') + " " + c.workload + ", " +
                     ScenarioTitle(c) + (c.label.empty() ? "" : " — " + c.label) + "\n\n";
+  std::string per_run = c.duration_s > 0 ? Cat({"runs of ", std::to_string(c.duration_s), " s, "})
+                                         : Cat({std::to_string(c.calls), " calls each per run, "});
   out += std::to_string(c.sellers) + " sellers + " + std::to_string(c.buyers) + " buyers, " +
-         std::to_string(c.calls) + " calls each per run, " + std::to_string(c.runs) + " runs, " +
-         std::to_string(c.threads) + " load-generator thread(s); set-up " + Ms(r.setup_s) +
-         " s. Seller server(s) " + Join(c.seller_servers) + ", buyer server(s) " +
-         Join(c.buyer_servers) + ". Started " + r.started + " on " + r.host + " (" +
-         std::to_string(r.cpus) + " CPUs).\n\n";
-  MarkdownTable table({"call", "calls/run", "mean ms", "p50 ms", "p99 ms", "calls/s",
-                       "errors (all runs)", "declined (all runs)"});
+         per_run + std::to_string(c.runs) + " runs, " + std::to_string(c.threads) +
+         " load-generator thread(s); set-up " + Ms(r.setup_s) + " s. Seller server(s) " +
+         Join(c.seller_servers) + ", buyer server(s) " + Join(c.buyer_servers) + ". Started " +
+         r.started + " on " + r.host + " (" + std::to_string(r.cpus) + " CPUs).\n\n";
+  std::vector<std::string> header = {
+      "call",   "calls/run", "mean ms",           "p50 ms",
+      "p99 ms", "calls/s",   "errors (all runs)", "declined (all runs)"};
+  if (c.resilient) {
+    header.push_back("unavailable (all runs)");
+    header.push_back("interrupted (all runs)");
+  }
+  MarkdownTable table(std::move(header));
   std::vector<const BenchResult*> one = {&r};
-  for (const std::string& name : CallNamesOf(one)) table.Add(Row(name, r.summary.by_call.at(name)));
-  std::vector<std::string> all = Row("**all calls**", r.summary.overall);
+  for (const std::string& name : CallNamesOf(one)) {
+    table.Add(Row(name, r.summary.by_call.at(name), c.resilient));
+  }
+  std::vector<std::string> all = Row("**all calls**", r.summary.overall, c.resilient);
   table.Add(std::move(all));
   out += table.ToString() + "\n";
   out += "Throughput of each run (calls/s):";
@@ -142,6 +178,7 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
     out.append(Count(run.overall.throughput)).append(&run == &r.runs.back() ? "." : ";");
   }
   out += "\n\n";
+  if (c.resilient) out += OutagesMarkdown(r);
   if (r.summary.overall.errors > 0) {
     out += Cat({"**", Count(static_cast<double>(r.summary.overall.errors)),
                 " errors.** Some of them:\n\n"});

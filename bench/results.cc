@@ -18,18 +18,25 @@ constexpr std::string_view kTool = "marketplace-bench";
 constexpr int kFormat = 1;
 
 json::object ToJson(const Figures& f) {
-  return {{"calls", f.calls},     {"errors", f.errors},        {"declined", f.declined},
-          {"mean_ms", f.mean_ms}, {"p50_ms", f.p50_ms},        {"p99_ms", f.p99_ms},
-          {"max_ms", f.max_ms},   {"throughput", f.throughput}};
+  json::object o{{"calls", f.calls},     {"errors", f.errors},        {"declined", f.declined},
+                 {"mean_ms", f.mean_ms}, {"p50_ms", f.p50_ms},        {"p99_ms", f.p99_ms},
+                 {"max_ms", f.max_ms},   {"throughput", f.throughput}};
+  // Only resilient runs have them; other results stay as they were.
+  if (f.unavailable > 0) o["unavailable"] = f.unavailable;
+  if (f.interrupted > 0) o["interrupted"] = f.interrupted;
+  return o;
 }
 
 json::object ToJson(const Range& r) { return {{"avg", r.avg}, {"min", r.min}, {"max", r.max}}; }
 
 json::object ToJson(const FigureRanges& f) {
-  return {{"calls", ToJson(f.calls)},   {"mean_ms", ToJson(f.mean_ms)},
-          {"p50_ms", ToJson(f.p50_ms)}, {"p99_ms", ToJson(f.p99_ms)},
-          {"max_ms", ToJson(f.max_ms)}, {"throughput", ToJson(f.throughput)},
-          {"errors", f.errors},         {"declined", f.declined}};
+  json::object o{{"calls", ToJson(f.calls)},   {"mean_ms", ToJson(f.mean_ms)},
+                 {"p50_ms", ToJson(f.p50_ms)}, {"p99_ms", ToJson(f.p99_ms)},
+                 {"max_ms", ToJson(f.max_ms)}, {"throughput", ToJson(f.throughput)},
+                 {"errors", f.errors},         {"declined", f.declined}};
+  if (f.unavailable > 0) o["unavailable"] = f.unavailable;
+  if (f.interrupted > 0) o["interrupted"] = f.interrupted;
+  return o;
 }
 
 template <typename T>
@@ -62,6 +69,10 @@ double Number(const json::object& o, std::string_view name) {
 int64_t Int(const json::object& o, std::string_view name) {
   return static_cast<int64_t>(Number(o, name));
 }
+// Fields added after the first format: absent in older results.
+int64_t OptionalInt(const json::object& o, std::string_view name) {
+  return o.contains(name) ? Int(o, name) : 0;
+}
 std::string String(const json::object& o, std::string_view name) {
   const json::value& v = Field(o, name);
   if (!v.is_string()) throw std::invalid_argument(std::string(name) + " is not a string");
@@ -81,6 +92,8 @@ Figures FiguresFrom(const json::object& o) {
   return {.calls = Int(o, "calls"),
           .errors = Int(o, "errors"),
           .declined = Int(o, "declined"),
+          .unavailable = OptionalInt(o, "unavailable"),
+          .interrupted = OptionalInt(o, "interrupted"),
           .mean_ms = Number(o, "mean_ms"),
           .p50_ms = Number(o, "p50_ms"),
           .p99_ms = Number(o, "p99_ms"),
@@ -100,7 +113,9 @@ FigureRanges RangesFrom(const json::object& o) {
           .max_ms = RangeFrom(Object(o, "max_ms")),
           .throughput = RangeFrom(Object(o, "throughput")),
           .errors = Int(o, "errors"),
-          .declined = Int(o, "declined")};
+          .declined = Int(o, "declined"),
+          .unavailable = OptionalInt(o, "unavailable"),
+          .interrupted = OptionalInt(o, "interrupted")};
 }
 
 BenchConfig ConfigFromJson(const json::object& o) {
@@ -119,7 +134,21 @@ BenchConfig ConfigFromJson(const json::object& o) {
   c.buyer_servers = StringList(o, "buyer_servers");
   const json::value& seed = Field(o, "seed");
   c.seed = seed.is_uint64() ? seed.get_uint64() : static_cast<uint64_t>(Int(o, "seed"));
+  c.duration_s = static_cast<int>(OptionalInt(o, "duration_s"));
+  const json::value* resilient = o.if_contains("resilient");
+  c.resilient = resilient != nullptr && resilient->is_bool() && resilient->get_bool();
   return c;
+}
+
+json::object ToJson(const Outage& o) {
+  return {{"run", o.run}, {"start_s", o.start_s}, {"seconds", o.seconds}, {"calls", o.calls}};
+}
+
+Outage OutageFrom(const json::object& o) {
+  return {.run = static_cast<int>(Int(o, "run")),
+          .start_s = Number(o, "start_s"),
+          .seconds = Number(o, "seconds"),
+          .calls = Int(o, "calls")};
 }
 
 }  // namespace
@@ -137,16 +166,25 @@ BenchConfig ConfigFrom(const BenchOptions& o) {
   c.items_per_seller = o.items_per_seller;
   c.search_limit = o.search_limit;
   c.seed = o.seed;
+  c.duration_s = o.duration_s;
+  c.resilient = o.resilient;
   for (const ServerAddress& a : o.seller_servers) c.seller_servers.push_back(a.ToString());
   for (const ServerAddress& a : o.buyer_servers) c.buyer_servers.push_back(a.ToString());
   return c;
 }
 
 std::string ResultKey(const BenchConfig& c) {
+  std::string key = c.workload;
   // A preset keeps its name when K or R are changed: the config says so.
-  if (c.scenario > 0) return c.workload + "-s" + std::to_string(c.scenario);
-  return c.workload + "-" + std::to_string(c.sellers) + "+" + std::to_string(c.buyers) + "x" +
-         std::to_string(c.calls);
+  if (c.scenario > 0) {
+    key.append("-s").append(std::to_string(c.scenario));
+  } else {
+    key.append("-").append(std::to_string(c.sellers)).append("+");
+    key.append(std::to_string(c.buyers)).append("x");
+    key.append(c.duration_s > 0 ? std::to_string(c.duration_s) + "s" : std::to_string(c.calls));
+  }
+  if (c.resilient) key.append("-resilient");
+  return key;
 }
 
 std::string ScenarioTitle(const BenchConfig& c) {
@@ -175,6 +213,8 @@ json::value ToJson(const BenchResult& r) {
                       {"seller_servers", Strings(c.seller_servers)},
                       {"buyer_servers", Strings(c.buyer_servers)},
                       {"seed", c.seed}};
+  if (c.duration_s > 0) config["duration_s"] = c.duration_s;
+  if (c.resilient) config["resilient"] = true;
   json::array runs;
   for (const RunFigures& run : r.runs) {
     runs.push_back(json::object{{"run", run.run},
@@ -182,17 +222,24 @@ json::value ToJson(const BenchResult& r) {
                                 {"overall", ToJson(run.overall)},
                                 {"calls", MapToJson(run.by_call)}});
   }
-  return json::object{{"tool", kTool},
-                      {"format", kFormat},
-                      {"config", std::move(config)},
-                      {"started", r.started},
-                      {"host", r.host},
-                      {"cpus", r.cpus},
-                      {"setup_s", r.setup_s},
-                      {"runs", std::move(runs)},
-                      {"summary", json::object{{"overall", ToJson(r.summary.overall)},
-                                               {"calls", MapToJson(r.summary.by_call)}}},
-                      {"error_samples", Strings(r.error_samples)}};
+  json::object out{{"tool", kTool},
+                   {"format", kFormat},
+                   {"config", std::move(config)},
+                   {"started", r.started},
+                   {"host", r.host},
+                   {"cpus", r.cpus},
+                   {"setup_s", r.setup_s},
+                   {"runs", std::move(runs)},
+                   {"summary", json::object{{"overall", ToJson(r.summary.overall)},
+                                            {"calls", MapToJson(r.summary.by_call)}}},
+                   {"error_samples", Strings(r.error_samples)}};
+  if (c.resilient) {
+    json::array outages;
+    for (const Outage& o : r.outages) outages.push_back(ToJson(o));
+    out["outages"] = std::move(outages);
+    out["unavailable_samples"] = Strings(r.unavailable_samples);
+  }
+  return out;
 }
 
 StatusOr<BenchResult> ResultFromJson(const json::value& value) {
@@ -228,6 +275,15 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
       r.summary.by_call[std::string(name)] = RangesFrom(calls.get_object());
     }
     r.error_samples = StringList(o, "error_samples");
+    if (const json::value* outages = o.if_contains("outages"); outages && outages->is_array()) {
+      for (const json::value& v : outages->get_array()) {
+        if (!v.is_object()) throw std::invalid_argument("an outage is not an object");
+        r.outages.push_back(OutageFrom(v.get_object()));
+      }
+    }
+    if (o.contains("unavailable_samples")) {
+      r.unavailable_samples = StringList(o, "unavailable_samples");
+    }
     return r;
   } catch (const std::exception& e) {
     return InvalidArgument("result", e.what());

@@ -26,6 +26,19 @@ struct BenchConfig {
   std::vector<std::string> seller_servers;
   std::vector<std::string> buyer_servers;
   uint64_t seed = 0;
+  int duration_s = 0;      // > 0: runs of this length instead of `calls`
+  bool resilient = false;  // outages counted apart (BenchOptions::resilient)
+};
+
+// A stretch of a resilient run in which calls failed as unavailable: from
+// the start of its first such call to the end of its last; failures less
+// than a second apart belong to one stretch. The clients' next calls, at
+// most --retry-wait later, went through.
+struct Outage {
+  int run = 0;
+  double start_s = 0;  // since the start of the run
+  double seconds = 0;
+  int64_t calls = 0;  // calls that failed in it
 };
 
 // The raw result of one benchmark: every run and the summary over them.
@@ -39,11 +52,15 @@ struct BenchResult {
   Summary summary;
   // A few of the errors seen, for people: call, status and body.
   std::vector<std::string> error_samples;
+  // Resilient runs: when calls failed as unavailable, and a few of them.
+  std::vector<Outage> outages;
+  std::vector<std::string> unavailable_samples;
 };
 
 BenchConfig ConfigFrom(const BenchOptions& options);
 
-// "read-s1" for a preset, "read-2+2x20" for a custom size: the result's
+// "read-s1" for a preset, "read-2+2x20" for a custom size ("read-2+2x60s"
+// for runs of 60 s), with "-resilient" appended for resilient runs: the result's
 // file name (plus ".json") and what --compare matches results by.
 std::string ResultKey(const BenchConfig& config);
 // "scenario 1 (1+1)" or "2+2 clients".

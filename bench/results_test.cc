@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 
 #include "bench/report.h"
@@ -51,6 +52,39 @@ TEST(ResultsTest, KeysNameScenarioOrSize) {
   custom.buyers = 3;
   custom.calls = 20;
   EXPECT_EQ(ResultKey(custom), "mixed-2+3x20");
+  custom.duration_s = 60;
+  custom.resilient = true;
+  EXPECT_EQ(ResultKey(custom), "mixed-2+3x60s-resilient");
+}
+
+TEST(ResultsTest, ResilientRunsKeepTheirOutagesAndCounts) {
+  BenchResult r = Example("mixed", 0);
+  r.config.duration_s = 30;
+  r.config.resilient = true;
+  std::vector<Sample> samples = {{1'000'000, CallType::kGetItem, Outcome::kUnavailable},
+                                 {1'000'000, CallType::kGetItem, Outcome::kOk}};
+  r.runs = {ComputeRun(1, 1.0, samples)};
+  r.summary = Summarize(r.runs);
+  r.outages = {{.run = 1, .start_s = 2.5, .seconds = 0.75, .calls = 1}};
+  r.unavailable_samples = {"GetItem /v1/items/1-1: HTTP 503"};
+  auto back = ResultFromJson(ToJson(r));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->config.duration_s, 30);
+  EXPECT_TRUE(back->config.resilient);
+  EXPECT_EQ(back->summary.overall.unavailable, 1);
+  EXPECT_EQ(back->runs[0].by_call.at("GetItem").unavailable, 1);
+  ASSERT_EQ(back->outages.size(), 1u);
+  EXPECT_DOUBLE_EQ(back->outages[0].seconds, 0.75);
+  EXPECT_EQ(back->unavailable_samples, r.unavailable_samples);
+  std::string md = ResultMarkdown(*back, 2);
+  EXPECT_NE(md.find("runs of 30 s"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1 | 2.50 | 0.750 | 1 |"), std::string::npos) << md;
+}
+
+TEST(ResultsTest, OtherRunsWriteNoResilientFields) {
+  std::string json = boost::json::serialize(ToJson(Example("read", 1)));
+  EXPECT_EQ(json.find("outages"), std::string::npos);
+  EXPECT_EQ(json.find("unavailable"), std::string::npos);
 }
 
 TEST(ReportTest, WritesReportAndComparisonFromSavedResults) {
@@ -78,6 +112,62 @@ TEST(WorkloadTest, PricesAreExactDecimals) {
   std::string out;
   AppendPrice(out, 1205);
   EXPECT_EQ(out, "12.05");
+}
+
+// A session that talks to nobody: planning and syncing never connect.
+struct Offline {
+  boost::asio::io_context io;
+  Session session;
+  explicit Offline(Role role) : session(role, 0, io, {}, "h", std::chrono::seconds(1), 1) {
+    session.username = "u";
+  }
+};
+
+TEST(WorkloadTest, AResilientBuyerRepeatsItsPurchaseWithOneKeyThenSyncsItsCart) {
+  WorkloadContext c;
+  c.workload = Workload::kMixed;
+  c.pool = {"1-1", "2-2"};
+  c.pool_index = {{"1-1", 0}, {"2-2", 1}};
+  c.purchase_body = "{}";
+  Offline o(Role::kBuyer);
+  Session& s = o.session;
+  s.bought.assign(2, false);
+  s.cart = {{0, 1}};
+  s.sync_cart = true;
+  s.purchase_key = "u-1";
+  PlannedCall retry = NextResilientCall(c, s);
+  EXPECT_EQ(retry.type, CallType::kMakePurchase);
+  EXPECT_TRUE(retry.retry);
+  EXPECT_EQ(s.purchase_key, "u-1");
+  s.purchase_key.clear();
+  PlannedCall sync = NextResilientCall(c, s);
+  EXPECT_EQ(sync.type, CallType::kDisplayCart);
+  EXPECT_TRUE(sync.sync);
+  auto found = SyncFromReply(c, s, R"({"items":[{"item_id":"2-2","quantity":3}],"total":3})");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_FALSE(s.sync_cart);
+  ASSERT_EQ(s.cart.size(), 1u);
+  EXPECT_EQ(s.cart[0].item, 1u);
+  EXPECT_EQ(s.cart[0].quantity, 3);
+  EXPECT_FALSE(SyncFromReply(c, s, R"({"items":[{"item_id":"9-9","quantity":1}]})").ok());
+}
+
+TEST(WorkloadTest, ASellerSyncFindsItemsItDidNotKnowOf) {
+  WorkloadContext c;
+  Offline o(Role::kSeller);
+  Session& s = o.session;
+  s.items = {{.id = "1-1", .name = "a", .category = 1, .keywords_json = "[]", .price_cents = 100}};
+  s.sync_items = true;
+  auto found = SyncFromReply(c, s, R"({"items":[
+      {"id":"1-1","name":"a","category":1,"keywords":["red"],"price":2.5},
+      {"id":"2-4","name":"b","category":2,"keywords":[],"price":12.05}]})");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(*found, std::vector<std::string>{"2-4"});
+  EXPECT_FALSE(s.sync_items);
+  ASSERT_EQ(s.items.size(), 2u);
+  EXPECT_EQ(s.items[0].price_cents, 250);
+  EXPECT_EQ(s.items[0].keywords_json, R"(["red"])");
+  EXPECT_EQ(s.items[1].price_cents, 1205);
 }
 
 }  // namespace

@@ -9,8 +9,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <condition_variable>
 #include <ctime>
+#include <fstream>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -85,6 +91,35 @@ StatusOr<asio::ip::tcp::endpoint> Resolve(const ServerAddress& a) {
   return results.begin()->endpoint();
 }
 
+// Keeps `text` in `list` unless it is there or the list is full.
+void Note(std::mutex& mu, std::vector<std::string>& list, std::string text) {
+  std::lock_guard lock(mu);
+  if (list.size() < kErrorSamplesPerThread &&
+      std::find(list.begin(), list.end(), text) == list.end()) {
+    list.push_back(std::move(text));
+  }
+}
+
+// "AddItemToCart /v1/cart/items: HTTP 503 {...}", for people.
+std::string Describe(const PlannedCall& call, const Session& s, const StatusOr<HttpReply>& reply) {
+  std::string text(CallName(call.type));
+  text.append(" ").append(s.target).append(": ");
+  if (!reply.ok()) return text.append(reply.status().ToString());
+  text.append("HTTP ").append(std::to_string(reply->status)).append(" ");
+  return text.append(reply->body.substr(0, 200));
+}
+
+// What a resilient run keeps of one worker's calls beyond their samples.
+struct ResilientLog {
+  // Journal lines (BenchOptions::journal) with their start time, to sort by.
+  std::vector<std::pair<int64_t, std::string>> journal;
+  // Start and end (steady clock, ns) of every call that failed as
+  // unavailable, to find the outages.
+  std::vector<std::pair<int64_t, int64_t>> failures;
+  std::mutex notes_mu;
+  std::vector<std::string> notes;  // a few descriptions of such calls
+};
+
 }  // namespace
 
 struct Runner::Worker {
@@ -100,15 +135,10 @@ struct Runner::Worker {
   std::atomic<int64_t> done{0};
   std::mutex errors_mu;
   std::vector<std::string> errors;
+  ResilientLog resilient;
   std::thread thread;
 
-  void NoteError(std::string text) {
-    std::lock_guard lock(errors_mu);
-    if (errors.size() < kErrorSamplesPerThread &&
-        std::find(errors.begin(), errors.end(), text) == errors.end()) {
-      errors.push_back(std::move(text));
-    }
-  }
+  void NoteError(std::string text) { Note(errors_mu, errors, std::move(text)); }
 };
 
 namespace {
@@ -143,10 +173,269 @@ asio::awaitable<void> RunClient(std::vector<Sample>& samples, std::atomic<int64_
   }
 }
 
+int64_t SteadyNs(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+bool IsWrite(CallType type) {
+  switch (type) {
+    case CallType::kRegisterItemForSale:
+    case CallType::kChangeItemPrice:
+    case CallType::kUpdateUnitsForSale:
+    case CallType::kAddItemToCart:
+    case CallType::kRemoveItemFromCart:
+    case CallType::kSaveCart:
+    case CallType::kMakePurchase:
+    case CallType::kProvideFeedback:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string ClientName(const Session& s) {
+  return (s.role == Role::kSeller ? "s" : "b") + std::to_string(s.index);
+}
+
+boost::json::object CartJson(const WorkloadContext& c, const Session& s) {
+  boost::json::object cart;
+  for (const CartLine& line : s.cart) cart[c.pool[line.item]] = line.quantity;
+  return cart;
+}
+
+// A field of a JSON reply, or null.
+boost::json::value ReplyField(std::string_view body, std::string_view field) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec || !v.is_object()) return nullptr;
+  const boost::json::value* f = v.get_object().if_contains(field);
+  return f ? *f : boost::json::value();
+}
+
+// A resilient call's outcome: 503, 504 and a missing reply leave the
+// outcome of a write unknown and are worth retrying. A purchase that an
+// outage left pending may be undone by recovery before the buyer's repeat
+// (or, when the buyer server's saga stalled past the recovery age, its
+// first try) gets an answer.
+Outcome Classify(const PlannedCall& call, const StatusOr<HttpReply>& reply) {
+  if (!reply.ok()) return Outcome::kUnavailable;
+  int status = reply->status;
+  if (status == call.expected_status) return Outcome::kOk;
+  if (status == 402 && call.type == CallType::kMakePurchase) return Outcome::kDeclined;
+  if (status == 503 || status == 504) return Outcome::kUnavailable;
+  if (status == 400 && call.type == CallType::kMakePurchase &&
+      reply->body.find("\"purchase_interrupted\"") != std::string_view::npos) {
+    return Outcome::kInterrupted;
+  }
+  return Outcome::kError;
+}
+
+std::string_view ResultName(Outcome outcome, const StatusOr<HttpReply>& reply) {
+  switch (outcome) {
+    case Outcome::kOk:
+      return "ok";
+    case Outcome::kDeclined:
+      return "declined";
+    case Outcome::kInterrupted:
+      return "interrupted";
+    case Outcome::kUnavailable:
+      return !reply.ok() && reply.status().reason() == HttpConnection::kNotSent ? "not_sent"
+                                                                                : "unknown";
+    case Outcome::kError:
+      break;
+  }
+  return "error";
+}
+
+// The journal line of a write (or a failed call), written before the
+// session's state takes the outcome in: it names what the call meant to do.
+boost::json::object JournalEntry(const WorkloadContext& c, const Session& s,
+                                 const PlannedCall& call, Outcome outcome,
+                                 const StatusOr<HttpReply>& reply, int64_t start, int64_t end) {
+  boost::json::object o{{"t", start},
+                        {"end", end},
+                        {"client", ClientName(s)},
+                        {"user", s.user_id},
+                        {"call", CallName(call.type)},
+                        {"status", reply.ok() ? reply->status : 0},
+                        {"result", ResultName(outcome, reply)}};
+  switch (call.type) {
+    case CallType::kRegisterItemForSale: {
+      boost::json::value id =
+          outcome == Outcome::kOk ? ReplyField(reply->body, "item_id") : nullptr;
+      if (id.is_string()) {
+        o["item"] = id;
+      } else if (!call.new_item) {
+        o["item"] = s.items[call.item].id;  // a restock names its item
+      }
+      o["new"] = call.new_item;
+      o["units"] = call.value;
+      o["price"] = s.items[call.item].price_cents;
+      break;
+    }
+    case CallType::kChangeItemPrice:
+      o["item"] = s.items[call.item].id;
+      o["price"] = call.value;
+      break;
+    case CallType::kUpdateUnitsForSale:
+      o["item"] = s.items[call.item].id;
+      o["units"] = -1;
+      break;
+    case CallType::kAddItemToCart:
+      o["item"] = c.pool[call.item];
+      o["units"] = 1;
+      break;
+    case CallType::kRemoveItemFromCart:
+      o["item"] = c.pool[call.item];
+      break;
+    case CallType::kSaveCart:
+      o["cart"] = CartJson(c, s);
+      break;
+    case CallType::kMakePurchase: {
+      o["key"] = s.purchase_key;
+      o["retry"] = call.retry;
+      o["cart"] = CartJson(c, s);
+      if (outcome == Outcome::kOk) {
+        o["purchase_id"] = ReplyField(reply->body, "purchase_id");
+        boost::json::value total = ReplyField(reply->body, "total");
+        if (total.is_number()) {
+          o["total"] = static_cast<int64_t>(std::llround(total.to_number<double>() * 100));
+        }
+      }
+      break;
+    }
+    case CallType::kProvideFeedback:
+      o["item"] = c.pool[call.item];
+      o["vote"] = call.value == 1 ? "up" : "down";
+      break;
+    default:
+      break;
+  }
+  return o;
+}
+
+// What a client's loop of a duration or resilient run needs besides its
+// session.
+struct ClientLoop {
+  bool resilient;
+  const WorkloadContext& context;
+  std::vector<Sample>& samples;
+  std::atomic<int64_t>& done;
+  ResilientLog& log;
+  const std::function<void(std::string)>& note_error;
+  // Per call type: whether its last call (of any client) failed as
+  // unavailable; the next that succeeds is journaled as "recovered".
+  std::array<std::atomic<bool>, kCallTypeCount>& failing;
+  const std::atomic<bool>& stop;
+  Clock::time_point deadline;
+  int64_t calls;  // at most this many, < 0: until the deadline
+  std::chrono::milliseconds retry_wait;
+  bool journal;
+};
+
+// One client's part of a duration run (r.deadline) or a resilient run
+// (BenchOptions::resilient).
+asio::awaitable<void> RunClientLoop(ClientLoop& r, Session& s) {
+  const WorkloadContext& c = r.context;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (int64_t i = 0; r.calls < 0 || i < r.calls; ++i) {
+    if (r.stop.load(std::memory_order_relaxed) || Clock::now() >= r.deadline) break;
+    PlannedCall call = r.resilient ? NextResilientCall(c, s) : NextCall(c, s);
+    Clock::time_point start = Clock::now();
+    StatusOr<HttpReply> reply = co_await s.connection.Call(
+        call.verb, s.target, s.body,
+        call.type == CallType::kMakePurchase ? std::string_view(s.purchase_key) : "");
+    Clock::time_point end = Clock::now();
+    Outcome outcome = Classify(call, reply);
+    if (!r.resilient && outcome != Outcome::kOk && outcome != Outcome::kDeclined) {
+      outcome = Outcome::kError;
+    }
+    std::vector<std::string> found;
+    if (outcome == Outcome::kOk && call.sync) {
+      auto synced = SyncFromReply(c, s, reply->body);
+      if (synced.ok()) {
+        found = std::move(synced).value();
+      } else {
+        outcome = Outcome::kError;
+        r.note_error(std::string(CallName(call.type)) + ": " + synced.status().message());
+      }
+    }
+    int64_t t0 = SteadyNs(start), t1 = SteadyNs(end);
+    r.samples.push_back({t1 - t0, call.type, outcome});
+    if (r.journal && (IsWrite(call.type) || outcome != Outcome::kOk)) {
+      boost::json::object entry = JournalEntry(c, s, call, outcome, reply, t0, t1);
+      r.log.journal.emplace_back(t0, boost::json::serialize(entry));
+    }
+    for (const std::string& id : found) {
+      // A registration whose outcome was unknown happened after all.
+      boost::json::object entry{{"t", t0},
+                                {"end", t1},
+                                {"client", ClientName(s)},
+                                {"user", s.user_id},
+                                {"call", CallName(CallType::kRegisterItemForSale)},
+                                {"result", "found"},
+                                {"item", id},
+                                {"units", kNewItemUnits}};
+      if (r.journal) r.log.journal.emplace_back(t0, boost::json::serialize(entry));
+    }
+    bool unavailable = outcome == Outcome::kUnavailable;
+    if (!unavailable && outcome != Outcome::kError &&
+        r.failing[Index(call.type)].exchange(false, std::memory_order_relaxed) && r.journal) {
+      boost::json::object entry{{"t", t0},
+                                {"end", t1},
+                                {"client", ClientName(s)},
+                                {"call", CallName(call.type)},
+                                {"result", "recovered"}};
+      r.log.journal.emplace_back(t0, boost::json::serialize(entry));
+    }
+    switch (outcome) {
+      case Outcome::kOk:
+        if (!call.sync) OnSuccess(c, s, call, reply->body);
+        [[fallthrough]];
+      case Outcome::kDeclined:
+      case Outcome::kInterrupted:
+        if (call.type == CallType::kMakePurchase) s.purchase_key.clear();
+        break;
+      case Outcome::kUnavailable:
+        r.failing[Index(call.type)].store(true, std::memory_order_relaxed);
+        r.log.failures.emplace_back(t0, t1);
+        Note(r.log.notes_mu, r.log.notes, Describe(call, s, reply));
+        OnFailure(s, call);
+        // What the session assumed of its own state may be wrong now.
+        if (call.type == CallType::kAddItemToCart || call.type == CallType::kRemoveItemFromCart) {
+          s.sync_cart = true;
+        }
+        if ((call.type == CallType::kRegisterItemForSale && call.new_item) ||
+            call.type == CallType::kChangeItemPrice) {
+          s.sync_items = true;
+        }
+        break;
+      case Outcome::kError:
+        OnFailure(s, call);
+        if (call.type == CallType::kMakePurchase) s.purchase_key.clear();
+        (s.role == Role::kBuyer ? s.sync_cart : s.sync_items) = true;
+        r.note_error(Describe(call, s, reply));
+        break;
+    }
+    r.done.store(r.done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (unavailable && r.retry_wait.count() > 0) {
+      timer.expires_after(r.retry_wait);
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+}
+
 }  // namespace
 
 Runner::Runner(const BenchOptions& options, Progress& progress)
     : options_(options), progress_(progress) {
+  sigemptyset(&stop_signals_);
+  if (options.duration_s > 0) {
+    sigaddset(&stop_signals_, SIGINT);
+    sigaddset(&stop_signals_, SIGTERM);
+  }
+  // Before the io threads start, so that they inherit it.
+  pthread_sigmask(SIG_BLOCK, &stop_signals_, &old_mask_);
   uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::system_clock::now().time_since_epoch())
                                           .count());
@@ -171,6 +460,14 @@ Runner::~Runner() {
   for (auto& w : workers_) w->thread.join();
   // Sessions (their sockets) go before the io_contexts they belong to.
   sessions_.clear();
+  pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
+
+bool Runner::StopRequested() {
+  if (options_.duration_s <= 0) return false;
+  timespec now{0, 0};
+  if (sigtimedwait(&stop_signals_, nullptr, &now) > 0) stop_requested_ = true;
+  return stop_requested_;
 }
 
 Status Runner::Setup() {
@@ -196,6 +493,7 @@ Status Runner::Setup() {
   for (int i = 0; i < options_.sellers; ++i)
     add(Role::kSeller, i, options_.seller_servers, sellers);
   for (int i = 0; i < options_.buyers; ++i) add(Role::kBuyer, i, options_.buyer_servers, buyers);
+  for (auto& s : sessions_) s->connection.set_resend_writes(!options_.resilient);
 
   int all = static_cast<int>(sessions_.size());
   MP_RETURN_IF_ERROR(ForEach(std::nullopt, all, "set-up: connections",
@@ -215,7 +513,10 @@ void Runner::BuildItemPool() {
   // these writes before their reads.
   for (const auto& s : sessions_) {
     if (s->role != Role::kSeller) continue;
-    for (const OwnItem& item : s->items) context_.pool.push_back(item.id);
+    for (const OwnItem& item : s->items) {
+      context_.pool_index[item.id] = static_cast<uint32_t>(context_.pool.size());
+      context_.pool.push_back(item.id);
+    }
   }
   uint32_t size = static_cast<uint32_t>(context_.pool.size());
   for (const auto& s : sessions_) {
@@ -266,7 +567,13 @@ Status Runner::ForEach(std::optional<Role> role, int concurrency, std::string_vi
       }
     });
   }
-  while (!finished.WaitFor(kRedraw)) progress_.Show(phase, shared.done, total);
+  while (!finished.WaitFor(kRedraw)) {
+    if (StopRequested() && !shared.failed.exchange(true)) {
+      std::lock_guard lock(shared.mu);
+      shared.first = Status(StatusCode::kAborted, "interrupted");
+    }
+    progress_.Show(phase, shared.done, total);
+  }
   progress_.Show(phase, shared.done, total, true);
   progress_.Finish();
   std::lock_guard lock(shared.mu);
@@ -277,48 +584,160 @@ Status Runner::ForEach(std::optional<Role> role, int concurrency, std::string_vi
 }
 
 Runner::RunSamples Runner::Run(int run) {
-  const int calls = options_.calls;
+  const bool timed = options_.duration_s > 0;
+  const bool resilient = options_.resilient;
+  // A duration run has no count of calls: its memory grows as it goes.
+  const int calls = timed ? -1 : options_.calls;
   Countdown finished(static_cast<int64_t>(sessions_.size()));
   for (auto& w : workers_) {
     w->samples.clear();
-    w->samples.reserve(w->sessions.size() * static_cast<size_t>(calls));
+    w->samples.reserve(w->sessions.size() * static_cast<size_t>(timed ? 1024 : calls));
     w->done = 0;
+    w->resilient.failures.clear();
   }
   std::vector<std::function<void(std::string)>> note_error;
   for (auto& w : workers_) {
     note_error.push_back([w = w.get()](std::string text) { w->NoteError(std::move(text)); });
   }
+  std::atomic<bool> stop{false};
+  std::array<std::atomic<bool>, kCallTypeCount> failing{};
+  std::vector<ClientLoop> clients;
+  clients.reserve(workers_.size());
+  if (timed) std::cerr << "marketplace-bench: run " << run << " started" << std::endl;
   // The start line: every client's first call is queued at once, and the
   // clock starts before any can go out.
   Clock::time_point start = Clock::now();
+  Clock::time_point deadline =
+      timed ? start + std::chrono::seconds(options_.duration_s) : Clock::time_point::max();
   for (size_t i = 0; i < workers_.size(); ++i) {
     Worker* w = workers_[i].get();
-    asio::post(w->io, [&, w, i] {
+    clients.push_back({.resilient = resilient,
+                       .context = context_,
+                       .samples = w->samples,
+                       .done = w->done,
+                       .log = w->resilient,
+                       .note_error = note_error[i],
+                       .failing = failing,
+                       .stop = stop,
+                       .deadline = deadline,
+                       .calls = calls,
+                       .retry_wait = std::chrono::milliseconds(options_.retry_wait_ms),
+                       .journal = !options_.journal.empty()});
+    ClientLoop* r = &clients.back();
+    asio::post(w->io, [&, w, i, r] {
       for (Session* s : w->sessions) {
-        asio::co_spawn(w->io, RunClient(w->samples, w->done, context_, *s, calls, note_error[i]),
-                       [&, w](std::exception_ptr e) {
-                         if (e) w->NoteError("a client stopped early on an exception");
-                         finished.CountDown();
-                       });
+        auto finish = [&, w](std::exception_ptr e) {
+          if (e) w->NoteError("a client stopped early on an exception");
+          finished.CountDown();
+        };
+        if (resilient || timed) {
+          asio::co_spawn(w->io, RunClientLoop(*r, *s), finish);
+        } else {
+          asio::co_spawn(w->io, RunClient(w->samples, w->done, context_, *s, calls, note_error[i]),
+                         finish);
+        }
       }
     });
   }
-  int64_t total = static_cast<int64_t>(sessions_.size()) * calls;
+  int64_t total =
+      timed ? options_.duration_s * 1000 : static_cast<int64_t>(sessions_.size()) * calls;
   std::string phase = "run " + std::to_string(run);
   phase.append("/").append(std::to_string(options_.runs));
   auto done = [&] {
+    if (timed) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      return std::min<int64_t>(ms.count(), total);
+    }
     int64_t sum = 0;
     for (auto& w : workers_) sum += w->done.load(std::memory_order_relaxed);
     return sum;
   };
-  while (!finished.WaitFor(kRedraw)) progress_.Show(phase, done(), total);
+  while (!finished.WaitFor(kRedraw)) {
+    if (StopRequested()) stop = true;
+    progress_.Show(phase, done(), total);
+  }
   progress_.Show(phase, done(), total, true);
   RunSamples out;
   out.wall_s = std::chrono::duration<double>(finished.finished_at() - start).count();
-  out.samples.reserve(static_cast<size_t>(total));
   for (auto& w : workers_)
     out.samples.insert(out.samples.end(), w->samples.begin(), w->samples.end());
+  if (resilient) out.outages = FindOutages(run, SteadyNs(start));
+  if (!options_.journal.empty()) {
+    boost::json::object entry{{"t", SteadyNs(start)},
+                              {"end", SteadyNs(finished.finished_at())},
+                              {"run", run},
+                              {"result", "run"}};
+    workers_.front()->resilient.journal.emplace_back(SteadyNs(start),
+                                                     boost::json::serialize(entry));
+  }
   return out;
+}
+
+std::vector<Outage> Runner::FindOutages(int run, int64_t run_start_ns) const {
+  std::vector<std::pair<int64_t, int64_t>> failures;
+  for (const auto& w : workers_) {
+    failures.insert(failures.end(), w->resilient.failures.begin(), w->resilient.failures.end());
+  }
+  std::sort(failures.begin(), failures.end());
+  constexpr int64_t kGapNs = 1'000'000'000;
+  std::vector<Outage> out;
+  int64_t first = 0, last = 0;
+  for (size_t i = 0; i < failures.size(); ++i) {
+    auto [start, end] = failures[i];
+    if (out.empty() || start - last >= kGapNs) {
+      out.push_back({.run = run, .start_s = (start - run_start_ns) / 1e9});
+      first = start;
+      last = end;
+    }
+    last = std::max(last, end);
+    out.back().seconds = (last - first) / 1e9;
+    ++out.back().calls;
+  }
+  return out;
+}
+
+std::vector<std::string> Runner::TakeUnavailableSamples() {
+  std::vector<std::string> out;
+  for (auto& w : workers_) {
+    std::lock_guard lock(w->resilient.notes_mu);
+    for (std::string& e : w->resilient.notes) {
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(std::move(e));
+    }
+    w->resilient.notes.clear();
+  }
+  return out;
+}
+
+Status Runner::WriteJournal(const std::string& path) {
+  std::vector<std::pair<int64_t, std::string>> lines;
+  for (auto& w : workers_) {
+    for (auto& line : w->resilient.journal) lines.push_back(std::move(line));
+    w->resilient.journal.clear();
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::ofstream out(path);
+  for (const auto& [t, line] : lines) out << line << "\n";
+  // What each client believes of its own state, and whether it is sure:
+  // not after a write whose outcome it has not read back.
+  int64_t now = SteadyNs(Clock::now());
+  for (const auto& s : sessions_) {
+    boost::json::object entry{
+        {"t", now}, {"client", ClientName(*s)}, {"user", s->user_id}, {"result", "final"}};
+    if (s->role == Role::kBuyer) {
+      entry["cart"] = CartJson(context_, *s);
+      entry["exact"] = !s->sync_cart && s->purchase_key.empty();
+    } else {
+      boost::json::object prices;
+      for (const OwnItem& item : s->items) prices[item.id] = item.price_cents;
+      entry["prices"] = std::move(prices);
+      entry["exact"] = !s->sync_items;
+    }
+    out << boost::json::serialize(entry) << "\n";
+  }
+  out.close();
+  if (!out) return Internal("cannot write " + path);
+  return Status();
 }
 
 std::vector<std::string> Runner::TakeErrorSamples() {

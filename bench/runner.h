@@ -1,5 +1,7 @@
 #pragma once
 
+#include <signal.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
@@ -9,6 +11,7 @@
 
 #include "bench/bench_options.h"
 #include "bench/progress.h"
+#include "bench/results.h"
 #include "bench/session.h"
 #include "bench/stats.h"
 #include "bench/workload.h"
@@ -35,21 +38,36 @@ class Runner {
   Status Setup();
 
   // One timed run: all clients start together and each makes
-  // options.calls calls in a closed loop. Returns every call's sample and
-  // the wall time from the start to the last reply.
+  // options.calls calls in a closed loop, or calls until
+  // options.duration_s have passed (or SIGINT/SIGTERM arrived). Returns
+  // every call's sample, the wall time from the start to the last reply
+  // and, for resilient runs, the outages seen.
   struct RunSamples {
     std::vector<Sample> samples;
     double wall_s = 0;
+    std::vector<Outage> outages;
   };
   RunSamples Run(int run);
 
   // Descriptions of some of the errors seen since the last call (call,
   // status, body), a few per thread, each once.
   std::vector<std::string> TakeErrorSamples();
+  // The same for calls that failed as unavailable (resilient runs).
+  std::vector<std::string> TakeUnavailableSamples();
+
+  // Writes the journal of a resilient run (BenchOptions::journal): what the
+  // runs recorded, in order of time, then each client's final state.
+  Status WriteJournal(const std::string& path);
 
  private:
   struct Worker;
   using Step = std::function<boost::asio::awaitable<Status>(Session&)>;
+
+  // True once SIGINT or SIGTERM arrived (duration runs only; see the
+  // constructor).
+  bool StopRequested();
+  // The outages of run `run` that started at `run_start_ns` (steady clock).
+  std::vector<Outage> FindOutages(int run, int64_t run_start_ns) const;
 
   // Runs `step` for each session of `role` (all when nullopt), at most
   // `concurrency` at a time, showing progress as `phase`.
@@ -59,6 +77,11 @@ class Runner {
 
   BenchOptions options_;
   Progress& progress_;
+  // Duration runs: SIGINT and SIGTERM, blocked in every thread and polled by
+  // the main thread; the mask before, restored by the destructor.
+  sigset_t stop_signals_;
+  sigset_t old_mask_;
+  bool stop_requested_ = false;
   std::string tag_;  // makes this invocation's usernames unique
   WorkloadContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;

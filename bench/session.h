@@ -75,6 +75,15 @@ struct Session {
   std::vector<uint32_t> unvoted;
   std::vector<bool> bought;
   uint32_t next_pick = 0;
+
+  // Resilient runs only (BenchOptions::resilient). The Idempotency-Key of
+  // a purchase without a final answer yet, repeated until it has one; the
+  // purchases made so far, for the next key; whether the buyer's cart or
+  // the seller's items must be read back (a write's outcome was unknown).
+  std::string purchase_key;
+  int purchases_started = 0;
+  bool sync_cart = false;
+  bool sync_items = false;
 };
 
 }  // namespace mp::bench

@@ -59,7 +59,7 @@ asio::awaitable<Status> CreateAccountAndLogin(Session& s, std::string_view tag) 
 
 asio::awaitable<Status> SeedItems(Session& s, int count) {
   for (int i = 0; i < count; ++i) {
-    PlannedCall call = PlanNewItem(s, 1'000'000);
+    PlannedCall call = PlanNewItem(s, kNewItemUnits);
     auto reply = co_await s.connection.Call(call.verb, s.target, s.body);
     if (Status st = Expect(reply, 201, "RegisterItemForSale"); !st.ok()) co_return st;
     // OnSuccess reads the new item's id from the reply.

@@ -15,12 +15,22 @@ int64_t Percentile(std::span<const int64_t> sorted, double p) {
   return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
 }
 
+// Calls of a set that have no latency, by why.
+struct Failed {
+  int64_t errors = 0;
+  int64_t unavailable = 0;
+  int64_t interrupted = 0;
+  int64_t all() const { return errors + unavailable + interrupted; }
+};
+
 // `latencies` sorted ascending.
-Figures Compute(std::span<const int64_t> latencies, int64_t errors, int64_t declined,
+Figures Compute(std::span<const int64_t> latencies, const Failed& failed, int64_t declined,
                 double wall_s) {
   Figures f;
-  f.calls = static_cast<int64_t>(latencies.size()) + errors;
-  f.errors = errors;
+  f.calls = static_cast<int64_t>(latencies.size()) + failed.all();
+  f.errors = failed.errors;
+  f.unavailable = failed.unavailable;
+  f.interrupted = failed.interrupted;
   f.declined = declined;
   f.throughput = wall_s > 0 ? static_cast<double>(f.calls) / wall_s : 0;
   if (latencies.empty()) return f;
@@ -33,6 +43,8 @@ Figures Compute(std::span<const int64_t> latencies, int64_t errors, int64_t decl
   return f;
 }
 
+bool HasLatency(const Figures& f) { return f.calls > f.errors + f.unavailable + f.interrupted; }
+
 void Add(Range& r, double value, int n) {
   if (n == 0 || value < r.min) r.min = value;
   if (n == 0 || value > r.max) r.max = value;
@@ -44,7 +56,9 @@ void Add(FigureRanges& out, const Figures& f, int n_calls, int n_latency) {
   Add(out.throughput, f.throughput, n_calls);
   out.errors += f.errors;
   out.declined += f.declined;
-  if (f.calls == f.errors) return;  // no latencies in this run
+  out.unavailable += f.unavailable;
+  out.interrupted += f.interrupted;
+  if (!HasLatency(f)) return;
   Add(out.mean_ms, f.mean_ms, n_latency);
   Add(out.p50_ms, f.p50_ms, n_latency);
   Add(out.p99_ms, f.p99_ms, n_latency);
@@ -63,29 +77,44 @@ RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples) {
   std::vector<int64_t> all;
   std::vector<int64_t> of_type;
   all.reserve(samples.size());
-  int64_t errors = 0, declined = 0;
+  Failed failed;
+  int64_t declined = 0;
   for (size_t begin = 0; begin < samples.size();) {
     CallType type = samples[begin].type;
-    int64_t type_errors = 0, type_declined = 0;
+    Failed type_failed;
+    int64_t type_declined = 0;
     of_type.clear();
     size_t end = begin;
     for (; end < samples.size() && samples[end].type == type; ++end) {
       const Sample& s = samples[end];
-      if (s.outcome == Outcome::kError) {
-        ++type_errors;
-        continue;
+      switch (s.outcome) {
+        case Outcome::kError:
+          ++type_failed.errors;
+          continue;
+        case Outcome::kUnavailable:
+          ++type_failed.unavailable;
+          continue;
+        case Outcome::kInterrupted:
+          ++type_failed.interrupted;
+          continue;
+        case Outcome::kDeclined:
+          ++type_declined;
+          break;
+        case Outcome::kOk:
+          break;
       }
-      type_declined += s.outcome == Outcome::kDeclined;
       of_type.push_back(s.ns);  // already in order
     }
-    out.by_call[std::string(CallName(type))] = Compute(of_type, type_errors, type_declined, wall_s);
+    out.by_call[std::string(CallName(type))] = Compute(of_type, type_failed, type_declined, wall_s);
     all.insert(all.end(), of_type.begin(), of_type.end());
-    errors += type_errors;
+    failed.errors += type_failed.errors;
+    failed.unavailable += type_failed.unavailable;
+    failed.interrupted += type_failed.interrupted;
     declined += type_declined;
     begin = end;
   }
   std::sort(all.begin(), all.end());
-  out.overall = Compute(all, errors, declined, wall_s);
+  out.overall = Compute(all, failed, declined, wall_s);
   return out;
 }
 
@@ -96,7 +125,7 @@ Summary Summarize(const std::vector<RunFigures>& runs) {
   int overall_latency_runs = 0;
   for (const RunFigures& run : runs) {
     Add(s.overall, run.overall, n, overall_latency_runs);
-    overall_latency_runs += run.overall.calls > run.overall.errors;
+    overall_latency_runs += HasLatency(run.overall);
     for (const auto& [name, figures] : run.by_call) {
       if (!s.by_call.contains(name)) {
         // Absent from the earlier runs: 0 calls there.
@@ -104,7 +133,7 @@ Summary Summarize(const std::vector<RunFigures>& runs) {
       }
       int& with_latency = latency_runs[name];
       Add(s.by_call[name], figures, n, with_latency);
-      with_latency += figures.calls > figures.errors;
+      with_latency += HasLatency(figures);
     }
     for (auto& [name, ranges] : s.by_call) {
       if (!run.by_call.contains(name)) Add(ranges, Figures{}, n, latency_runs[name]);

@@ -22,6 +22,10 @@ struct Figures {
   int64_t calls = 0;  // every call completed, errors included
   int64_t errors = 0;
   int64_t declined = 0;
+  // Resilient runs only (Outcome::kUnavailable, kInterrupted): counted like
+  // errors, without latency, but apart from them.
+  int64_t unavailable = 0;
+  int64_t interrupted = 0;
   double mean_ms = 0;
   double p50_ms = 0;
   double p99_ms = 0;
@@ -56,6 +60,8 @@ struct FigureRanges {
   Range throughput;
   int64_t errors = 0;  // summed over the runs
   int64_t declined = 0;
+  int64_t unavailable = 0;
+  int64_t interrupted = 0;
 };
 
 struct Summary {

@@ -42,6 +42,25 @@ TEST(ComputeRunTest, ErrorsAreCountedButHaveNoLatencyAndDeclinesHave) {
   EXPECT_DOUBLE_EQ(buy.throughput, 3);
 }
 
+TEST(ComputeRunTest, UnavailableAndInterruptedCallsAreCountedApartFromErrors) {
+  std::vector<Sample> samples = {At(5, CallType::kMakePurchase, Outcome::kUnavailable),
+                                 At(7, CallType::kMakePurchase, Outcome::kInterrupted),
+                                 At(9, CallType::kGetItem, Outcome::kUnavailable),
+                                 At(1, CallType::kMakePurchase)};
+  RunFigures run = ComputeRun(1, 1.0, samples);
+  const Figures& buy = run.by_call.at("MakePurchase");
+  EXPECT_EQ(buy.calls, 3);
+  EXPECT_EQ(buy.errors, 0);
+  EXPECT_EQ(buy.unavailable, 1);
+  EXPECT_EQ(buy.interrupted, 1);
+  EXPECT_DOUBLE_EQ(buy.max_ms, 1);  // only the answered call has a latency
+  EXPECT_EQ(run.overall.unavailable, 2);
+  Summary s = Summarize({run});
+  EXPECT_EQ(s.overall.unavailable, 2);
+  EXPECT_EQ(s.overall.interrupted, 1);
+  EXPECT_DOUBLE_EQ(s.by_call.at("GetItem").mean_ms.avg, 0);  // no latency at all
+}
+
 TEST(SummarizeTest, AveragesWithMinMaxAndCountsMissingCallsAsZero) {
   std::vector<Sample> first = {At(1), At(3, CallType::kDisplayCart)};
   std::vector<Sample> second = {At(3)};
@@ -67,6 +86,16 @@ TEST(ScenarioTest, PresetsFillWhatWasNotGiven) {
   EXPECT_EQ(o.calls, 20);
   EXPECT_EQ(o.runs, 10);
   o.scenario = 4;
+  EXPECT_FALSE(ApplyScenario(o, false, false, false, false).ok());
+}
+
+TEST(ScenarioTest, AJournalNeedsResilientClients) {
+  BenchOptions o;
+  o.journal = "j.jsonl";
+  EXPECT_FALSE(ApplyScenario(o, false, false, false, false).ok());
+  o.resilient = true;
+  EXPECT_TRUE(ApplyScenario(o, false, false, false, false).ok());
+  o.duration_s = -1;
   EXPECT_FALSE(ApplyScenario(o, false, false, false, false).ok());
 }
 

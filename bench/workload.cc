@@ -1,7 +1,10 @@
 #include "bench/workload.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cmath>
 #include <span>
 
 namespace mp::bench {
@@ -44,9 +47,6 @@ constexpr std::string_view kWords[] = {"red",  "blue",  "green", "lamp", "chair"
                                        "book", "phone", "bike",  "shoe", "coat",  "watch"};
 constexpr uint32_t kWordCount = std::size(kWords);
 constexpr int64_t kCategories = 4;
-// Units a new item starts with: enough that neither buyers nor withdrawals
-// run stock out during any number of runs.
-constexpr int64_t kNewItemUnits = 1'000'000;
 // A cart longer than this shrinks rather than grows.
 constexpr size_t kMaxCartLines = 8;
 
@@ -107,7 +107,8 @@ PlannedCall NextSellerCall(const WorkloadContext& c, Session& s) {
       // list (which DisplayItemsForSale returns whole) stops growing.
       PlannedCall call = Plan(s, type, bhttp::verb::post, "/v1/items", 201);
       call.item = s.rng.Below(static_cast<uint32_t>(s.items.size()));
-      AppendRegisterBody(s.body, s.items[call.item], 10);
+      call.value = kRestockUnits;
+      AppendRegisterBody(s.body, s.items[call.item], kRestockUnits);
       return call;
     }
     case CallType::kChangeItemPrice: {
@@ -193,8 +194,9 @@ PlannedCall NextBuyerCall(const WorkloadContext& c, Session& s) {
       PlannedCall call = Plan(s, type, bhttp::verb::post, "/v1/feedback", 204);
       call.item = s.unvoted.back();
       s.unvoted.pop_back();
+      call.value = s.rng.Below(4) == 0 ? 0 : 1;
       s.body.assign(R"({"item_id":")").append(c.pool[call.item]);
-      s.body.append(s.rng.Below(4) == 0 ? R"(","vote":"down"})" : R"(","vote":"up"})");
+      s.body.append(call.value == 0 ? R"(","vote":"down"})" : R"(","vote":"up"})");
       return call;
     }
     default:
@@ -241,6 +243,7 @@ PlannedCall PlanNewItem(Session& s, int64_t quantity) {
   item.price_cents = 100 + (n * 137 + s.index * 31) % 9900;
   PlannedCall call = Plan(s, CallType::kRegisterItemForSale, bhttp::verb::post, "/v1/items", 201);
   call.new_item = true;
+  call.value = quantity;
   AppendRegisterBody(s.body, item, quantity);
   s.items.push_back(std::move(item));  // its id comes with the reply
   ++s.items_created;
@@ -261,6 +264,79 @@ PlannedCall PlanAddToCart(const WorkloadContext& c, Session& s) {
 PlannedCall NextCall(const WorkloadContext& context, Session& session) {
   return session.role == Role::kSeller ? NextSellerCall(context, session)
                                        : NextBuyerCall(context, session);
+}
+
+PlannedCall NextResilientCall(const WorkloadContext& c, Session& s) {
+  if (!s.purchase_key.empty()) {
+    PlannedCall call = Plan(s, CallType::kMakePurchase, bhttp::verb::post, "/v1/purchases", 201);
+    s.body.assign(c.purchase_body);
+    call.retry = true;
+    return call;
+  }
+  if (s.sync_cart) {
+    PlannedCall call = Plan(s, CallType::kDisplayCart, bhttp::verb::get, "/v1/cart");
+    call.sync = true;
+    return call;
+  }
+  if (s.sync_items) {
+    PlannedCall call = Plan(s, CallType::kDisplayItemsForSale, bhttp::verb::get, "/v1/items");
+    call.sync = true;
+    return call;
+  }
+  PlannedCall call = NextCall(c, s);
+  if (call.type == CallType::kMakePurchase) {
+    // Unique to the user, so a repeat names the same purchase and no other.
+    s.purchase_key = s.username + "-" + std::to_string(++s.purchases_started);
+  }
+  return call;
+}
+
+namespace {
+
+int64_t Cents(const boost::json::value& price) {
+  return static_cast<int64_t>(std::llround(price.to_number<double>() * 100));
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::string>> SyncFromReply(const WorkloadContext& c, Session& s,
+                                                 std::string_view reply_body) {
+  namespace json = boost::json;
+  std::vector<std::string> found;
+  try {
+    json::value reply = json::parse(reply_body);
+    const json::array& items = reply.at("items").as_array();
+    if (s.role == Role::kBuyer) {
+      std::vector<CartLine> cart;
+      for (const json::value& v : items) {
+        auto it = c.pool_index.find(std::string(v.at("item_id").as_string()));
+        // Buyers only ever add pool items.
+        if (it == c.pool_index.end()) return Internal("cart holds an item not in the pool");
+        cart.push_back({it->second, v.at("quantity").to_number<int64_t>()});
+      }
+      s.cart = std::move(cart);
+      s.sync_cart = false;
+      return found;
+    }
+    std::vector<OwnItem> own;
+    for (const json::value& v : items) {
+      OwnItem item;
+      item.id = std::string(v.at("id").as_string());
+      item.name = std::string(v.at("name").as_string());
+      item.category = v.at("category").to_number<int64_t>();
+      item.keywords_json = json::serialize(v.at("keywords"));
+      item.price_cents = Cents(v.at("price"));
+      bool known = std::any_of(s.items.begin(), s.items.end(),
+                               [&](const OwnItem& o) { return o.id == item.id; });
+      if (!known) found.push_back(item.id);
+      own.push_back(std::move(item));
+    }
+    s.items = std::move(own);
+    s.sync_items = false;
+    return found;
+  } catch (const std::exception& e) {
+    return Internal(std::string("cannot read the reply: ") + e.what());
+  }
 }
 
 void OnSuccess(const WorkloadContext&, Session& s, const PlannedCall& call,

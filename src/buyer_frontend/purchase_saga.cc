@@ -127,6 +127,18 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
   if (!taken.ok()) {
     // Unknown outcome: the attempt stays pending and recovery settles it.
     if (!IsFinal(taken.status())) return Unavailable("the purchase could not finish; retry");
+    // Refused because this purchase's stock was given back: an undo (an
+    // earlier try's, or recovery's) got that far and no further. Only a
+    // purchase whose charge was not approved is undone, so finish that undo
+    // for the reason it began, which the payment service still knows.
+    if (taken.status().code() == StatusCode::kFailedPrecondition) {
+      MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
+      if (decision.approved) {
+        log::Error("purchase {}: stock given back although the charge was approved", purchase_id);
+        return Internal("purchase " + purchase_id + " is inconsistent");
+      }
+      return Undo(attempt, UndoReason(decision));
+    }
     return Undo(attempt, taken.status());
   }
   options_.crash.Reached("after_take");
@@ -197,6 +209,7 @@ StatusOr<http::Reply> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt, con
   if (!products_.ReleaseStock(ref).ok()) {
     return Unavailable("the purchase could not finish; retry");
   }
+  options_.crash.Reached("after_release");
   v1::FailPurchaseRequest fail;
   fail.set_purchase_id(attempt.purchase_id());
   fail.set_reason(why.reason());
@@ -227,20 +240,29 @@ StatusOr<http::Reply> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
   return PurchaseReply(attempt.purchase_id(), lines, attempt.total_cents());
 }
 
-Status PurchaseSaga::Settle(const v1::PurchaseAttempt& attempt) {
+StatusOr<rpc::ChargeDecision> PurchaseSaga::Probe(const v1::PurchaseAttempt& attempt) {
   // Asking the payment service with a card that cannot pass fixes the
   // outcome: a charge that reached it is answered as it was; one that never
   // did is now declined for good, so it can never happen later.
   int64_t amount = std::max<int64_t>(1, attempt.total_cents());
-  MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision,
-                      ChargeOnce({attempt.purchase_id(), "recovery", "0", "01/00", "", amount}));
+  return ChargeOnce({attempt.purchase_id(), "recovery", "0", "01/00", "", amount});
+}
+
+Status PurchaseSaga::UndoReason(const rpc::ChargeDecision& decision) {
+  // The approval draw's "declined" is the buyer's card; any other refusal
+  // may be the probe's own card, so nothing more than an interruption can
+  // be said.
+  return decision.reason == "declined"
+             ? PaymentDeclined("the card was declined")
+             : Status(StatusCode::kFailedPrecondition,
+                      "the purchase was interrupted and undone; nothing was charged",
+                      "purchase_interrupted");
+}
+
+Status PurchaseSaga::Settle(const v1::PurchaseAttempt& attempt) {
+  MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
   if (!decision.approved) {
-    Status why = decision.reason == "declined"
-                     ? PaymentDeclined("the card was declined")
-                     : Status(StatusCode::kFailedPrecondition,
-                              "the purchase was interrupted and undone; nothing was charged",
-                              "purchase_interrupted");
-    return Undo(attempt, why).status().code() == StatusCode::kUnavailable
+    return Undo(attempt, UndoReason(decision)).status().code() == StatusCode::kUnavailable
                ? Unavailable("undo of " + attempt.purchase_id() + " failed")
                : Status();
   }

@@ -29,7 +29,8 @@ struct PurchaseSagaOptions {
   // Tries of a charge whose outcome is unknown (transport failure).
   int charge_attempts = 3;
   // For tests only: the step after which the process dies, one of
-  // "after_begin", "after_take", "after_charge", "after_record".
+  // "after_begin", "after_take", "after_charge", "after_record",
+  // "after_release" (an undo's ReleaseStock).
   CrashPoint crash{};
 };
 
@@ -73,6 +74,11 @@ class PurchaseSaga {
   StatusOr<http::Reply> Undo(const v1::PurchaseAttempt& attempt, const Status& why);
   StatusOr<rpc::ChargeDecision> ChargeOnce(const rpc::ChargeRequest& request);
   StatusOr<http::Reply> Answer(const v1::PurchaseAttempt& attempt);
+  // The payment service's decision on `attempt`, asked with a card that
+  // cannot pass (a charge never made is declined for good).
+  StatusOr<rpc::ChargeDecision> Probe(const v1::PurchaseAttempt& attempt);
+  // Why an attempt whose charge `decision` was not approved is undone.
+  static Status UndoReason(const rpc::ChargeDecision& decision);
   Status Settle(const v1::PurchaseAttempt& attempt);
 
   const rpc::CustomerDbClient& customers_;
