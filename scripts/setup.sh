@@ -12,7 +12,7 @@ packages=(
   libsqlite3-dev libpq-dev postgresql
   libgtest-dev libgmock-dev
   libspdlog-dev libfmt-dev
-  gsoap libgsoap-dev
+  gsoap libgsoap-dev libssl-dev  # libgsoapssl++ and OpenSSL: TLS between the services
   libsodium-dev libjwt-dev libreadline-dev libedit-dev
   clang libclang-rt-14-dev  # fuzz/run.sh: clang with libFuzzer and the sanitizer runtimes
   gnuplot-nox

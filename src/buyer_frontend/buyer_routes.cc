@@ -304,7 +304,7 @@ void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, Purch
 std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendContext& c) {
   struct Purchases {
     Purchases(const http::FrontendContext& c)
-        : payment(c.options.payment_url),
+        : payment(c.options.payment_url, c.payment_tls),
           saga(c.customers, c.products, payment,
                {.threads = c.options.purchase_threads,
                 .recovery_age = std::chrono::seconds(c.options.recovery_age_s),

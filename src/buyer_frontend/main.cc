@@ -10,7 +10,9 @@ int main(int argc, char** argv) {
        .env_prefix = "MP_BUYER_",
        .role = mp::v1::ROLE_BUYER,
        .default_listen = "127.0.0.1:8082",
-       .add_routes = [](mp::http::Router& router, const mp::http::FrontendContext& c) {
-         return mp::buyer_frontend::AddBuyerRoutes(router, c);
-       }});
+       .add_routes =
+           [](mp::http::Router& router, const mp::http::FrontendContext& c) {
+             return mp::buyer_frontend::AddBuyerRoutes(router, c);
+           },
+       .calls_payment = true});
 }

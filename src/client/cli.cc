@@ -23,7 +23,7 @@ constexpr int kExitUsage = 2;
 
 po::options_description GlobalOptions(const CliSpec& spec, CliOptions& options) {
   po::options_description desc("global options");
-  std::string server_help = "HOST:PORT[,HOST:PORT...] of the server and its replicas (env " +
+  std::string server_help = "[https://]HOST:PORT[,...] of the server and its replicas (env " +
                             spec.server_env + ", default " + spec.default_server + ")";
   auto add = desc.add_options();
   add("server", po::value(&options.servers)->value_name("ADDRS"), server_help.c_str());
@@ -32,6 +32,8 @@ po::options_description GlobalOptions(const CliSpec& spec, CliOptions& options) 
       "where the session token is kept (env MP_TOKEN_FILE)");
   add("timeout", po::value(&options.timeout_s)->value_name("SECONDS"),
       "limit for connecting and for each reply (default 10)");
+  add("ca", po::value(&options.ca_file)->value_name("FILE"),
+      "CA certificate for https:// servers (default: the system's)");
   add("help,h", "show this help");
   return desc;
 }
@@ -195,6 +197,7 @@ StatusOr<HttpClientOptions> HttpOptions(const CliSpec& spec, const CliEnvironmen
   HttpClientOptions http;
   MP_ASSIGN_OR_RETURN(http.servers, ParseServerList(list));
   http.timeout = std::chrono::milliseconds(std::llround(options.timeout_s * 1000));
+  http.ca_file = options.ca_file;
   return http;
 }
 

@@ -17,6 +17,8 @@ struct CliOptions {
   std::string token_file;
   // Seconds allowed to connect, and again for each reply.
   double timeout_s = 10;
+  // CA certificate file for https:// servers; empty: the system's CAs.
+  std::string ca_file;
 };
 
 }  // namespace mp::client

@@ -1,10 +1,14 @@
 #include "client/http_client.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <charconv>
 
 namespace asio = boost::asio;
@@ -28,6 +32,8 @@ std::string_view Trim(std::string_view text) {
 }
 
 StatusOr<ServerAddress> ParseServer(std::string_view entry) {
+  const bool https = entry.starts_with("https://");
+  if (https) entry.remove_prefix(8);
   if (entry.starts_with("http://")) entry.remove_prefix(7);
   if (entry.ends_with("/")) entry.remove_suffix(1);
   size_t colon = entry.rfind(':');
@@ -36,7 +42,7 @@ StatusOr<ServerAddress> ParseServer(std::string_view entry) {
   }
   std::string_view host = entry.substr(0, colon);
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
-  return ServerAddress{std::string(host), std::string(entry.substr(colon + 1))};
+  return ServerAddress{std::string(host), std::string(entry.substr(colon + 1)), https};
 }
 
 bool HasHeader(const HttpRequest& request, std::string_view name) {
@@ -59,6 +65,16 @@ beast::error_code RunOp(asio::io_context& ioc, Start start) {
 
 }  // namespace
 
+struct HttpClient::Tls {
+  std::optional<asio::ssl::context> context;  // made for the first https:// server
+  std::optional<beast::ssl_stream<beast::tcp_stream&>> stream;
+};
+
+template <typename Op>
+auto HttpClient::WithStream(Op op) {
+  return tls_->stream ? op(*tls_->stream) : op(*stream_);
+}
+
 std::string ServerAddress::ToString() const {
   return host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
 }
@@ -77,11 +93,13 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
   return servers;
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {}
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), tls_(std::make_unique<Tls>()) {}
 
 HttpClient::~HttpClient() { Close(); }
 
 void HttpClient::Close() {
+  tls_->stream.reset();  // no close_notify: each HTTP message frames itself
   if (stream_) {
     beast::error_code ignored;  // closing a socket that already broke
     stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -128,8 +146,46 @@ std::optional<HttpClient::Failure> HttpClient::EnsureConnected(size_t index) {
   }
   beast::error_code ignored;  // Nagle only costs latency; not worth failing over
   stream_->socket().set_option(tcp::no_delay(true), ignored);
+  if (server.https) {
+    ec = Handshake(server);
+    if (ec) {
+      Close();
+      return Failure{Phase::kConnect, ec};
+    }
+  }
   connected_index_ = index;
   return std::nullopt;
+}
+
+beast::error_code HttpClient::Handshake(const ServerAddress& server) {
+  if (!tls_->context) {
+    asio::ssl::context& context = tls_->context.emplace(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.set_verify_mode(asio::ssl::verify_peer);
+    beast::error_code ec;
+    if (options_.ca_file.empty()) {
+      context.set_default_verify_paths(ec);
+    } else {
+      context.load_verify_file(options_.ca_file, ec);
+    }
+    if (ec) {
+      tls_->context.reset();
+      return ec;
+    }
+  }
+  auto& tls = tls_->stream.emplace(*stream_, *tls_->context);
+  SSL* ssl = tls.native_handle();
+  // The certificate must name the host we asked for: an IP address as an IP
+  // address, a name as a name (also sent as SNI).
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (X509_VERIFY_PARAM_set1_ip_asc(param, server.host.c_str()) != 1) {
+    SSL_set_tlsext_host_name(ssl, server.host.c_str());
+    SSL_set1_host(ssl, server.host.c_str());
+  }
+  stream_->expires_after(options_.timeout);
+  return RunOp(ioc_, [&](auto handler) {
+    tls.async_handshake(asio::ssl::stream_base::client, std::move(handler));
+  });
 }
 
 std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(size_t index,
@@ -148,13 +204,15 @@ std::variant<HttpResponse, HttpClient::Failure> HttpClient::Exchange(size_t inde
   req.prepare_payload();
 
   stream_->expires_after(options_.timeout);
-  beast::error_code ec =
-      RunOp(ioc_, [&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
+  beast::error_code ec = RunOp(ioc_, [&](auto handler) {
+    WithStream([&](auto& stream) { http::async_write(stream, req, std::move(handler)); });
+  });
   if (!ec) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.body_limit);
     ec = RunOp(ioc_, [&](auto handler) {
-      http::async_read(*stream_, buffer_, parser, std::move(handler));
+      WithStream(
+          [&](auto& stream) { http::async_read(stream, buffer_, parser, std::move(handler)); });
     });
     if (!ec) {
       http::response<http::string_body>& res = parser.get();

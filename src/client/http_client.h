@@ -5,6 +5,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@ namespace mp::client {
 struct ServerAddress {
   std::string host;  // name or IP literal, without brackets
   std::string port;
+  bool https = false;  // given as "https://host:port"
 
   // "host:port" ("[::1]:8081" for IPv6).
   std::string ToString() const;
@@ -25,8 +27,8 @@ struct ServerAddress {
 };
 
 // Parses "host:port,host:port" (blanks around entries ignored, an optional
-// "http://" prefix accepted). kInvalidArgument for an empty list or an entry
-// without a numeric port.
+// "http://" prefix accepted, "https://" for TLS). kInvalidArgument for an
+// empty list or an entry without a numeric port.
 StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list);
 
 struct HttpClientOptions {
@@ -37,6 +39,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds timeout{10'000};
   // Largest reply body accepted.
   uint64_t body_limit = 32 * 1024 * 1024;
+  // CA certificate(s) (PEM) an https:// server's certificate must chain to;
+  // empty: the system's trust store. The certificate must also name the
+  // server's host.
+  std::string ca_file = "";
 };
 
 struct HttpRequest {
@@ -92,6 +98,8 @@ class HttpClient {
   // Connects to servers_[index] unless the open connection goes there and
   // is still usable.
   std::optional<Failure> EnsureConnected(size_t index);
+  // The TLS handshake with `server` over the connected stream_.
+  boost::beast::error_code Handshake(const ServerAddress& server);
   // Connects if needed, then exchanges one request and reply.
   std::variant<HttpResponse, Failure> Attempt(size_t index, const HttpRequest& request);
   std::string Describe(const boost::beast::error_code& ec) const;
@@ -99,9 +107,15 @@ class HttpClient {
   std::variant<HttpResponse, Failure> Exchange(size_t index, const HttpRequest& request);
   void Close();
 
+  // Runs `op` on the open connection: TLS over stream_, or stream_ itself.
+  template <typename Op>
+  auto WithStream(Op op);
+
+  struct Tls;  // OpenSSL, kept out of this header
   HttpClientOptions options_;
   boost::asio::io_context ioc_;
   std::optional<boost::beast::tcp_stream> stream_;
+  std::unique_ptr<Tls> tls_;  // the TLS context, and the layer while connected
   std::optional<size_t> connected_index_;
   boost::beast::flat_buffer buffer_;
   size_t preferred_ = 0;

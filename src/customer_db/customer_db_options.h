@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tls/tls_files.h"
+
 namespace mp::customer_db {
 
 struct CustomerDbOptions {
@@ -27,6 +29,9 @@ struct CustomerDbOptions {
   int login_failures_per_address = 50;
   // The sliding window of the two budgets above, in seconds.
   int login_failure_window_s = 60;
+  // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
+  // clients with a frontend certificate from the CA get in. None: plaintext.
+  tls::TlsFlags tls;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -9,6 +9,7 @@
 #include "customer_db/customer_db_service.h"
 #include "customer_db/session_sweeper.h"
 #include "rpc/server.h"
+#include "rpc/tls_credentials.h"
 
 namespace po = boost::program_options;
 using namespace mp;
@@ -34,14 +35,17 @@ int main(int argc, char** argv) {
       "login-failure-window",
       po::value(&o.login_failure_window_s)->default_value(o.login_failure_window_s),
       "seconds")("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  tls::AddTlsFlags(desc, o.tls, tls::TlsSide::kServer);
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_CUSTOMER_DB_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
 
   rpc::ShutdownSignal signal;
   log::Init("customer-db", o.log_level);
-  log::Info("starting: listen={} threads={} session_timeout={}s", o.listen, o.threads,
-            o.session_timeout_s);
+  auto tls_files = tls::ResolveTlsFiles(o.tls, tls::kCustomerDb);
+  if (!tls_files.ok()) return Fail(tls_files.status());
+  log::Info("starting: listen={} threads={} session_timeout={}s {}", o.listen, o.threads,
+            o.session_timeout_s, tls::Describe(*tls_files));
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
   }
@@ -55,7 +59,9 @@ int main(int argc, char** argv) {
   customer_db::CustomerDbService service(repo, hasher, pool,
                                          {o.login_failures_per_user, o.login_failures_per_address,
                                           int64_t{o.login_failure_window_s} * 1000});
-  auto server = rpc::GrpcServer::Start(o.listen, {&service});
+  auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
+  if (!credentials.ok()) return Fail(credentials.status());
+  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials);
   if (!server.ok()) return Fail(server.status());
   customer_db::SessionSweeper sweeper(
       repo, std::chrono::seconds(std::clamp<int64_t>(o.session_timeout_s / 2, 1, 60)));

@@ -9,6 +9,7 @@
 #include "http/router.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/product_db_client.h"
+#include "tls/ssl_context.h"
 
 namespace mp::http {
 
@@ -18,6 +19,9 @@ struct FrontendContext {
   const SessionAuth& auth;
   const rpc::CustomerDbClient& customers;
   const rpc::ProductDbClient& products;
+  // TLS for calls to the payment service (rpc::PaymentTlsContext); null:
+  // plaintext, or a frontend that makes none.
+  const tls::SslContext& payment_tls;
 };
 
 struct FrontendSpec {
@@ -28,6 +32,8 @@ struct FrontendSpec {
   // Adds the component's own routes (account, health and metrics routes are
   // added for it). What it returns is kept alive while the server runs.
   std::function<std::shared_ptr<void>(Router&, const FrontendContext&)> add_routes;
+  // Whether the routes call the payment service (--payment-url).
+  bool calls_payment = false;
 };
 
 // The whole main() of a frontend: parses flags (and environment), connects

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "http/target.h"
+#include "http/tls_stream.h"
 
 namespace mp::http {
 namespace {
@@ -20,11 +21,25 @@ using tcp = asio::ip::tcp;
 
 // How long a connection closed after an error still reads and drops input.
 constexpr std::chrono::seconds kLingerTime{2};
+// Wait before accepting again after accept failed (out of file descriptors
+// or memory): the connection stays queued, so an immediate retry fails
+// again at once, in a loop that would take a whole core.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+// At most one warning per worker this often about refused connections or
+// failed accepts, which come in floods.
+constexpr std::chrono::seconds kWarningInterval{10};
 
 // Requests dispatched but not yet answered; Stop() waits for them.
 struct InFlight {
   std::atomic<int> count{0};
 };
+
+// Open connections of one server, against max_connections. Shared with the
+// sessions, which may outlive the server (see Session::Owner).
+using ConnectionCount = std::shared_ptr<std::atomic<int>>;
+
+// What an idle connection reads into when the next request begins.
+constexpr size_t kFirstRead = 512;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -32,28 +47,59 @@ class Session : public std::enable_shared_from_this<Session> {
   // answer arriving after Stop() (from a gRPC thread) still posts into a
   // live one; idle sessions do not, so they go with their io_context.
   Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket, const HttpServerOptions& options,
-          const Router& router, std::atomic<uint64_t>& ids, InFlight& in_flight)
+          const Router& router, std::atomic<uint64_t>& ids, InFlight& in_flight,
+          ConnectionCount connections, asio::ssl::context* tls)
       : ioc_(std::move(ioc)),
-        stream_(std::move(socket)),
+        stream_(std::move(socket), tls),
         options_(options),
         router_(router),
         ids_(ids),
-        in_flight_(in_flight) {
+        in_flight_(in_flight),
+        connections_(std::move(connections)) {
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
   }
 
-  void Start() { ReadRequest(); }
+  // The slot was taken by the acceptor.
+  ~Session() { connections_->fetch_sub(1, std::memory_order_relaxed); }
+
+  void Start() {
+    if (!stream_.tls()) return ReadRequest();
+    // The handshake is part of the first request: within the read timeout.
+    stream_.expires_after(options_.read_timeout);
+    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Close();
+      self->ReadRequest();
+    });
+  }
 
  private:
   void ReadRequest() {
+    // A pipelined request has begun already.
+    if (buffer_.size() > 0) return ReadRest();
+    // Idle: wait with a small buffer, so that thousands of idle connections
+    // stay cheap, yet large enough that a typical request (a few hundred
+    // bytes) arrives in this one read, with no extra recv per request.
+    buffer_.shrink_to_fit();
+    stream_.expires_after(options_.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstRead),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    if (ec) return Close();  // closed, reset, or idle too long
+    buffer_.commit(n);
+    ReadRest();
+  }
+
+  void ReadRest() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(options_.header_limit);
-    // Waiting for a new request is idle time; a request already begun must
-    // finish within the read timeout.
-    stream_.expires_after(buffer_.size() == 0 ? options_.idle_timeout : options_.read_timeout);
+    // One deadline for the whole request from its first byte (see
+    // HttpServerOptions::read_timeout).
+    stream_.expires_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -84,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request->authorization = std::string(message[bhttp::field::authorization]);
     request->idempotency_key = std::string(message["Idempotency-Key"]);
     request->body = std::move(message.body());
+    parser_.reset();  // its header fields are not kept while the handler runs
     in_flight_.count.fetch_add(1);
     router_.Dispatch(
         std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](Response response) {
@@ -120,7 +167,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->body() = std::move(r.body);
     response_->keep_alive(keep_alive_);
     response_->prepare_payload();
-    stream_.expires_after(options_.read_timeout);
+    // A client that stops reading (or vanished) gives up its connection.
+    stream_.expires_after(options_.write_timeout);
     bhttp::async_write(stream_, *response_,
                        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
@@ -144,31 +192,34 @@ class Session : public std::enable_shared_from_this<Session> {
   // client reads it.
   void Linger() {
     linger_ = false;
+    drop_buffer_ = std::make_unique<std::array<char, 16 * 1024>>();
     stream_.expires_after(kLingerTime);
     ReadAndDrop();
   }
 
   void ReadAndDrop() {
     auto self = shared_from_this();
-    stream_.async_read_some(asio::buffer(drop_buffer_), [self](beast::error_code ec, size_t) {
+    stream_.async_read_some(asio::buffer(*drop_buffer_), [self](beast::error_code ec, size_t) {
       if (ec) return self->stream_.close();
       self->ReadAndDrop();
     });
   }
 
   std::weak_ptr<asio::io_context> ioc_;
-  beast::tcp_stream stream_;
+  TlsOrTcpStream stream_;
   const HttpServerOptions& options_;
   const Router& router_;
   std::atomic<uint64_t>& ids_;
   InFlight& in_flight_;
+  ConnectionCount connections_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
   bool keep_alive_ = true;
   bool linger_ = false;  // set by Fail: see Linger
-  std::array<char, 16 * 1024> drop_buffer_;
+  // Allocated by Linger only: idle connections hold no buffer.
+  std::unique_ptr<std::array<char, 16 * 1024>> drop_buffer_;
   unsigned version_ = 11;
 };
 
@@ -177,8 +228,58 @@ class Session : public std::enable_shared_from_this<Session> {
 struct HttpServer::Worker {
   std::shared_ptr<asio::io_context> ioc = std::make_shared<asio::io_context>(1);
   tcp::acceptor acceptor{*ioc};
+  asio::steady_timer retry{*ioc};  // kAcceptBackoff after a failed accept
   InFlight in_flight;
+  // Connections refused at max_connections since the last warning.
+  uint64_t refused = 0;
+  std::chrono::steady_clock::time_point next_warning{};
+
+  void Accept(HttpServer& server);
+  void OnAccept(HttpServer& server, beast::error_code ec, tcp::socket socket);
+  bool WarningDue();
 };
+
+void HttpServer::Worker::Accept(HttpServer& server) {
+  acceptor.async_accept([this, &server](beast::error_code ec, tcp::socket socket) {
+    OnAccept(server, ec, std::move(socket));
+  });
+}
+
+void HttpServer::Worker::OnAccept(HttpServer& server, beast::error_code ec, tcp::socket socket) {
+  if (!acceptor.is_open()) return;  // stopping
+  if (ec) {
+    if (WarningDue()) log::Warn("accept failed: {}; retrying every 100 ms", ec.message());
+    retry.expires_after(kAcceptBackoff);
+    retry.async_wait([this, &server](beast::error_code ec) {
+      if (!ec && acceptor.is_open()) Accept(server);
+    });
+    return;
+  }
+  const int max = std::max(1, server.options_.max_connections);
+  if (server.connections_->fetch_add(1, std::memory_order_relaxed) >= max) {
+    server.connections_->fetch_sub(1, std::memory_order_relaxed);
+    socket.close(ec);
+    ++refused;
+    if (WarningDue()) {
+      log::Warn("refused {} connection(s): max_connections ({}) are open", refused, max);
+      refused = 0;
+    }
+  } else {
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<Session>(ioc, std::move(socket), server.options_, server.router_,
+                              server.next_request_id_, in_flight, server.connections_,
+                              server.tls_.get())
+        ->Start();
+  }
+  Accept(server);
+}
+
+bool HttpServer::Worker::WarningDue() {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_warning) return false;
+  next_warning = now + kWarningInterval;
+  return true;
+}
 
 StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
@@ -203,6 +304,9 @@ HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
   MP_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(options_.listen));
+  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
+    MP_ASSIGN_OR_RETURN(tls_, MakeHttpsContext(options_.tls_cert, options_.tls_key));
+  }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host_port.first, ec);
   if (ec) return InvalidArgument("listen", "not an IP address: " + host_port.first);
@@ -224,22 +328,8 @@ Status HttpServer::Start() {
     workers_.push_back(std::move(worker));
   }
   for (auto& worker : workers_) {
-    Worker* w = worker.get();
-    auto accept = std::make_shared<std::function<void()>>();
-    *accept = [this, w, accept_weak = std::weak_ptr(accept)] {
-      w->acceptor.async_accept([this, w, accept_weak](beast::error_code ec, tcp::socket socket) {
-        if (!ec) {
-          socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<Session>(w->ioc, std::move(socket), options_, router_, next_request_id_,
-                                    w->in_flight)
-              ->Start();
-        }
-        auto again = accept_weak.lock();
-        if (again && w->acceptor.is_open()) (*again)();
-      });
-    };
-    threads_.emplace_back([w, accept] {
-      (*accept)();
+    threads_.emplace_back([this, w = worker.get()] {
+      w->Accept(*this);
       w->ioc->run();
     });
   }
@@ -252,6 +342,7 @@ void HttpServer::Stop() {
     asio::post(*w->ioc, [w = w.get()] {
       boost::system::error_code ec;
       w->acceptor.close(ec);
+      w->retry.cancel();
     });
   }
   // Let requests in flight get their answers written (each backend call has

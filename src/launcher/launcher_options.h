@@ -6,7 +6,7 @@ namespace mp::launcher {
 
 // Flags of `marketplace up` (SPEC §9).
 struct UpOptions {
-  // SQLite files (and later keys) live here.
+  // SQLite files, the token key and tls/ (certificates) live here.
   std::string data_dir = "data";
   // postgresql:// URL for both DB services; empty: SQLite under data_dir.
   std::string db_url;
@@ -21,6 +21,13 @@ struct UpOptions {
   // Probability that the payment service approves a valid card.
   double approval_rate = 0.9;
   std::string log_level = "info";
+  // Mutual TLS between the services, with a private CA and certificates in
+  // <data_dir>/tls, made when absent (tls::EnsureCertificates). False
+  // (--no-tls): plaintext, as each server runs without TLS flags.
+  bool tls = true;
+  // HTTPS on the two REST servers (--https), with <data_dir>/tls/rest.pem;
+  // the CLIs then need --server https://... --ca <data_dir>/tls/ca.pem.
+  bool https = false;
 };
 
 }  // namespace mp::launcher

@@ -4,6 +4,8 @@
 
 #include "launcher/http_probe.h"
 #include "rpc/health_client.h"
+#include "rpc/tls_credentials.h"
+#include "tls/tls_files.h"
 
 namespace fs = std::filesystem;
 
@@ -17,17 +19,52 @@ std::string DbUri(const UpOptions& o, const char* file) {
   return o.db_url.empty() ? (fs::path(o.data_dir) / file).string() : o.db_url;
 }
 
-Component GrpcService(const UpOptions& o, const fs::path& bin, std::string name,
+// What every component needs for TLS: the --tls-dir flag (a path: no key
+// material ever goes on a command line) and the health checks' credentials,
+// those of a frontend.
+struct Tls {
+  std::vector<std::string> args;
+  std::shared_ptr<grpc::ChannelCredentials> grpc;
+  tls::SslContext payment;
+  std::string scheme = "http://";
+  // HTTPS of the REST servers: their flags and a client context for the
+  // health checks (trusting the CA, no client certificate).
+  std::vector<std::string> rest_args;
+  tls::SslContext rest;
+};
+
+StatusOr<Tls> TlsFor(const UpOptions& o) {
+  Tls t;
+  if (o.https) {
+    t.rest_args = {"--tls-cert", (TlsDir(o) / "rest.pem").string(), "--tls-key",
+                   (TlsDir(o) / "rest.key").string()};
+    MP_ASSIGN_OR_RETURN(t.rest,
+                        tls::NewClientContext({.ca = (TlsDir(o) / "ca.pem").string()}, o.host));
+  }
+  if (!o.tls) return t;
+  t.args = {"--tls-dir", TlsDir(o).string()};
+  MP_ASSIGN_OR_RETURN(tls::TlsFiles files,
+                      tls::ResolveTlsFiles({.dir = TlsDir(o).string()}, tls::kFrontend));
+  MP_ASSIGN_OR_RETURN(t.grpc, rpc::ChannelCredentials(files));
+  MP_ASSIGN_OR_RETURN(t.payment, tls::NewClientContext(files, o.host));
+  t.scheme = "https://";
+  return t;
+}
+
+Component GrpcService(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
                       const char* program, int port, std::vector<std::string> extra) {
   std::string address = Address(o, port);
   std::vector<std::string> args = {"--listen", address, "--log-level", o.log_level};
   args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), t.args.begin(), t.args.end());
   return Component{std::move(name), (bin / program).string(), std::move(args), address,
-                   [address] { return rpc::CheckHealth(address); }};
+                   [address, credentials = t.grpc] {
+                     return rpc::CheckHealth(address, "", std::chrono::seconds(1), credentials);
+                   }};
 }
 
-Component RestServer(const UpOptions& o, const fs::path& bin, std::string name, const char* program,
-                     int port, std::vector<std::string> extra) {
+Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
+                     const char* program, int port, std::vector<std::string> extra) {
   std::string address = Address(o, port);
   std::vector<std::string> args = {"--listen",       address,
                                    "--log-level",    o.log_level,
@@ -35,40 +72,55 @@ Component RestServer(const UpOptions& o, const fs::path& bin, std::string name, 
                                    "--product-db",   Address(o, o.product_db_port),
                                    "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
   args.insert(args.end(), extra.begin(), extra.end());
-  return Component{std::move(name), (bin / program).string(), std::move(args), "http://" + address,
-                   [address] { return CheckHttpHealth(address); }};
+  args.insert(args.end(), t.args.begin(), t.args.end());
+  args.insert(args.end(), t.rest_args.begin(), t.rest_args.end());
+  return Component{
+      std::move(name), (bin / program).string(), std::move(args),
+      std::string(t.rest ? "https://" : "http://") + address,
+      [address, context = t.rest] { return CheckHttpHealth(address, "/healthz", context); }};
 }
 
 }  // namespace
 
-std::vector<Component> SystemComponents(const UpOptions& o, const fs::path& bin) {
+fs::path TlsDir(const UpOptions& o) { return fs::path(o.data_dir) / "tls"; }
+
+StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::path& bin) {
+  MP_ASSIGN_OR_RETURN(Tls t, TlsFor(o));
   std::string payment = Address(o, o.payment_port);
+  std::vector<std::string> payment_args = {"--listen",        payment,
+                                           "--log-level",     o.log_level,
+                                           "--db-uri",        DbUri(o, "payment.db"),
+                                           "--approval-rate", std::to_string(o.approval_rate)};
+  payment_args.insert(payment_args.end(), t.args.begin(), t.args.end());
   std::vector<Component> components;
-  components.push_back(GrpcService(o, bin, "customer-db", "mp-customer-db", o.customer_db_port,
+  components.push_back(GrpcService(o, t, bin, "customer-db", "mp-customer-db", o.customer_db_port,
                                    {"--db-uri", DbUri(o, "customer.db"), "--session-timeout",
                                     std::to_string(o.session_timeout_s)}));
-  components.push_back(GrpcService(o, bin, "product-db", "mp-product-db", o.product_db_port,
+  components.push_back(GrpcService(o, t, bin, "product-db", "mp-product-db", o.product_db_port,
                                    {"--db-uri", DbUri(o, "product.db")}));
+  components.push_back(Component{"payment", (bin / "mp-payment").string(), std::move(payment_args),
+                                 t.scheme + payment + "/?wsdl", [payment, context = t.payment] {
+                                   return CheckHttpHealth(payment, "/?wsdl", context);
+                                 }});
   components.push_back(
-      Component{"payment",
-                (bin / "mp-payment").string(),
-                {"--listen", payment, "--log-level", o.log_level, "--db-uri",
-                 DbUri(o, "payment.db"), "--approval-rate", std::to_string(o.approval_rate)},
-                "http://" + payment + "/?wsdl",
-                [payment] { return CheckHttpHealth(payment, "/?wsdl"); }});
-  components.push_back(RestServer(o, bin, "seller-server", "mp-seller-server", o.seller_port, {}));
-  components.push_back(RestServer(o, bin, "buyer-server", "mp-buyer-server", o.buyer_port,
-                                  {"--payment-url", "http://" + payment + "/"}));
+      RestServer(o, t, bin, "seller-server", "mp-seller-server", o.seller_port, {}));
+  components.push_back(RestServer(o, t, bin, "buyer-server", "mp-buyer-server", o.buyer_port,
+                                  {"--payment-url", t.scheme + payment + "/"}));
   return components;
 }
 
 std::string ClientInstructions(const UpOptions& o, const fs::path& bin) {
   std::ostringstream out;
+  std::string scheme = o.https ? "https://" : "";
+  std::string ca;
+  if (o.https) ca.append(" --ca ").append((TlsDir(o) / "ca.pem").string());
   out << "Start the clients from another terminal (without a command: an "
          "interactive shell;\n"
          "`help` lists the commands):\n"
-      << "  " << (bin / "seller-cli").string() << " --server " << Address(o, o.seller_port) << "\n"
-      << "  " << (bin / "buyer-cli").string() << " --server " << Address(o, o.buyer_port) << "\n";
+      << "  " << (bin / "seller-cli").string() << " --server " << scheme
+      << Address(o, o.seller_port) << ca << "\n"
+      << "  " << (bin / "buyer-cli").string() << " --server " << scheme << Address(o, o.buyer_port)
+      << ca << "\n";
   return out.str();
 }
 

@@ -11,8 +11,15 @@ namespace mp::launcher {
 
 // The five servers of `marketplace up`, in start order (the DB services and
 // the payment service before the REST servers that call them), with their
-// flags and health checks. `bin` holds the server binaries.
-std::vector<Component> SystemComponents(const UpOptions& options, const std::filesystem::path& bin);
+// flags and health checks. `bin` holds the server binaries. With
+// options.tls, every server gets --tls-dir <data_dir>/tls (paths only) and
+// the health checks present the frontend's certificate; kFailedPrecondition
+// when those files cannot be used (see TlsDir).
+StatusOr<std::vector<Component>> SystemComponents(const UpOptions& options,
+                                                  const std::filesystem::path& bin);
+
+// Where `marketplace up` keeps the CA and the certificates: <data_dir>/tls.
+std::filesystem::path TlsDir(const UpOptions& options);
 
 // What to print once the system is up: the commands that start the two
 // CLIs against it (binaries from `bin`, --server set to the REST servers).

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       "threads", po::value(&o.threads)->default_value(o.threads), "serving threads")(
       "crash-at", po::value(&o.crash_at), "tests only: die at this point (after_decision)")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  tls::AddTlsFlags(desc, o.tls, tls::TlsSide::kServer);
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PAYMENT_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
@@ -34,8 +35,11 @@ int main(int argc, char** argv) {
   rpc::ShutdownSignal signal;
   log::Init("payment", o.log_level);
   if (o.seed == 0) o.seed = std::random_device()() | 1;
-  log::Info("starting: listen={} approval_rate={} threads={}", o.listen, o.approval_rate,
-            o.threads);
+  auto tls_files = tls::ResolveTlsFiles(o.tls, tls::kPayment);
+  if (!tls_files.ok()) return Fail(tls_files.status());
+  o.tls = {.ca = tls_files->ca, .cert = tls_files->cert, .key = tls_files->key};
+  log::Info("starting: listen={} approval_rate={} threads={} {}", o.listen, o.approval_rate,
+            o.threads, tls::Describe(*tls_files));
   if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tls/tls_files.h"
+
 namespace mp::payment {
 
 struct PaymentOptions {
@@ -20,6 +22,9 @@ struct PaymentOptions {
   // For tests only (common/fault.h): "after_decision" makes the process die
   // once a new decision is stored, before it answers. "" (the default): never.
   std::string crash_at;
+  // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
+  // clients with a frontend certificate from the CA get in. None: plaintext.
+  tls::TlsFlags tls;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "common/log.h"
 #include "common/types.h"
@@ -59,10 +60,16 @@ ParseHeaderFn GsoapParseHeader(struct soap* first = nullptr) {
 // fuzz/corpus/soap_envelope/regression-*). The header is matched and read
 // as gSOAP does: its name matching is loose ("Content1Length" counts too)
 // and strtoull takes "-52" as 2^64 - 52.
+//
+// It also refuses compressed bodies: gSOAP with OpenSSL (libgsoapssl++) is
+// built WITH_GZIP and would inflate them, past the Content-Length check.
 int ParseHeader(struct soap* soap, const char* key, const char* value) {
   if (soap_tag_cmp(key, "Content-Length") == 0 &&
       std::strtoull(value, nullptr, 10) > kMaxContentLength) {
     return soap->error = SOAP_LENGTH;
+  }
+  if (soap_tag_cmp(key, "Content-Encoding") == 0 && strcasecmp(value, "identity") != 0) {
+    return soap->error = SOAP_ZLIB_ERROR;
   }
   return GsoapParseHeader()(soap, key, value);
 }
@@ -85,13 +92,29 @@ PaymentServer::PaymentServer(const PaymentOptions& options, const ChargePolicy& 
                              storage::PaymentRepository& repo, CrashPoint crash)
     : options_(options), policy_(policy), repo_(repo), crash_(std::move(crash)) {}
 
-PaymentServer::~PaymentServer() { Stop(); }
+PaymentServer::~PaymentServer() {
+  Stop();
+  // gSOAP frees the context of the service it made; this one is ours.
+  if (service_) service_->soap->ctx = nullptr;
+}
 
 Status PaymentServer::Start() {
   MP_ASSIGN_OR_RETURN(auto host_port, http::SplitHostPort(options_.listen));
+  MP_ASSIGN_OR_RETURN(tls::TlsFiles files, tls::ResolveTlsFiles(options_.tls, tls::kPayment));
+  if (files.enabled()) {
+    MP_ASSIGN_OR_RETURN(tls_, tls::NewServerContext(files));
+    static std::once_flag ssl_init;
+    std::call_once(ssl_init, soap_ssl_init);
+  }
   service_ = std::make_unique<PaymentService>(SOAP_IO_KEEPALIVE);
   struct soap* soap = service_->soap;
   ConfigureSoap(soap, this);
+  if (tls_) {
+    // Each connection's copy shares it; the context itself requires and
+    // verifies the client's certificate (tls::NewServerContext).
+    soap->ctx = tls_.get();
+    soap->ssl_flags = SOAP_SSL_REQUIRE_CLIENT_AUTHENTICATION;
+  }
   soap->bind_flags = SO_REUSEADDR;
   soap->accept_timeout = 1;  // seconds: how often the loop looks at stop_
   if (!soap_valid_socket(service_->bind(host_port.first.c_str(), host_port.second, 128))) {
@@ -102,7 +125,8 @@ Status PaymentServer::Start() {
   getsockname(soap->master, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
   wsdl_ = std::string(mp::soap::PaymentWsdl());
-  std::string location = "http://" + host_port.first + ":" + std::to_string(port_) + "/";
+  std::string location = tls_ ? "https://" : "http://";
+  location += host_port.first + ":" + std::to_string(port_) + "/";
   size_t at = wsdl_.find("http://localhost:80");
   if (at != std::string::npos) wsdl_.replace(at, std::strlen("http://localhost:80"), location);
   pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, options_.threads));
@@ -124,12 +148,32 @@ void PaymentServer::AcceptLoop() {
       service_->soap_force_close_socket();
       continue;
     }
-    boost::asio::post(*pool_, [copy] {
-      copy->serve();
+    boost::asio::post(*pool_, [this, copy] {
+      if (!tls_ || Handshake(copy->soap)) copy->serve();
       copy->destroy();
+      copy->soap->ctx = nullptr;  // borrowed from service_, which frees it
       delete copy;
     });
   }
+}
+
+bool PaymentServer::Handshake(struct soap* soap) const {
+  // gSOAP waits this long for the client's handshake messages (on a pool
+  // thread, as it does for a request).
+  soap->accept_timeout = soap->recv_timeout;
+  if (soap_ssl_accept(soap) != SOAP_OK) {
+    const char* what = *soap_faultstring(soap);
+    log::Warn("TLS handshake with {} failed: {}", soap->host, what ? what : "unknown error");
+    return false;
+  }
+  std::string role = tls::PeerRole(soap->ssl);
+  if (role != tls::kFrontend) {
+    log::Warn("refused {}: a client certificate with role '{}' may not call payment", soap->host,
+              role);
+    soap_closesock(soap);
+    return false;
+  }
+  return true;
 }
 
 void PaymentServer::Stop() {

@@ -8,6 +8,7 @@
 #include "product_db/product_db_options.h"
 #include "product_db/product_db_service.h"
 #include "rpc/server.h"
+#include "rpc/tls_credentials.h"
 
 namespace po = boost::program_options;
 using namespace mp;
@@ -22,13 +23,16 @@ int main(int argc, char** argv) {
       "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
       "crash-at", po::value(&o.crash_at), "tests only: die at this point (after_take_commit)")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
+  tls::AddTlsFlags(desc, o.tls, tls::TlsSide::kServer);
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_PRODUCT_DB_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
 
   rpc::ShutdownSignal signal;
   log::Init("product-db", o.log_level);
-  log::Info("starting: listen={} threads={}", o.listen, o.threads);
+  auto tls_files = tls::ResolveTlsFiles(o.tls, tls::kProductDb);
+  if (!tls_files.ok()) return Fail(tls_files.status());
+  log::Info("starting: listen={} threads={} {}", o.listen, o.threads, tls::Describe(*tls_files));
   if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
@@ -39,7 +43,9 @@ int main(int argc, char** argv) {
   storage::ProductRepository repo(**db);
   rpc::HandlerPool pool(o.threads);
   product_db::ProductDbService service(repo, pool, CrashPoint(o.crash_at));
-  auto server = rpc::GrpcServer::Start(o.listen, {&service});
+  auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
+  if (!credentials.ok()) return Fail(credentials.status());
+  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials);
   if (!server.ok()) return Fail(server.status());
   log::Info("serving on port {}", (*server)->port());
   signal.Wait();

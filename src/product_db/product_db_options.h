@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "tls/tls_files.h"
+
 namespace mp::product_db {
 
 struct ProductDbOptions {
@@ -19,6 +21,9 @@ struct ProductDbOptions {
   // die once a TakeStock transaction has committed, before it answers.
   // "" (the default): never.
   std::string crash_at;
+  // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
+  // clients with a frontend certificate from the CA get in. None: plaintext.
+  tls::TlsFlags tls;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

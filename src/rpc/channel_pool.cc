@@ -18,6 +18,8 @@ bool Usable(grpc_connectivity_state state) {
 
 ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addresses) {
   int per_address = std::max(1, options.channels_per_address);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
   // Interleaved (a0, b0, a1, b1, ...), so that round robin alternates
   // replicas and a skipped channel hands its turn to another replica.
   for (int i = 0; i < per_address; ++i) {
@@ -38,8 +40,7 @@ ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addr
       // host does not answer fails a call's connect after 1 s, and the call
       // moves to another replica within its deadline.
       args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
-      channels_.push_back(
-          grpc::CreateCustomChannel(addresses_[a], grpc::InsecureChannelCredentials(), args));
+      channels_.push_back(grpc::CreateCustomChannel(addresses_[a], credentials, args));
       address_of_.push_back(a);
     }
   }

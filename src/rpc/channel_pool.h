@@ -19,6 +19,8 @@ struct ClientOptions {
   int channels_per_address = 4;
   // Deadline of every call, a failover retry included.
   std::chrono::milliseconds deadline{5000};
+  // TLS (rpc/tls_credentials.h); null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials{};
 };
 
 // A fixed set of channels, each on its own TCP connection, handed out round

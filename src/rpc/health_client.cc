@@ -9,9 +9,19 @@
 
 namespace mp::rpc {
 
+namespace {
+
+std::shared_ptr<grpc::ChannelCredentials> OrPlaintext(
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  return credentials ? credentials : grpc::InsecureChannelCredentials();
+}
+
+}  // namespace
+
 Status CheckHealth(const std::string& address, const std::string& service,
-                   std::chrono::milliseconds deadline) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+                   std::chrono::milliseconds deadline,
+                   std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  auto channel = grpc::CreateChannel(address, OrPlaintext(std::move(credentials)));
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
@@ -30,20 +40,25 @@ Status CheckHealth(const std::string& address, const std::string& service,
 
 namespace mp::rpc {
 
-HealthProbe::HealthProbe(const std::vector<std::string>& addresses) : addresses_(addresses) {
+HealthProbe::HealthProbe(const std::vector<std::string>& addresses,
+                         std::shared_ptr<grpc::ChannelCredentials> credentials)
+    : addresses_(addresses) {
+  credentials = OrPlaintext(std::move(credentials));
   for (const std::string& a : addresses) {
     group_of_.push_back(groups_++);
-    channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+    channels_.push_back(grpc::CreateChannel(a, credentials));
   }
 }
 
-HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>& services) {
+HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>& services,
+                                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   HealthProbe probe;
+  credentials = OrPlaintext(std::move(credentials));
   for (const std::vector<std::string>& replicas : services) {
     for (const std::string& a : replicas) {
       probe.addresses_.push_back(a);
       probe.group_of_.push_back(probe.groups_);
-      probe.channels_.push_back(grpc::CreateChannel(a, grpc::InsecureChannelCredentials()));
+      probe.channels_.push_back(grpc::CreateChannel(a, credentials));
     }
     ++probe.groups_;
   }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "tls/ssl_context.h"
 
 namespace mp::rpc {
 
@@ -24,13 +25,26 @@ struct ChargeDecision {
   std::string reason;
 };
 
+// The TLS context for calls to `url`: null for an "http://" URL without
+// TLS files; for an "https://" URL with `files` enabled, a context that
+// accepts only a server certificate from files.ca valid for the URL's host
+// and presents files.cert (mutual TLS). kInvalidArgument when the URL's
+// scheme and `files` disagree (TLS files with "http://", so card numbers
+// would go out in the clear, or "https://" without them);
+// kFailedPrecondition when a file cannot be used.
+StatusOr<tls::SslContext> PaymentTlsContext(const std::string& url, const tls::TlsFiles& files);
+
 // Blocking SOAP client of the payment service (gSOAP proxy). Charge is
 // idempotent on the transaction id, so a call that failed in transport may
 // be repeated. Thread-safe (a proxy per call).
 class PaymentClient {
  public:
   // `url`, e.g. "http://127.0.0.1:8083/".
-  explicit PaymentClient(std::string url, std::chrono::seconds timeout = std::chrono::seconds(5));
+  explicit PaymentClient(std::string url, std::chrono::seconds timeout = std::chrono::seconds(5))
+      : PaymentClient(std::move(url), nullptr, timeout) {}
+  // `url`, "https://..." with `tls` from PaymentTlsContext (null: as above).
+  PaymentClient(std::string url, tls::SslContext tls,
+                std::chrono::seconds timeout = std::chrono::seconds(5));
 
   // kUnavailable when the service cannot be reached or fails on its side
   // (the outcome is then unknown); kInvalidArgument when it refuses the
@@ -39,6 +53,7 @@ class PaymentClient {
 
  private:
   std::string url_;
+  tls::SslContext tls_;
   std::chrono::seconds timeout_;
 };
 

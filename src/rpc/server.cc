@@ -14,13 +14,14 @@
 namespace mp::rpc {
 
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const std::string& listen, const std::vector<grpc::Service*>& services) {
+    const std::string& listen, const std::vector<grpc::Service*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
-  // Traffic stays inside the deployment; TLS between services is a later step.
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  if (!credentials) credentials = grpc::InsecureServerCredentials();
+  builder.AddListeningPort(listen, credentials, &server->port_);
   for (grpc::Service* service : services) builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
   server->server_ = builder.BuildAndStart();
@@ -85,6 +86,9 @@ void HandlerPool::Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServe
 
 void ConfigureServerProcess() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // A peer gone mid-write must cost that connection an error, not the
+  // process: TLS writes (gSOAP's over OpenSSL) cannot pass MSG_NOSIGNAL.
+  ::signal(SIGPIPE, SIG_IGN);
 }
 
 ShutdownSignal::ShutdownSignal() {

@@ -17,10 +17,12 @@ namespace mp::rpc {
 // Health answers SERVING for "" and for every registered service name.
 class GrpcServer {
  public:
-  // Listens on `listen` ("host:port"; port 0 picks a free one). kUnavailable
+  // Listens on `listen` ("host:port"; port 0 picks a free one) with
+  // `credentials` (rpc/tls_credentials.h; null: plaintext). kUnavailable
   // when the address cannot be bound. The services must outlive the server.
-  static StatusOr<std::unique_ptr<GrpcServer>> Start(const std::string& listen,
-                                                     const std::vector<grpc::Service*>& services);
+  static StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const std::string& listen, const std::vector<grpc::Service*>& services,
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
   ~GrpcServer();
 
   int port() const { return port_; }
@@ -71,7 +73,7 @@ class ShutdownSignal {
 
 // Turns off absl's mutex deadlock detection, which Debian's absl leaves on:
 // it kept a lock graph for every gRPC mutex and cost ~2.5% of the CPU per
-// call in profiles of the DB services and frontends.
+// call in profiles of the DB services and frontends. Ignores SIGPIPE.
 void ConfigureServerProcess();
 
 }  // namespace mp::rpc

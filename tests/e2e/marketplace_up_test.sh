@@ -5,7 +5,12 @@
 #   - SIGTERM, SIGINT, and even SIGKILL of `marketplace` itself, leave no
 #     child process behind;
 #   - with `postgres`, --db-url puts both DB services and the payment service
-#     on the PostgreSQL of MP_TEST_PG_URI (a fresh schema; fails without it).
+#     on the PostgreSQL of MP_TEST_PG_URI (a fresh schema; fails without it);
+#   - the services talk mutual TLS with certificates made in <data-dir>/tls
+#     (keys 0600, kept across starts), refuse a plaintext client and a DB
+#     service's own certificate, and no key is on a command line or in a log;
+#   - with --https the REST servers speak HTTPS and the printed CLI commands
+#     (with --ca) work.
 # Usage: marketplace_up_test.sh <bin dir> sqlite|postgres
 set -uo pipefail
 bin=${1:?usage: marketplace_up_test.sh <bin dir> sqlite|postgres}
@@ -52,15 +57,17 @@ if [ "$engine" = postgres ]; then
   up_args=(--db-url "$MP_TEST_PG_URI${sep}options=-csearch_path%3D$schema")
 fi
 
-# start_up <log>: starts `marketplace up` on fresh ports; sets up_pid, ports.
+# start_up <log> [flag...]: starts `marketplace up` on fresh ports; sets
+# up_pid, ports.
 start_up() {
   log=$1
+  shift
   seller_port=$(free_port) buyer_port=$(free_port) cdb_port=$(free_port)
   pdb_port=$(free_port) pay_port=$(free_port)
   ports="$seller_port|$buyer_port|$cdb_port|$pdb_port|$pay_port"
   "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
     --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
-    --payment-port "$pay_port" --approval-rate 1 "${up_args[@]}" >"$log" 2>&1 &
+    --payment-port "$pay_port" --approval-rate 1 "${up_args[@]}" "$@" >"$log" 2>&1 &
   up_pid=$!
   for _ in $(seq 1 300); do
     if grep -q "marketplace: up" "$log"; then
@@ -137,13 +144,47 @@ kill -KILL "$pdb_pid"
 for _ in $(seq 1 100); do
   new_pid=$(pgrep -P "$up_pid" -f mp-product-db || true)
   [ -n "$new_pid" ] && [ "$new_pid" != "$pdb_pid" ] &&
-    "$bin/marketplace" health "127.0.0.1:$pdb_port" >/dev/null 2>&1 && break
+    "$bin/marketplace" health --tls-dir "$work/data/tls" "127.0.0.1:$pdb_port" >/dev/null 2>&1 &&
+    break
   sleep 0.1
 done
 grep -q "product-db (pid $pdb_pid) exited" "$work/up1.log" && [ "$new_pid" != "$pdb_pid" ] &&
   ok "a killed product-db is reported and restarted (pid $new_pid)" ||
   fail "product-db was not restarted"
 run "stock survived the restart" '"quantity":1' -- "${seller[@]}" list --json
+
+# TLS between the services.
+tls=$work/data/tls
+[ "$(stat -c %a "$tls")" = 700 ] && ok "the TLS directory is 0700" || fail "$tls: $(stat -c %a "$tls")"
+for key in "$tls"/*.key; do
+  [ "$(stat -c %a "$key")" = 600 ] || fail "$key is $(stat -c %a "$key"), not 0600"
+done
+[ "$(ls "$tls"/*.key | wc -l)" -eq 6 ] && ok "CA and five role keys, each 0600" ||
+  fail "keys in $tls: $(ls "$tls")"
+ca_sum=$(sha256sum "$tls/ca.pem" "$tls/payment.key")
+run "a frontend certificate gets an answer" SERVING -- \
+  "$bin/marketplace" health --tls-dir "$tls" "127.0.0.1:$cdb_port" "127.0.0.1:$pdb_port"
+if out=$("$bin/marketplace" health "127.0.0.1:$cdb_port" 2>&1); then
+  fail "a plaintext client was answered: $out"
+else ok "a plaintext client is refused"; fi
+if out=$("$bin/marketplace" health --tls-ca "$tls/ca.pem" --tls-client-cert "$tls/product-db.pem" \
+  --tls-client-key "$tls/product-db.key" "127.0.0.1:$cdb_port" 2>&1); then
+  fail "the product DB's certificate may call the customer DB: $out"
+else ok "the product DB's certificate cannot call the customer DB"; fi
+grep -q "https://127.0.0.1:$pay_port/?wsdl" "$work/up1.log" && ok "payment serves HTTPS" ||
+  fail "payment address in the banner: $(grep payment "$work/up1.log")"
+# No key on a command line (paths only) or in a log.
+secrets=()
+for key in "$tls"/*.key; do secrets+=("$(sed -n 2p "$key")"); done
+leaks=""
+for pid in $(pgrep -P "$up_pid"); do
+  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  [[ $cmd == *--tls-dir\ $tls* ]] || fail "no --tls-dir in: $cmd"
+  for s in "${secrets[@]}" "PRIVATE KEY"; do [[ $cmd == *"$s"* ]] && leaks+=" pid $pid"; done
+done
+for s in "${secrets[@]}" "PRIVATE KEY"; do grep -qF -- "$s" "$work/up1.log" && leaks+=" log"; done
+[ -z "$leaks" ] && ok "no key material on command lines or in the log" ||
+  fail "key material found:$leaks"
 stop_up TERM
 
 # --- 2. Ctrl-C (SIGINT); the data is still there after a new start.
@@ -155,6 +196,8 @@ run "after a restart of the whole system the seller logs in again" "" -- \
 run "the item is still there" '"quantity":1' -- "${seller[@]}" list --json
 run "the buyer logs in again" "" -- "${buyer[@]}" login --username bob --password password1
 run "the purchase is still in the history" '"item_id":"2-1"' -- "${buyer[@]}" history --json
+[ "$(sha256sum "$tls/ca.pem" "$tls/payment.key")" = "$ca_sum" ] &&
+  ok "a second start keeps the CA and the keys" || fail "the certificates were made anew"
 stop_up INT
 
 # --- 3. marketplace itself killed: the kernel tells the children to stop.
@@ -166,6 +209,24 @@ for _ in $(seq 1 150); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
 left=$(leftovers | tr '\n' ' ')
 [ -z "${left// /}" ] && ok "SIGKILL of marketplace: its children ($children) stopped too" ||
   fail "SIGKILL of marketplace left:$left"
+
+# --- 4. --https: the REST servers on HTTPS, the printed commands carry --ca.
+start_up "$work/up4.log" --https
+read -ra seller <<<"$(grep -oE '\S*/seller-cli --server \S+ --ca \S+' "$work/up4.log")"
+[ "${seller[2]:-}" = "https://127.0.0.1:$seller_port" ] && [ "${seller[4]:-}" = "$tls/ca.pem" ] &&
+  ok "prints the seller-cli command with https:// and --ca: ${seller[*]}" ||
+  fail "seller-cli command: '${seller[*]}'"
+run "the seller logs in over HTTPS" "" -- "${seller[@]}" login --username alice --password password1
+run "and lists the items" '"quantity":1' -- "${seller[@]}" list --json
+if out=$("$bin/seller-cli" --server "127.0.0.1:$seller_port" login --username alice \
+  --password password1 2>&1); then
+  fail "plain HTTP was answered: $out"
+else ok "plain HTTP gets no answer from an HTTPS server"; fi
+if out=$("$bin/seller-cli" --server "https://127.0.0.1:$seller_port" login --username alice \
+  --password password1 2>&1); then
+  fail "a CLI without --ca trusted the private CA: $out"
+else ok "without --ca the private CA is not trusted"; fi
+stop_up TERM
 
 if [ "$engine" = postgres ]; then
   count=$(psql -qtA "$MP_TEST_PG_URI" -c \

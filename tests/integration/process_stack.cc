@@ -173,6 +173,9 @@ std::vector<std::string> ProcessStack::Args(Component c) const {
   if (auto it = options_.crash_at.find(c); it != options_.crash_at.end()) {
     add({"--crash-at", it->second});
   }
+  if (auto it = options_.extra_args.find(c); it != options_.extra_args.end()) {
+    args.insert(args.end(), it->second.begin(), it->second.end());
+  }
   return args;
 }
 

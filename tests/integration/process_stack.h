@@ -38,6 +38,8 @@ struct StackOptions {
   std::map<Component, std::string> crash_at = {};
   // --log-level of every process; each logs to <data dir>/<name>.log.
   std::string log_level = "info";
+  // More flags for some processes, after the stack's own.
+  std::map<Component, std::vector<std::string>> extra_args = {};
 };
 
 // A whole marketplace as real processes (the binaries in $MP_TEST_BIN_DIR)
@@ -63,6 +65,8 @@ class ProcessStack {
   // "127.0.0.1:<port>".
   std::string address(Component c) const;
   int seller_port() const { return port(Component::kSellerServer); }
+  // -1 when `c` is not running.
+  pid_t pid(Component c) const { return process(c).pid; }
   int buyer_port() const { return port(Component::kBuyerServer); }
 
   // The database of the customer DB, product DB or payment service, opened
