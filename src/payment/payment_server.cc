@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "common/log.h"
 #include "common/types.h"
@@ -140,6 +142,9 @@ void PaymentServer::AcceptLoop() {
     if (!soap_valid_socket(s)) {
       if (service_->soap->errnum != 0 && !stop_) {
         log::Warn("accept failed: {}", std::strerror(service_->soap->errnum));
+        // Out of descriptors (EMFILE) the connection stays queued and an
+        // immediate retry fails again: wait instead of spinning a core.
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
       continue;
     }
