@@ -51,7 +51,7 @@ scripts/setup.sh --no-build
 # -O1 keeps the sanitized tests quick enough; -g1 gives line numbers in
 # reports. --as-needed links as a plain build does: Debian's gcc passes it
 # by default but not with -fsanitize, and without it every binary that has
-# no SOAP code still loads libgsoap++, whose callbacks into the generated
+# no SOAP code still loads libgsoapssl++, whose callbacks into the generated
 # code (soap/) are then unresolved. The benchmark tool is not a test.
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Sanitize -DMP_BUILD_TESTS=ON -DMP_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-O1 -g1 $flags ${extra_cxx_flags:-}" -DCMAKE_EXE_LINKER_FLAGS="$flags -Wl,--as-needed" \

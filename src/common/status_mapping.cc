@@ -1,5 +1,7 @@
 #include "common/status_mapping.h"
 
+#include "common/log.h"
+
 namespace mp {
 namespace {
 
@@ -32,6 +34,17 @@ const Row& RowFor(StatusCode code) {
   return kTable[std::size(kTable) - 1];
 }
 
+std::string TransportMessage(StatusCode code) {
+  switch (code) {
+    case StatusCode::kUnavailable:
+      return "a service of the marketplace is unavailable; try again";
+    case StatusCode::kDeadlineExceeded:
+      return "a service of the marketplace did not answer in time";
+    default:
+      return "a call between services of the marketplace failed";
+  }
+}
+
 }  // namespace
 
 grpc::Status ToGrpc(const Status& status) {
@@ -55,7 +68,12 @@ Status FromGrpc(const grpc::Status& status) {
   for (char c : reason) {
     if (!((c >= 'a' && c <= 'z') || c == '_')) plausible = false;
   }
-  return Status(code, status.error_message(), plausible ? reason : "");
+  if (plausible) return Status(code, status.error_message(), reason);
+  // gRPC's own text (addresses, TLS and socket errors) is for operators, not
+  // for the clients of the REST servers that would show it.
+  log::Debug("gRPC call failed: {} ({})", status.error_message(),
+             static_cast<int>(status.error_code()));
+  return Status(code, TransportMessage(code));
 }
 
 int ToHttp(const Status& status, bool created) {

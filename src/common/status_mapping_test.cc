@@ -63,6 +63,23 @@ TEST(StatusMappingTest, ReasonDefaultsToCodeNameWhenDetailsAreNotAReason) {
       "insufficient_quantity");
 }
 
+TEST(StatusMappingTest, TransportErrorsDoNotReachClients) {
+  Status s = FromGrpc(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "failed to connect to all addresses; last error: UNKNOWN: "
+                                   "ipv4:10.1.2.3:50051: Connection refused"));
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.reason(), "unavailable");
+  EXPECT_EQ(s.message().find("10.1.2.3"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("Connection refused"), std::string::npos) << s.message();
+  Status late = FromGrpc(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
+  EXPECT_EQ(late.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_NE(late.message(), "Deadline Exceeded");
+  // A peer's own answer keeps its message.
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "no item 3-9", "item_not_found"))
+                .message(),
+            "no item 3-9");
+}
+
 }  // namespace
 }  // namespace mp
 

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/status_mapping.h"
 #include "http/json_fields.h"
+#include "http/target.h"
 
 namespace mp::http {
 namespace {
@@ -103,8 +104,8 @@ void Router::Dispatch(std::shared_ptr<Request> request, std::function<void(Respo
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     metrics_.Record(metrics_index, r.status, seconds);
-    log::Info("rid={} {} {} {} {:.3f}ms", request->id, VerbName(request->method), request->path,
-              r.status, seconds * 1e3);
+    log::Info("rid={} {} {} {} {:.3f}ms", request->id, VerbName(request->method),
+              Printable(request->path), r.status, seconds * 1e3);
     send(std::move(r));
   };
   if (route == nullptr) {

@@ -21,4 +21,8 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
 // starting with '/', bad percent escapes, or anything not valid UTF-8).
 bool ParseTarget(std::string_view target, Request& request);
 
+// `text` for a log line: control bytes (a decoded %0A, ESC, ...) written as
+// \xNN, so a request cannot start a forged line or move the terminal.
+std::string Printable(std::string_view text);
+
 }  // namespace mp::http
