@@ -92,6 +92,25 @@ TEST_F(PaymentTlsTest, TheFrontendCharges) {
   EXPECT_TRUE(Decided("t1") && Decided("t3"));
 }
 
+TEST_F(PaymentTlsTest, LaterConnectionsResumeTheSessionAndStillNeedTheFrontendRole) {
+  std::string url = Url(*server_);
+  auto context = rpc::PaymentTlsContext(url, pki_.Files(tls::kFrontend));
+  ASSERT_TRUE(context.ok()) << context.status().ToString();
+  rpc::PaymentClient client(url, *context, std::chrono::seconds(3));
+  for (const char* id : {"r1", "r2", "r3"}) {
+    auto decision = client.Charge(Charge(id));
+    ASSERT_TRUE(decision.ok()) << decision.status().ToString();
+    EXPECT_EQ(decision->reason, "approved");
+  }
+  EXPECT_EQ(client.resumed_handshakes(), 2u);
+  EXPECT_TRUE(Decided("r1") && Decided("r2") && Decided("r3"));
+
+  // A DB service's certificate is refused on a full handshake, so it never
+  // holds a session to resume.
+  EXPECT_EQ(ChargeAs(pki_.Files(tls::kCustomerDb), "r5").code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(Decided("r5"));
+}
+
 TEST_F(PaymentTlsTest, RefusesClientsWithoutAFrontendCertificateFromTheCa) {
   tls::TlsFiles no_certificate{.ca = pki_.Files(tls::kFrontend).ca};
   const std::pair<const char*, tls::TlsFiles> refused[] = {
