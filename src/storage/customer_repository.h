@@ -51,6 +51,11 @@ class CustomerRepository {
   // Ends the session and drops its working cart. OK when already gone.
   Status EndSession(const std::string& session_id);
   StatusOr<v1::SessionInfo> CheckSession(const v1::SessionRequest& session);
+  // CheckSession of many sessions with one query (the frontends' batched
+  // checks): one answer per session, in order. A failing database fails
+  // every answer with its own error.
+  std::vector<StatusOr<v1::SessionInfo>> CheckSessions(
+      const std::vector<const v1::SessionRequest*>& sessions);
   // Deletes sessions idle past the timeout; returns how many.
   StatusOr<int64_t> DeleteExpiredSessions();
 

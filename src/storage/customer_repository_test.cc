@@ -213,6 +213,55 @@ TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
   EXPECT_TRUE(repo_->EndSession("ended").ok()) << "ending twice is fine";
 }
 
+TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  Open("live");
+  Open("seller-s", kSeller, seller);
+  Open("ended");
+  Open("idle");
+  ASSERT_TRUE(repo_->EndSession("ended").ok());
+  clock_.Advance(kTimeoutMs);
+  ASSERT_TRUE(repo_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
+  ASSERT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
+  clock_.Advance(1);                                          // "idle" is now past the timeout
+  const v1::SessionRequest batch[] = {
+      Ref("live", kBuyer),   Ref("seller-s", kBuyer), Ref("nope", kBuyer),     Ref("ended", kBuyer),
+      Ref("idle", kBuyer),   Ref("seller-s", kSeller), Ref("live", kBuyer),    Ref("", kBuyer),
+      Ref("bad\"id", kBuyer), Ref("a,b}", kBuyer)};
+  std::vector<const v1::SessionRequest*> refs;
+  for (const auto& r : batch) refs.push_back(&r);
+  auto answers = repo_->CheckSessions(refs);
+  ASSERT_EQ(answers.size(), std::size(batch));
+  const bool live[] = {true, false, false, false, false, true, true, false, false, false};
+  for (size_t i = 0; i < answers.size(); ++i) {
+    const v1::SessionRequest& r = batch[i];
+    EXPECT_EQ(answers[i].ok(), live[i]) << i << ": " << r.session_id();
+    // The same answer as one check of that session alone.
+    EXPECT_EQ(answers[i].status().code(), repo_->CheckSession(r).status().code()) << i;
+    if (!answers[i].ok()) {
+      EXPECT_EQ(answers[i].status().code(), StatusCode::kUnauthenticated) << i;
+      continue;
+    }
+    EXPECT_EQ(answers[i]->session_id(), r.session_id());
+    EXPECT_EQ(answers[i]->role(), r.role());
+    EXPECT_EQ(answers[i]->user_id(), r.role() == kSeller ? seller : buyer_);
+  }
+  EXPECT_TRUE(repo_->CheckSessions({}).empty());
+
+  // A batch check is activity too: checked half a timeout later, the live
+  // sessions outlive the timeout counted from their last check.
+  clock_.Advance(kTimeoutMs / 2);
+  auto later = repo_->CheckSessions({&batch[0], &batch[5]});
+  EXPECT_TRUE(later[0].ok() && later[1].ok());
+  clock_.Advance(kTimeoutMs / 2 + 10);
+  later = repo_->CheckSessions({&batch[0], &batch[5]});
+  EXPECT_TRUE(later[0].ok() && later[1].ok());
+  clock_.Advance(kTimeoutMs + 1);
+  for (const auto& answer : repo_->CheckSessions({&batch[0]})) {
+    EXPECT_EQ(answer.status().code(), StatusCode::kUnauthenticated);
+  }
+}
+
 TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
   v1::SessionRequest active = Open("active");
   v1::SessionRequest idle = Open("idle");
