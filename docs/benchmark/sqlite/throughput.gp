@@ -12,4 +12,4 @@ set grid ytics
 set key above
 set xtics nomirror rotate by -30 left
 set yrange [0:*]
-plot 'throughput.dat' using 2:3:4:xtic(1) title 'read'
+plot 'throughput.dat' using 2:3:4:xtic(1) title 'read', '' using 5:6:7 title 'mixed'
