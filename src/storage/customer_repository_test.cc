@@ -223,10 +223,10 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
   clock_.Advance(kTimeoutMs);
   ASSERT_TRUE(repo_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
   ASSERT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
-  clock_.Advance(1);                                          // "idle" is now past the timeout
+  clock_.Advance(1);  // "idle" is now past the timeout
   const v1::SessionRequest batch[] = {
-      Ref("live", kBuyer),   Ref("seller-s", kBuyer), Ref("nope", kBuyer),     Ref("ended", kBuyer),
-      Ref("idle", kBuyer),   Ref("seller-s", kSeller), Ref("live", kBuyer),    Ref("", kBuyer),
+      Ref("live", kBuyer),    Ref("seller-s", kBuyer),  Ref("nope", kBuyer), Ref("ended", kBuyer),
+      Ref("idle", kBuyer),    Ref("seller-s", kSeller), Ref("live", kBuyer), Ref("", kBuyer),
       Ref("bad\"id", kBuyer), Ref("a,b}", kBuyer)};
   std::vector<const v1::SessionRequest*> refs;
   for (const auto& r : batch) refs.push_back(&r);
