@@ -69,8 +69,13 @@ Status FromGrpc(const grpc::Status& status) {
     if (!((c >= 'a' && c <= 'z') || c == '_')) plausible = false;
   }
   if (plausible) return Status(code, status.error_message(), reason);
-  // gRPC's own text (addresses, TLS and socket errors) is for operators, not
-  // for the clients of the REST servers that would show it.
+  // gRPC's own text of a transport failure (addresses, TLS and socket
+  // errors) is for operators, not for the clients of the REST servers that
+  // would show it. Refusals without a reason (a role the peer's certificate
+  // lacks) keep their text.
+  bool transport = code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
+                   code == StatusCode::kInternal || code == StatusCode::kResourceExhausted;
+  if (!transport) return Status(code, status.error_message());
   log::Debug("gRPC call failed: {} ({})", status.error_message(),
              static_cast<int>(status.error_code()));
   return Status(code, TransportMessage(code));
