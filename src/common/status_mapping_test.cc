@@ -75,9 +75,9 @@ TEST(StatusMappingTest, TransportErrorsDoNotReachClients) {
   EXPECT_EQ(late.code(), StatusCode::kDeadlineExceeded);
   EXPECT_NE(late.message(), "Deadline Exceeded");
   // A refusal keeps its message, even without a reason.
-  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "role x may not call"))
-                .message(),
-            "role x may not call");
+  EXPECT_EQ(
+      FromGrpc(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "role x may not call")).message(),
+      "role x may not call");
   // A peer's own answer keeps its message.
   EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "no item 3-9", "item_not_found"))
                 .message(),
