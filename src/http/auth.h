@@ -5,11 +5,10 @@
 #include "customer_db.pb.h"
 #include "http/request.h"
 #include "http/token.h"
+#include "rpc/batcher.h"
 #include "rpc/customer_db_client.h"
 
 namespace mp::http {
-
-class SessionBatcher;
 
 // Decides whether a request belongs to a live session of the expected role:
 // the token must verify and name that role, and the customer DB must know
@@ -48,7 +47,7 @@ class SessionAuth {
   const rpc::CustomerDbClient& customers_;
   const v1::Role role_;
   // Shared with the batches in flight, which may end after this is gone.
-  std::shared_ptr<SessionBatcher> batcher_;
+  std::shared_ptr<rpc::Batcher<rpc::SessionBatch>> batcher_;
 };
 
 }  // namespace mp::http

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/status_mapping.h"
 #include "common/types.h"
 
 namespace mp::product_db {
@@ -44,40 +45,47 @@ grpc::ServerUnaryReactor* ProductDbService::RegisterItem(grpc::CallbackServerCon
 
 grpc::ServerUnaryReactor* ProductDbService::GetItem(grpc::CallbackServerContext* ctx,
                                                     const v1::GetItemRequest* req, v1::Item* resp) {
-  return pool_.Run(ctx, "GetItem", [=, this]() -> Status {
-    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.GetItem(id));
-    return Status();
-  });
+  return pool_.Run(ctx, "GetItem", [=, this] { return ReadItem(*req, resp); });
+}
+
+Status ProductDbService::ReadItem(const v1::GetItemRequest& req, v1::Item* resp) {
+  MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req.item_id()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.GetItem(id));
+  return Status();
 }
 
 grpc::ServerUnaryReactor* ProductDbService::GetItems(grpc::CallbackServerContext* ctx,
                                                      const v1::GetItemsRequest* req,
                                                      v1::ItemList* resp) {
-  return pool_.Run(ctx, "GetItems", [=, this]() -> Status {
-    if (req->item_ids_size() > kMaxBatch) {
-      return InvalidArgument("item_ids", "at most 1000 ids at once");
-    }
-    std::vector<ItemId> ids;
-    for (const std::string& text : req->item_ids()) {
-      MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(text, "item_ids"));
-      ids.push_back(id);
-    }
-    MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.GetItems(ids));
-    for (v1::Item& item : items) *resp->add_items() = std::move(item);
-    return Status();
-  });
+  return pool_.Run(ctx, "GetItems", [=, this] { return ReadItems(*req, resp); });
+}
+
+Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp) {
+  if (req.item_ids_size() > kMaxBatch) {
+    return InvalidArgument("item_ids", "at most 1000 ids at once");
+  }
+  std::vector<ItemId> ids;
+  for (const std::string& text : req.item_ids()) {
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(text, "item_ids"));
+    ids.push_back(id);
+  }
+  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.GetItems(ids));
+  for (v1::Item& item : items) *resp->add_items() = std::move(item);
+  return Status();
 }
 
 grpc::ServerUnaryReactor* ProductDbService::ListSellerItems(grpc::CallbackServerContext* ctx,
                                                             const v1::ListSellerItemsRequest* req,
                                                             v1::ItemList* resp) {
-  return pool_.Run(ctx, "ListSellerItems", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
-    MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.ListSellerItems(req->seller_id()));
-    for (v1::Item& item : items) *resp->add_items() = std::move(item);
-    return Status();
-  });
+  return pool_.Run(ctx, "ListSellerItems", [=, this] { return ReadSellerItems(*req, resp); });
+}
+
+Status ProductDbService::ReadSellerItems(const v1::ListSellerItemsRequest& req,
+                                         v1::ItemList* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("seller_id", req.seller_id()));
+  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.ListSellerItems(req.seller_id()));
+  for (v1::Item& item : items) *resp->add_items() = std::move(item);
+  return Status();
 }
 
 grpc::ServerUnaryReactor* ProductDbService::ChangePrice(grpc::CallbackServerContext* ctx,
@@ -111,17 +119,19 @@ grpc::ServerUnaryReactor* ProductDbService::WithdrawUnits(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ProductDbService::Search(grpc::CallbackServerContext* ctx,
                                                    const v1::SearchRequest* req,
                                                    v1::SearchResponse* resp) {
-  return pool_.Run(ctx, "Search", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateCategory(req->category()));
-    MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req->keywords()));
-    int limit = req->limit() == 0 ? kDefaultSearchLimit : req->limit();
-    if (limit < 1 || limit > kMaxSearchLimit) {
-      return InvalidArgument("limit", "must be from 1 to 500");
-    }
-    if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
-    MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req->category(), keywords, limit, req->offset()));
-    return Status();
-  });
+  return pool_.Run(ctx, "Search", [=, this] { return ReadSearch(*req, resp); });
+}
+
+Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateCategory(req.category()));
+  MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req.keywords()));
+  int limit = req.limit() == 0 ? kDefaultSearchLimit : req.limit();
+  if (limit < 1 || limit > kMaxSearchLimit) {
+    return InvalidArgument("limit", "must be from 1 to 500");
+  }
+  if (req.offset() < 0) return InvalidArgument("offset", "must not be negative");
+  MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req.category(), keywords, limit, req.offset()));
+  return Status();
 }
 
 grpc::ServerUnaryReactor* ProductDbService::TakeStock(grpc::CallbackServerContext* ctx,
@@ -177,9 +187,51 @@ grpc::ServerUnaryReactor* ProductDbService::Vote(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* ProductDbService::GetSellerRating(grpc::CallbackServerContext* ctx,
                                                             const v1::GetSellerRatingRequest* req,
                                                             v1::Feedback* resp) {
-  return pool_.Run(ctx, "GetSellerRating", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.GetSellerRating(req->seller_id()));
+  return pool_.Run(ctx, "GetSellerRating", [=, this] { return ReadSellerRating(*req, resp); });
+}
+
+Status ProductDbService::ReadSellerRating(const v1::GetSellerRatingRequest& req,
+                                          v1::Feedback* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("seller_id", req.seller_id()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.GetSellerRating(req.seller_id()));
+  return Status();
+}
+
+grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext* ctx,
+                                                     const v1::ReadManyRequest* req,
+                                                     v1::ReadManyResponse* resp) {
+  return pool_.Run(ctx, "ReadMany", [=, this]() -> Status {
+    if (req->reads_size() > kMaxBatch) return InvalidArgument("reads", "at most 1000 per call");
+    for (const v1::ProductRead& read : req->reads()) {
+      v1::ProductReadResult* result = resp->add_results();
+      Status status;
+      switch (read.read_case()) {
+        case v1::ProductRead::kGetItem:
+          status = ReadItem(read.get_item(), result->mutable_item());
+          break;
+        case v1::ProductRead::kGetItems:
+          status = ReadItems(read.get_items(), result->mutable_item_list());
+          break;
+        case v1::ProductRead::kListSellerItems:
+          status = ReadSellerItems(read.list_seller_items(), result->mutable_item_list());
+          break;
+        case v1::ProductRead::kSearch:
+          status = ReadSearch(read.search(), result->mutable_search());
+          break;
+        case v1::ProductRead::kGetSellerRating:
+          status = ReadSellerRating(read.get_seller_rating(), result->mutable_feedback());
+          break;
+        case v1::ProductRead::READ_NOT_SET:
+          status = InvalidArgument("reads", "each read must name its call");
+          break;
+      }
+      if (status.ok()) continue;
+      status = rpc::ForCaller("ReadMany", std::move(status));
+      v1::ReadFailure* failure = result->mutable_failure();
+      failure->set_code(static_cast<int32_t>(ToGrpc(status).error_code()));
+      failure->set_message(status.message());
+      failure->set_reason(status.reason());
+    }
     return Status();
   });
 }

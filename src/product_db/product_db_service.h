@@ -48,8 +48,18 @@ class ProductDbService final : public v1::ProductDb::CallbackService {
   grpc::ServerUnaryReactor* GetSellerRating(grpc::CallbackServerContext* ctx,
                                             const v1::GetSellerRatingRequest* req,
                                             v1::Feedback* resp) override;
+  grpc::ServerUnaryReactor* ReadMany(grpc::CallbackServerContext* ctx,
+                                     const v1::ReadManyRequest* req,
+                                     v1::ReadManyResponse* resp) override;
 
  private:
+  // The reads, shared by their own RPCs and ReadMany.
+  Status ReadItem(const v1::GetItemRequest& req, v1::Item* resp);
+  Status ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp);
+  Status ReadSellerItems(const v1::ListSellerItemsRequest& req, v1::ItemList* resp);
+  Status ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp);
+  Status ReadSellerRating(const v1::GetSellerRatingRequest& req, v1::Feedback* resp);
+
   storage::ProductRepository& repo_;
   rpc::HandlerPool& pool_;
   const CrashPoint crash_;

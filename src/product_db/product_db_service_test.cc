@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -341,6 +342,117 @@ TEST_P(ProductDbFlowTest, AsynchronousCallsCompleteThroughCallbacks) {
       << done << " of " << kCalls << " callbacks ran";
   EXPECT_EQ(matched, kCalls - kCalls / 8);
   EXPECT_EQ(not_found, kCalls / 8);
+}
+
+TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
+  v1::Item shoe = Register({.seller_id = 7, .name = "Red shoe"});
+  v1::Item lamp = Register({.seller_id = 7, .name = "Blue lamp", .keywords = {"blue", "lamp"}});
+  ASSERT_TRUE(Vote(1, shoe.id(), v1::VOTE_UP).ok());
+
+  v1::ReadManyRequest req;
+  req.add_reads()->mutable_get_item()->set_item_id(lamp.id());
+  req.add_reads()->mutable_get_item()->set_item_id(kUnknownId);
+  req.add_reads()->mutable_get_item()->set_item_id("not-an-id");
+  v1::GetItemsRequest* several = req.add_reads()->mutable_get_items();
+  several->add_item_ids(shoe.id());
+  several->add_item_ids(kUnknownId);
+  req.add_reads()->mutable_list_seller_items()->set_seller_id(7);
+  v1::SearchRequest* search = req.add_reads()->mutable_search();
+  search->set_category(3);
+  search->add_keywords("lamp");
+  req.add_reads()->mutable_search()->set_category(-1);
+  req.add_reads()->mutable_get_seller_rating()->set_seller_id(7);
+  req.add_reads();  // names no call
+
+  auto reply = client_->ReadMany(req);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  ASSERT_EQ(reply->results_size(), req.reads_size());
+  auto failure = [&](int i) {
+    const v1::ProductReadResult& r = reply->results(i);
+    EXPECT_EQ(r.result_case(), v1::ProductReadResult::kFailure) << i;
+    return std::to_string(r.failure().code()) + "/" + r.failure().reason();
+  };
+  EXPECT_EQ(reply->results(0).item().name(), "Blue lamp");
+  EXPECT_EQ(failure(1), std::to_string(grpc::StatusCode::NOT_FOUND) + "/not_found");
+  EXPECT_EQ(failure(2), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
+  EXPECT_EQ(Ids(reply->results(3).item_list().items()), shoe.id());
+  EXPECT_EQ(Ids(reply->results(4).item_list().items()), shoe.id() + " " + lamp.id());
+  EXPECT_EQ(Ranked(reply->results(5).search()), lamp.id() + "/1");
+  EXPECT_EQ(failure(6), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
+  EXPECT_EQ(reply->results(7).feedback().up(), 1);
+  EXPECT_EQ(failure(8), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
+
+  v1::ReadManyRequest too_many;
+  for (int i = 0; i < 1001; ++i) too_many.add_reads()->mutable_get_item()->set_item_id(lamp.id());
+  EXPECT_TRUE(HasError(client_->ReadMany(too_many), StatusCode::kInvalidArgument));
+}
+
+// The asynchronous reads travel batched (ReadMany): under many concurrent
+// callers every caller still gets its own answer, or its own error.
+TEST_P(ProductDbFlowTest, BatchedReadsOfManyThreadsGetTheirOwnAnswers) {
+  constexpr int kItems = 8;
+  std::vector<v1::Item> items;
+  for (int i = 0; i < kItems; ++i) {
+    items.push_back(Register({.seller_id = 10 + i,
+                              .name = "Item " + std::to_string(i),
+                              .price_cents = 100 + i,
+                              .quantity = 1 + i}));
+  }
+  constexpr int kThreads = 32;
+  constexpr int kCallsPerThread = 40;
+  std::atomic<int> right{0}, wrong{0}, pending{kThreads * kCallsPerThread};
+  std::promise<void> all_done;
+  auto check = [&](bool ok) {
+    (ok ? right : wrong).fetch_add(1);
+    if (pending.fetch_sub(1) == 1) all_done.set_value();
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int c = 0; c < kCallsPerThread; ++c) {
+        const v1::Item& item = items[static_cast<size_t>((t + c) % kItems)];
+        switch (c % 4) {
+          case 0: {
+            v1::GetItemRequest req;
+            req.set_item_id(item.id());
+            client_->GetItem(req, [&, want = item.name()](StatusOr<v1::Item> r) {
+              check(r.ok() && r->name() == want);
+            });
+            break;
+          }
+          case 1: {
+            v1::GetSellerRatingRequest req;
+            req.set_seller_id(-t - 1);
+            client_->GetSellerRating(req, [&](StatusOr<v1::Feedback> r) {
+              check(HasError(r, StatusCode::kInvalidArgument));
+            });
+            break;
+          }
+          case 2: {
+            v1::ListSellerItemsRequest req;
+            req.set_seller_id(item.seller_id());
+            client_->ListSellerItems(req, [&, want = item.id()](StatusOr<v1::ItemList> r) {
+              check(r.ok() && Ids(r->items()) == want);
+            });
+            break;
+          }
+          default: {
+            v1::GetItemsRequest req;
+            req.add_item_ids(item.id());
+            req.add_item_ids(kUnknownId);
+            client_->GetItems(req, [&, want = item.quantity()](StatusOr<v1::ItemList> r) {
+              check(r.ok() && r->items_size() == 1 && r->items(0).quantity() == want);
+            });
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready)
+      << pending.load() << " callbacks never ran";
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(right.load(), kThreads * kCallsPerThread);
 }
 
 // A client may go as soon as its last callback has run, even while that

@@ -118,7 +118,11 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
 // Defines the asynchronous and the blocking form of one RPC of a client
 // whose members are `pool_`, `stubs_` (one per pool channel) and `options_`
 // (see customer_db_client.h), with the failover described above.
-#define MP_DEFINE_RPC(Client, Method, Request, Response)                                         \
+#define MP_DEFINE_RPC(Client, Method, Request, Response) \
+  MP_DEFINE_ASYNC_RPC(Client, Method, Request, Response) \
+  MP_DEFINE_BLOCKING_RPC(Client, Method, Request, Response)
+
+#define MP_DEFINE_ASYNC_RPC(Client, Method, Request, Response)                                   \
   void Client::Method(const Request& request, ::mp::rpc::Callback<Response> done) const {        \
     ::mp::rpc::AsyncCall<Request, Response>::Start(                                              \
         pool_, options_.deadline, request, std::move(done),                                      \
@@ -126,13 +130,15 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
                std::function<void(grpc::Status)> on_done) {                                      \
           stubs_[channel]->async()->Method(context, req, resp, std::move(on_done));              \
         });                                                                                      \
-  }                                                                                              \
-  ::mp::StatusOr<Response> Client::Method(const Request& request) const {                        \
-    return ::mp::rpc::BlockingCall<Response>(                                                    \
-        pool_, options_.deadline,                                                                \
-        [this, &request](size_t channel, grpc::ClientContext* context, Response* response) {     \
-          return stubs_[channel]->Method(context, request, response);                            \
-        });                                                                                      \
+  }
+
+#define MP_DEFINE_BLOCKING_RPC(Client, Method, Request, Response)                            \
+  ::mp::StatusOr<Response> Client::Method(const Request& request) const {                    \
+    return ::mp::rpc::BlockingCall<Response>(                                                \
+        pool_, options_.deadline,                                                            \
+        [this, &request](size_t channel, grpc::ClientContext* context, Response* response) { \
+          return stubs_[channel]->Method(context, request, response);                        \
+        });                                                                                  \
   }
 
 // Declares the two forms of one RPC inside a client class: the asynchronous

@@ -9,6 +9,18 @@
 
 namespace mp::rpc {
 
+// The ValidateSessions RPC as a batch for rpc::Batcher (the frontends'
+// session checks travel this way, http/auth.h).
+struct SessionBatch {
+  using Request = v1::ValidateSessionsRequest;
+  using Response = v1::ValidateSessionsResponse;
+  using Item = v1::SessionRequest;
+  using Result = v1::SessionCheck;
+  static Item* Add(Request& request) { return request.add_sessions(); }
+  static int Count(const Response& response) { return response.checks_size(); }
+  static Result* Mutable(Response& response, int i) { return response.mutable_checks(i); }
+};
+
 // Typed client of the CustomerDb service (proto/customer_db.proto documents
 // each call and its errors). Every call has the options' deadline; transport
 // failures come back as kUnavailable or kDeadlineExceeded. Thread-safe.

@@ -1,23 +1,105 @@
 #include "rpc/product_db_client.h"
 
+#include "common/status_mapping.h"
+
 namespace mp::rpc {
+
+// The ReadMany RPC as a batch (rpc/batcher.h).
+struct ReadBatch {
+  using Request = v1::ReadManyRequest;
+  using Response = v1::ReadManyResponse;
+  using Item = v1::ProductRead;
+  using Result = v1::ProductReadResult;
+  static Item* Add(Request& request) { return request.add_reads(); }
+  static int Count(const Response& response) { return response.results_size(); }
+  static Result* Mutable(Response& response, int i) { return response.mutable_results(i); }
+};
+
+namespace {
+
+using ResultCase = v1::ProductReadResult::ResultCase;
+
+// One read of a batch, answered as its own RPC would have been.
+template <typename Response>
+void ReadBatched(Batcher<ReadBatch>& reads, v1::ProductRead read, ResultCase expected,
+                 Response* (v1::ProductReadResult::*field)(), Callback<Response> done) {
+  reads.Add(std::move(read), [expected, field,
+                              done = std::move(done)](StatusOr<v1::ProductReadResult> result) {
+    if (!result.ok()) return done(result.status());
+    if (result->result_case() == v1::ProductReadResult::kFailure && result->failure().code() != 0) {
+      const v1::ReadFailure& failure = result->failure();
+      return done(FromGrpc(grpc::Status(static_cast<grpc::StatusCode>(failure.code()),
+                                        failure.message(), failure.reason())));
+    }
+    if (result->result_case() != expected) {
+      return done(Internal("the product DB answered a read with another kind of result"));
+    }
+    done(std::move(*((*result).*field)()));
+  });
+}
+
+}  // namespace
 
 ProductDbClient::ProductDbClient(const ClientOptions& options) : options_(options), pool_(options) {
   for (size_t i = 0; i < pool_.size(); ++i)
     stubs_.push_back(v1::ProductDb::NewStub(pool_.channel(i)));
+  reads_ = std::make_shared<Batcher<ReadBatch>>(
+      [this](const v1::ReadManyRequest& request, Callback<v1::ReadManyResponse> done) {
+        ReadMany(request, std::move(done));
+      });
+}
+
+void ProductDbClient::GetItem(const v1::GetItemRequest& request, Callback<v1::Item> done) const {
+  v1::ProductRead read;
+  *read.mutable_get_item() = request;
+  ReadBatched(*reads_, std::move(read), v1::ProductReadResult::kItem,
+              &v1::ProductReadResult::mutable_item, std::move(done));
+}
+
+void ProductDbClient::GetItems(const v1::GetItemsRequest& request,
+                               Callback<v1::ItemList> done) const {
+  v1::ProductRead read;
+  *read.mutable_get_items() = request;
+  ReadBatched(*reads_, std::move(read), v1::ProductReadResult::kItemList,
+              &v1::ProductReadResult::mutable_item_list, std::move(done));
+}
+
+void ProductDbClient::ListSellerItems(const v1::ListSellerItemsRequest& request,
+                                      Callback<v1::ItemList> done) const {
+  v1::ProductRead read;
+  *read.mutable_list_seller_items() = request;
+  ReadBatched(*reads_, std::move(read), v1::ProductReadResult::kItemList,
+              &v1::ProductReadResult::mutable_item_list, std::move(done));
+}
+
+void ProductDbClient::Search(const v1::SearchRequest& request,
+                             Callback<v1::SearchResponse> done) const {
+  v1::ProductRead read;
+  *read.mutable_search() = request;
+  ReadBatched(*reads_, std::move(read), v1::ProductReadResult::kSearch,
+              &v1::ProductReadResult::mutable_search, std::move(done));
+}
+
+void ProductDbClient::GetSellerRating(const v1::GetSellerRatingRequest& request,
+                                      Callback<v1::Feedback> done) const {
+  v1::ProductRead read;
+  *read.mutable_get_seller_rating() = request;
+  ReadBatched(*reads_, std::move(read), v1::ProductReadResult::kFeedback,
+              &v1::ProductReadResult::mutable_feedback, std::move(done));
 }
 
 MP_DEFINE_RPC(ProductDbClient, RegisterItem, v1::RegisterItemRequest, v1::Item)
-MP_DEFINE_RPC(ProductDbClient, GetItem, v1::GetItemRequest, v1::Item)
-MP_DEFINE_RPC(ProductDbClient, GetItems, v1::GetItemsRequest, v1::ItemList)
-MP_DEFINE_RPC(ProductDbClient, ListSellerItems, v1::ListSellerItemsRequest, v1::ItemList)
+MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetItem, v1::GetItemRequest, v1::Item)
+MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetItems, v1::GetItemsRequest, v1::ItemList)
+MP_DEFINE_BLOCKING_RPC(ProductDbClient, ListSellerItems, v1::ListSellerItemsRequest, v1::ItemList)
 MP_DEFINE_RPC(ProductDbClient, ChangePrice, v1::ChangePriceRequest, v1::Item)
 MP_DEFINE_RPC(ProductDbClient, WithdrawUnits, v1::WithdrawUnitsRequest, v1::Item)
-MP_DEFINE_RPC(ProductDbClient, Search, v1::SearchRequest, v1::SearchResponse)
+MP_DEFINE_BLOCKING_RPC(ProductDbClient, Search, v1::SearchRequest, v1::SearchResponse)
 MP_DEFINE_RPC(ProductDbClient, TakeStock, v1::TakeStockRequest, v1::TakeStockResponse)
 MP_DEFINE_RPC(ProductDbClient, ReleaseStock, v1::StockRef, v1::Empty)
 MP_DEFINE_RPC(ProductDbClient, CommitStock, v1::StockRef, v1::Empty)
 MP_DEFINE_RPC(ProductDbClient, Vote, v1::VoteRequest, v1::Empty)
-MP_DEFINE_RPC(ProductDbClient, GetSellerRating, v1::GetSellerRatingRequest, v1::Feedback)
+MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetSellerRating, v1::GetSellerRatingRequest, v1::Feedback)
+MP_DEFINE_RPC(ProductDbClient, ReadMany, v1::ReadManyRequest, v1::ReadManyResponse)
 
 }  // namespace mp::rpc

@@ -4,14 +4,23 @@
 #include <vector>
 
 #include "product_db.grpc.pb.h"
+#include "rpc/batcher.h"
 #include "rpc/channel_pool.h"
 #include "rpc/client_call.h"
 
 namespace mp::rpc {
 
+struct ReadBatch;
+
 // Typed client of the ProductDb service (proto/product_db.proto documents
 // each call and its errors). Every call has the options' deadline; transport
 // failures come back as kUnavailable or kDeadlineExceeded. Thread-safe.
+//
+// The asynchronous forms of the reads (GetItem, GetItems, ListSellerItems,
+// Search, GetSellerRating) travel batched: the reads of concurrent callers
+// go together in one ReadMany call (rpc/batcher.h), with the same answers
+// and errors as their own RPCs. A read may wait for the batches in flight
+// before its own is sent, then has the full deadline.
 class ProductDbClient {
  public:
   explicit ProductDbClient(const ClientOptions& options);
@@ -28,11 +37,13 @@ class ProductDbClient {
   MP_DECLARE_RPC(CommitStock, v1::StockRef, v1::Empty)
   MP_DECLARE_RPC(Vote, v1::VoteRequest, v1::Empty)
   MP_DECLARE_RPC(GetSellerRating, v1::GetSellerRatingRequest, v1::Feedback)
+  MP_DECLARE_RPC(ReadMany, v1::ReadManyRequest, v1::ReadManyResponse)
 
  private:
   ClientOptions options_;
   ChannelPool pool_;
   std::vector<std::unique_ptr<v1::ProductDb::Stub>> stubs_;
+  std::shared_ptr<Batcher<ReadBatch>> reads_;
 };
 
 }  // namespace mp::rpc

@@ -74,14 +74,17 @@ void HandlerPool::Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServe
     log::Error("{}: unexpected exception: {}", method, e.what());
     status = Internal("internal error");
   }
+  reactor->Finish(ToGrpc(ForCaller(method, std::move(status))));
+}
+
+Status ForCaller(std::string_view method, Status status) {
   if (status.code() == StatusCode::kInternal) {
     // Logged here, where it is handled; callers get no internals.
     log::Error("{}: {}", method, status.message());
-    status = Internal("internal error");
-  } else if (log::DebugEnabled()) {
-    log::Debug("{} -> {}", method, status.ToString());
+    return Internal("internal error");
   }
-  reactor->Finish(ToGrpc(status));
+  if (log::DebugEnabled()) log::Debug("{} -> {}", method, status.ToString());
+  return status;
 }
 
 void ConfigureServerProcess() {

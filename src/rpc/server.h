@@ -57,6 +57,10 @@ class HandlerPool {
   std::unique_ptr<boost::asio::thread_pool> pool_;  // null: inline
 };
 
+// What a caller of `method` may see of `status`: an internal error is
+// logged here and becomes a bare kInternal; anything else is unchanged.
+Status ForCaller(std::string_view method, Status status);
+
 // Blocks the calling thread until SIGINT or SIGTERM arrives. Constructing it
 // also applies the process-wide settings every server wants (see
 // ConfigureServerProcess).
