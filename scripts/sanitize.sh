@@ -18,8 +18,9 @@ mode=${1:-}
 # The suites that run threads against each other: the storage ConcurrencyTest,
 # the services' concurrent cart/stock tests, concurrent purchases and retries
 # on real processes, and every HTTP test (real Beast servers, gRPC callbacks
-# posted back to io threads, sessions, throttling).
-tsan_tests='ConcurrencyTest\.|\.Concurrent|RetryTest|SellerApiTest|BuyerApiTest|SessionTest|LoginThrottleTest|HttpClientTest'
+# posted back to io threads, sessions, throttling), and the batching of
+# concurrent calls into one RPC (rpc::Batcher, batched product reads).
+tsan_tests='ConcurrencyTest\.|\.Concurrent|RetryTest|SellerApiTest|BuyerApiTest|SessionTest|LoginThrottleTest|HttpClientTest|BatcherTest|BatchedReads'
 case "$mode" in
   address)
     build_dir=${MP_ASAN_BUILD_DIR:-$root/build-asan}
