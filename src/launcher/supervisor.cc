@@ -12,6 +12,12 @@
 #include <thread>
 
 namespace mp::launcher {
+namespace {
+
+// A child that stayed up this long before dying was not crash-looping.
+constexpr auto kStableRun = std::chrono::seconds(30);
+
+}  // namespace
 
 Supervisor::Supervisor() {
   sigemptyset(&signals_);
@@ -107,16 +113,23 @@ void Supervisor::Run() {
     timespec tick{1, 0};
     int sig = sigtimedwait(&signals_, nullptr, &tick);
     if (sig == SIGINT || sig == SIGTERM) break;
-    // Reap and restart any child that died (SIGCHLD or the periodic tick).
+    // Reap and restart any child that died (SIGCHLD or the periodic tick),
+    // and retry one whose restart could not even spawn.
     for (Child& child : children_) {
-      int wstatus = 0;
-      if (child.pid <= 0 || waitpid(child.pid, &wstatus, WNOHANG) != child.pid) continue;
-      std::cerr << "marketplace: " << child.component.name << " (pid " << child.pid
-                << ") exited with status " << wstatus << "; restarting" << std::endl;
+      if (child.pid > 0) {
+        int wstatus = 0;
+        if (waitpid(child.pid, &wstatus, WNOHANG) != child.pid) continue;
+        std::cerr << "marketplace: " << child.component.name << " (pid " << child.pid
+                  << ") exited with status " << wstatus << "; restarting" << std::endl;
+        // A crash after a long healthy run is not a crash loop: it starts
+        // over from the shortest pause.
+        if (std::chrono::steady_clock::now() - child.started > kStableRun) child.restarts = 0;
+      }
       // Back off when a component keeps dying right away.
       std::this_thread::sleep_for(std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
       auto pid = Spawn(child.component);
       child.pid = pid.ok() ? *pid : -1;
+      child.started = std::chrono::steady_clock::now();
       if (!pid.ok()) std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
     }
   }

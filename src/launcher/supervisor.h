@@ -45,7 +45,9 @@ class Supervisor {
   struct Child {
     Component component;
     pid_t pid = -1;
+    // Restarts since the child last ran for kStableRun; sets the back-off.
     int restarts = 0;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   };
   StatusOr<pid_t> Spawn(const Component& c);
   Status WaitHealthy(const Child& child, std::chrono::seconds timeout);
