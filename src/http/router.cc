@@ -50,7 +50,7 @@ Response ToResponse(const StatusOr<Reply>& result) {
 
 Router::Router(std::string component) : component_(std::move(component)) {
   unmatched_metrics_index_ = metrics_.AddRoute("unmatched");
-  Add(Verb::get, "/metrics", [this](RequestPtr, Done done) {
+  Add(Verb::get, "/metrics", [](RequestPtr, Done done) {
     // Served below without JSON; this entry only reserves the route.
     done(Reply::NoContent());
   });
