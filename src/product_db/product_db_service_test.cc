@@ -363,6 +363,15 @@ TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   req.add_reads()->mutable_search()->set_category(-1);
   req.add_reads()->mutable_get_seller_rating()->set_seller_id(7);
   req.add_reads();  // names no call
+  // Reads of one kind are answered by one query; each still gets its own.
+  req.add_reads()->mutable_get_item()->set_item_id(shoe.id());
+  ItemId lamp_id = *ItemId::Parse(lamp.id());
+  std::string wrong_category = ItemId{lamp_id.category + 1, lamp_id.number}.ToString();
+  req.add_reads()->mutable_get_item()->set_item_id(wrong_category);
+  req.add_reads()->mutable_list_seller_items()->set_seller_id(8);
+  req.add_reads()->mutable_get_seller_rating()->set_seller_id(8);
+  req.add_reads()->mutable_list_seller_items()->set_seller_id(-1);
+  req.add_reads()->mutable_list_seller_items()->set_seller_id(7);
 
   auto reply = client_->ReadMany(req);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
@@ -381,6 +390,19 @@ TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   EXPECT_EQ(failure(6), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
   EXPECT_EQ(reply->results(7).feedback().up(), 1);
   EXPECT_EQ(failure(8), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
+  EXPECT_EQ(reply->results(9).item().name(), "Red shoe");
+  EXPECT_EQ(reply->results(9).item().feedback().up(), 1);
+  EXPECT_EQ(failure(10), std::to_string(grpc::StatusCode::NOT_FOUND) + "/not_found");
+  v1::GetItemRequest single;
+  single.set_item_id(kUnknownId);
+  auto unary = client_->GetItem(single);
+  EXPECT_EQ(reply->results(1).failure().message(), unary.status().message());
+  EXPECT_EQ(reply->results(11).result_case(), v1::ProductReadResult::kItemList);
+  EXPECT_EQ(reply->results(11).item_list().items_size(), 0);
+  EXPECT_EQ(reply->results(12).result_case(), v1::ProductReadResult::kFeedback);
+  EXPECT_EQ(reply->results(12).feedback().up() + reply->results(12).feedback().down(), 0);
+  EXPECT_EQ(failure(13), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
+  EXPECT_EQ(Ids(reply->results(14).item_list().items()), shoe.id() + " " + lamp.id());
 
   v1::ReadManyRequest too_many;
   for (int i = 0; i < 1001; ++i) too_many.add_reads()->mutable_get_item()->set_item_id(lamp.id());

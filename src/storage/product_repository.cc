@@ -45,6 +45,11 @@ const Sql kSelectItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
 const Sql kSelectSellerItems{"SELECT " MP_ITEM_COLUMNS
                              " FROM items WHERE seller_id = $1 ORDER BY id"};
+const Sql kSelectItemsOfSellers{
+    "SELECT " MP_ITEM_COLUMNS
+    " FROM items WHERE seller_id IN (SELECT value FROM json_each($1)) ORDER BY seller_id, id",
+    "SELECT " MP_ITEM_COLUMNS
+    " FROM items WHERE seller_id = ANY(CAST($1 AS BIGINT[])) ORDER BY seller_id, id"};
 const Sql kSelectOwner{"SELECT seller_id, quantity FROM items WHERE id = $1 AND category = $2"};
 const Sql kChangePrice{
     "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
@@ -100,6 +105,10 @@ const Sql kVoteItem{
 const Sql kVoteSeller{
     "UPDATE seller_ratings SET up = up + $2, down = down + $3 WHERE seller_id = $1"};
 const Sql kSelectSellerRating{"SELECT up, down FROM seller_ratings WHERE seller_id = $1"};
+const Sql kSelectSellerRatings{
+    "SELECT seller_id, up, down FROM seller_ratings "
+    "WHERE seller_id IN (SELECT value FROM json_each($1))",
+    "SELECT seller_id, up, down FROM seller_ratings WHERE seller_id = ANY(CAST($1 AS BIGINT[]))"};
 
 #undef MP_ITEM_COLUMNS
 
@@ -133,6 +142,20 @@ v1::Item ToItem(const Row& row) {
 }
 
 std::string ItemNotFound(const ItemId& id) { return "no item " + id.ToString(); }
+
+// A list of numbers as one bound parameter: a JSON array for SQLite's
+// json_each, an array literal for PostgreSQL's ANY.
+template <typename Range, typename Number>
+std::string NumberList(Engine engine, const Range& range, Number number) {
+  bool sqlite = engine == Engine::kSqlite;
+  std::string list = sqlite ? "[" : "{";
+  for (const auto& element : range) {
+    if (list.size() > 1) list += ',';
+    list += std::to_string(number(element));
+  }
+  list += sqlite ? "]" : "}";
+  return list;
+}
 
 }  // namespace
 
@@ -187,13 +210,7 @@ StatusOr<v1::Item> ProductRepository::GetItem(const ItemId& id) {
 StatusOr<std::vector<v1::Item>> ProductRepository::GetItems(const std::vector<ItemId>& ids) {
   std::vector<v1::Item> items;
   if (ids.empty()) return items;
-  bool sqlite = db_.engine() == Engine::kSqlite;
-  std::string list = sqlite ? "[" : "{";
-  for (const ItemId& id : ids) {
-    if (list.size() > 1) list += ',';
-    list += std::to_string(id.number);
-  }
-  list += sqlite ? "]" : "}";
+  std::string list = NumberList(db_.engine(), ids, [](const ItemId& id) { return id.number; });
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItems, {list}));
     std::map<int64_t, v1::Item> by_number;
@@ -214,6 +231,19 @@ StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId sell
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerItems, {seller_id}));
     for (const Row& row : rows) items.push_back(ToItem(row));
+    return Status();
+  }));
+  return items;
+}
+
+StatusOr<std::map<SellerId, std::vector<v1::Item>>> ProductRepository::ListItemsOfSellers(
+    const std::set<SellerId>& seller_ids) {
+  std::map<SellerId, std::vector<v1::Item>> items;
+  if (seller_ids.empty()) return items;
+  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id; });
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItemsOfSellers, {list}));
+    for (const Row& row : rows) items[row.Int(9)].push_back(ToItem(row));
     return Status();
   }));
   return items;
@@ -431,6 +461,23 @@ Status ProductRepository::Vote(BuyerId buyer_id, const ItemId& id, bool up) {
     MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
     return conn.Query(kVoteSeller, {item[0].Int(0), u, 1 - u}).status();
   });
+}
+
+StatusOr<std::map<SellerId, v1::Feedback>> ProductRepository::GetSellerRatings(
+    const std::set<SellerId>& seller_ids) {
+  std::map<SellerId, v1::Feedback> ratings;
+  if (seller_ids.empty()) return ratings;
+  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id; });
+  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerRatings, {list}));
+    for (const Row& row : rows) {
+      v1::Feedback& feedback = ratings[row.Int(0)];
+      feedback.set_up(row.Int(1));
+      feedback.set_down(row.Int(2));
+    }
+    return Status();
+  }));
+  return ratings;
 }
 
 StatusOr<v1::Feedback> ProductRepository::GetSellerRating(SellerId seller_id) {

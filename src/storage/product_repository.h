@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,10 @@ class ProductRepository {
   // Unknown ids are left out; the order is that of `ids`.
   StatusOr<std::vector<v1::Item>> GetItems(const std::vector<ItemId>& ids);
   StatusOr<std::vector<v1::Item>> ListSellerItems(SellerId seller_id);
+  // ListSellerItems of several sellers in one query; a seller without items
+  // has no entry.
+  StatusOr<std::map<SellerId, std::vector<v1::Item>>> ListItemsOfSellers(
+      const std::set<SellerId>& seller_ids);
   StatusOr<v1::Item> ChangePrice(SellerId seller_id, const ItemId& id, int64_t price_cents);
   // Removes `quantity` units (all when absent).
   // kAborted/"insufficient_quantity" when fewer units are left.
@@ -54,6 +60,9 @@ class ProductRepository {
   Status Vote(BuyerId buyer_id, const ItemId& id, bool up);
   // 0/0 for a seller without votes.
   StatusOr<v1::Feedback> GetSellerRating(SellerId seller_id);
+  // GetSellerRating of several sellers in one query; a seller without votes
+  // may have no entry.
+  StatusOr<std::map<SellerId, v1::Feedback>> GetSellerRatings(const std::set<SellerId>& seller_ids);
 
  private:
   // Explains why a conditional update on an item touched no row.

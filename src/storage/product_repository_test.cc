@@ -246,6 +246,29 @@ TEST_P(ProductRepositoryTest, ListsOnlyTheSellersItems) {
   EXPECT_TRUE(repo_->ListSellerItems(3)->empty());
 }
 
+// The batched form answers each seller exactly as ListSellerItems would.
+TEST_P(ProductRepositoryTest, ListsTheItemsOfSeveralSellersAtOnce) {
+  v1::Item a = Register({.seller = 1, .name = "A"});
+  v1::Item other = Register({.seller = 2, .name = "Other"});
+  v1::Item b = Register({.seller = 1, .name = "B", .category = 8});
+  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(b), std::nullopt).ok());
+  auto lists = repo_->ListItemsOfSellers({1, 2, 3});
+  ASSERT_TRUE(lists.ok()) << lists.status().ToString();
+  for (SellerId seller : {1, 2}) {
+    std::vector<std::string> batched, single;
+    for (const auto& item : (*lists)[seller]) batched.push_back(item.DebugString());
+    auto one = repo_->ListSellerItems(seller);
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    for (const auto& item : *one) single.push_back(item.DebugString());
+    EXPECT_EQ(batched, single) << "seller " << seller;
+  }
+  EXPECT_EQ((*lists)[1].size(), 2u);
+  EXPECT_EQ((*lists)[2].at(0).id(), other.id());
+  EXPECT_FALSE(lists->contains(3)) << "a seller without items";
+  EXPECT_EQ(a.id(), (*lists)[1].at(0).id());
+  EXPECT_TRUE(repo_->ListItemsOfSellers({})->empty());
+}
+
 TEST_P(ProductRepositoryTest, ChangesPriceOfOwnItemOnly) {
   v1::Item item = Register({.price = 1000});
   auto changed = repo_->ChangePrice(1, Id(item), 1250);
@@ -551,6 +574,22 @@ TEST_P(ProductRepositoryTest, SellerWithoutVotesHasZeroRating) {
   Register({.seller = 5});
   EXPECT_EQ(SellerVotes(5), Votes(0, 0)) << "a seller with items";
   EXPECT_EQ(SellerVotes(6), Votes(0, 0)) << "an unknown seller";
+}
+
+TEST_P(ProductRepositoryTest, RatingsOfSeveralSellersAtOnce) {
+  v1::Item x = Register({.seller = 1, .name = "X"});
+  v1::Item z = Register({.seller = 2, .name = "Z"});
+  Register({.seller = 3, .name = "Unrated"});
+  VoteOk(11, x, true);
+  VoteOk(12, x, false);
+  VoteOk(11, z, true);
+  auto ratings = repo_->GetSellerRatings({1, 2, 3, 4});
+  ASSERT_TRUE(ratings.ok()) << ratings.status().ToString();
+  EXPECT_EQ(Votes((*ratings)[1].up(), (*ratings)[1].down()), Votes(1, 1));
+  EXPECT_EQ(Votes((*ratings)[2].up(), (*ratings)[2].down()), Votes(1, 0));
+  EXPECT_EQ(Votes((*ratings)[3].up(), (*ratings)[3].down()), Votes(0, 0));
+  EXPECT_FALSE(ratings->contains(4)) << "an unknown seller";
+  EXPECT_TRUE(repo_->GetSellerRatings({})->empty());
 }
 
 const auto kEngines = ::testing::Values(Engine::kSqlite, Engine::kPostgres);
