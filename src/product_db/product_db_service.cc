@@ -64,7 +64,9 @@ grpc::ServerUnaryReactor* ProductDbService::GetItems(grpc::CallbackServerContext
   return pool_.Run(ctx, "GetItems", [=, this] { return ReadItems(*req, resp); });
 }
 
-Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp) {
+namespace {
+
+StatusOr<std::vector<ItemId>> ParseItemIds(const v1::GetItemsRequest& req) {
   if (req.item_ids_size() > kMaxBatch) {
     return InvalidArgument("item_ids", "at most 1000 ids at once");
   }
@@ -73,6 +75,13 @@ Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList*
     MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(text, "item_ids"));
     ids.push_back(id);
   }
+  return ids;
+}
+
+}  // namespace
+
+Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp) {
+  MP_ASSIGN_OR_RETURN(std::vector<ItemId> ids, ParseItemIds(req));
   MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.GetItems(ids));
   for (v1::Item& item : items) *resp->add_items() = std::move(item);
   return Status();
@@ -217,6 +226,8 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
     // them: on PostgreSQL every query is a round trip to the server, and a
     // batch under load holds tens of these. The other reads go one by one.
     std::vector<std::pair<int, ItemId>> item_reads;
+    std::vector<std::pair<int, std::vector<ItemId>>> list_of_items_reads;
+    size_t grouped_ids = 0;
     std::vector<std::pair<int, SellerId>> list_reads, rating_reads;
     std::set<SellerId> list_sellers, rating_sellers;
     for (int i = 0; i < req->reads_size(); ++i) {
@@ -230,9 +241,19 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
           status = id.status();
           break;
         }
-        case v1::ProductRead::kGetItems:
-          status = ReadItems(read.get_items(), result->mutable_item_list());
+        case v1::ProductRead::kGetItems: {
+          // Grouped up to the size of one GetItems call; beyond, one by one.
+          StatusOr<std::vector<ItemId>> ids = ParseItemIds(read.get_items());
+          if (ids.ok() && grouped_ids + ids->size() <= kMaxBatch) {
+            grouped_ids += ids->size();
+            list_of_items_reads.emplace_back(i, std::move(*ids));
+          } else if (ids.ok()) {
+            status = ReadItems(read.get_items(), result->mutable_item_list());
+          } else {
+            status = ids.status();
+          }
           break;
+        }
         case v1::ProductRead::kListSellerItems: {
           SellerId seller = read.list_seller_items().seller_id();
           status = ValidateId("seller_id", seller);
@@ -261,9 +282,11 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
       if (!status.ok()) fail(i, std::move(status));
     }
 
-    if (!item_reads.empty()) {
+    if (!item_reads.empty() || !list_of_items_reads.empty()) {
       std::vector<ItemId> ids;
       for (const auto& [i, id] : item_reads) ids.push_back(id);
+      for (const auto& [i, some] : list_of_items_reads)
+        ids.insert(ids.end(), some.begin(), some.end());
       StatusOr<std::vector<v1::Item>> items = repo_.GetItems(ids);
       std::map<std::string, const v1::Item*> by_id;
       if (items.ok()) {
@@ -280,6 +303,18 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
           if (!status.ok()) fail(i, std::move(status));
         } else {
           fail(i, items.status());
+        }
+      }
+      // As GetItems answers: in the order asked, unknown ids left out.
+      for (const auto& [i, some] : list_of_items_reads) {
+        if (!items.ok()) {
+          fail(i, items.status());
+          continue;
+        }
+        v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
+        for (const ItemId& id : some) {
+          auto it = by_id.find(id.ToString());
+          if (it != by_id.end()) *list->add_items() = *it->second;
         }
       }
     }

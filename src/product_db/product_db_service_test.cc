@@ -372,6 +372,13 @@ TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   req.add_reads()->mutable_get_seller_rating()->set_seller_id(8);
   req.add_reads()->mutable_list_seller_items()->set_seller_id(-1);
   req.add_reads()->mutable_list_seller_items()->set_seller_id(7);
+  v1::GetItemsRequest* cart = req.add_reads()->mutable_get_items();
+  for (const std::string& id : {lamp.id(), wrong_category, shoe.id(), lamp.id()}) {
+    cart->add_item_ids(id);
+  }
+  v1::GetItemsRequest* bad = req.add_reads()->mutable_get_items();
+  bad->add_item_ids(shoe.id());
+  bad->add_item_ids("x");
 
   auto reply = client_->ReadMany(req);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
@@ -403,6 +410,9 @@ TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   EXPECT_EQ(reply->results(12).feedback().up() + reply->results(12).feedback().down(), 0);
   EXPECT_EQ(failure(13), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
   EXPECT_EQ(Ids(reply->results(14).item_list().items()), shoe.id() + " " + lamp.id());
+  EXPECT_EQ(Ids(reply->results(15).item_list().items()),
+            lamp.id() + " " + shoe.id() + " " + lamp.id());
+  EXPECT_EQ(failure(16), std::to_string(grpc::StatusCode::INVALID_ARGUMENT) + "/invalid_argument");
 
   v1::ReadManyRequest too_many;
   for (int i = 0; i < 1001; ++i) too_many.add_reads()->mutable_get_item()->set_item_id(lamp.id());
