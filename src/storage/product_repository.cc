@@ -1,6 +1,7 @@
 #include "storage/product_repository.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "storage/migrations.h"
@@ -70,12 +71,14 @@ const Sql kSearchKeyword{
     "WHERE category = $1 AND keyword = $4 AND for_sale = 1 "
     "ORDER BY net_votes DESC, item_id LIMIT $2 OFFSET $3) m "
     "JOIN items i ON i.id = m.item_id ORDER BY m.net_votes DESC, m.item_id"};
-// Several keywords: each one's matches from the index alone, scored here
-// (ProductRepository::Search): the engines' GROUP BY sorts cost several
-// times the index scan.
+// Several keywords: their matches from the index alone, one row per
+// (keyword, item), scored here (ProductRepository::Search): the engines'
+// GROUP BY sorts cost several times the index scan. One statement for up
+// to kMaxKeywords words (unused places repeat the first word), not one per
+// word: on PostgreSQL each statement is a round trip.
 const Sql kKeywordMatches{
     "SELECT item_id, net_votes FROM item_keywords "
-    "WHERE category = $1 AND keyword = $2 AND for_sale = 1"};
+    "WHERE category = $1 AND keyword IN ($2, $3, $4, $5, $6) AND for_sale = 1"};
 const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
                           ", 0 FROM items WHERE category = $1 AND quantity > 0 "
                           "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
@@ -323,12 +326,16 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     int32_t score = 1;
   };
   std::vector<Match> matches;
-  for (const std::string& word : words) {
-    MP_RETURN_IF_ERROR(conn.ForEach(kKeywordMatches, {category, word}, [&](const Row& row) {
-      matches.push_back({row.Int(0), row.Int(1)});
-      return true;
-    }));
+  static_assert(kMaxKeywords == 5, "kKeywordMatches has a place for each keyword");
+  std::array<Param, 1 + kMaxKeywords> params;
+  params[0] = category;
+  for (size_t i = 0; i < static_cast<size_t>(kMaxKeywords); ++i) {
+    params[1 + i] = std::string_view(words[i < words.size() ? i : 0]);
   }
+  MP_RETURN_IF_ERROR(conn.ForEach(kKeywordMatches, params, [&](const Row& row) {
+    matches.push_back({row.Int(0), row.Int(1)});
+    return true;
+  }));
   // One entry per item, scored by how many of the words it has. (Without a
   // transaction the lists may come from different moments: an item's votes
   // are then the highest seen, as MAX would have it.)
