@@ -50,6 +50,13 @@ const Sql kDeleteExpiredSessions{"DELETE FROM sessions WHERE last_active_ms < $1
 
 const Sql kSelectCart{
     "SELECT item_id, quantity FROM cart_lines WHERE session_id = $1 ORDER BY item_id"};
+// The session check and the read in one statement (on PostgreSQL each
+// statement is a round trip): no row means no such session. A session
+// without cart lines gives one row with NULL item.
+const Sql kSelectSessionCart{
+    "SELECT s.user_id, s.last_active_ms, c.item_id, c.quantity FROM sessions s "
+    "LEFT JOIN cart_lines c ON c.session_id = s.id WHERE s.id = $1 AND s.role = $2 "
+    "ORDER BY c.item_id"};
 const Sql kSelectCartLine{"SELECT quantity FROM cart_lines WHERE session_id = $1 AND item_id = $2"};
 const Sql kUpsertCartLine{
     "INSERT INTO cart_lines (session_id, item_id, quantity) VALUES ($1, $2, $3) "
@@ -214,23 +221,25 @@ StatusOr<int64_t> CustomerRepository::Authorize(Connection& conn,
 }
 
 StatusOr<v1::SessionInfo> CustomerRepository::CheckSession(const v1::SessionRequest& session) {
-  int64_t user_id = 0;
-  bool touch = false;
   int64_t now = clock_.NowMs();
+  Rows rows;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(
-        Rows rows, conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
-    if (rows.empty()) return SessionEnded();
-    int64_t last_active = rows[0].Int(1);
-    if (now - last_active > timeout_ms_) return SessionEnded();
-    user_id = rows[0].Int(0);
-    touch = now - last_active > touch_interval_ms_;
+        rows, conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
     return Status();
   }));
+  if (rows.empty()) return SessionEnded();
+  return AcceptSession(session, rows[0].Int(0), rows[0].Int(1), now);
+}
+
+StatusOr<v1::SessionInfo> CustomerRepository::AcceptSession(const v1::SessionRequest& session,
+                                                            int64_t user_id, int64_t last_active_ms,
+                                                            int64_t now_ms) {
+  if (now_ms - last_active_ms > timeout_ms_) return SessionEnded();
   // Reads stay reads: only about one request per tenth of the timeout writes.
-  if (touch) {
+  if (now_ms - last_active_ms > touch_interval_ms_) {
     MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
-      return conn.Query(kTouchSession, {session.session_id(), now}).status();
+      return conn.Query(kTouchSession, {session.session_id(), now_ms}).status();
     }));
   }
   v1::SessionInfo info;
@@ -333,12 +342,24 @@ StatusOr<v1::Cart> CustomerRepository::ReadCart(Connection& conn, const std::str
 }
 
 StatusOr<v1::Cart> CustomerRepository::GetCart(const v1::SessionRequest& session) {
-  MP_ASSIGN_OR_RETURN(v1::SessionInfo info, CheckSession(session));
-  v1::Cart cart;
+  int64_t now = clock_.NowMs();
+  Rows rows;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(cart, ReadCart(conn, session.session_id(), info.user_id()));
+    MP_ASSIGN_OR_RETURN(
+        rows, conn.Query(kSelectSessionCart, {session.session_id(), int64_t{session.role()}}));
     return Status();
   }));
+  if (rows.empty()) return SessionEnded();
+  MP_ASSIGN_OR_RETURN(v1::SessionInfo info,
+                      AcceptSession(session, rows[0].Int(0), rows[0].Int(1), now));
+  v1::Cart cart;
+  cart.set_buyer_id(info.user_id());
+  for (const Row& row : rows) {
+    if (row.IsNull(2)) continue;
+    v1::CartLine* line = cart.add_lines();
+    line->set_item_id(row.Text(2));
+    line->set_quantity(row.Int(3));
+  }
   return cart;
 }
 

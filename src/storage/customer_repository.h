@@ -95,6 +95,10 @@ class CustomerRepository {
   StatusOr<int64_t> Authorize(Connection& conn, const v1::SessionRequest& session);
   StatusOr<v1::PurchaseAttempt> ReadAttempt(Connection& conn, const std::string& purchase_id);
   StatusOr<v1::Cart> ReadCart(Connection& conn, const std::string& session_id, int64_t buyer_id);
+  // What CheckSession does once the session's row is read: expiry, and a
+  // touch when one is due.
+  StatusOr<v1::SessionInfo> AcceptSession(const v1::SessionRequest& session, int64_t user_id,
+                                          int64_t last_active_ms, int64_t now_ms);
   StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,
                                 const std::function<Status(Connection&, int64_t)>& change);
 
