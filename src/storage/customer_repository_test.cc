@@ -528,6 +528,13 @@ TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
   EXPECT_EQ(page->purchases(0).purchase_id(), "pa");
   EXPECT_EQ(page->purchases(1).item_id(), "2-1");
   EXPECT_EQ(repo_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
+  // A page past the end of an ended or expired session is still refused.
+  ASSERT_TRUE(repo_->EndSession("s1").ok());
+  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  const auto s3 = Open("s3");
+  clock_.Advance(kTimeoutMs + 1);
+  EXPECT_EQ(repo_->ListPurchases(s3, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->ListPurchases(s3).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
