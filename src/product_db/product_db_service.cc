@@ -210,26 +210,28 @@ Status ProductDbService::ReadSellerRating(const v1::GetSellerRatingRequest& req,
   return Status();
 }
 
+namespace {
+
+void SetFailure(v1::ReadManyResponse* resp, int i, Status status) {
+  status = rpc::ForCaller("ReadMany", std::move(status));
+  v1::ReadFailure* failure = resp->mutable_results(i)->mutable_failure();
+  failure->set_code(static_cast<int32_t>(ToGrpc(status).error_code()));
+  failure->set_message(status.message());
+  failure->set_reason(status.reason());
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext* ctx,
                                                      const v1::ReadManyRequest* req,
                                                      v1::ReadManyResponse* resp) {
   return pool_.Run(ctx, "ReadMany", [=, this]() -> Status {
     if (req->reads_size() > kMaxBatch) return InvalidArgument("reads", "at most 1000 per call");
-    auto fail = [resp](int i, Status status) {
-      status = rpc::ForCaller("ReadMany", std::move(status));
-      v1::ReadFailure* failure = resp->mutable_results(i)->mutable_failure();
-      failure->set_code(static_cast<int32_t>(ToGrpc(status).error_code()));
-      failure->set_message(status.message());
-      failure->set_reason(status.reason());
-    };
     // Point reads of one kind are answered together, one query for all of
     // them: on PostgreSQL every query is a round trip to the server, and a
     // batch under load holds tens of these. The other reads go one by one.
-    std::vector<std::pair<int, ItemId>> item_reads;
-    std::vector<std::pair<int, std::vector<ItemId>>> list_of_items_reads;
+    GroupedReads grouped;
     size_t grouped_ids = 0;
-    std::vector<std::pair<int, SellerId>> list_reads, rating_reads;
-    std::set<SellerId> list_sellers, rating_sellers;
     for (int i = 0; i < req->reads_size(); ++i) {
       const v1::ProductRead& read = req->reads(i);
       v1::ProductReadResult* result = resp->add_results();
@@ -237,7 +239,7 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
       switch (read.read_case()) {
         case v1::ProductRead::kGetItem: {
           StatusOr<ItemId> id = ItemId::Parse(read.get_item().item_id());
-          if (id.ok()) item_reads.emplace_back(i, *id);
+          if (id.ok()) grouped.item.emplace_back(i, *id);
           status = id.status();
           break;
         }
@@ -246,7 +248,7 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
           StatusOr<std::vector<ItemId>> ids = ParseItemIds(read.get_items());
           if (ids.ok() && grouped_ids + ids->size() <= kMaxBatch) {
             grouped_ids += ids->size();
-            list_of_items_reads.emplace_back(i, std::move(*ids));
+            grouped.items.emplace_back(i, std::move(*ids));
           } else if (ids.ok()) {
             status = ReadItems(read.get_items(), result->mutable_item_list());
           } else {
@@ -254,97 +256,93 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
           }
           break;
         }
-        case v1::ProductRead::kListSellerItems: {
-          SellerId seller = read.list_seller_items().seller_id();
-          status = ValidateId("seller_id", seller);
-          if (status.ok()) {
-            list_reads.emplace_back(i, seller);
-            list_sellers.insert(seller);
-          }
+        case v1::ProductRead::kListSellerItems:
+          status = ValidateId("seller_id", read.list_seller_items().seller_id());
+          if (status.ok())
+            grouped.seller_items.emplace_back(i, read.list_seller_items().seller_id());
           break;
-        }
         case v1::ProductRead::kSearch:
           status = ReadSearch(read.search(), result->mutable_search());
           break;
-        case v1::ProductRead::kGetSellerRating: {
-          SellerId seller = read.get_seller_rating().seller_id();
-          status = ValidateId("seller_id", seller);
-          if (status.ok()) {
-            rating_reads.emplace_back(i, seller);
-            rating_sellers.insert(seller);
-          }
+        case v1::ProductRead::kGetSellerRating:
+          status = ValidateId("seller_id", read.get_seller_rating().seller_id());
+          if (status.ok()) grouped.ratings.emplace_back(i, read.get_seller_rating().seller_id());
           break;
-        }
         case v1::ProductRead::READ_NOT_SET:
           status = InvalidArgument("reads", "each read must name its call");
           break;
       }
-      if (!status.ok()) fail(i, std::move(status));
+      if (!status.ok()) SetFailure(resp, i, std::move(status));
     }
+    AnswerItemReads(*req, grouped, resp);
+    AnswerSellerReads(grouped, resp);
+    return Status();
+  });
+}
 
-    if (!item_reads.empty() || !list_of_items_reads.empty()) {
-      std::vector<ItemId> ids;
-      for (const auto& [i, id] : item_reads) ids.push_back(id);
-      for (const auto& [i, some] : list_of_items_reads)
-        ids.insert(ids.end(), some.begin(), some.end());
-      StatusOr<std::vector<v1::Item>> items = repo_.GetItems(ids);
-      std::map<std::string, const v1::Item*> by_id;
-      if (items.ok()) {
-        for (const v1::Item& item : *items) by_id.emplace(item.id(), &item);
-      }
-      for (const auto& [i, id] : item_reads) {
-        auto it = by_id.find(id.ToString());
-        if (it != by_id.end()) {
-          *resp->mutable_results(i)->mutable_item() = *it->second;
-        } else if (items.ok()) {
-          // Not there: its own read gives the error the caller would see.
-          Status status =
-              ReadItem(req->reads(i).get_item(), resp->mutable_results(i)->mutable_item());
-          if (!status.ok()) fail(i, std::move(status));
-        } else {
-          fail(i, items.status());
-        }
-      }
-      // As GetItems answers: in the order asked, unknown ids left out.
-      for (const auto& [i, some] : list_of_items_reads) {
-        if (!items.ok()) {
-          fail(i, items.status());
-          continue;
-        }
-        v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
-        for (const ItemId& id : some) {
-          auto it = by_id.find(id.ToString());
-          if (it != by_id.end()) *list->add_items() = *it->second;
-        }
-      }
+void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,
+                                       v1::ReadManyResponse* resp) {
+  if (grouped.item.empty() && grouped.items.empty()) return;
+  std::vector<ItemId> ids;
+  for (const auto& [i, id] : grouped.item) ids.push_back(id);
+  for (const auto& [i, some] : grouped.items) ids.insert(ids.end(), some.begin(), some.end());
+  StatusOr<std::vector<v1::Item>> items = repo_.GetItems(ids);
+  if (!items.ok()) {
+    for (const auto& [i, id] : grouped.item) SetFailure(resp, i, items.status());
+    for (const auto& [i, some] : grouped.items) SetFailure(resp, i, items.status());
+    return;
+  }
+  std::map<std::string, const v1::Item*> by_id;
+  for (const v1::Item& item : *items) by_id.emplace(item.id(), &item);
+  for (const auto& [i, id] : grouped.item) {
+    auto it = by_id.find(id.ToString());
+    if (it != by_id.end()) {
+      *resp->mutable_results(i)->mutable_item() = *it->second;
+      continue;
     }
-    if (!list_reads.empty()) {
-      auto lists = repo_.ListItemsOfSellers(list_sellers);
-      for (const auto& [i, seller] : list_reads) {
-        if (!lists.ok()) {
-          fail(i, lists.status());
-          continue;
-        }
-        v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
-        auto it = lists->find(seller);
-        if (it == lists->end()) continue;
+    // Not there: its own read gives the error the caller would see.
+    Status status = ReadItem(req.reads(i).get_item(), resp->mutable_results(i)->mutable_item());
+    if (!status.ok()) SetFailure(resp, i, std::move(status));
+  }
+  // As GetItems answers: in the order asked, unknown ids left out.
+  for (const auto& [i, some] : grouped.items) {
+    v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
+    for (const ItemId& id : some) {
+      auto it = by_id.find(id.ToString());
+      if (it != by_id.end()) *list->add_items() = *it->second;
+    }
+  }
+}
+
+void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp) {
+  std::set<SellerId> sellers;
+  if (!grouped.seller_items.empty()) {
+    for (const auto& [i, seller] : grouped.seller_items) sellers.insert(seller);
+    auto lists = repo_.ListItemsOfSellers(sellers);
+    for (const auto& [i, seller] : grouped.seller_items) {
+      if (!lists.ok()) {
+        SetFailure(resp, i, lists.status());
+        continue;
+      }
+      v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
+      if (auto it = lists->find(seller); it != lists->end()) {
         for (const v1::Item& item : it->second) *list->add_items() = item;
       }
     }
-    if (!rating_reads.empty()) {
-      auto ratings = repo_.GetSellerRatings(rating_sellers);
-      for (const auto& [i, seller] : rating_reads) {
-        if (!ratings.ok()) {
-          fail(i, ratings.status());
-          continue;
-        }
-        v1::Feedback* feedback = resp->mutable_results(i)->mutable_feedback();
-        auto it = ratings->find(seller);
-        if (it != ratings->end()) *feedback = it->second;
+  }
+  if (!grouped.ratings.empty()) {
+    sellers.clear();
+    for (const auto& [i, seller] : grouped.ratings) sellers.insert(seller);
+    auto ratings = repo_.GetSellerRatings(sellers);
+    for (const auto& [i, seller] : grouped.ratings) {
+      if (!ratings.ok()) {
+        SetFailure(resp, i, ratings.status());
+        continue;
       }
+      v1::Feedback* feedback = resp->mutable_results(i)->mutable_feedback();
+      if (auto it = ratings->find(seller); it != ratings->end()) *feedback = it->second;
     }
-    return Status();
-  });
+  }
 }
 
 }  // namespace mp::product_db

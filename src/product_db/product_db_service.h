@@ -1,6 +1,10 @@
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "common/fault.h"
+#include "common/types.h"
 #include "product_db.grpc.pb.h"
 #include "rpc/server.h"
 #include "storage/product_repository.h"
@@ -59,6 +63,18 @@ class ProductDbService final : public v1::ProductDb::CallbackService {
   Status ReadSellerItems(const v1::ListSellerItemsRequest& req, v1::ItemList* resp);
   Status ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp);
   Status ReadSellerRating(const v1::GetSellerRatingRequest& req, v1::Feedback* resp);
+
+  // ReadMany's reads answered one query per kind: (index of the read, what
+  // it asks for).
+  struct GroupedReads {
+    std::vector<std::pair<int, ItemId>> item;                // GetItem
+    std::vector<std::pair<int, std::vector<ItemId>>> items;  // GetItems
+    std::vector<std::pair<int, SellerId>> seller_items;      // ListSellerItems
+    std::vector<std::pair<int, SellerId>> ratings;           // GetSellerRating
+  };
+  void AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,
+                       v1::ReadManyResponse* resp);
+  void AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp);
 
   storage::ProductRepository& repo_;
   rpc::HandlerPool& pool_;
