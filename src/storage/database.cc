@@ -40,6 +40,18 @@ const std::string& Row::Text(size_t col) const {
   return cell.text;
 }
 
+namespace {
+
+const Sql kBegin{"BEGIN IMMEDIATE", "BEGIN"};
+const Sql kCommit{"COMMIT"};
+const Sql kRollback{"ROLLBACK"};
+
+}  // namespace
+
+Status Connection::Begin() { return Query(kBegin).status(); }
+Status Connection::Commit() { return Query(kCommit).status(); }
+Status Connection::Rollback() { return Query(kRollback).status(); }
+
 Status Connection::ForEach(const Sql& sql, std::span<const Param> params,
                            const std::function<bool(const Row&)>& each) {
   MP_ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
@@ -55,9 +67,6 @@ bool IsPostgresUri(std::string_view uri) {
   return uri.starts_with("postgresql://") || uri.starts_with("postgres://");
 }
 
-const Sql kBegin{"BEGIN IMMEDIATE", "BEGIN"};
-const Sql kCommit{"COMMIT"};
-const Sql kRollback{"ROLLBACK"};
 // Replicas of a service may start together against one PostgreSQL.
 const Sql kMigrationLock{nullptr, "SELECT pg_advisory_xact_lock(7262001)"};
 
@@ -132,12 +141,12 @@ Status Database::Read(const std::function<Status(Connection&)>& fn) {
 }
 
 Status Database::RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn) {
-  MP_RETURN_IF_ERROR(conn.Query(kBegin).status());
+  MP_RETURN_IF_ERROR(conn.Begin());
   Status status = fn(conn);
-  if (status.ok()) status = conn.Query(kCommit).status();
+  if (status.ok()) status = conn.Commit();
   if (!status.ok() && !conn.broken()) {
     // A failed rollback leaves the connection unusable; Query marks it broken.
-    (void)conn.Query(kRollback);
+    (void)conn.Rollback();
   }
   return status;
 }

@@ -90,6 +90,12 @@ class Connection {
   // Runs one or more statements without parameters and without caching
   // (schema scripts); returns the rows of the last one.
   virtual StatusOr<Rows> Exec(std::string_view script) = 0;
+  // A read-write transaction (Database::Write): Begin, the statements, then
+  // Commit or Rollback. PostgreSQL's driver overrides them to send BEGIN
+  // with the transaction's first statement: one round trip, not two.
+  virtual Status Begin();
+  virtual Status Commit();
+  virtual Status Rollback();
   virtual Engine engine() const = 0;
   // True when the connection is lost; it is then dropped, not reused.
   virtual bool broken() const = 0;

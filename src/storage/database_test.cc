@@ -112,6 +112,29 @@ TEST_P(DatabaseTest, FailedWriteRollsBackEveryStatement) {
   EXPECT_EQ(Count(), 2);
 }
 
+// PostgreSQL sends BEGIN with a transaction's first statement (one round
+// trip): a transaction without statements, or whose first statement fails,
+// must still end cleanly and leave its connection fit for the next one.
+TEST_P(DatabaseTest, TransactionWithoutStatementsOrWithAFailedFirstOneLeavesNoTrace) {
+  EXPECT_TRUE(db().Write([](Connection&) { return Status(); }).ok());
+  EXPECT_EQ(db().Write([](Connection&) { return NotFound("nothing to do"); }).code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(Insert("k", "first", int64_t{1}).ok());
+  // More rounds than the pool has connections, so that each one takes a turn.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(Insert("k", "again", int64_t{2}).code(), StatusCode::kAlreadyExists);
+    Status s = db().Write([&](Connection& conn) -> Status {
+      MP_RETURN_IF_ERROR(conn.Query(kInsertKv, {std::to_string(i), "n", int64_t{i}}).status());
+      return conn.Query(kInsertKv, {"k", "again", int64_t{3}}).status();
+    });
+    EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+    std::string key = "n";
+    key += std::to_string(i);
+    EXPECT_TRUE(Insert(key, "n", int64_t{i}).ok());
+  }
+  EXPECT_EQ(Count(), 21);
+}
+
 TEST_P(DatabaseTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(Insert("k", "first", int64_t{1}).ok());
   Status s = Insert("k", "second", int64_t{2});

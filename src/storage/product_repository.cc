@@ -31,11 +31,15 @@ const Sql kInsertKeyword{
     "VALUES ($1, $2, $3, 0, $4)"};
 // After any change to an item's quantity or votes, in the same transaction:
 // search ranks by the copies in item_keywords (deploy/sql/product_002).
+// Rows already equal are left alone: most stock changes keep an item for
+// sale, and an unchanged row rewritten still costs a new row version (and,
+// on PostgreSQL, new index entries that searches then step over).
 const Sql kSyncKeywords{
-    "UPDATE item_keywords SET "
-    "net_votes = (SELECT up - down FROM items WHERE id = $1), "
-    "for_sale = (SELECT CASE WHEN quantity > 0 THEN 1 ELSE 0 END FROM items WHERE id = $1) "
-    "WHERE item_id = $1"};
+    "UPDATE item_keywords SET net_votes = i.up - i.down, "
+    "for_sale = CASE WHEN i.quantity > 0 THEN 1 ELSE 0 END "
+    "FROM items i WHERE i.id = $1 AND item_keywords.item_id = $1 "
+    "AND (item_keywords.net_votes <> i.up - i.down "
+    "OR item_keywords.for_sale <> CASE WHEN i.quantity > 0 THEN 1 ELSE 0 END)"};
 const Sql kEnsureSellerRating{
     "INSERT INTO seller_ratings (seller_id) VALUES ($1) ON CONFLICT (seller_id) DO NOTHING"};
 

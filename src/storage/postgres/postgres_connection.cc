@@ -59,6 +59,11 @@ class PostgresConnection final : public Connection {
         lengths[i] = static_cast<int>(s->size());
       }
     }
+    if (begin_pending_) {
+      begin_pending_ = false;
+      return BeginAndQuery(it->second, static_cast<int>(params.size()), values.data(),
+                           lengths.data());
+    }
     Result r(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
                             values.data(), lengths.data(), nullptr, 0));
     MP_RETURN_IF_ERROR(Check(r.get()));
@@ -66,15 +71,80 @@ class PostgresConnection final : public Connection {
   }
 
   StatusOr<Rows> Exec(std::string_view script) override {
+    if (begin_pending_) {
+      begin_pending_ = false;
+      Result begin(PQexec(conn_, "BEGIN"));
+      MP_RETURN_IF_ERROR(Check(begin.get()));
+    }
     Result r(PQexec(conn_, std::string(script).c_str()));
     MP_RETURN_IF_ERROR(Check(r.get()));
     return ToRows(r.get());
   }
 
+  // Each statement is a round trip to the server, so BEGIN waits for the
+  // transaction's first statement and travels with it (Query).
+  Status Begin() override {
+    begin_pending_ = true;
+    return Status();
+  }
+  Status Commit() override { return End("COMMIT"); }
+  Status Rollback() override { return End("ROLLBACK"); }
+
   Engine engine() const override { return Engine::kPostgres; }
-  bool broken() const override { return PQstatus(conn_) != CONNECTION_OK; }
+  bool broken() const override { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
 
  private:
+  // A transaction that ran no statement never began on the server.
+  Status End(const char* command) {
+    if (begin_pending_) {
+      begin_pending_ = false;
+      return Status();
+    }
+    Result r(PQexec(conn_, command));
+    return Check(r.get());
+  }
+
+  // BEGIN and a prepared statement in one round trip, with libpq's pipeline
+  // mode. A failed BEGIN fails the statement too; either failure leaves the
+  // transaction for the caller to roll back, as a failed statement would.
+  StatusOr<Rows> BeginAndQuery(const std::string& name, int n, const char* const* values,
+                               const int* lengths) {
+    if (PQenterPipelineMode(conn_) != 1) return Check(nullptr);
+    Status status;
+    Rows rows;
+    if (PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+        PQsendQueryPrepared(conn_, name.c_str(), n, values, lengths, nullptr, 0) != 1 ||
+        PQpipelineSync(conn_) != 1) {
+      status = Check(nullptr);
+    } else {
+      Result begin(TakeQueryResult());
+      Result statement(TakeQueryResult());
+      Result sync(PQgetResult(conn_));
+      status = Check(begin.get());
+      if (status.ok()) status = Check(statement.get());
+      if (status.ok()) rows = ToRows(statement.get());
+      if (status.ok() && PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+        status = Unavailable("postgres: pipeline out of step");
+      }
+    }
+    if (PQexitPipelineMode(conn_) != 1) {
+      // Results still pending: the connection's state is unknown; drop it.
+      lost_ = true;
+      if (status.ok()) status = Unavailable("postgres: pipeline out of step");
+    }
+    MP_RETURN_IF_ERROR(status);
+    return rows;
+  }
+
+  // In pipeline mode each query's results end with a null.
+  PGresult* TakeQueryResult() {
+    PGresult* first = PQgetResult(conn_);
+    if (first) {
+      while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+    }
+    return first;
+  }
+
   static Rows ToRows(PGresult* r) {
     Rows rows;
     int nrows = PQntuples(r);
@@ -107,6 +177,8 @@ class PostgresConnection final : public Connection {
 
   PGconn* conn_;
   std::unordered_map<const Sql*, std::string> prepared_;
+  bool begin_pending_ = false;  // Begin() was called; BEGIN not yet sent
+  bool lost_ = false;           // left in an unknown state: not to be reused
 };
 
 }  // namespace
