@@ -12,127 +12,12 @@
 #include <vector>
 
 #include "common/types.h"
-#include "storage/test_database.h"
+#include "storage/product_repository_test_fixture.h"
 
-namespace mp::storage {
+namespace mp::storage::testing {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
-using ::mp::storage::testing::EngineName;
-using ::mp::storage::testing::TestDatabase;
-using StockLines = std::vector<std::pair<ItemId, int64_t>>;
-// Names and scores of search results, in order.
-using Hits = std::vector<std::pair<std::string, int>>;
-using Votes = std::pair<int64_t, int64_t>;  // up, down
-// item_id, quantity, price_cents, seller_id, name
-using Taken = std::tuple<std::string, int64_t, int64_t, int64_t, std::string>;
-
-// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
-std::string Key(std::string prefix, int64_t n) {
-  prefix += std::to_string(n);
-  return prefix;
-}
-
-struct ItemSpec {
-  int64_t seller = 1;
-  std::string name = "Red shoe";
-  int64_t category = 3;
-  std::vector<std::string> keywords = {"red", "shoe"};
-  v1::Condition condition = v1::CONDITION_NEW;
-  int64_t price = 1999;
-  int64_t quantity = 5;
-};
-
-v1::RegisterItemRequest ToRequest(const ItemSpec& spec) {
-  v1::RegisterItemRequest r;
-  r.set_seller_id(spec.seller);
-  r.set_name(spec.name);
-  r.set_category(spec.category);
-  for (const auto& k : spec.keywords) r.add_keywords(k);
-  r.set_condition(spec.condition);
-  r.set_price_cents(spec.price);
-  r.set_quantity(spec.quantity);
-  return r;
-}
-
-ItemId Id(const v1::Item& item) {
-  auto id = ItemId::Parse(item.id());
-  EXPECT_TRUE(id.ok()) << item.id();
-  return id.ok() ? *id : ItemId{};
-}
-
-std::vector<std::string> Normalized(const std::vector<std::string>& words) {
-  auto k = NormalizeKeywords(words);
-  EXPECT_TRUE(k.ok()) << k.status().ToString();
-  return k.ok() ? *k : std::vector<std::string>{};
-}
-
-std::vector<Taken> TakenLines(const v1::TakeStockResponse& r) {
-  std::vector<Taken> lines;
-  for (const auto& l : r.lines()) {
-    lines.emplace_back(l.item_id(), l.quantity(), l.price_cents(), l.seller_id(), l.name());
-  }
-  std::sort(lines.begin(), lines.end());
-  return lines;
-}
-
-class ProductRepositoryTest : public ::testing::TestWithParam<Engine> {
- protected:
-  void SetUp() override {
-    auto t = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    test_db_ = std::move(t).value();
-    Status migrated = ProductRepository::Migrate(test_db_->db());
-    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<ProductRepository>(test_db_->db());
-  }
-
-  v1::Item Register(const ItemSpec& spec) {
-    auto item = repo_->RegisterItem(ToRequest(spec));
-    EXPECT_TRUE(item.ok()) << item.status().ToString();
-    return item.ok() ? *item : v1::Item();
-  }
-
-  int64_t Quantity(const v1::Item& item) {
-    auto read = repo_->GetItem(Id(item));
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return read.ok() ? read->quantity() : -1;
-  }
-
-  Hits Search(int64_t category, const std::vector<std::string>& keywords, int limit = 50,
-              int offset = 0) {
-    auto found = repo_->Search(category, Normalized(keywords), limit, offset);
-    EXPECT_TRUE(found.ok()) << found.status().ToString();
-    Hits out;
-    if (!found.ok()) return out;
-    for (const auto& s : found->items()) {
-      EXPECT_EQ(s.item().category(), category);
-      EXPECT_GT(s.item().quantity(), 0);
-      out.emplace_back(s.item().name(), s.score());
-    }
-    return out;
-  }
-
-  void VoteOk(BuyerId buyer, const v1::Item& item, bool up) {
-    Status s = repo_->Vote(buyer, Id(item), up);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-
-  Votes ItemVotes(const v1::Item& item) {
-    auto read = repo_->GetItem(Id(item));
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return {read->feedback().up(), read->feedback().down()};
-  }
-
-  Votes SellerVotes(SellerId seller) {
-    auto rating = repo_->GetSellerRating(seller);
-    EXPECT_TRUE(rating.ok()) << rating.status().ToString();
-    return {rating->up(), rating->down()};
-  }
-
-  std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<ProductRepository> repo_;
-};
 
 TEST_P(ProductRepositoryTest, RegistersNewItemWithCategoryId) {
   v1::Item item = Register({.name = "Boot",
@@ -438,97 +323,6 @@ TEST_P(ProductRepositoryTest, SearchFollowsEveryStockAndVoteChange) {
   EXPECT_EQ(Search(kCat, {"red", "shoe"}), (Hits{{"Only", 2}, {"Other", 1}}));
 }
 
-class ProductStockTest : public ProductRepositoryTest {
- protected:
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(ProductRepositoryTest::SetUp());
-    a_ = Register({.seller = 1, .name = "Alpha", .price = 100, .quantity = 5});
-    b_ = Register({.seller = 2, .name = "Beta", .price = 250, .quantity = 3});
-  }
-  v1::Item a_, b_;
-};
-
-TEST_P(ProductStockTest, TakesStockAndReportsLines) {
-  auto taken = repo_->TakeStock("p1", {{Id(b_), 2}, {Id(a_), 1}});
-  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
-  EXPECT_EQ(TakenLines(*taken),
-            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"}, {b_.id(), 2, 250, 2, "Beta"}}));
-  EXPECT_EQ(Quantity(a_), 4);
-  EXPECT_EQ(Quantity(b_), 1);
-}
-
-TEST_P(ProductStockTest, TakesAllLinesOrNone) {
-  struct Case {
-    StockLines lines;
-    StatusCode code;
-  };
-  const Case cases[] = {
-      {{{Id(a_), 1}, {Id(b_), 4}}, StatusCode::kAborted},
-      {{{Id(a_), 6}}, StatusCode::kAborted},
-      {{{Id(a_), 1}, {ItemId{3, Id(b_).number + 50}, 1}}, StatusCode::kNotFound},
-      {{{Id(a_), 1}, {ItemId{9, Id(b_).number}, 1}}, StatusCode::kNotFound},
-  };
-  for (const Case& c : cases) {
-    auto taken = repo_->TakeStock("p1", c.lines);
-    EXPECT_EQ(taken.status().code(), c.code);
-    if (c.code == StatusCode::kAborted) {
-      EXPECT_EQ(taken.status().reason(), "insufficient_quantity");
-    }
-    EXPECT_EQ(Quantity(a_), 5);
-    EXPECT_EQ(Quantity(b_), 3);
-  }
-  // Nothing was recorded under the purchase id: it can still take stock.
-  auto taken = repo_->TakeStock("p1", {{Id(a_), 5}, {Id(b_), 3}});
-  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
-  EXPECT_EQ(Quantity(a_), 0);
-  EXPECT_EQ(repo_->TakeStock("p2", {{Id(a_), 1}}).status().reason(), "insufficient_quantity");
-}
-
-TEST_P(ProductStockTest, RepeatedTakeAnswersFirstLinesAndTakesOnce) {
-  auto first = repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 1}});
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(repo_->ChangePrice(1, Id(a_), 999).ok());
-  for (const StockLines& lines : {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
-    auto again = repo_->TakeStock("p1", lines);
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
-    EXPECT_EQ(TakenLines(*again), TakenLines(*first));
-  }
-  EXPECT_EQ(Quantity(a_), 3);
-  EXPECT_EQ(Quantity(b_), 2);
-}
-
-TEST_P(ProductStockTest, ReleaseRestoresStockExactlyOnce) {
-  ASSERT_TRUE(repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 3}}).ok());
-  ASSERT_TRUE(repo_->TakeStock("p2", {{Id(a_), 1}}).ok());
-  for (int i = 0; i < 2; ++i) {
-    Status s = repo_->ReleaseStock("p1");
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    EXPECT_EQ(Quantity(a_), 4);
-    EXPECT_EQ(Quantity(b_), 3);
-  }
-  auto retake = repo_->TakeStock("p1", {{Id(a_), 2}});
-  EXPECT_EQ(retake.status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(repo_->CommitStock("p1").ok()) << "a released take stays given back";
-  EXPECT_EQ(Quantity(a_), 4);
-  EXPECT_TRUE(repo_->ReleaseStock("unknown").ok());
-}
-
-TEST_P(ProductStockTest, CommitKeepsUnitsTakenAndIsIdempotent) {
-  auto first = repo_->TakeStock("p1", {{Id(a_), 2}});
-  ASSERT_TRUE(first.ok());
-  for (int i = 0; i < 2; ++i) {
-    Status s = repo_->CommitStock("p1");
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  ASSERT_TRUE(repo_->ReleaseStock("p1").ok());
-  EXPECT_EQ(Quantity(a_), 3) << "committed units are not given back";
-  auto again = repo_->TakeStock("p1", {{Id(a_), 2}});
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(TakenLines(*again), TakenLines(*first));
-  EXPECT_EQ(Quantity(a_), 3);
-  EXPECT_TRUE(repo_->CommitStock("unknown").ok());
-}
-
 TEST_P(ProductRepositoryTest, VoteUpdatesItemAndSellerTogether) {
   v1::Item x = Register({.seller = 1, .name = "X"});
   v1::Item y = Register({.seller = 1, .name = "Y"});
@@ -592,10 +386,7 @@ TEST_P(ProductRepositoryTest, RatingsOfSeveralSellersAtOnce) {
   EXPECT_TRUE(repo_->GetSellerRatings({})->empty());
 }
 
-const auto kEngines = ::testing::Values(Engine::kSqlite, Engine::kPostgres);
-std::string Name(const ::testing::TestParamInfo<Engine>& info) { return EngineName(info.param); }
 INSTANTIATE_TEST_SUITE_P(Engines, ProductRepositoryTest, kEngines, Name);
-INSTANTIATE_TEST_SUITE_P(Engines, ProductStockTest, kEngines, Name);
 
 }  // namespace
-}  // namespace mp::storage
+}  // namespace mp::storage::testing

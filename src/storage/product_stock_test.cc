@@ -1,0 +1,103 @@
+// Taking, releasing and committing stock for purchases (ProductRepository).
+#include <gtest/gtest.h>
+
+#include "storage/product_repository_test_fixture.h"
+
+namespace mp::storage::testing {
+namespace {
+
+class ProductStockTest : public ProductRepositoryTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ProductRepositoryTest::SetUp());
+    a_ = Register({.seller = 1, .name = "Alpha", .price = 100, .quantity = 5});
+    b_ = Register({.seller = 2, .name = "Beta", .price = 250, .quantity = 3});
+  }
+  v1::Item a_, b_;
+};
+
+TEST_P(ProductStockTest, TakesStockAndReportsLines) {
+  auto taken = repo_->TakeStock("p1", {{Id(b_), 2}, {Id(a_), 1}});
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_EQ(TakenLines(*taken),
+            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"}, {b_.id(), 2, 250, 2, "Beta"}}));
+  EXPECT_EQ(Quantity(a_), 4);
+  EXPECT_EQ(Quantity(b_), 1);
+}
+
+TEST_P(ProductStockTest, TakesAllLinesOrNone) {
+  struct Case {
+    StockLines lines;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {{{Id(a_), 1}, {Id(b_), 4}}, StatusCode::kAborted},
+      {{{Id(a_), 6}}, StatusCode::kAborted},
+      {{{Id(a_), 1}, {ItemId{3, Id(b_).number + 50}, 1}}, StatusCode::kNotFound},
+      {{{Id(a_), 1}, {ItemId{9, Id(b_).number}, 1}}, StatusCode::kNotFound},
+  };
+  for (const Case& c : cases) {
+    auto taken = repo_->TakeStock("p1", c.lines);
+    EXPECT_EQ(taken.status().code(), c.code);
+    if (c.code == StatusCode::kAborted) {
+      EXPECT_EQ(taken.status().reason(), "insufficient_quantity");
+    }
+    EXPECT_EQ(Quantity(a_), 5);
+    EXPECT_EQ(Quantity(b_), 3);
+  }
+  // Nothing was recorded under the purchase id: it can still take stock.
+  auto taken = repo_->TakeStock("p1", {{Id(a_), 5}, {Id(b_), 3}});
+  ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+  EXPECT_EQ(Quantity(a_), 0);
+  EXPECT_EQ(repo_->TakeStock("p2", {{Id(a_), 1}}).status().reason(), "insufficient_quantity");
+}
+
+TEST_P(ProductStockTest, RepeatedTakeAnswersFirstLinesAndTakesOnce) {
+  auto first = repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 1}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(repo_->ChangePrice(1, Id(a_), 999).ok());
+  for (const StockLines& lines : {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
+    auto again = repo_->TakeStock("p1", lines);
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(TakenLines(*again), TakenLines(*first));
+  }
+  EXPECT_EQ(Quantity(a_), 3);
+  EXPECT_EQ(Quantity(b_), 2);
+}
+
+TEST_P(ProductStockTest, ReleaseRestoresStockExactlyOnce) {
+  ASSERT_TRUE(repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 3}}).ok());
+  ASSERT_TRUE(repo_->TakeStock("p2", {{Id(a_), 1}}).ok());
+  for (int i = 0; i < 2; ++i) {
+    Status s = repo_->ReleaseStock("p1");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(Quantity(a_), 4);
+    EXPECT_EQ(Quantity(b_), 3);
+  }
+  auto retake = repo_->TakeStock("p1", {{Id(a_), 2}});
+  EXPECT_EQ(retake.status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(repo_->CommitStock("p1").ok()) << "a released take stays given back";
+  EXPECT_EQ(Quantity(a_), 4);
+  EXPECT_TRUE(repo_->ReleaseStock("unknown").ok());
+}
+
+TEST_P(ProductStockTest, CommitKeepsUnitsTakenAndIsIdempotent) {
+  auto first = repo_->TakeStock("p1", {{Id(a_), 2}});
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 2; ++i) {
+    Status s = repo_->CommitStock("p1");
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  ASSERT_TRUE(repo_->ReleaseStock("p1").ok());
+  EXPECT_EQ(Quantity(a_), 3) << "committed units are not given back";
+  auto again = repo_->TakeStock("p1", {{Id(a_), 2}});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(TakenLines(*again), TakenLines(*first));
+  EXPECT_EQ(Quantity(a_), 3);
+  EXPECT_TRUE(repo_->CommitStock("unknown").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ProductStockTest, kEngines, Name);
+
+}  // namespace
+}  // namespace mp::storage::testing
