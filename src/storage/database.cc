@@ -145,7 +145,8 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
   Status status = fn(conn);
   if (status.ok()) status = conn.Commit();
   if (!status.ok() && !conn.broken()) {
-    // A failed rollback leaves the connection unusable; Query marks it broken.
+    // The PostgreSQL driver reports a connection whose rollback failed as
+    // broken, so that the pool drops it.
     (void)conn.Rollback();
   }
   return status;

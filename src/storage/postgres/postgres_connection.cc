@@ -94,14 +94,18 @@ class PostgresConnection final : public Connection {
   bool broken() const override { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
 
  private:
-  // A transaction that ran no statement never began on the server.
+  // A transaction that ran no statement never began on the server. One that
+  // could not be ended leaves the session in a state we cannot know: the
+  // connection is then dropped, not lent to the next transaction.
   Status End(const char* command) {
     if (begin_pending_) {
       begin_pending_ = false;
       return Status();
     }
     Result r(PQexec(conn_, command));
-    return Check(r.get());
+    Status status = Check(r.get());
+    if (!status.ok()) lost_ = true;
+    return status;
   }
 
   // BEGIN and a prepared statement in one round trip, with libpq's pipeline
