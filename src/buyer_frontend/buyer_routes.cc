@@ -137,15 +137,24 @@ void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
     get.set_item_id(*item_id);
     // The stock is read first; the customer DB then refuses a cart line
     // above it, and checks the session, in one transaction.
-    products.GetItem(get, Then<v1::Item>(std::move(done), [&, s = *session, q = *quantity,
-                                                           cart_reply](auto item, Done done) {
-                       v1::AddToCartRequest r;
-                       *r.mutable_session() = s;
-                       r.set_item_id(item.id());
-                       r.set_quantity(q);
-                       r.set_available(item.quantity());
-                       customers.AddToCart(r, Then<v1::Cart>(std::move(done), cart_reply));
-                     }));
+    auto add = [&, s = *session, q = *quantity, cart_reply](v1::Item item, Done done) {
+      v1::AddToCartRequest r;
+      *r.mutable_session() = s;
+      r.set_item_id(item.id());
+      r.set_quantity(q);
+      r.set_available(item.quantity());
+      customers.AddToCart(r, Then<v1::Cart>(std::move(done), cart_reply));
+    };
+    products.GetItem(get, [&, req, add = std::move(add),
+                           done = std::move(done)](StatusOr<v1::Item> item) mutable {
+      if (item.ok()) return add(std::move(item).value(), std::move(done));
+      // The session is checked before the item's error is told: a caller
+      // without a live session learns nothing, not even that it is missing.
+      auth.Check(*req,
+                 [done = std::move(done), error = item.status()](StatusOr<v1::SessionInfo> live) {
+                   done(live.ok() ? error : live.status());
+                 });
+    });
   });
 
   router.Add(Verb::delete_, "/v1/cart/items/{id}", [&, cart_reply](RequestPtr req, Done done) {

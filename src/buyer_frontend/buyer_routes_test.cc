@@ -30,7 +30,18 @@ TEST_P(BuyerApiTest, EveryRouteRefusesBadCredentials) {
   authorizations.emplace_back("ended session", "Bearer " + ended);
   const std::string add = json::serialize(json::object{{"item_id", item}, {"quantity", 1}});
   const std::string vote = json::serialize(json::object{{"item_id", item}, {"vote", "up"}});
+  // An item that does not exist: still 401 first, so that a caller without a
+  // session learns nothing, not even that the item is missing.
+  const std::string unknown = "3-999999";
+  const std::string add_unknown =
+      json::serialize(json::object{{"item_id", unknown}, {"quantity", 1}});
+  const std::string vote_unknown =
+      json::serialize(json::object{{"item_id", unknown}, {"vote", "up"}});
   const std::vector<std::array<std::string, 3>> routes = {
+      {"GET", "/v1/items/" + unknown, ""},
+      {"POST", "/v1/cart/items", add_unknown},
+      {"DELETE", "/v1/cart/items/" + unknown, ""},
+      {"POST", "/v1/feedback", vote_unknown},
       {"GET", "/v1/items?category=3", ""},
       {"GET", "/v1/items/" + item, ""},
       {"POST", "/v1/cart/items", add},
