@@ -43,6 +43,8 @@ std::string Last4(const std::string& card) {
 
 // Largest Content-Length accepted; a Charge envelope is well under 2 KiB.
 constexpr ULONG64 kMaxContentLength = 64 * 1024;
+// Room for a message's request line and headers besides its body.
+constexpr ULONG64 kMaxHeaderBytes = 16 * 1024;
 
 using ParseHeaderFn = int (*)(struct soap*, const char*, const char*);
 
@@ -85,6 +87,10 @@ void PaymentServer::ConfigureSoap(struct soap* soap, PaymentServer* server) {
   soap->fget = ServeGet;
   soap->recv_timeout = 10;  // seconds
   soap->send_timeout = 10;
+  // A chunked body declares no length, and the receive timeout counts idle
+  // time only: this bounds what one message may make us read (headers
+  // included), so a client that keeps sending cannot hold a thread for ever.
+  soap->recv_maxlength = kMaxContentLength + kMaxHeaderBytes;
   soap->max_keep_alive = 10000;
   GsoapParseHeader(soap);
   soap->fparsehdr = ParseHeader;

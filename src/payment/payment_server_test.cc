@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -64,6 +65,85 @@ class PaymentServerTest : public ::testing::Test {
     return closed;
   }
 
+  // Sends a chunked request whose body never ends: a Charge whose holder
+  // name keeps coming, 4 KiB a chunk. True when the server closes
+  // the connection within `wait`.
+  bool EndlessChunkedBodyClosedWithin(milliseconds wait) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string envelope =
+        "<?xml version=\"1.0\"?><SOAP-ENV:Envelope "
+        "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+        "xmlns:pay=\"urn:marketplace:payment\"><SOAP-ENV:Body><pay:Charge>"
+        "<transaction-id>t</transaction-id><holder-name>";
+    std::string start =
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", envelope.size());
+    start += size;
+    start += envelope;
+    start += "\r\n";
+    std::string chunk = "1000\r\n";
+    chunk.append(4096, 'a');
+    chunk += "\r\n";
+    bool closed = ::send(fd, start.data(), start.size(), MSG_NOSIGNAL) < 0;
+    auto deadline = steady_clock::now() + wait;
+    while (!closed && steady_clock::now() < deadline) {
+      closed = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0;
+      pollfd p{fd, POLLIN, 0};
+      if (!closed && ::poll(&p, 1, 1) > 0) {
+        char buf[4096];
+        closed = ::recv(fd, buf, sizeof buf, 0) <= 0;
+      }
+    }
+    ::close(fd);
+    return closed;
+  }
+
+  // Sends `count` charges one after another on one keep-alive connection;
+  // returns how many got a 200 before the first that did not.
+  int ChargesOnOneConnection(int count) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int answered = 0;
+    for (; answered < count; ++answered) {
+      std::string body =
+          "<?xml version=\"1.0\"?><SOAP-ENV:Envelope "
+          "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+          "xmlns:pay=\"urn:marketplace:payment\"><SOAP-ENV:Body><pay:Charge><transaction-id>k";
+      body += std::to_string(answered);
+      body +=
+          "</transaction-id><holder-name>Bob</holder-name><card-number>4111111111111111"
+          "</card-number><expiration>12/99</expiration><amount-cents>100</amount-cents>"
+          "</pay:Charge></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+      std::string request = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n";
+      request += "Content-Length: ";
+      request += std::to_string(body.size());
+      request += "\r\n\r\n";
+      request += body;
+      if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) break;
+      std::string reply;
+      char buf[4096];
+      while (reply.find("</SOAP-ENV:Envelope>") == std::string::npos) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        reply.append(buf, static_cast<size_t>(n));
+      }
+      if (!reply.starts_with("HTTP/1.1 200")) break;
+    }
+    ::close(fd);
+    return answered;
+  }
+
   bool StillCharges() {
     rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
     auto decision = client.Charge({.transaction_id = "after-abuse",
@@ -101,6 +181,19 @@ TEST_F(PaymentServerTest, RefusesADeclaredLengthOverTheLimitAtOnce) {
     }
   }
   EXPECT_TRUE(StillCharges());
+}
+
+// A chunked body declares no length, and a client that keeps sending never
+// trips the receive timeout (it counts idle time): the server stops reading
+// at the size limit and closes, instead of holding a thread for ever.
+TEST_F(PaymentServerTest, CutsOffAChunkedBodyPastTheLimit) {
+  EXPECT_TRUE(EndlessChunkedBodyClosedWithin(milliseconds(5000)));
+  EXPECT_TRUE(StillCharges());
+}
+
+// The limit is per message: a keep-alive connection carries many times it.
+TEST_F(PaymentServerTest, TheSizeLimitCountsEachMessageOfAConnectionAlone) {
+  EXPECT_EQ(ChargesOnOneConnection(300), 300);
 }
 
 }  // namespace
