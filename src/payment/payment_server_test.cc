@@ -41,15 +41,21 @@ class PaymentServerTest : public ::testing::Test {
     ASSERT_TRUE(started.ok()) << started.ToString();
   }
 
-  // Sends `request` on a new connection and reads until the server closes
-  // it. False when the server still holds it open after `wait`.
-  bool ClosedWithin(const std::string& request, milliseconds wait) {
+  // A blocking connection to the server.
+  int Connect() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    return fd;
+  }
+
+  // Sends `request` on a new connection and reads until the server closes
+  // it. False when the server still holds it open after `wait`.
+  bool ClosedWithin(const std::string& request, milliseconds wait) {
+    int fd = Connect();
     EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(request.size()));
     auto deadline = steady_clock::now() + wait;
@@ -69,12 +75,7 @@ class PaymentServerTest : public ::testing::Test {
   // name keeps coming, 4 KiB a chunk. True when the server closes
   // the connection within `wait`.
   bool EndlessChunkedBodyClosedWithin(milliseconds wait) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = Connect();
     std::string envelope =
         "<?xml version=\"1.0\"?><SOAP-ENV:Envelope "
         "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
@@ -108,12 +109,7 @@ class PaymentServerTest : public ::testing::Test {
   // Sends `count` charges one after another on one keep-alive connection;
   // returns how many got a 200 before the first that did not.
   int ChargesOnOneConnection(int count) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(server_->port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = Connect();
     int answered = 0;
     for (; answered < count; ++answered) {
       std::string body =
