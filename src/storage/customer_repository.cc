@@ -116,7 +116,7 @@ CustomerRepository::CustomerRepository(Database& db, const Clock& clock, int64_t
     : db_(db),
       clock_(clock),
       timeout_ms_(session_timeout_ms),
-      touch_interval_ms_(session_timeout_ms / 10) {}
+      touch_interval_ms_(TouchIntervalMs(session_timeout_ms)) {}
 
 Status CustomerRepository::Migrate(Database& db) {
   return db.Migrate("customer_schema_version", db.engine() == Engine::kSqlite
@@ -211,6 +211,10 @@ Status CustomerRepository::EndSession(const std::string& session_id) {
   });
 }
 
+bool CustomerRepository::Expired(int64_t last_active_ms, int64_t now_ms) const {
+  return now_ms - last_active_ms > timeout_ms_ + touch_interval_ms_;
+}
+
 StatusOr<int64_t> CustomerRepository::Authorize(Connection& conn,
                                                 const v1::SessionRequest& session) {
   MP_ASSIGN_OR_RETURN(Rows rows,
@@ -218,7 +222,7 @@ StatusOr<int64_t> CustomerRepository::Authorize(Connection& conn,
   if (rows.empty()) return SessionEnded();
   int64_t now = clock_.NowMs();
   int64_t last_active = rows[0].Int(1);
-  if (now - last_active > timeout_ms_) return SessionEnded();
+  if (Expired(last_active, now)) return SessionEnded();
   if (now - last_active > touch_interval_ms_) {
     MP_RETURN_IF_ERROR(conn.Query(kTouchSession, {session.session_id(), now}).status());
   }
@@ -240,7 +244,7 @@ StatusOr<v1::SessionInfo> CustomerRepository::CheckSession(const v1::SessionRequ
 StatusOr<v1::SessionInfo> CustomerRepository::AcceptSession(const v1::SessionRequest& session,
                                                             int64_t user_id, int64_t last_active_ms,
                                                             int64_t now_ms) {
-  if (now_ms - last_active_ms > timeout_ms_) return SessionEnded();
+  if (Expired(last_active_ms, now_ms)) return SessionEnded();
   // Reads stay reads: only about one request per tenth of the timeout writes.
   if (now_ms - last_active_ms > touch_interval_ms_) {
     MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
@@ -292,7 +296,7 @@ std::vector<StatusOr<v1::SessionInfo>> CustomerRepository::CheckSessions(
     }
     auto it = found.find(session->session_id());
     if (it == found.end() || it->second.role != int64_t{session->role()} ||
-        now - it->second.last_active > timeout_ms_) {
+        Expired(it->second.last_active, now)) {
       answers.emplace_back(SessionEnded());
       continue;
     }
@@ -324,7 +328,8 @@ std::vector<StatusOr<v1::SessionInfo>> CustomerRepository::CheckSessions(
 StatusOr<int64_t> CustomerRepository::DeleteExpiredSessions() {
   int64_t deleted = 0;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    int64_t cutoff = clock_.NowMs() - timeout_ms_;
+    // The same rule as Expired(): idle past the timeout and the touch interval.
+    int64_t cutoff = clock_.NowMs() - timeout_ms_ - touch_interval_ms_;
     MP_RETURN_IF_ERROR(conn.Query(kDeleteExpiredCarts, {cutoff}).status());
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kDeleteExpiredSessions, {cutoff}));
     deleted = static_cast<int64_t>(rows.size());

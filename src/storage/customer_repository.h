@@ -19,8 +19,12 @@ namespace mp::storage {
 // decide is decided here. Thread-safe.
 //
 // Session-scoped methods fail with kUnauthenticated when the session is
-// unknown, of another role, or idle past the timeout; they count as activity,
-// writing last_active at most once per tenth of the timeout.
+// unknown, of another role, or expired; they count as activity, writing
+// last_active only when it is more than the touch interval (a tenth of the
+// timeout) old, so that reads stay reads. The stored last_active may thus lag
+// the last request by up to the touch interval, and a session expires once
+// it is idle past timeout + touch interval by that value: never earlier than
+// the timeout after its last request, at most the touch interval later.
 class CustomerRepository {
  public:
   struct Credentials {
@@ -29,6 +33,12 @@ class CustomerRepository {
   };
 
   CustomerRepository(Database& db, const Clock& clock, int64_t session_timeout_ms);
+
+  // How stale last_active may get before a request writes it; also the most
+  // a session may outlive the timeout after its last request.
+  static constexpr int64_t TouchIntervalMs(int64_t session_timeout_ms) {
+    return session_timeout_ms / 10;
+  }
 
   // Creates or upgrades the schema.
   static Status Migrate(Database& db);
@@ -56,7 +66,8 @@ class CustomerRepository {
   // every answer with its own error.
   std::vector<StatusOr<v1::SessionInfo>> CheckSessions(
       const std::vector<const v1::SessionRequest*>& sessions);
-  // Deletes sessions idle past the timeout; returns how many.
+  // Deletes expired sessions (the rule above) with their working carts;
+  // returns how many.
   StatusOr<int64_t> DeleteExpiredSessions();
 
   StatusOr<v1::Cart> GetCart(const v1::SessionRequest& session);
@@ -99,6 +110,8 @@ class CustomerRepository {
   // touch when one is due.
   StatusOr<v1::SessionInfo> AcceptSession(const v1::SessionRequest& session, int64_t user_id,
                                           int64_t last_active_ms, int64_t now_ms);
+  // The one expiry rule (see the class comment), for every check.
+  bool Expired(int64_t last_active_ms, int64_t now_ms) const;
   StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,
                                 const std::function<Status(Connection&, int64_t)>& change);
 

@@ -26,6 +26,8 @@ std::string Key(std::string prefix, int64_t n) {
 }
 
 constexpr int64_t kTimeoutMs = 300'000;
+// How long past the timeout a session may live (customer_repository.h).
+constexpr int64_t kSlackMs = CustomerRepository::TouchIntervalMs(kTimeoutMs);
 constexpr v1::Role kBuyer = v1::ROLE_BUYER;
 constexpr v1::Role kSeller = v1::ROLE_SELLER;
 
@@ -223,7 +225,7 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
   clock_.Advance(kTimeoutMs);
   ASSERT_TRUE(repo_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
   ASSERT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
-  clock_.Advance(1);  // "idle" is now past the timeout
+  clock_.Advance(kSlackMs + 1);  // "idle" is now past the timeout and its slack
   const v1::SessionRequest batch[] = {
       Ref("live", kBuyer),    Ref("seller-s", kBuyer),  Ref("nope", kBuyer), Ref("ended", kBuyer),
       Ref("idle", kBuyer),    Ref("seller-s", kSeller), Ref("live", kBuyer), Ref("", kBuyer),
@@ -256,7 +258,7 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
   clock_.Advance(kTimeoutMs / 2 + 10);
   later = repo_->CheckSessions({&batch[0], &batch[5]});
   EXPECT_TRUE(later[0].ok() && later[1].ok());
-  clock_.Advance(kTimeoutMs + 1);
+  clock_.Advance(kTimeoutMs + kSlackMs + 1);
   for (const auto& answer : repo_->CheckSessions({&batch[0]})) {
     EXPECT_EQ(answer.status().code(), StatusCode::kUnauthenticated);
   }
@@ -265,12 +267,14 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
 TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
   v1::SessionRequest active = Open("active");
   v1::SessionRequest idle = Open("idle");
-  clock_.Advance(kTimeoutMs);
-  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "idle exactly the timeout";
+  // A session opened (or touched) at t lives until t + timeout + the touch
+  // interval (the slack documented in customer_repository.h).
+  clock_.Advance(kTimeoutMs + kSlackMs);
+  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "idle exactly timeout + slack";
   clock_.Advance(1);
   EXPECT_EQ(repo_->CheckSession(idle).status().code(), StatusCode::kUnauthenticated);
   EXPECT_TRUE(repo_->CheckSession(active).ok()) << "the check was activity";
-  clock_.Advance(kTimeoutMs + 1);
+  clock_.Advance(kTimeoutMs + kSlackMs + 1);
   EXPECT_EQ(repo_->CheckSession(active).status().code(), StatusCode::kUnauthenticated);
 }
 
@@ -299,7 +303,7 @@ TEST_P(CustomerRepositoryTest, DeletesOnlyExpiredSessionsWithTheirCarts) {
   ASSERT_TRUE(repo_->SaveCart(old_s).ok());
   clock_.Advance(kTimeoutMs / 2);
   v1::SessionRequest new_s = Open("new");
-  clock_.Advance(kTimeoutMs / 2 + 1);
+  clock_.Advance(kTimeoutMs / 2 + kSlackMs + 1);
   auto deleted = repo_->DeleteExpiredSessions();
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 1);
@@ -441,7 +445,7 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
     ASSERT_TRUE(repo_->EndSession(id + "-ended").ok());
     Open(id + "-seller", kSeller, seller);
     Open(id + "-expired");
-    clock_.Advance(kTimeoutMs + 1);
+    clock_.Advance(kTimeoutMs + kSlackMs + 1);
     for (const auto& ref : {Ref(id + "-ended", kBuyer), Ref(id + "-seller", kBuyer),
                             Ref(id + "-expired", kBuyer), Ref("unknown", kBuyer)}) {
       EXPECT_EQ(call(ref).code(), StatusCode::kUnauthenticated)
@@ -557,6 +561,54 @@ TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;
   }
+}
+
+// SPEC §3: a session ends "never earlier than [the timeout] after the last
+// request". A request within the touch interval of the last write leaves
+// last_active as it is; every check must still count from that request.
+TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastRequest) {
+  const int64_t opened = clock_.NowMs();
+  v1::SessionRequest checked = Open("checked");
+  v1::SessionRequest batched = Open("batched");
+  v1::SessionRequest carted = Open("carted");
+  v1::SessionRequest read = Open("read");
+  // The last requests, at 5% of the timeout: too soon to be written.
+  clock_.Advance(kTimeoutMs / 20);
+  ASSERT_TRUE(repo_->CheckSession(checked).ok());
+  ASSERT_TRUE(repo_->CheckSessions({&batched})[0].ok());
+  Add(carted, "1-1", 1);  // a write transaction (Authorize)
+  EXPECT_EQ(Cart(read), Lines{});
+  for (const char* id : {"checked", "batched", "carted", "read"}) {
+    ASSERT_EQ(Scalar(kSelectLastActive, id), opened) << id << ": not written, as designed";
+  }
+  // Exactly the timeout after the last request: every check lets them in,
+  // and the sweeper leaves them alone.
+  clock_.Advance(kTimeoutMs);
+  auto swept = repo_->DeleteExpiredSessions();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(*swept, 0);
+  EXPECT_TRUE(repo_->CheckSession(checked).ok());
+  EXPECT_TRUE(repo_->CheckSessions({&batched})[0].ok());
+  EXPECT_TRUE(repo_->AddToCart(carted, "1-1", 1, 1000).ok());
+  EXPECT_TRUE(repo_->GetCart(read).ok());
+}
+
+// ... and at most the touch interval later than that.
+TEST_P(CustomerRepositoryTest, SessionEndsAtMostTheTouchIntervalAfterTheTimeout) {
+  v1::SessionRequest checked = Open("checked");
+  v1::SessionRequest batched = Open("batched");
+  v1::SessionRequest carted = Open("carted");
+  v1::SessionRequest read = Open("read");
+  Open("swept");
+  clock_.Advance(kTimeoutMs + kSlackMs + 1);
+  EXPECT_EQ(repo_->CheckSession(checked).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->CheckSessions({&batched})[0].status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->AddToCart(carted, "1-1", 1, 1000).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->GetCart(read).status().code(), StatusCode::kUnauthenticated);
+  auto swept = repo_->DeleteExpiredSessions();
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(*swept, 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, CustomerRepositoryTest,
