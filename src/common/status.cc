@@ -64,5 +64,10 @@ Status Unavailable(std::string message) {
 Status InsufficientQuantity(std::string message) {
   return Status(StatusCode::kAborted, std::move(message), "insufficient_quantity");
 }
+Status TooManyRequests(std::string message, int64_t retry_after_s) {
+  Status status(StatusCode::kResourceExhausted, std::move(message), "too_many_requests");
+  status.set_retry_after_s(retry_after_s);
+  return status;
+}
 
 }  // namespace mp

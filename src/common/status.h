@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,13 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   // Never empty for an error: e.g. "insufficient_quantity" or "not_found".
   const std::string& reason() const { return reason_; }
+  // Seconds after which trying again may succeed (a throttled login's real
+  // remaining window, sent as HTTP Retry-After); 0 when not known.
+  int64_t retry_after_s() const { return retry_after_s_; }
+  // Ignored on OK.
+  void set_retry_after_s(int64_t seconds) {
+    if (!ok() && seconds > 0) retry_after_s_ = seconds;
+  }
   std::string ToString() const;
 
   bool operator==(const Status& other) const = default;
@@ -47,6 +55,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string reason_;
+  int64_t retry_after_s_ = 0;
 };
 
 // Snake-case name of a code, e.g. "invalid_argument".
@@ -59,6 +68,9 @@ Status PermissionDenied(std::string message);
 Status Internal(std::string message);
 Status Unavailable(std::string message);
 Status InsufficientQuantity(std::string message);
+// kResourceExhausted/"too_many_requests" (HTTP 429), to be tried again in
+// `retry_after_s` seconds.
+Status TooManyRequests(std::string message, int64_t retry_after_s);
 
 // A value or the Status explaining why there is none.
 template <typename T>

@@ -47,9 +47,17 @@ std::string TransportMessage(StatusCode code) {
 
 }  // namespace
 
+// error_details is "<reason>" or "<reason>;retry_after=<seconds>".
+constexpr std::string_view kRetryAfterTag = ";retry_after=";
+
 grpc::Status ToGrpc(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(RowFor(status.code()).grpc, status.message(), status.reason());
+  std::string details = status.reason();
+  if (status.retry_after_s() > 0) {
+    details += kRetryAfterTag;
+    details += std::to_string(status.retry_after_s());
+  }
+  return grpc::Status(RowFor(status.code()).grpc, status.message(), details);
 }
 
 Status FromGrpc(const grpc::Status& status) {
@@ -64,11 +72,27 @@ Status FromGrpc(const grpc::Status& status) {
   // Only a peer of ours sets error_details, and only to a snake_case reason;
   // anything else (or a transport error) falls back to the code's name.
   std::string reason = status.error_details();
+  int64_t retry_after_s = 0;
+  if (size_t tag = reason.find(kRetryAfterTag); tag != std::string::npos) {
+    std::string_view digits = std::string_view(reason).substr(tag + kRetryAfterTag.size());
+    bool number = !digits.empty() && digits.size() <= 9;
+    for (char c : digits) {
+      if (c < '0' || c > '9') number = false;
+    }
+    if (number) {
+      retry_after_s = std::stoll(std::string(digits));
+      reason.resize(tag);
+    }
+  }
   bool plausible = !reason.empty() && reason.size() <= 64;
   for (char c : reason) {
     if (!((c >= 'a' && c <= 'z') || c == '_')) plausible = false;
   }
-  if (plausible) return Status(code, status.error_message(), reason);
+  if (plausible) {
+    Status mapped(code, status.error_message(), reason);
+    mapped.set_retry_after_s(retry_after_s);
+    return mapped;
+  }
   // gRPC's own text of a transport failure (addresses, TLS and socket
   // errors) is for operators, not for the clients of the REST servers that
   // would show it. Refusals without a reason (a role the peer's certificate
@@ -83,13 +107,19 @@ Status FromGrpc(const grpc::Status& status) {
 
 int ToHttp(const Status& status, bool created) {
   if (status.ok()) return created ? 201 : 200;
-  // SPEC §4: a declined card is 402, the one status no code has.
+  // SPEC §4: a declined card is 402, and a body that is not JSON 415: the
+  // statuses no code has.
   if (status.reason() == kPaymentDeclined) return 402;
+  if (status.reason() == kUnsupportedMediaType) return 415;
   return RowFor(status.code()).http;
 }
 
 Status PaymentDeclined(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message), kPaymentDeclined);
+}
+
+Status UnsupportedMediaType(std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message), kUnsupportedMediaType);
 }
 
 Status FromHttp(int http_status, std::string reason, std::string message) {
@@ -106,6 +136,11 @@ Status FromHttp(int http_status, std::string reason, std::string message) {
       // A declined card is a precondition of the purchase, not a bad request.
       code = StatusCode::kFailedPrecondition;
       if (reason.empty()) reason = "payment_declined";
+      break;
+    case 415:
+      // A request the server cannot read, as a 400 is.
+      code = StatusCode::kInvalidArgument;
+      if (reason.empty()) reason = kUnsupportedMediaType;
       break;
     case 403:
       code = StatusCode::kPermissionDenied;

@@ -8,7 +8,8 @@ namespace mp {
 
 // The only place where mp::Status meets other error spaces.
 
-// The reason travels in error_details so the caller sees the same Status.
+// The reason (and retry_after_s, when set) travel in error_details, so the
+// caller sees the same Status.
 grpc::Status ToGrpc(const Status& status);
 // Transport failures (UNAVAILABLE, DEADLINE_EXCEEDED) and codes without a
 // counterpart (UNKNOWN, DATA_LOSS, ...) come back as the nearest mp code.
@@ -16,6 +17,10 @@ Status FromGrpc(const grpc::Status& status);
 // The reason of a declined card (HTTP 402).
 inline constexpr const char* kPaymentDeclined = "payment_declined";
 Status PaymentDeclined(std::string message);
+
+// The reason of a request body that is not JSON (HTTP 415).
+inline constexpr const char* kUnsupportedMediaType = "unsupported_media_type";
+Status UnsupportedMediaType(std::string message);
 
 // HTTP status for an error Status; `created` picks 201 over 200 for success.
 int ToHttp(const Status& status, bool created = false);

@@ -43,6 +43,27 @@ INSTANTIATE_TEST_SUITE_P(
         MappingRow{StatusCode::kDeadlineExceeded, grpc::StatusCode::DEADLINE_EXCEEDED, 504},
         MappingRow{StatusCode::kInternal, grpc::StatusCode::INTERNAL, 500}));
 
+TEST(StatusMappingTest, RetryAfterCrossesGrpc) {
+  Status throttled = TooManyRequests("wait", 42);
+  EXPECT_EQ(ToHttp(throttled), 429);
+  Status back = FromGrpc(ToGrpc(throttled));
+  EXPECT_EQ(back, throttled);
+  EXPECT_EQ(back.retry_after_s(), 42);
+  EXPECT_EQ(back.reason(), "too_many_requests");
+  // Without one, none comes back.
+  EXPECT_EQ(FromGrpc(ToGrpc(Status(StatusCode::kResourceExhausted, "x"))).retry_after_s(), 0);
+  // A malformed tag is not a reason.
+  Status odd = FromGrpc(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "x", "too_many_requests;retry_after=1x"));
+  EXPECT_EQ(odd.retry_after_s(), 0);
+  EXPECT_EQ(odd.reason(), "resource_exhausted");
+}
+
+TEST(StatusMappingTest, UnsupportedMediaTypeIs415) {
+  EXPECT_EQ(ToHttp(UnsupportedMediaType("send JSON")), 415);
+  EXPECT_EQ(FromGrpc(ToGrpc(UnsupportedMediaType("send JSON"))).reason(), "unsupported_media_type");
+}
+
 TEST(StatusMappingTest, CreatedSuccessIs201) { EXPECT_EQ(ToHttp(Status(), true), 201); }
 
 TEST(StatusMappingTest, UnknownAndDataLossBecomeInternal) {
@@ -128,6 +149,9 @@ INSTANTIATE_TEST_SUITE_P(
         HttpRow{409, "username_taken", StatusCode::kAlreadyExists, "username_taken"},
         HttpRow{409, "already_rated", StatusCode::kAlreadyExists, "already_rated"},
         HttpRow{413, "", StatusCode::kResourceExhausted, "resource_exhausted"},
+        HttpRow{415, "unsupported_media_type", StatusCode::kInvalidArgument,
+                "unsupported_media_type"},
+        HttpRow{415, "", StatusCode::kInvalidArgument, "unsupported_media_type"},
         HttpRow{429, "too_many_requests", StatusCode::kResourceExhausted, "too_many_requests"},
         HttpRow{500, "internal", StatusCode::kInternal, "internal"},
         HttpRow{502, "", StatusCode::kUnavailable, "unavailable"},

@@ -1,6 +1,8 @@
 #include "customer_db/customer_db_service.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "common/types.h"
 
@@ -69,18 +71,29 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
     if (req->client_address().size() > 64) {
       return InvalidArgument("client_address", "at most 64 characters");
     }
-    MP_RETURN_IF_ERROR(CheckLoginBudget(*req));
+    const std::vector<storage::CustomerRepository::LoginBudget> budgets = LoginBudgets(*req);
+    // Refused before hashing when a budget is already spent: guesses past it
+    // cost no CPU.
+    MP_ASSIGN_OR_RETURN(int64_t wait_ms, repo_.LoginRetryAfterMs(budgets, throttle_.window_ms));
+    if (wait_ms > 0) return TooManyLogins(wait_ms);
     auto creds = repo_.GetCredentials(req->role(), req->username());
-    if (!creds.ok()) {
-      if (creds.status().code() != StatusCode::kNotFound) return creds.status();
+    if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
+    // An unknown username costs one verification too, and counts like a
+    // wrong password: the answers and their timing do not tell which
+    // usernames exist.
+    bool password_ok = false;
+    if (creds.ok()) {
+      password_ok = hasher_.Verify(req->password(), creds->password_hash);
+    } else {
       (void)hasher_.Verify(req->password(), dummy_hash_);
-      RecordLoginFailure(*req);
-      return BadCredentials();
     }
-    if (!hasher_.Verify(req->password(), creds->password_hash)) {
-      RecordLoginFailure(*req);
-      return BadCredentials();
-    }
+    // Decided after the hash, in one transaction per guess: whatever many
+    // guesses run at once, at most the budget of them are answered 401, and
+    // a right password is told only while the budget lasts (else the 429
+    // would not hide it).
+    MP_ASSIGN_OR_RETURN(wait_ms, repo_.SettleLogin(budgets, throttle_.window_ms, password_ok));
+    if (wait_ms > 0) return TooManyLogins(wait_ms);
+    if (!password_ok) return BadCredentials();
     std::string session_id = RandomToken();
     MP_RETURN_IF_ERROR(repo_.CreateSession(session_id, req->role(), creds->user_id));
     resp->set_session_id(session_id);
@@ -89,44 +102,28 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
   });
 }
 
-namespace {
-// Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + string.
-std::string UserKey(const v1::LoginRequest& req) {
-  std::string key("u");
-  key += std::to_string(req.role());
-  key += ':';
-  key += req.username();
-  return key;
-}
-std::string AddressKey(const v1::LoginRequest& req) {
-  std::string key("a:");
-  key += req.client_address();
-  return key;
-}
-}  // namespace
-
-Status CustomerDbService::CheckLoginBudget(const v1::LoginRequest& req) {
-  MP_ASSIGN_OR_RETURN(int64_t user_failures,
-                      repo_.CountLoginFailures(UserKey(req), throttle_.window_ms));
-  int64_t address_failures = 0;
-  if (!req.client_address().empty()) {
-    MP_ASSIGN_OR_RETURN(address_failures,
-                        repo_.CountLoginFailures(AddressKey(req), throttle_.window_ms));
-  }
-  if (user_failures >= throttle_.per_user || address_failures >= throttle_.per_address) {
-    return Status(StatusCode::kResourceExhausted,
-                  "too many failed logins; try again in " +
-                      std::to_string(throttle_.window_ms / 1000) + " seconds",
-                  "too_many_requests");
-  }
-  return Status();
+std::vector<storage::CustomerRepository::LoginBudget> CustomerDbService::LoginBudgets(
+    const v1::LoginRequest& req) const {
+  // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" +
+  // string. The address's length comes first, so that no (address, username)
+  // pair can spell another's key.
+  std::string user_key("ua");
+  user_key += std::to_string(req.role());
+  user_key += ':';
+  user_key += std::to_string(req.client_address().size());
+  user_key += ':';
+  user_key += req.client_address();
+  user_key += req.username();
+  std::string address_key("a:");
+  address_key += req.client_address();
+  return {{std::move(user_key), throttle_.per_user},
+          {std::move(address_key), throttle_.per_address}};
 }
 
-void CustomerDbService::RecordLoginFailure(const v1::LoginRequest& req) {
-  std::vector<std::string> keys = {UserKey(req)};
-  if (!req.client_address().empty()) keys.push_back(AddressKey(req));
-  // Best effort: a failure to count must not turn a 401 into a 500.
-  (void)repo_.RecordLoginFailure(keys, throttle_.window_ms);
+Status CustomerDbService::TooManyLogins(int64_t wait_ms) const {
+  const int64_t seconds = std::max<int64_t>(1, (wait_ms + 999) / 1000);
+  return TooManyRequests(
+      "too many failed logins; try again in " + std::to_string(seconds) + " seconds", seconds);
 }
 
 grpc::ServerUnaryReactor* CustomerDbService::Logout(grpc::CallbackServerContext* ctx,

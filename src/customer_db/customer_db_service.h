@@ -7,7 +7,13 @@
 
 namespace mp::customer_db {
 
-// Throttling of failed logins (SPEC §3); see CustomerDbOptions.
+// Throttling of failed logins (SPEC §3); see CustomerDbOptions. Failures
+// count against two keys, each with its budget: the username (with role) at
+// the client's address, and the address. So a guesser can spend only the
+// budgets of the addresses it guesses from, and the owner logging in from
+// any other address is let in whatever others tried. A caller that gives no
+// client_address (a direct gRPC caller; the frontends always give the
+// client's) counts as the address "": such callers share one budget.
 struct LoginThrottle {
   int per_user = 5;
   int per_address = 50;
@@ -70,11 +76,12 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
                                                  v1::GetPurchasedQuantityResponse* resp) override;
 
  private:
-  // kResourceExhausted/"too_many_requests" when the username or address has
-  // used up its budget of failures.
-  Status CheckLoginBudget(const v1::LoginRequest& req);
-  // Counts a failed login against the username and the address.
-  void RecordLoginFailure(const v1::LoginRequest& req);
+  // The throttle keys of a login attempt and their budgets.
+  std::vector<storage::CustomerRepository::LoginBudget> LoginBudgets(
+      const v1::LoginRequest& req) const;
+  // kResourceExhausted/"too_many_requests", to be tried again in `wait_ms`
+  // (rounded up to whole seconds, at least 1).
+  Status TooManyLogins(int64_t wait_ms) const;
 
   storage::CustomerRepository& repo_;
   PasswordHasher& hasher_;

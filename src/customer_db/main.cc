@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
       "password hashes computed at once")(
       "login-failures-per-user",
       po::value(&o.login_failures_per_user)->default_value(o.login_failures_per_user),
-      "failed logins per username per window before 429")(
+      "failed logins per username and client address per window before 429")(
       "login-failures-per-address",
       po::value(&o.login_failures_per_address)->default_value(o.login_failures_per_address),
       "failed logins per client address per window before 429")(

@@ -35,8 +35,11 @@ Response ErrorResponse(const Status& status) {
   error["message"] =
       status.code() == StatusCode::kInternal ? std::string("internal error") : status.message();
   r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
-  // SPEC §3: throttled logins say when to come back (the budget's window).
-  if (status.reason() == "too_many_requests") r.headers.emplace_back("Retry-After", "60");
+  // SPEC §3: a throttled login says when to come back (the real remaining
+  // window, carried by the Status from the customer DB).
+  if (status.retry_after_s() > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(status.retry_after_s()));
+  }
   return r;
 }
 
