@@ -1,12 +1,14 @@
 // marketplace: starts the whole system on one machine (`marketplace up`),
 // asks gRPC services whether they serve (`marketplace health ADDRESS...`),
-// or makes the CA and certificates of a deployment (`marketplace certs`).
+// makes the CA and certificates of a deployment (`marketplace certs`), or
+// checks the ledger of the databases (`marketplace audit`).
 #include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
 
 #include "common/flags.h"
+#include "launcher/audit_command.h"
 #include "launcher/launcher_options.h"
 #include "launcher/supervisor.h"
 #include "launcher/system.h"
@@ -158,8 +160,10 @@ int main(int argc, char** argv) {
   if (command == "up") return Up(argc - 1, argv + 1);
   if (command == "health") return Health(argc - 1, argv + 1);
   if (command == "certs") return Certs(argc - 1, argv + 1);
+  if (command == "audit") return launcher::RunAudit(argc - 1, argv + 1);
   std::cerr << "usage: marketplace up [--help | options]\n"
                "       marketplace health [--tls-dir DIR] HOST:PORT...\n"
-               "       marketplace certs --out DIR [--hosts a,b,...]\n";
+               "       marketplace certs --out DIR [--hosts a,b,...]\n"
+               "       marketplace audit [--data-dir DIR | --db-url URL] [--pending-bound S]\n";
   return command == "--help" || command == "-h" ? 0 : 2;
 }
