@@ -46,6 +46,9 @@ struct Ledger {
   std::vector<Take> takes;
   std::map<std::string, int64_t> stock;  // item id -> units for sale
   std::map<int64_t, int64_t> units;      // account id -> items sold / purchased
+  // What `marketplace audit` (src/audit) found in the same databases when
+  // ReadLedger read them, at rest: no attempt may be pending.
+  std::vector<std::string> audit;
 
   int ApprovedCharges() const;
   int CompletedAttempts() const;
@@ -56,11 +59,11 @@ struct Ledger {
 StatusOr<Ledger> ReadLedger(ProcessStack& stack);
 
 // Every way the ledger breaks the purchase invariants of docs/purchases.md
-// (empty when it holds): no attempt pending; per item, units for sale plus
-// units sold equal `put_up`; each approved charge has exactly one completed
-// attempt with the same id and total, and the other way round; failed
-// attempts have no lines, no approved charge and no stock held; stock is
-// held only for completed attempts; every account's units match the lines.
+// (empty when it holds): those of the audit library ("Auditing the ledger":
+// stock takes against lines, charges against purchases, account units,
+// feedback, no attempt pending, failed attempts leave nothing behind), read
+// by ReadLedger into `audit`; and what only a test knows: per item of
+// `put_up`, units for sale plus units sold equal the units it put up.
 std::vector<std::string> CheckInvariants(const Ledger& ledger,
                                          const std::map<std::string, int64_t>& put_up);
 
