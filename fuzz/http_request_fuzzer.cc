@@ -227,6 +227,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!http::ParseTarget(message.target(), request)) break;  // 400, closed
     request.authorization = std::string(message[bhttp::field::authorization]);
     request.idempotency_key = std::string(message["Idempotency-Key"]);
+    request.content_type = std::string(message[bhttp::field::content_type]);
     request.body = std::move(message.body());
     bool keep_alive = message.keep_alive();
     for (const http::Router* router : {&frontends->seller, &frontends->buyer}) {

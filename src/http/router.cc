@@ -24,6 +24,25 @@ std::vector<std::string> SplitPath(std::string_view path) {
 
 std::string VerbName(Verb v) { return std::string(boost::beast::http::to_string(v)); }
 
+// A body is read as JSON only when it says it is: application/json, any case,
+// parameters (`; charset=utf-8`) allowed. Otherwise a plain HTML form (which
+// can send text/plain or application/x-www-form-urlencoded to any origin
+// without a CORS preflight) could create accounts or spend a victim's login
+// budget from any web page.
+bool IsJson(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (media.size() != kJson.size()) return false;
+  for (size_t i = 0; i < media.size(); ++i) {
+    char c = media[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kJson[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Response ErrorResponse(const Status& status) {
@@ -128,6 +147,12 @@ void Router::Dispatch(std::shared_ptr<Request> request, std::function<void(Respo
     r.body = metrics_.Render(component_);
     r.content_type = "text/plain; version=0.0.4";
     finish(std::move(r));
+    return;
+  }
+  if (!request->body.empty() && !IsJson(request->content_type)) {
+    finish(
+        ErrorResponse(UnsupportedMediaType("a request body must be JSON, sent with "
+                                           "Content-Type: application/json")));
     return;
   }
   try {

@@ -129,6 +129,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request->authorization = std::string(message[bhttp::field::authorization]);
     request->idempotency_key = std::string(message["Idempotency-Key"]);
+    request->content_type = std::string(message[bhttp::field::content_type]);
     request->body = std::move(message.body());
     parser_.reset();  // its header fields are not kept while the handler runs
     in_flight_.count.fetch_add(1);

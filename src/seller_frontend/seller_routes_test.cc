@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -47,6 +51,36 @@ std::string Without(const char* field) {
   json::object o = Lamp();
   o.erase(field);
   return json::serialize(o);
+}
+
+// One request with exactly the Content-Type given (none when nullopt): the
+// shared test client always sends application/json.
+HttpResult SendAs(int port, const std::string& method, const std::string& target,
+                  std::optional<std::string> content_type, const std::string& body) {
+  namespace beast = boost::beast;
+  namespace bhttp = beast::http;
+  using tcp = boost::asio::ip::tcp;
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(
+      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  bhttp::request<bhttp::string_body> req(bhttp::string_to_verb(method), target, 11);
+  req.set(bhttp::field::host, "127.0.0.1");
+  if (content_type) req.set(bhttp::field::content_type, *content_type);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  HttpResult result;
+  result.status = static_cast<int>(res.result_int());
+  result.body = res.body();
+  for (const auto& field : res) {
+    result.headers[std::string(field.name_string())] = std::string(field.value());
+  }
+  return result;
 }
 
 class SellerApiTest : public ::testing::TestWithParam<Engine> {
@@ -292,6 +326,64 @@ TEST_P(SellerApiTest, RefusesBadRequestsWithTheSpecErrorAndChangesNothing) {
     ExpectRefused(*http_, row, token_);
     EXPECT_EQ(snapshot(), before);
   }
+}
+
+// A plain HTML form on any web page can post text/plain or form-urlencoded
+// across origins without a preflight; such bodies must not act as JSON.
+TEST_P(SellerApiTest, RefusesBodiesThatAreNotJsonAndDoesNothing) {
+  const int port = stack_->seller_port();
+  const std::string account = json::serialize(
+      json::object{{"username", "formuser"}, {"password", "password1"}, {"name", "Form"}});
+  const std::string login =
+      json::serialize(json::object{{"username", "seller1"}, {"password", "wrong-password"}});
+  const std::vector<std::optional<std::string>> refused = {"text/plain",
+                                                           "text/plain; charset=utf-8",
+                                                           "application/x-www-form-urlencoded",
+                                                           "multipart/form-data; boundary=x",
+                                                           std::nullopt,
+                                                           "",
+                                                           "application/jsonx",
+                                                           "text/json",
+                                                           "application/json-patch+json"};
+  for (const auto& type : refused) {
+    SCOPED_TRACE(type.value_or("(no Content-Type)"));
+    ExpectRefused(SendAs(port, "POST", "/v1/accounts", type, account), 415,
+                  "unsupported_media_type");
+    // Not even counted as a failed login.
+    ExpectRefused(SendAs(port, "POST", "/v1/sessions", type, login), 415, "unsupported_media_type");
+  }
+  // Nothing was created: the name is still free, for a JSON body with
+  // parameters and in any case.
+  EXPECT_EQ(SendAs(port, "POST", "/v1/accounts", "application/json; charset=utf-8", account).status,
+            201);
+  EXPECT_EQ(
+      SendAs(port, "POST", "/v1/sessions", "Application/JSON",
+             json::serialize(json::object{{"username", "formuser"}, {"password", "password1"}}))
+          .status,
+      201);
+  // Nine wrong-password attempts above were refused before the customer DB:
+  // the budget of 5 failures is untouched.
+  EXPECT_EQ(
+      http_->Post("/v1/sessions", json::object{{"username", "seller1"}, {"password", "password1"}})
+          .status,
+      201);
+  // Requests without a body are unaffected.
+  EXPECT_EQ(SendAs(port, "GET", "/v1/items", "text/plain", "").status, 401);
+  EXPECT_EQ(SendAs(port, "GET", "/healthz", std::nullopt, "").status, 200);
+}
+
+TEST_P(SellerApiTest, ThrottledLoginsSayTheRemainingWindow) {
+  const json::object wrong{{"username", "seller1"}, {"password", "wrong-password"}};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(http_->Post("/v1/sessions", wrong).status, 401) << i;
+  }
+  HttpResult r = http_->Post("/v1/sessions", wrong);
+  ExpectRefused(r, 429, "too_many_requests");
+  EXPECT_EQ(r.headers["Retry-After"], "60");
+  stack_->clock().Advance(15'000);
+  r = http_->Post("/v1/sessions", json::object{{"username", "seller1"}, {"password", "password1"}});
+  ExpectRefused(r, 429, "too_many_requests");
+  EXPECT_EQ(r.headers["Retry-After"], "45");
 }
 
 TEST_P(SellerApiTest, AcceptsTheLimitsOfEveryField) {
