@@ -55,18 +55,23 @@ void ReplyWithCart(const rpc::ProductDbClient& products, const v1::Cart& cart, D
     for (const v1::Item& item : list.items()) by_id[item.id()] = &item;
     json::array items;
     int64_t total = 0;
+    bool over_limit = false;
     for (const v1::CartLine& line : cart.lines()) {
       auto it = by_id.find(line.item_id());
       const v1::Item* item = it == by_id.end() ? nullptr : it->second;
       int64_t price = item ? item->price_cents() : 0;
-      total += price * line.quantity();
+      // A cart may hold more than one order can cost: its total is then
+      // shown as the maximum is passed (null), never wrapped.
+      if (over_limit || !AddToOrderTotal(total, price, line.quantity()).ok()) over_limit = true;
       items.push_back(json::object{{"item_id", line.item_id()},
                                    {"name", item ? item->name() : ""},
                                    {"price", http::PriceJson(price)},
                                    {"quantity", line.quantity()},
                                    {"available", item ? item->quantity() : 0}});
     }
-    done(Reply::Ok(json::object{{"items", std::move(items)}, {"total", http::PriceJson(total)}}));
+    done(Reply::Ok(
+        json::object{{"items", std::move(items)},
+                     {"total", over_limit ? json::value(nullptr) : http::PriceJson(total)}}));
   };
   if (cart.lines().empty()) return render(v1::ItemList(), std::move(done));
   products.GetItems(r, Then<v1::ItemList>(std::move(done), std::move(render)));
@@ -294,6 +299,11 @@ void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, Purch
       auto code = http::RequiredString(*body, "security_code");
       if (!code.ok()) return done(code.status());
       card.security_code = std::move(code).value();
+      if (Status s = ValidateSecurityCode(card.security_code); !s.ok()) return done(s);
+    }
+    // Before anything is held: a malformed card never takes stock.
+    for (const Status& s : {ValidateCardNumber(card.number), ValidateExpiration(card.expiration)}) {
+      if (!s.ok()) return done(s);
     }
     // With a key, a retry names the same purchase and gets its first outcome.
     std::string purchase_id = RandomToken().substr(0, 32);
@@ -323,6 +333,14 @@ std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendC
     PurchaseSaga saga;
   };
   auto purchases = std::make_shared<Purchases>(c);
+  const PurchaseSaga* saga = &purchases->saga;
+  router.metrics().AddCounter("mp_purchase_recovered_total",
+                              "Pending purchase attempts that recovery settled.",
+                              [saga] { return saga->recovered(); });
+  router.metrics().AddCounter("mp_purchase_recovery_failures_total",
+                              "Tries of recovery to settle an attempt that failed (retried next "
+                              "pass).",
+                              [saga] { return saga->recovery_failures(); });
   AddBuyerRoutes(router, c.auth, c.customers, c.products);
   AddPurchaseRoute(router, c.auth, purchases->saga);
   return purchases;

@@ -51,6 +51,17 @@ std::vector<Line> ByItem(const google::protobuf::RepeatedPtrField<Line>& lines) 
   return sorted;
 }
 
+v1::TakeStockRequest TakeRequest(const v1::PurchaseAttempt& attempt) {
+  v1::TakeStockRequest take;
+  take.set_purchase_id(attempt.purchase_id());
+  for (const v1::CartLine& line : attempt.lines()) {
+    v1::StockLine* l = take.add_lines();
+    l->set_item_id(line.item_id());
+    l->set_quantity(line.quantity());
+  }
+  return take;
+}
+
 http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items, int64_t total) {
   return http::Reply::Created(json::object{
       {"purchase_id", purchase_id}, {"items", items}, {"total", http::PriceJson(total)}});
@@ -116,34 +127,31 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
   if (attempt.state() != v1::PURCHASE_PENDING) return Answer(attempt);
   options_.crash.Reached("after_begin");
 
-  v1::TakeStockRequest take;
-  take.set_purchase_id(purchase_id);
-  for (const v1::CartLine& line : attempt.lines()) {
-    v1::StockLine* l = take.add_lines();
-    l->set_item_id(line.item_id());
-    l->set_quantity(line.quantity());
-  }
-  auto taken = products_.TakeStock(take);
+  auto taken = products_.TakeStock(TakeRequest(attempt));
   if (!taken.ok()) {
     // Unknown outcome: the attempt stays pending and recovery settles it.
     if (!IsFinal(taken.status())) return Unavailable("the purchase could not finish; retry");
     // Refused because this purchase's stock was given back: an undo (an
-    // earlier try's, or recovery's) got that far and no further. Only a
-    // purchase whose charge was not approved is undone, so finish that undo
-    // for the reason it began, which the payment service still knows.
+    // earlier try's, or recovery's) got that far and no further. An undo
+    // begins by fixing the charge as declined, so finish it for the reason
+    // it began, which the payment service still knows.
     if (taken.status().code() == StatusCode::kFailedPrecondition) {
       MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
       if (decision.approved) {
         log::Error("purchase {}: stock given back although the charge was approved", purchase_id);
         return Internal("purchase " + purchase_id + " is inconsistent");
       }
-      return Undo(attempt, UndoReason(decision));
+      return Undo(attempt, UndoReason(decision), /*declined=*/true);
     }
-    return Undo(attempt, taken.status());
+    return Undo(attempt, taken.status(), /*declined=*/false);
   }
   options_.crash.Reached("after_take");
   int64_t total = 0;
-  for (const v1::TakenLine& line : taken->lines()) total += line.price_cents() * line.quantity();
+  for (const v1::TakenLine& line : taken->lines()) {
+    if (Status s = AddToOrderTotal(total, line.price_cents(), line.quantity()); !s.ok()) {
+      return Undo(attempt, s, /*declined=*/false);
+    }
+  }
 
   auto decision = ChargeOnce(
       {purchase_id, card.holder_name, card.number, card.expiration, card.security_code, total});
@@ -151,10 +159,11 @@ StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
     if (decision.status().code() != StatusCode::kInvalidArgument) {
       return Unavailable("the payment service did not answer; retry");
     }
-    return Undo(attempt, decision.status());
+    return Undo(attempt, decision.status(), /*declined=*/false);
   }
   if (!decision->approved) {
-    return Undo(attempt, PaymentDeclined("the card was declined: " + decision->reason));
+    return Undo(attempt, PaymentDeclined("the card was declined: " + decision->reason),
+                /*declined=*/true);
   }
   options_.crash.Reached("after_charge");
   return Complete(attempt, *taken);
@@ -186,7 +195,7 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
     line->set_seller_id(t.seller_id());
     line->set_quantity(t.quantity());
     line->set_price_cents(t.price_cents());
-    total += t.price_cents() * t.quantity();
+    (void)AddToOrderTotal(total, t.price_cents(), t.quantity());  // checked by TakeStock
     items.push_back(json::object{{"item_id", t.item_id()},
                                  {"name", t.name()},
                                  {"price", http::PriceJson(t.price_cents())},
@@ -194,6 +203,12 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
   }
   // The charge is approved: from here on the purchase only moves forward.
   if (auto recorded = customers_.RecordPurchase(record); !recorded.ok()) {
+    if (recorded.status().reason() == "purchase_not_pending") {
+      // An approved charge whose attempt was undone: the ledger audit
+      // reports it; no retry can mend it.
+      log::Error("purchase {}: approved charge, attempt no longer pending", attempt.purchase_id());
+      return Internal("purchase " + attempt.purchase_id() + " is inconsistent");
+    }
     return Unavailable("the purchase is paid and will be recorded shortly");
   }
   options_.crash.Reached("after_record");
@@ -203,7 +218,21 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
   return PurchaseReply(attempt.purchase_id(), items, total);
 }
 
-StatusOr<http::Reply> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt, const Status& why) {
+StatusOr<http::Reply> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt, const Status& why,
+                                         bool declined) {
+  if (!declined) {
+    // Another request for the same purchase id may be past its charge: fix
+    // the payment's outcome first. Approved, the purchase moves forward
+    // (TakeStock answers the lines taken for it); declined, nothing can
+    // charge it any more, so giving its stock back is safe.
+    auto decision = Probe(attempt);
+    if (!decision.ok()) return Unavailable("the purchase could not finish; retry");
+    if (decision->approved) {
+      auto taken = products_.TakeStock(TakeRequest(attempt));
+      if (!taken.ok()) return Unavailable("the purchase is paid and will be recorded shortly");
+      return Complete(attempt, *taken);
+    }
+  }
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
   if (!products_.ReleaseStock(ref).ok()) {
@@ -262,34 +291,41 @@ Status PurchaseSaga::UndoReason(const rpc::ChargeDecision& decision) {
 Status PurchaseSaga::Settle(const v1::PurchaseAttempt& attempt) {
   MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
   if (!decision.approved) {
-    return Undo(attempt, UndoReason(decision)).status().code() == StatusCode::kUnavailable
+    return Undo(attempt, UndoReason(decision), /*declined=*/true).status().code() ==
+                   StatusCode::kUnavailable
                ? Unavailable("undo of " + attempt.purchase_id() + " failed")
                : Status();
   }
-  v1::TakeStockRequest take;
-  take.set_purchase_id(attempt.purchase_id());
-  for (const v1::CartLine& line : attempt.lines()) {
-    v1::StockLine* l = take.add_lines();
-    l->set_item_id(line.item_id());
-    l->set_quantity(line.quantity());
-  }
-  MP_ASSIGN_OR_RETURN(v1::TakeStockResponse taken, products_.TakeStock(take));
+  MP_ASSIGN_OR_RETURN(v1::TakeStockResponse taken, products_.TakeStock(TakeRequest(attempt)));
   return Complete(attempt, taken).status();
 }
 
 StatusOr<int> PurchaseSaga::RecoverOnce() {
   v1::ListPendingPurchasesRequest list;
   list.set_started_before_ms(SystemClock().NowMs() - options_.recovery_age.count());
-  list.set_limit(100);
-  MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, customers_.ListPendingPurchases(list));
+  list.set_limit(kRecoveryPage);
   int settled = 0;
-  for (const v1::PurchaseAttempt& attempt : pending.attempts()) {
-    Status s = Settle(attempt);
-    if (s.ok()) {
-      ++settled;
-    } else {
-      log::Warn("recovery of purchase {}: {}", attempt.purchase_id(), s.ToString());
+  // Pages through every pending attempt in (created_ms, purchase_id) order:
+  // one that fails to settle is counted and passed, so it never keeps the
+  // ones after it waiting.
+  while (true) {
+    MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, customers_.ListPendingPurchases(list));
+    for (const v1::PurchaseAttempt& attempt : pending.attempts()) {
+      Status s = Settle(attempt);
+      if (s.ok()) {
+        ++settled;
+        recovered_.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        recovery_failures_.fetch_add(1, std::memory_order_relaxed);
+        log::Warn("recovery of purchase {}: {}", attempt.purchase_id(), s.ToString());
+      }
     }
+    if (pending.attempts_size() < kRecoveryPage) break;
+    const v1::PurchaseAttempt& last = pending.attempts(pending.attempts_size() - 1);
+    list.set_after_created_ms(last.created_ms());
+    list.set_after_purchase_id(last.purchase_id());
+    std::lock_guard lock(mu_);
+    if (stop_) break;
   }
   return settled;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -62,16 +63,25 @@ class PurchaseSaga {
   // insufficient_quantity, 503 when the outcome is not known yet).
   void Purchase(v1::SessionRequest session, std::string purchase_id, Card card, http::Done done);
 
-  // One recovery pass: finishes attempts whose charge was approved, undoes
-  // the others. Returns how many attempts it settled.
+  // One recovery pass over every attempt pending longer than the recovery
+  // age: finishes those whose charge was approved, undoes the others.
+  // Returns how many attempts it settled.
   StatusOr<int> RecoverOnce();
+
+  // Attempts recovery settled, and tries of it that failed (an attempt that
+  // keeps failing adds one per pass), since start: for /metrics.
+  uint64_t recovered() const { return recovered_.load(std::memory_order_relaxed); }
+  uint64_t recovery_failures() const { return recovery_failures_.load(std::memory_order_relaxed); }
 
  private:
   StatusOr<http::Reply> Run(const v1::SessionRequest& session, const std::string& purchase_id,
                             const Card& card);
   StatusOr<http::Reply> Complete(const v1::PurchaseAttempt& attempt,
                                  const v1::TakeStockResponse& taken);
-  StatusOr<http::Reply> Undo(const v1::PurchaseAttempt& attempt, const Status& why);
+  // Gives the stock back and fails the attempt with `why`. `declined`: the
+  // payment service already holds a decline for this purchase id; else the
+  // outcome is fixed first (Probe), and an approval completes instead.
+  StatusOr<http::Reply> Undo(const v1::PurchaseAttempt& attempt, const Status& why, bool declined);
   StatusOr<rpc::ChargeDecision> ChargeOnce(const rpc::ChargeRequest& request);
   StatusOr<http::Reply> Answer(const v1::PurchaseAttempt& attempt);
   // The payment service's decision on `attempt`, asked with a card that
@@ -86,6 +96,10 @@ class PurchaseSaga {
   const rpc::PaymentClient& payment_;
   const PurchaseSagaOptions options_;
   boost::asio::thread_pool pool_;
+
+  static constexpr int kRecoveryPage = 50;
+  std::atomic<uint64_t> recovered_{0};
+  std::atomic<uint64_t> recovery_failures_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -148,6 +148,48 @@ Status ValidateQuantity(std::string_view field, int64_t quantity) {
   return Status();
 }
 
+Status AddToOrderTotal(int64_t& total_cents, int64_t price_cents, int64_t quantity) {
+  int64_t line = 0;
+  int64_t sum = 0;
+  if (price_cents < 0 || quantity < 0 || __builtin_mul_overflow(price_cents, quantity, &line) ||
+      __builtin_add_overflow(total_cents, line, &sum) || sum > kMaxOrderTotalCents) {
+    return InvalidArgument("total", "an order may cost at most " +
+                                        Money{kMaxOrderTotalCents}.ToString() +
+                                        "; remove some units");
+  }
+  total_cents = sum;
+  return Status();
+}
+
+namespace {
+bool AllDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+}  // namespace
+
+Status ValidateCardNumber(std::string_view number) {
+  if (number.size() < 12 || number.size() > 19 || !AllDigits(number)) {
+    return InvalidArgument("card_number", "must be 12 to 19 digits");
+  }
+  return Status();
+}
+
+Status ValidateExpiration(std::string_view mm_yy) {
+  bool ok = mm_yy.size() == 5 && mm_yy[2] == '/' && AllDigits(mm_yy.substr(0, 2)) &&
+            AllDigits(mm_yy.substr(3, 2));
+  int month = ok ? (mm_yy[0] - '0') * 10 + (mm_yy[1] - '0') : 0;
+  if (month < 1 || month > 12) return InvalidArgument("expiration", "must be MM/YY");
+  return Status();
+}
+
+Status ValidateSecurityCode(std::string_view code) {
+  if (code.size() < 3 || code.size() > 4 || !AllDigits(code)) {
+    return InvalidArgument("security_code", "must be 3 or 4 digits");
+  }
+  return Status();
+}
+
 StatusOr<std::vector<std::string>> NormalizeKeywords(const std::vector<std::string>& keywords) {
   if (keywords.size() > kMaxKeywords) {
     return InvalidArgument("keywords", "at most 5 keywords");

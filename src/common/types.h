@@ -24,6 +24,12 @@ inline constexpr int kMaxSearchLimit = 500;
 // Purchase history pages (newest first).
 inline constexpr int kDefaultPurchasePage = 100;
 inline constexpr int kMaxPurchasePage = 500;
+// The most an order may cost: one unit at the highest price. Totals are
+// computed with checked arithmetic and refused past this, never wrapped.
+inline constexpr int64_t kMaxOrderTotalCents = kMaxPriceCents;
+// Lines a cart may hold (distinct items), so a purchase, its recovery and a
+// cart display stay bounded.
+inline constexpr int kMaxCartLines = 100;
 
 using SellerId = int64_t;
 using BuyerId = int64_t;
@@ -61,6 +67,17 @@ Status ValidateQuantity(std::string_view field, int64_t quantity);
 // Checks 0..5 distinct words of 1..8 characters (letters, digits, '-' or
 // '_'), compared case-insensitively, and returns them lower-cased and sorted.
 StatusOr<std::vector<std::string>> NormalizeKeywords(const std::vector<std::string>& keywords);
+
+// Adds `quantity` units at `price_cents` to `total_cents`; kInvalidArgument
+// naming "total" when the product or the sum passes kMaxOrderTotalCents
+// (`total_cents` is then unchanged).
+Status AddToOrderTotal(int64_t& total_cents, int64_t price_cents, int64_t quantity);
+
+// Card fields of a purchase (SPEC §5), checked before anything is held:
+// 12-19 digits; MM/YY with a month 01-12; 3-4 digits.
+Status ValidateCardNumber(std::string_view number);
+Status ValidateExpiration(std::string_view mm_yy);
+Status ValidateSecurityCode(std::string_view code);
 
 // Number of Unicode code points, or -1 when `text` is not valid UTF-8 or
 // holds control characters.

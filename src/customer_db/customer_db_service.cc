@@ -257,6 +257,7 @@ grpc::ServerUnaryReactor* CustomerDbService::RecordPurchase(grpc::CallbackServer
     MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
     MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
     if (req->lines().empty()) return InvalidArgument("lines", "a purchase has at least one line");
+    if (req->lines_size() > kMaxCartLines) return InvalidArgument("lines", "at most 100 lines");
     std::set<std::string> seen;
     for (const v1::PurchaseLine& line : req->lines()) {
       MP_RETURN_IF_ERROR(ValidateItemId(line.item_id()));
@@ -303,11 +304,17 @@ grpc::ServerUnaryReactor* CustomerDbService::ListPendingPurchases(
     grpc::CallbackServerContext* ctx, const v1::ListPendingPurchasesRequest* req,
     v1::PurchaseAttemptList* resp) {
   return pool_.Run(ctx, "ListPendingPurchases", [=, this]() -> Status {
-    if (req->limit() < 1 || req->limit() > 1000) {
-      return InvalidArgument("limit", "must be from 1 to 1000");
+    // A page of at most 100 attempts of at most kMaxCartLines lines each
+    // stays far below gRPC's message limit.
+    if (req->limit() < 1 || req->limit() > 100) {
+      return InvalidArgument("limit", "must be from 1 to 100");
     }
-    MP_ASSIGN_OR_RETURN(auto attempts,
-                        repo_.ListPendingPurchases(req->started_before_ms(), req->limit()));
+    if (!req->after_purchase_id().empty()) {
+      MP_RETURN_IF_ERROR(ValidateKey("after_purchase_id", req->after_purchase_id()));
+    }
+    MP_ASSIGN_OR_RETURN(auto attempts, repo_.ListPendingPurchases(
+                                           req->started_before_ms(), req->limit(),
+                                           req->after_created_ms(), req->after_purchase_id()));
     for (auto& a : attempts) *resp->add_attempts() = std::move(a);
     return Status();
   });

@@ -10,6 +10,10 @@ size_t Metrics::AddRoute(std::string name) {
   return routes_.size() - 1;
 }
 
+void Metrics::AddCounter(std::string name, std::string help, std::function<uint64_t()> read) {
+  counters_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
 void Metrics::Record(size_t route, int status, double seconds) {
   RouteStats& r = routes_[route];
   int cls = status / 100 - 2;
@@ -51,6 +55,10 @@ std::string Metrics::Render(const std::string& component) const {
     out << "mp_http_request_duration_seconds_sum{" << labels << "} "
         << static_cast<double>(r.sum_micros.load()) / 1e6 << "\n";
     out << "mp_http_request_duration_seconds_count{" << labels << "} " << count << "\n";
+  }
+  for (const Counter& c : counters_) {
+    out << "# HELP " << c.name << " " << c.help << "\n# TYPE " << c.name << " counter\n"
+        << c.name << "{component=\"" << component << "\"} " << c.read() << "\n";
   }
   return out.str();
 }

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace mp::http {
 
@@ -18,6 +20,9 @@ class Metrics {
   // Returns the index to Record with.
   size_t AddRoute(std::string name);
   void Record(size_t route, int status, double seconds);
+  // A counter kept by another part (purchase recovery's, say), read each
+  // time the metrics are rendered; `read` must outlive this object's use.
+  void AddCounter(std::string name, std::string help, std::function<uint64_t()> read);
   std::string Render(const std::string& component) const;
 
  private:
@@ -29,7 +34,13 @@ class Metrics {
     std::atomic<uint64_t> count{0};
     std::atomic<uint64_t> sum_micros{0};
   };
+  struct Counter {
+    std::string name;
+    std::string help;
+    std::function<uint64_t()> read;
+  };
   std::deque<RouteStats> routes_;  // deque: stable addresses, atomics never move
+  std::vector<Counter> counters_;
 };
 
 }  // namespace mp::http

@@ -106,7 +106,31 @@ const Sql kFailAttempt{
     "finished_ms = $4 WHERE purchase_id = $1 AND state = 1"};
 const Sql kSelectPendingAttempts{
     "SELECT purchase_id FROM purchase_attempts WHERE state = 1 AND created_ms < $1 "
-    "ORDER BY created_ms LIMIT $2"};
+    "AND (created_ms > $2 OR (created_ms = $2 AND purchase_id > $3)) "
+    "ORDER BY created_ms, purchase_id LIMIT $4"};
+// The purchase in flight of a session's cart, if any (SPEC: at most one).
+// BeginPurchase runs after Authorize, which holds the session's row lock on
+// PostgreSQL, so two begins of one cart cannot both see none.
+const Sql kSelectSessionPending{
+    "SELECT purchase_id FROM purchase_attempts WHERE session_id = $1 AND state = 1 LIMIT 1"};
+// Every step of one purchase takes turns on its attempt's row (PostgreSQL;
+// SQLite writers already take turns), so a step sees what the one before
+// it did.
+const Sql kLockAttempt{"SELECT state FROM purchase_attempts WHERE purchase_id = $1",
+                       "SELECT state FROM purchase_attempts WHERE purchase_id = $1 FOR UPDATE"};
+const Sql kCountCartLines{"SELECT COUNT(*) FROM cart_lines WHERE session_id = $1"};
+// What was bought (the purchase lines just written) leaves the working
+// cart; a line added, or units added, while the purchase ran stay.
+const Sql kDeleteBoughtLines{
+    "DELETE FROM cart_lines WHERE session_id = $1 AND quantity <= "
+    "(SELECT p.quantity FROM purchase_lines p "
+    "WHERE p.purchase_id = $2 AND p.item_id = cart_lines.item_id)"};
+const Sql kSubtractBoughtUnits{
+    "UPDATE cart_lines SET quantity = quantity - "
+    "(SELECT p.quantity FROM purchase_lines p "
+    "WHERE p.purchase_id = $2 AND p.item_id = cart_lines.item_id) "
+    "WHERE session_id = $1 AND item_id IN "
+    "(SELECT item_id FROM purchase_lines WHERE purchase_id = $2)"};
 // The session check and a page of the buyer's history in one statement; a
 // session without purchases gives one row with NULL purchase, and no row
 // means no such session or a page past the end (CheckSession then tells).
@@ -120,6 +144,18 @@ const Sql kSelectPurchasedQuantity{
     "WHERE buyer_id = $1 AND item_id = $2"};
 
 Status SessionEnded() { return Unauthenticated("session ended or expired; log in again"); }
+
+Status PurchaseInProgress() {
+  return Status(StatusCode::kAborted,
+                "a purchase of this cart is in progress; wait for its outcome (its retry with the "
+                "same Idempotency-Key answers it)",
+                "purchase_in_progress");
+}
+
+Status CartFull() {
+  return Status(StatusCode::kFailedPrecondition,
+                "a cart holds at most " + std::to_string(kMaxCartLines) + " items", "cart_full");
+}
 
 }  // namespace
 
@@ -430,6 +466,10 @@ StatusOr<v1::Cart> CustomerRepository::AddToCart(const v1::SessionRequest& sessi
   return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id(), item_id}));
     int64_t in_cart = rows.empty() ? 0 : rows[0].Int(0);
+    if (rows.empty()) {
+      MP_ASSIGN_OR_RETURN(Rows count, conn.Query(kCountCartLines, {session.session_id()}));
+      if (count[0].Int(0) >= kMaxCartLines) return CartFull();
+    }
     if (in_cart + quantity > available) {
       return InsufficientQuantity("item " + item_id + " has " + std::to_string(available) +
                                   " units for sale; the cart holds " + std::to_string(in_cart));
@@ -472,10 +512,24 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
   v1::RecordPurchaseResponse response;
   response.set_purchase_id(request.purchase_id());
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
+    // A purchase without an attempt is recorded as it comes (the saga
+    // always begins one; tests and imports may not).
+    MP_ASSIGN_OR_RETURN(Rows attempt, conn.Query(kLockAttempt, {request.purchase_id()}));
     MP_ASSIGN_OR_RETURN(Rows done, conn.Query(kSelectPurchase, {request.purchase_id()}));
     if (!done.empty()) {
       response.set_time_ms(done[0].Int(0));
       return Status();
+    }
+    if (!attempt.empty() && attempt[0].Int(0) != v1::PURCHASE_PENDING) {
+      // Undone (FailPurchase) before this record arrived: recording it now
+      // would sell units that were given back.
+      return Status(StatusCode::kFailedPrecondition,
+                    "purchase " + request.purchase_id() + " is no longer pending",
+                    "purchase_not_pending");
+    }
+    int64_t total = 0;
+    for (const v1::PurchaseLine& line : request.lines()) {
+      MP_RETURN_IF_ERROR(AddToOrderTotal(total, line.price_cents(), line.quantity()));
     }
     int64_t now = clock_.NowMs();
     int64_t units = 0;
@@ -485,8 +539,8 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
                                     line.seller_id(), line.quantity(), line.price_cents(), now})
                             .status();
       if (inserted.reason() == "unique_violation") {
-        // A concurrent call recorded the same purchase first (PostgreSQL):
-        // run again, and the repeat answers like the first.
+        // A concurrent call recorded the same purchase first (PostgreSQL,
+        // without an attempt to lock): run again; the repeat answers it.
         return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
       }
       MP_RETURN_IF_ERROR(inserted);
@@ -494,13 +548,13 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
       units += line.quantity();
     }
     MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {request.buyer_id(), units}).status());
-    int64_t total = 0;
-    for (const v1::PurchaseLine& line : request.lines()) {
-      total += line.price_cents() * line.quantity();
-    }
     MP_RETURN_IF_ERROR(conn.Query(kCompleteAttempt, {request.purchase_id(), total, now}).status());
     if (!request.clear_session_id().empty()) {
-      MP_RETURN_IF_ERROR(conn.Query(kDeleteSessionCart, {request.clear_session_id()}).status());
+      const std::string& session_id = request.clear_session_id();
+      MP_RETURN_IF_ERROR(
+          conn.Query(kDeleteBoughtLines, {session_id, request.purchase_id()}).status());
+      MP_RETURN_IF_ERROR(
+          conn.Query(kSubtractBoughtUnits, {session_id, request.purchase_id()}).status());
     }
     MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {request.buyer_id()}).status());
     response.set_time_ms(now);
@@ -555,13 +609,22 @@ StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(const v1::Sessio
       return Status();
     }
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    MP_ASSIGN_OR_RETURN(Rows in_flight, conn.Query(kSelectSessionPending, {session.session_id()}));
+    if (!in_flight.empty()) return PurchaseInProgress();
     MP_ASSIGN_OR_RETURN(Rows cart, conn.Query(kSelectCart, {session.session_id()}));
     if (cart.empty()) {
       return Status(StatusCode::kFailedPrecondition, "the cart is empty", "cart_empty");
     }
-    MP_RETURN_IF_ERROR(
+    if (cart.size() > kMaxCartLines) return CartFull();
+    Status inserted =
         conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(), clock_.NowMs()})
-            .status());
+            .status();
+    if (inserted.reason() == "unique_violation") {
+      // The same purchase id begun at once from another session of the
+      // buyer (PostgreSQL): run again, and the repeat answers that attempt.
+      return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
+    }
+    MP_RETURN_IF_ERROR(inserted);
     for (const Row& line : cart) {
       MP_RETURN_IF_ERROR(
           conn.Query(kInsertAttemptLine, {purchase_id, line.Text(0), line.Int(1)}).status());
@@ -586,11 +649,13 @@ StatusOr<v1::PurchaseAttempt> CustomerRepository::FailPurchase(const std::string
 }
 
 StatusOr<std::vector<v1::PurchaseAttempt>> CustomerRepository::ListPendingPurchases(
-    int64_t started_before_ms, int limit) {
+    int64_t started_before_ms, int limit, int64_t after_created_ms,
+    const std::string& after_purchase_id) {
   std::vector<v1::PurchaseAttempt> attempts;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows,
-                        conn.Query(kSelectPendingAttempts, {started_before_ms, int64_t{limit}}));
+                        conn.Query(kSelectPendingAttempts, {started_before_ms, after_created_ms,
+                                                            after_purchase_id, int64_t{limit}}));
     for (const Row& row : rows) {
       MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt a, ReadAttempt(conn, row.Text(0)));
       attempts.push_back(std::move(a));

@@ -87,6 +87,10 @@ const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
                           ", 0 FROM items WHERE category = $1 AND quantity > 0 "
                           "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
 
+// Steps of one purchase take turns (PostgreSQL; SQLite writers already do):
+// under READ COMMITTED two TakeStock of one purchase id would both find no
+// take, and the loser's refusal would then undo the winner's take.
+const Sql kLockPurchase{nullptr, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"};
 const Sql kSelectTaken{
     "SELECT t.item_id, t.quantity, t.price_cents, t.seller_id, t.name, t.state, i.category "
     "FROM stock_takes t JOIN items i ON i.id = t.item_id WHERE t.purchase_id = $1"};
@@ -397,6 +401,7 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
             [](const auto& a, const auto& b) { return a.first.number < b.first.number; });
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     response.clear_lines();
+    MP_RETURN_IF_ERROR(conn.Query(kLockPurchase, {purchase_id}).status());
     MP_ASSIGN_OR_RETURN(Rows taken, conn.Query(kSelectTaken, {purchase_id}));
     for (const Row& row : taken) {
       if (row.Int(5) == 2) {
@@ -411,6 +416,7 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       line->set_name(row.Text(4));
     }
     if (!taken.empty()) return Status();
+    int64_t total = 0;
     for (const auto& [id, quantity] : sorted) {
       MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kTakeUnits, {id.number, id.category, quantity}));
       if (rows.empty()) {
@@ -419,6 +425,8 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
         return InsufficientQuantity("item " + id.ToString() + " has only " +
                                     std::to_string(owner[0].Int(1)) + " units left");
       }
+      // Refused before anything is held: the transaction rolls back.
+      MP_RETURN_IF_ERROR(AddToOrderTotal(total, rows[0].Int(0), quantity));
       MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
       v1::TakenLine* line = response.add_lines();
       line->set_item_id(id.ToString());
@@ -426,16 +434,10 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       line->set_price_cents(rows[0].Int(0));
       line->set_seller_id(rows[0].Int(1));
       line->set_name(rows[0].Text(2));
-      Status inserted =
+      MP_RETURN_IF_ERROR(
           conn.Query(kInsertTaken, {purchase_id, id.number, quantity, line->price_cents(),
                                     line->seller_id(), line->name()})
-              .status();
-      if (inserted.reason() == "unique_violation") {
-        // A concurrent call took stock for the same purchase first
-        // (PostgreSQL): run again, and the repeat answers its lines.
-        return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
-      }
-      MP_RETURN_IF_ERROR(inserted);
+              .status());
     }
     return Status();
   }));
@@ -444,6 +446,7 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
 
 Status ProductRepository::ReleaseStock(const std::string& purchase_id) {
   return db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kLockPurchase, {purchase_id}).status());
     MP_ASSIGN_OR_RETURN(Rows released, conn.Query(kReleaseTaken, {purchase_id}));
     for (const Row& row : released) {
       MP_RETURN_IF_ERROR(conn.Query(kReturnUnits, {row.Int(0), row.Int(1)}).status());
@@ -454,8 +457,10 @@ Status ProductRepository::ReleaseStock(const std::string& purchase_id) {
 }
 
 Status ProductRepository::CommitStock(const std::string& purchase_id) {
-  return db_.Write(
-      [&](Connection& conn) { return conn.Query(kCommitTaken, {purchase_id}).status(); });
+  return db_.Write([&](Connection& conn) -> Status {
+    MP_RETURN_IF_ERROR(conn.Query(kLockPurchase, {purchase_id}).status());
+    return conn.Query(kCommitTaken, {purchase_id}).status();
+  });
 }
 
 Status ProductRepository::Vote(BuyerId buyer_id, const ItemId& id, bool up) {

@@ -1,6 +1,11 @@
 // Taking, releasing and committing stock for purchases (ProductRepository).
 #include <gtest/gtest.h>
 
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "storage/product_repository_test_fixture.h"
 
 namespace mp::storage::testing {
@@ -95,6 +100,57 @@ TEST_P(ProductStockTest, CommitKeepsUnitsTakenAndIsIdempotent) {
   EXPECT_EQ(TakenLines(*again), TakenLines(*first));
   EXPECT_EQ(Quantity(a_), 3);
   EXPECT_TRUE(repo_->CommitStock("unknown").ok());
+}
+
+// The same purchase id taken from several threads at once, as a retry
+// racing its first try does, for the last unit: every call answers the one
+// take. Before the steps of a purchase took turns on PostgreSQL, the losers
+// found no take, were refused for want of stock, and that refusal's undo
+// gave the winner's unit back.
+TEST_P(ProductStockTest, ConcurrentTakesOfOnePurchaseTakeOnce) {
+  constexpr int kThreads = 8;
+  for (int round = 0; round < 5; ++round) {
+    v1::Item last = Register({.seller = 3, .name = Key("Last", round), .quantity = 1});
+    std::string purchase = Key("race-", round);
+    std::vector<StatusOr<v1::TakeStockResponse>> results(kThreads, Internal("not run"));
+    std::latch start(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        results[i] = repo_->TakeStock(purchase, {{Id(last), 1}});
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const auto& r : results) {
+      ASSERT_TRUE(r.ok()) << "round " << round << ": " << r.status().ToString();
+      EXPECT_EQ(TakenLines(*r), (std::vector<Taken>{{last.id(), 1, 1999, 3, last.name()}}));
+    }
+    EXPECT_EQ(Quantity(last), 0) << "round " << round;
+  }
+}
+
+// Checked arithmetic: a total past kMaxOrderTotalCents is refused inside
+// the transaction, so nothing stays taken (and nothing wraps).
+TEST_P(ProductStockTest, TakeRefusesATotalPastTheMaximumAndHoldsNothing) {
+  v1::Item dear =
+      Register({.seller = 3, .name = "Dear", .price = kMaxPriceCents, .quantity = kMaxQuantity});
+  v1::Item cheap = Register({.seller = 3, .name = "Cheap", .price = 1, .quantity = 5});
+  const StockLines too_much[] = {
+      {{Id(dear), kMaxQuantity}},               // one line's product overflows 64 bits
+      {{Id(dear), 1}, {Id(cheap), 1}},          // one cent past the maximum
+      {{Id(dear), kMaxQuantity}, {Id(a_), 1}},  // overflow, then more
+  };
+  for (const StockLines& lines : too_much) {
+    auto taken = repo_->TakeStock("dear", lines);
+    EXPECT_EQ(taken.status().code(), StatusCode::kInvalidArgument) << taken.status().ToString();
+    EXPECT_EQ(Quantity(dear), kMaxQuantity);
+    EXPECT_EQ(Quantity(cheap), 5);
+    EXPECT_EQ(Quantity(a_), 5);
+  }
+  auto exactly = repo_->TakeStock("exact", {{Id(dear), 1}});
+  ASSERT_TRUE(exactly.ok()) << "the maximum itself may be bought: " << exactly.status().ToString();
+  EXPECT_EQ(Quantity(dear), kMaxQuantity - 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ProductStockTest, kEngines, Name);
