@@ -54,7 +54,8 @@ const Sql kAttempts{
     "FROM purchase_attempts"};
 const Sql kLinesByPurchase{
     "SELECT purchase_id, COUNT(*), CAST(SUM(quantity * price_cents) AS BIGINT), "
-    "MIN(buyer_id), MAX(buyer_id) FROM purchase_lines GROUP BY purchase_id"};
+    "MIN(buyer_id), MAX(buyer_id), CAST(SUM(quantity) AS BIGINT) FROM purchase_lines "
+    "GROUP BY purchase_id"};
 // Units in the lines of each item, leaving out the purchases whose stock
 // takes are left out too (pending, or finished after the cut-off $1), so
 // the two sides of the stock check count the same purchases.
@@ -94,6 +95,7 @@ struct Lines {
   int64_t value_cents = 0;
   int64_t min_buyer = 0;
   int64_t max_buyer = 0;
+  int64_t units = 0;
 };
 
 struct Take {
@@ -243,7 +245,7 @@ Status ReadCustomer(Connection& conn, int64_t cutoff_ms, Snapshot& s, AuditRepor
     return true;
   }));
   MP_RETURN_IF_ERROR(conn.ForEach(kLinesByPurchase, {}, [&](const Row& r) {
-    s.lines[r.Text(0)] = {r.Int(1), r.Int(2), r.Int(3), r.Int(4)};
+    s.lines[r.Text(0)] = {r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Int(5)};
     return true;
   }));
   MP_RETURN_IF_ERROR(conn.ForEach(kLinesByItem, {cutoff_ms}, [&](const Row& r) {
@@ -402,6 +404,7 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
   // by pending attempts (for the message only: both sides leave them out).
   std::unordered_map<std::string, int64_t> taken;
   std::unordered_map<std::string, int64_t> pending_held;
+  std::unordered_map<std::string, int64_t> taken_by_purchase;  // settled, completed
   for (const Take& t : s.takes) {
     std::string subject = "purchase " + t.purchase_id;
     bool held = t.state != kReleased;
@@ -439,6 +442,20 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
                 "completed, yet its take of " + units + " was given back (sold and for sale)");
     }
     if (held) taken[t.item] += t.quantity;
+    if (held && a.state == kCompleted) taken_by_purchase[t.purchase_id] += t.quantity;
+  }
+  // Per item the sums can hide which purchase is off; per purchase they name it.
+  for (const auto& [id, a] : s.attempts) {
+    if (a.state != kCompleted || a.finished_ms >= cutoff_ms) continue;
+    auto lines = s.lines.find(id);
+    auto held = taken_by_purchase.find(id);
+    int64_t in_lines = lines == s.lines.end() ? 0 : lines->second.units;
+    int64_t out_of_sale = held == taken_by_purchase.end() ? 0 : held->second;
+    if (in_lines != out_of_sale) {
+      check.Add(Invariant::kStock, "purchase " + id,
+                "its lines hold " + std::to_string(in_lines) + " units, its stock takes " +
+                    std::to_string(out_of_sale) + " (not given back)");
+    }
   }
   auto compare = [&](const std::string& item, int64_t out_of_sale, int64_t in_lines) {
     if (out_of_sale == in_lines) return;
