@@ -198,7 +198,10 @@ void PaymentServer::Stop() {
 StatusOr<ChargeDecision> PaymentServer::Charge(const ChargeRequest& request) {
   MP_RETURN_IF_ERROR(ValidateKey("transaction_id", request.transaction_id));
   MP_RETURN_IF_ERROR(ValidateName("holder_name", request.holder_name));
-  if (request.amount_cents <= 0) return InvalidArgument("amount_cents", "must be positive");
+  if (request.amount_cents <= 0 || request.amount_cents > kMaxOrderTotalCents) {
+    return InvalidArgument("amount_cents",
+                           "must be from 1 to " + std::to_string(kMaxOrderTotalCents));
+  }
   MP_ASSIGN_OR_RETURN(auto known, repo_.Find(request.transaction_id));
   if (known) return ChargeDecision{known->approved, known->reason};
   ChargeDecision decision = policy_.Decide(request);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/types.h"
 #include "payment/charge_policy.h"
 #include "rpc/payment_client.h"
 #include "storage/payment_repository.h"
@@ -158,6 +159,30 @@ class PaymentServerTest : public ::testing::Test {
   PaymentOptions options_;
   std::unique_ptr<PaymentServer> server_;
 };
+
+// No amount past the most an order may cost is charged, nor a wrapped one.
+TEST_F(PaymentServerTest, RefusesAmountsOutsideOneCentToTheOrderMaximum) {
+  rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
+  for (int64_t amount : {int64_t{0}, int64_t{-1}, kMaxOrderTotalCents + 1, INT64_MAX, INT64_MIN}) {
+    auto decision = client.Charge({.transaction_id = "amount-" + std::to_string(amount < 0),
+                                   .holder_name = "Bob",
+                                   .card_number = "4111111111111111",
+                                   .expiration = "12/99",
+                                   .security_code = "",
+                                   .amount_cents = amount});
+    EXPECT_EQ(decision.status().code(), StatusCode::kInvalidArgument) << amount;
+    auto stored = repo_->Find("amount-" + std::to_string(amount < 0));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_FALSE(stored->has_value()) << "a refused charge stores no decision";
+  }
+  auto most = client.Charge({.transaction_id = "amount-max",
+                             .holder_name = "Bob",
+                             .card_number = "4111111111111111",
+                             .expiration = "12/99",
+                             .security_code = "",
+                             .amount_cents = kMaxOrderTotalCents});
+  EXPECT_TRUE(most.ok()) << most.status().ToString();
+}
 
 // gSOAP trusted Content-Length: "-52" became a request for 2^64 - 51 bytes
 // and a large value reserved that much per connection (found by
