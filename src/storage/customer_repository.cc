@@ -118,7 +118,11 @@ const Sql kSelectSessionPending{
 // it did.
 const Sql kLockAttempt{"SELECT state FROM purchase_attempts WHERE purchase_id = $1",
                        "SELECT state FROM purchase_attempts WHERE purchase_id = $1 FOR UPDATE"};
-const Sql kCountCartLines{"SELECT COUNT(*) FROM cart_lines WHERE session_id = $1"};
+// The line's units (NULL when absent) and the cart's number of lines, in one
+// round trip.
+const Sql kSelectCartLineAndCount{
+    "SELECT (SELECT quantity FROM cart_lines WHERE session_id = $1 AND item_id = $2), "
+    "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
 // What was bought (the purchase lines just written) leaves the working
 // cart; a line added, or units added, while the purchase ran stay.
 const Sql kDeleteBoughtLines{
@@ -464,12 +468,11 @@ StatusOr<v1::Cart> CustomerRepository::AddToCart(const v1::SessionRequest& sessi
                                                  const std::string& item_id, int64_t quantity,
                                                  int64_t available) {
   return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id(), item_id}));
-    int64_t in_cart = rows.empty() ? 0 : rows[0].Int(0);
-    if (rows.empty()) {
-      MP_ASSIGN_OR_RETURN(Rows count, conn.Query(kCountCartLines, {session.session_id()}));
-      if (count[0].Int(0) >= kMaxCartLines) return CartFull();
-    }
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kSelectCartLineAndCount, {session.session_id(), item_id}));
+    bool new_line = rows[0].IsNull(0);
+    int64_t in_cart = new_line ? 0 : rows[0].Int(0);
+    if (new_line && rows[0].Int(1) >= kMaxCartLines) return CartFull();
     if (in_cart + quantity > available) {
       return InsufficientQuantity("item " + item_id + " has " + std::to_string(available) +
                                   " units for sale; the cart holds " + std::to_string(in_cart));
