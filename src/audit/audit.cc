@@ -130,17 +130,9 @@ std::string Cents(int64_t cents) {
 
 std::string Item(int64_t category, int64_t number) { return ItemId{category, number}.ToString(); }
 
-class Checker {
- public:
-  explicit Checker(AuditReport& report) : report_(report) {}
-
-  void Add(Invariant invariant, std::string subject, std::string detail) {
-    report_.violations.push_back({invariant, std::move(subject), std::move(detail)});
-  }
-
- private:
-  AuditReport& report_;
-};
+void Add(AuditReport& report, Invariant invariant, std::string subject, std::string detail) {
+  report.violations.push_back({invariant, std::move(subject), std::move(detail)});
+}
 
 // Runs `fn` in one read-only snapshot of `db`, so that its aggregates agree
 // with one another even while the services write: SQLite's deferred
@@ -184,13 +176,11 @@ Status CheckSchema(Connection& conn, const Sql& version, const char* what, int64
 
 Status ReadProduct(Connection& conn, Snapshot& s, AuditReport& report) {
   MP_RETURN_IF_ERROR(CheckSchema(conn, kProductVersion, "product DB", kProductSchema));
-  Checker check(report);
   MP_RETURN_IF_ERROR(conn.ForEach(kTakes, {}, [&](const Row& r) {
     Take take{r.Text(0), "", r.Int(3), static_cast<int>(r.Int(4))};
     if (r.IsNull(2)) {
       take.item = "?-" + std::to_string(r.Int(1));
-      check.Add(
-          Invariant::kStock, "purchase " + take.purchase_id,
+      Add(report, Invariant::kStock, "purchase " + take.purchase_id,
           "stock take names item number " + std::to_string(r.Int(1)) + ", which does not exist");
     } else {
       take.item = Item(r.Int(2), r.Int(1));
@@ -200,10 +190,10 @@ Status ReadProduct(Connection& conn, Snapshot& s, AuditReport& report) {
   }));
   report.stats.stock_takes = static_cast<int64_t>(s.takes.size());
   MP_RETURN_IF_ERROR(conn.ForEach(kItemFeedbackMismatches, {}, [&](const Row& r) {
-    check.Add(Invariant::kFeedback, "item " + Item(r.Int(0), r.Int(1)),
-              "feedback " + std::to_string(r.Int(2)) + " up " + std::to_string(r.Int(3)) +
-                  " down, its votes " + std::to_string(r.Int(4)) + " up " +
-                  std::to_string(r.Int(5)) + " down");
+    Add(report, Invariant::kFeedback, "item " + Item(r.Int(0), r.Int(1)),
+        "feedback " + std::to_string(r.Int(2)) + " up " + std::to_string(r.Int(3)) +
+            " down, its votes " + std::to_string(r.Int(4)) + " up " + std::to_string(r.Int(5)) +
+            " down");
     return true;
   }));
   std::unordered_map<int64_t, Feedback> by_items;
@@ -214,10 +204,10 @@ Status ReadProduct(Connection& conn, Snapshot& s, AuditReport& report) {
   }));
   auto compare = [&](int64_t seller, Feedback rating, Feedback items) {
     if (rating.up == items.up && rating.down == items.down) return;
-    check.Add(Invariant::kFeedback, "seller " + std::to_string(seller),
-              "rating " + std::to_string(rating.up) + " up " + std::to_string(rating.down) +
-                  " down, its items' feedback sums to " + std::to_string(items.up) + " up " +
-                  std::to_string(items.down) + " down");
+    Add(report, Invariant::kFeedback, "seller " + std::to_string(seller),
+        "rating " + std::to_string(rating.up) + " up " + std::to_string(rating.down) +
+            " down, its items' feedback sums to " + std::to_string(items.up) + " up " +
+            std::to_string(items.down) + " down");
   };
   MP_RETURN_IF_ERROR(conn.ForEach(kSellerRatings, {}, [&](const Row& r) {
     auto it = by_items.find(r.Int(0));
@@ -262,7 +252,6 @@ Status ReadCustomer(Connection& conn, int64_t cutoff_ms, Snapshot& s, AuditRepor
   }));
   // Invariant 3 needs nothing from the other databases: check it while the
   // accounts stream by instead of keeping them.
-  Checker check(report);
   MP_RETURN_IF_ERROR(conn.ForEach(kAccounts, {}, [&](const Row& r) {
     ++report.stats.accounts;
     int64_t id = r.Int(0);
@@ -273,18 +262,18 @@ Status ReadCustomer(Connection& conn, int64_t cutoff_ms, Snapshot& s, AuditRepor
       sold = it->second;
       s.units_by_seller.erase(it);
       if (role != kSellerRole) {
-        check.Add(Invariant::kUnits, "account " + std::to_string(id),
-                  "is no seller, yet purchase lines name it as the seller of " +
-                      std::to_string(sold) + " units");
+        Add(report, Invariant::kUnits, "account " + std::to_string(id),
+            "is no seller, yet purchase lines name it as the seller of " + std::to_string(sold) +
+                " units");
       }
     }
     if (auto it = s.units_by_buyer.find(id); it != s.units_by_buyer.end()) {
       bought = it->second;
       s.units_by_buyer.erase(it);
       if (role != kBuyerRole) {
-        check.Add(Invariant::kUnits, "account " + std::to_string(id),
-                  "is no buyer, yet purchase lines name it as the buyer of " +
-                      std::to_string(bought) + " units");
+        Add(report, Invariant::kUnits, "account " + std::to_string(id),
+            "is no buyer, yet purchase lines name it as the buyer of " + std::to_string(bought) +
+                " units");
       }
     }
     int64_t expected = sold + bought;
@@ -292,21 +281,21 @@ Status ReadCustomer(Connection& conn, int64_t cutoff_ms, Snapshot& s, AuditRepor
       std::string counter = role == kSellerRole  ? "items_sold"
                             : role == kBuyerRole ? "items_purchased"
                                                  : "units";
-      check.Add(Invariant::kUnits, "account " + std::to_string(id),
-                counter + " " + std::to_string(r.Int(2)) + ", its purchase lines give " +
-                    std::to_string(expected));
+      Add(report, Invariant::kUnits, "account " + std::to_string(id),
+          counter + " " + std::to_string(r.Int(2)) + ", its purchase lines give " +
+              std::to_string(expected));
     }
     return true;
   }));
   for (const auto& [id, units] : s.units_by_seller) {
-    check.Add(Invariant::kUnits, "account " + std::to_string(id),
-              "does not exist, yet purchase lines name it as the seller of " +
-                  std::to_string(units) + " units");
+    Add(report, Invariant::kUnits, "account " + std::to_string(id),
+        "does not exist, yet purchase lines name it as the seller of " + std::to_string(units) +
+            " units");
   }
   for (const auto& [id, units] : s.units_by_buyer) {
-    check.Add(Invariant::kUnits, "account " + std::to_string(id),
-              "does not exist, yet purchase lines name it as the buyer of " +
-                  std::to_string(units) + " units");
+    Add(report, Invariant::kUnits, "account " + std::to_string(id),
+        "does not exist, yet purchase lines name it as the buyer of " + std::to_string(units) +
+            " units");
   }
   return Status();
 }
@@ -314,63 +303,61 @@ Status ReadCustomer(Connection& conn, int64_t cutoff_ms, Snapshot& s, AuditRepor
 // Invariants 2, 5 and 6 over attempts, their lines and the approved charges.
 void CheckPurchases(const Snapshot& s, const AuditOptions& options, int64_t now_ms,
                     int64_t cutoff_ms, AuditReport& report) {
-  Checker check(report);
   auto settled = [&](const Attempt& a) { return a.state != kPending && a.finished_ms < cutoff_ms; };
   int64_t bound_ms = options.pending_bound.count();
   for (const auto& [id, a] : s.attempts) {
     std::string subject = "purchase " + id;
     if (a.state == kPending) {
       if (bound_ms == 0 || now_ms - a.created_ms > bound_ms) {
-        check.Add(Invariant::kPending, subject,
-                  "pending for " + std::to_string((now_ms - a.created_ms) / 1000) + " s (bound " +
-                      std::to_string(bound_ms / 1000) + " s), buyer " + std::to_string(a.buyer_id));
+        Add(report, Invariant::kPending, subject,
+            "pending for " + std::to_string((now_ms - a.created_ms) / 1000) + " s (bound " +
+                std::to_string(bound_ms / 1000) + " s), buyer " + std::to_string(a.buyer_id));
       }
       ++report.stats.skipped_in_flight;
       continue;
     }
     if (a.state != kCompleted && a.state != kFailed) {
-      check.Add(Invariant::kCharges, subject,
-                "attempt in unknown state " + std::to_string(a.state));
+      Add(report, Invariant::kCharges, subject,
+          "attempt in unknown state " + std::to_string(a.state));
       continue;
     }
     if (!settled(a)) ++report.stats.skipped_in_flight;
     auto lines = s.lines.find(id);
     if (a.state == kCompleted && lines == s.lines.end()) {
-      check.Add(Invariant::kCharges, subject, "completed without purchase lines");
+      Add(report, Invariant::kCharges, subject, "completed without purchase lines");
     }
     if (!settled(a)) continue;
     auto charge = s.charges.find(id);
     if (a.state == kCompleted && charge == s.charges.end()) {
-      check.Add(Invariant::kCharges, subject,
-                "completed (total " + Cents(a.total_cents) + ") without an approved charge");
+      Add(report, Invariant::kCharges, subject,
+          "completed (total " + Cents(a.total_cents) + ") without an approved charge");
     }
     if (a.state == kFailed && charge != s.charges.end()) {
-      check.Add(Invariant::kFailed, subject,
-                "failed, yet its charge of " + Cents(charge->second) + " was approved");
+      Add(report, Invariant::kFailed, subject,
+          "failed, yet its charge of " + Cents(charge->second) + " was approved");
     }
   }
   for (const auto& [id, lines] : s.lines) {
     std::string subject = "purchase " + id;
     auto it = s.attempts.find(id);
     if (it == s.attempts.end()) {
-      check.Add(Invariant::kCharges, subject,
-                std::to_string(lines.count) + " purchase lines without a purchase attempt");
+      Add(report, Invariant::kCharges, subject,
+          std::to_string(lines.count) + " purchase lines without a purchase attempt");
       continue;
     }
     const Attempt& a = it->second;
     if (a.state == kFailed) {
-      check.Add(Invariant::kFailed, subject,
-                "failed, yet it has " + std::to_string(lines.count) + " purchase lines");
+      Add(report, Invariant::kFailed, subject,
+          "failed, yet it has " + std::to_string(lines.count) + " purchase lines");
     } else if (a.state == kPending) {
-      check.Add(Invariant::kCharges, subject,
-                "pending, yet it has " + std::to_string(lines.count) + " purchase lines");
+      Add(report, Invariant::kCharges, subject,
+          "pending, yet it has " + std::to_string(lines.count) + " purchase lines");
     } else if (a.state == kCompleted && a.total_cents != lines.value_cents) {
-      check.Add(Invariant::kCharges, subject,
-                "total " + Cents(a.total_cents) + ", its lines sum to " + Cents(lines.value_cents));
+      Add(report, Invariant::kCharges, subject,
+          "total " + Cents(a.total_cents) + ", its lines sum to " + Cents(lines.value_cents));
     }
     if (lines.min_buyer != a.buyer_id || lines.max_buyer != a.buyer_id) {
-      check.Add(
-          Invariant::kCharges, subject,
+      Add(report, Invariant::kCharges, subject,
           "bought by " + std::to_string(a.buyer_id) + ", its lines name buyer " +
               std::to_string(lines.min_buyer == a.buyer_id ? lines.max_buyer : lines.min_buyer));
     }
@@ -381,8 +368,8 @@ void CheckPurchases(const Snapshot& s, const AuditOptions& options, int64_t now_
     std::string subject = "purchase " + id;
     auto it = s.attempts.find(id);
     if (it == s.attempts.end()) {
-      check.Add(Invariant::kCharges, subject,
-                "approved charge of " + Cents(amount) + " without a purchase attempt");
+      Add(report, Invariant::kCharges, subject,
+          "approved charge of " + Cents(amount) + " without a purchase attempt");
       continue;
     }
     const Attempt& a = it->second;
@@ -390,16 +377,15 @@ void CheckPurchases(const Snapshot& s, const AuditOptions& options, int64_t now_
     auto lines = s.lines.find(id);
     int64_t recorded = lines == s.lines.end() ? 0 : lines->second.value_cents;
     if (amount != a.total_cents || amount != recorded) {
-      check.Add(Invariant::kCharges, subject,
-                "approved charge of " + Cents(amount) + ", purchase total " + Cents(a.total_cents) +
-                    ", lines " + Cents(recorded));
+      Add(report, Invariant::kCharges, subject,
+          "approved charge of " + Cents(amount) + ", purchase total " + Cents(a.total_cents) +
+              ", lines " + Cents(recorded));
     }
   }
 }
 
 // Invariant 1 (and 6's stock part) over the stock takes and the lines.
 void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
-  Checker check(report);
   // Units out of sale per item for the purchases the check covers, and held
   // by pending attempts (for the message only: both sides leave them out).
   std::unordered_map<std::string, int64_t> taken;
@@ -410,14 +396,14 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
     bool held = t.state != kReleased;
     std::string units = std::to_string(t.quantity) + " units of item " + t.item;
     if (t.state != kTaken && t.state != kReleased && t.state != kCommitted) {
-      check.Add(Invariant::kStock, subject,
-                "stock take of " + units + " in unknown state " + std::to_string(t.state));
+      Add(report, Invariant::kStock, subject,
+          "stock take of " + units + " in unknown state " + std::to_string(t.state));
     }
     auto it = s.attempts.find(t.purchase_id);
     if (it == s.attempts.end()) {
       if (held) {
-        check.Add(Invariant::kStock, subject,
-                  "holds " + units + " without a purchase attempt in the customer DB");
+        Add(report, Invariant::kStock, subject,
+            "holds " + units + " without a purchase attempt in the customer DB");
         taken[t.item] += t.quantity;
       }
       continue;
@@ -426,20 +412,20 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
     if (a.state == kPending) {
       // CommitStock follows RecordPurchase, which ends the attempt.
       if (t.state == kCommitted) {
-        check.Add(Invariant::kStock, subject,
-                  "pending, yet its take of " + units + " is committed");
+        Add(report, Invariant::kStock, subject,
+            "pending, yet its take of " + units + " is committed");
       }
       if (held) pending_held[t.item] += t.quantity;
       continue;
     }
     if (a.finished_ms >= cutoff_ms) continue;  // in flight
     if (a.state == kFailed && held) {
-      check.Add(Invariant::kFailed, subject,
-                "failed, yet its take of " + units + " is not released");
+      Add(report, Invariant::kFailed, subject,
+          "failed, yet its take of " + units + " is not released");
     }
     if (a.state == kCompleted && !held) {
-      check.Add(Invariant::kStock, subject,
-                "completed, yet its take of " + units + " was given back (sold and for sale)");
+      Add(report, Invariant::kStock, subject,
+          "completed, yet its take of " + units + " was given back (sold and for sale)");
     }
     if (held) taken[t.item] += t.quantity;
     if (held && a.state == kCompleted) taken_by_purchase[t.purchase_id] += t.quantity;
@@ -452,9 +438,9 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
     int64_t in_lines = lines == s.lines.end() ? 0 : lines->second.units;
     int64_t out_of_sale = held == taken_by_purchase.end() ? 0 : held->second;
     if (in_lines != out_of_sale) {
-      check.Add(Invariant::kStock, "purchase " + id,
-                "its lines hold " + std::to_string(in_lines) + " units, its stock takes " +
-                    std::to_string(out_of_sale) + " (not given back)");
+      Add(report, Invariant::kStock, "purchase " + id,
+          "its lines hold " + std::to_string(in_lines) + " units, its stock takes " +
+              std::to_string(out_of_sale) + " (not given back)");
     }
   }
   auto compare = [&](const std::string& item, int64_t out_of_sale, int64_t in_lines) {
@@ -462,9 +448,9 @@ void CheckStock(const Snapshot& s, int64_t cutoff_ms, AuditReport& report) {
     auto p = pending_held.find(item);
     std::string pending =
         p == pending_held.end() ? "" : " (" + std::to_string(p->second) + " more held by pending)";
-    check.Add(Invariant::kStock, "item " + item,
-              std::to_string(out_of_sale) + " units out of sale (taken, not given back)" + pending +
-                  ", " + std::to_string(in_lines) + " in purchase lines");
+    Add(report, Invariant::kStock, "item " + item,
+        std::to_string(out_of_sale) + " units out of sale (taken, not given back)" + pending +
+            ", " + std::to_string(in_lines) + " in purchase lines");
   };
   for (const auto& [item, n] : taken) {
     auto it = s.units_by_item.find(item);
