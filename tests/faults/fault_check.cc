@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
+#include <thread>
 
 #include "bench/workload.h"
 #include "common/password.h"
+#include "launcher/http_probe.h"
 
 namespace mp::faults {
 namespace {
@@ -405,6 +407,18 @@ std::vector<std::string> CheckJournal(const std::vector<JournalEntry>& journal,
   CheckVotes(journal, shelf, bad);
   CheckCarts(journal, shelf, bad);
   return bad;
+}
+
+Status WaitFrontendsHealthy(const integration::ProcessStack& stack, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Status last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    last = launcher::CheckHttpHealth(stack.address(Component::kSellerServer));
+    if (last.ok()) last = launcher::CheckHttpHealth(stack.address(Component::kBuyerServer));
+    if (last.ok()) return last;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status(StatusCode::kDeadlineExceeded, "frontends not healthy: " + last.message());
 }
 
 std::vector<FaultEffect> MeasureFaults(const std::vector<JournalEntry>& journal,

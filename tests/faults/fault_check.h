@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -86,6 +87,10 @@ StatusOr<Shelf> ReadShelf(integration::ProcessStack& stack);
 std::vector<std::string> CheckJournal(const std::vector<JournalEntry>& journal,
                                       const integration::Ledger& ledger, const Shelf& shelf,
                                       int seed_items_per_seller);
+
+// Waits until both frontends' /healthz answer 200 (after a restart of any
+// component); kDeadlineExceeded after `timeout`.
+Status WaitFrontendsHealthy(const integration::ProcessStack& stack, std::chrono::seconds timeout);
 
 // One SIGKILL of the fault test and what followed.
 struct Fault {

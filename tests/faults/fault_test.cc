@@ -32,7 +32,6 @@
 #include "bench/results.h"
 #include "common/password.h"
 #include "fault_check.h"
-#include "launcher/http_probe.h"
 #include "ledger.h"
 #include "process_stack.h"
 #include "shop.h"
@@ -215,18 +214,6 @@ class BenchProcess {
   std::vector<std::string> args_;
   pid_t pid_ = -1;
 };
-
-Status WaitFrontendsHealthy(const ProcessStack& stack, std::chrono::seconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  Status last;
-  while (Clock::now() < deadline) {
-    last = launcher::CheckHttpHealth(stack.address(Component::kSellerServer));
-    if (last.ok()) last = launcher::CheckHttpHealth(stack.address(Component::kBuyerServer));
-    if (last.ok()) return last;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return Status(StatusCode::kDeadlineExceeded, "frontends not healthy: " + last.message());
-}
 
 // Reads the databases after a PostgreSQL crash too: the test's own pooled
 // connections may have died with the server, and a read on one fails once.

@@ -63,6 +63,10 @@ class Shop {
   int64_t seller_id() const { return seller_id_; }
   const std::map<std::string, int64_t>& put_up() const { return put_up_; }
   const HttpClient& buyer_http() const { return buyer_http_; }
+  // The seller's own calls (withdrawals, price changes) for tests that make
+  // them beside the shop's.
+  const HttpClient& seller_http() const { return seller_http_; }
+  const std::string& seller_token() const { return seller_token_; }
 
  private:
   ProcessStack& stack_;
