@@ -7,10 +7,12 @@
 #include <iostream>
 #include <thread>
 
+#include "bench/floor.h"
 #include "bench/progress.h"
 #include "bench/report.h"
 #include "bench/results.h"
 #include "bench/runner.h"
+#include "common/flags.h"
 
 namespace mp::bench {
 namespace fs = std::filesystem;
@@ -54,6 +56,17 @@ int RunBenchmark(const BenchOptions& options) {
   result.started = UtcNow();
   result.host = HostName();
   result.cpus = static_cast<int>(std::thread::hardware_concurrency());
+  if (options.floor_calls > 0) {
+    // First, while the system under test is idle and the load generator has
+    // no clients yet.
+    std::cerr << "marketplace-bench: measuring the floor\n";
+    auto floor = MeasureFloor({.calls = options.floor_calls, .tls_dir = options.tls_dir});
+    if (!floor.ok()) {
+      std::cerr << "marketplace-bench: floor: " << floor.status().message() << "\n";
+      return kExitFailed;
+    }
+    result.floor = *floor;
+  }
   {
     Runner runner(options, progress);
     auto setup_start = std::chrono::steady_clock::now();
@@ -98,6 +111,19 @@ int RunBenchmark(const BenchOptions& options) {
   }
   int report = WriteReportOf(options.out_dir);
   return report != kExitOk ? report : exit;
+}
+
+int RunFloor(const BenchOptions& options) {
+  if (options.floor_calls < 1) {
+    return ExitCodeFor(InvalidArgument("floor-calls", "must be at least 1 with --floor"));
+  }
+  auto floor = MeasureFloor({.calls = options.floor_calls, .tls_dir = options.tls_dir});
+  if (!floor.ok()) {
+    std::cerr << "marketplace-bench: floor: " << floor.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::cout << FloorMarkdown(*floor, 2) << std::flush;
+  return kExitOk;
 }
 
 int RunReport(const std::string& dir) { return WriteReportOf(dir); }

@@ -11,11 +11,16 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;  // set-up failed, or results could not be read or written
 inline constexpr int kExitErrors = 3;  // the benchmark ran, but some calls failed
 
-// Sets up, makes options.runs timed runs, prints the figures to stdout and,
+// Measures the floor (unless options.floor_calls is 0), sets up, makes
+// options.runs timed runs, prints the figures to stdout and,
 // with options.out_dir, saves the result as JSON there and rewrites the
 // report (report.md and charts) from every result in that directory, so
 // that scenarios run one after another end up in one report.
 int RunBenchmark(const BenchOptions& options);
+
+// Measures the floor (options.floor_calls round trips per hop, TLS from
+// options.tls_dir), prints it as Markdown and returns the exit status.
+int RunFloor(const BenchOptions& options);
 
 // Rewrites the report of the results in `dir` (no benchmark).
 int RunReport(const std::string& dir);

@@ -69,6 +69,7 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
     if (value < 1) return InvalidArgument(field, "must be at least 1");
   }
   if (o.duration_s < 0) return InvalidArgument("duration", "must not be negative");
+  if (o.floor_calls < 0) return InvalidArgument("floor-calls", "must not be negative");
   if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");
   if (!o.journal.empty() && !o.resilient) {
     return InvalidArgument("journal", "needs --resilient");

@@ -73,6 +73,13 @@ struct BenchOptions {
   std::string journal;
   // Seeds each client's random choices (client i uses seed + i).
   uint64_t seed = 1;
+  // Round trips per hop of the floor (bench/floor.h) measured before the
+  // set-up of every benchmark; 0: no floor.
+  int floor_calls = 5000;
+  // TLS files of the floor's gRPC hop (FloorOptions::tls_dir): give the
+  // system's own (`marketplace up` writes data/tls), so that the hop runs
+  // mutual TLS as the system's does. Empty: plaintext.
+  std::string tls_dir;
   // Names the result set, e.g. "SQLite"; shown by --compare.
   std::string label;
   // Where the JSON, the Markdown report and the charts go; empty: nowhere.

@@ -19,6 +19,16 @@ std::string Ratio(double b, double a) {
   return buf;
 }
 
+std::string MeanCell(const FigureRanges& f, const std::optional<Floor>& floor) {
+  return WithTimesFloor(Ms(f.mean_ms.avg), f.mean_ms.avg,
+                        floor ? std::optional(floor->mean_ms()) : std::nullopt);
+}
+
+std::string P99Cell(const FigureRanges& f, const std::optional<Floor>& floor) {
+  return WithTimesFloor(Ms(f.p99_ms.avg), f.p99_ms.avg,
+                        floor ? std::optional(floor->p99_ms()) : std::nullopt);
+}
+
 std::map<std::string, const BenchResult*> ByKey(const std::vector<BenchResult>& results) {
   std::map<std::string, const BenchResult*> out;
   for (const BenchResult& r : results) out[ResultKey(r.config)] = &r;
@@ -40,15 +50,22 @@ std::string PerCallTable(const BenchResult& a, const BenchResult& b, const std::
     auto it = r.summary.by_call.find(name);
     return it == r.summary.by_call.end() ? "–" : pick(it->second);
   };
-  auto mean = [](const FigureRanges& f) { return Ms(f.mean_ms.avg); };
-  auto p99 = [](const FigureRanges& f) { return Ms(f.p99_ms.avg); };
+  // Each side's latencies as multiples of its own floor.
+  const std::optional<Floor> floor_a = FloorFor(a), floor_b = FloorFor(b);
+  auto mean = [](const std::optional<Floor>& floor) {
+    return [&floor](const FigureRanges& f) { return MeanCell(f, floor); };
+  };
+  auto p99 = [](const std::optional<Floor>& floor) {
+    return [&floor](const FigureRanges& f) { return P99Cell(f, floor); };
+  };
   auto tput = [](const FigureRanges& f) { return Count(f.throughput.avg); };
   for (const std::string& n : names) {
-    t.Add({n, cells(a, n, mean), cells(b, n, mean), cells(a, n, p99), cells(b, n, p99),
-           cells(a, n, tput), cells(b, n, tput)});
+    t.Add({n, cells(a, n, mean(floor_a)), cells(b, n, mean(floor_b)), cells(a, n, p99(floor_a)),
+           cells(b, n, p99(floor_b)), cells(a, n, tput), cells(b, n, tput)});
   }
   const FigureRanges &fa = a.summary.overall, &fb = b.summary.overall;
-  t.Add({"**all calls**", mean(fa), mean(fb), p99(fa), p99(fb), tput(fa), tput(fb)});
+  t.Add({"**all calls**", MeanCell(fa, floor_a), MeanCell(fb, floor_b), P99Cell(fa, floor_a),
+         P99Cell(fb, floor_b), tput(fa), tput(fb)});
   return t.ToString();
 }
 
@@ -75,7 +92,9 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
   md = "# marketplace-bench comparison: " + la + " vs " + lb + "\n\n";
   md += "Each figure is the average over the runs of one result; `" + lb + "/" + la +
         "` divides the throughputs. Latencies are client-side, in "
-        "milliseconds.\n\n";
+        "milliseconds; where a side measured the floor (one HTTP hop plus one gRPC "
+        "hop), its latencies at one seller and one buyer client are also given as a "
+        "multiple of its own floor's same statistic (`0.49 = 1.4×`).\n\n";
   MarkdownTable overall({"workload", "scenario", "calls/s " + la, "calls/s " + lb, lb + "/" + la,
                          "mean ms " + la, "mean ms " + lb, "p99 ms " + la, "p99 ms " + lb,
                          "errors " + la, "errors " + lb});
@@ -92,10 +111,12 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
   latency.log_y = true;
   for (const auto& [ra, rb] : pairs) {
     const FigureRanges &fa = ra->summary.overall, &fb = rb->summary.overall;
+    const std::optional<Floor> floor_a = FloorFor(*ra), floor_b = FloorFor(*rb);
     overall.Add({ra->config.workload, ScenarioTitle(ra->config), Count(fa.throughput.avg),
                  Count(fb.throughput.avg), Ratio(fb.throughput.avg, fa.throughput.avg),
-                 Ms(fa.mean_ms.avg), Ms(fb.mean_ms.avg), Ms(fa.p99_ms.avg), Ms(fb.p99_ms.avg),
-                 Count(static_cast<double>(fa.errors)), Count(static_cast<double>(fb.errors))});
+                 MeanCell(fa, floor_a), MeanCell(fb, floor_b), P99Cell(fa, floor_a),
+                 P99Cell(fb, floor_b), Count(static_cast<double>(fa.errors)),
+                 Count(static_cast<double>(fb.errors))});
     std::string group = ra->config.workload + " " + ScenarioShort(ra->config);
     tput.groups.push_back({group, {fa.throughput, fb.throughput}});
     latency.groups.push_back({group, {fa.mean_ms, fb.mean_ms}});
@@ -112,6 +133,9 @@ Status WriteComparison(const fs::path& dir, const std::string& la,
         "svg)\n\n";
   for (const auto& [ra, rb] : pairs) {
     md += "## " + ra->config.workload + ", " + ScenarioTitle(ra->config) + "\n\n";
+    for (const auto& [label, r] : {std::pair{&la, ra}, std::pair{&lb, rb}}) {
+      if (FloorFor(*r)) md += Cat({"**", *label, "**: ", FloorSentence(*r), "\n\n"});
+    }
     md += PerCallTable(*ra, *rb, la, lb) + "\n";
   }
   if (dir.empty()) return Status();

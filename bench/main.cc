@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   bench::BenchOptions o;
   std::string sellers = "127.0.0.1:8081", buyers = "127.0.0.1:8082", workload = "read", report;
   std::vector<std::string> compare;
+  bool floor = false;
   po::options_description desc("marketplace-bench options (also MP_BENCH_<FLAG> variables)");
   // One flag a line; clang-format would pack the chain.
   // clang-format off
@@ -46,6 +47,13 @@ int main(int argc, char** argv) {
       ("journal", po::value(&o.journal),
        "with --resilient: write every write and failure, one JSON object a line, to this file")
       ("seed", po::value(&o.seed)->default_value(o.seed), "seed of the clients' random choices")
+      ("floor", po::bool_switch(&floor),
+       "only measure the floor (one HTTP hop + one gRPC hop, in-process) and print it")
+      ("floor-calls", po::value(&o.floor_calls)->default_value(o.floor_calls),
+       "round trips per hop of the floor, measured before every benchmark; 0: none")
+      ("tls-dir", po::value(&o.tls_dir),
+       "the system's TLS files (ca.pem, frontend.*, customer-db.*): the floor's gRPC hop "
+       "runs mutual TLS with them")
       ("label", po::value(&o.label), "names this result set, e.g. SQLite")
       ("out", po::value(&o.out_dir), "write JSON, report.md and charts into this directory")
       ("report", po::value(&report), "only rewrite the report of the results in this directory")
@@ -57,6 +65,7 @@ int main(int argc, char** argv) {
   if (!flags.ok()) return ExitCodeFor(flags);
 
   if (!report.empty()) return bench::RunReport(report);
+  if (floor) return bench::RunFloor(o);
   if (!compare.empty()) {
     if (compare.size() != 2) return ExitCodeFor(InvalidArgument("compare", "takes two paths"));
     return bench::RunCompare(compare[0], compare[1], o.out_dir);

@@ -18,15 +18,24 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::vector<std::string> Row(const std::string& name, const FigureRanges& f, bool resilient) {
-  std::vector<std::string> row = {name,
-                                  Count(f.calls.avg),
-                                  WithRange(f.mean_ms, Ms),
-                                  WithRange(f.p50_ms, Ms),
-                                  WithRange(f.p99_ms, Ms),
-                                  WithRange(f.throughput, Count),
-                                  Count(static_cast<double>(f.errors)),
-                                  Count(static_cast<double>(f.declined))};
+// Each latency figure with its multiple of the floor's same statistic.
+std::vector<std::string> Row(const std::string& name, const FigureRanges& f, bool resilient,
+                             const std::optional<Floor>& floor) {
+  std::optional<double> floor_mean, floor_p50, floor_p99;
+  if (floor) {
+    floor_mean = floor->mean_ms();
+    floor_p50 = floor->p50_ms();
+    floor_p99 = floor->p99_ms();
+  }
+  std::vector<std::string> row = {
+      name,
+      Count(f.calls.avg),
+      WithTimesFloor(WithRange(f.mean_ms, Ms), f.mean_ms.avg, floor_mean),
+      WithTimesFloor(WithRange(f.p50_ms, Ms), f.p50_ms.avg, floor_p50),
+      WithTimesFloor(WithRange(f.p99_ms, Ms), f.p99_ms.avg, floor_p99),
+      WithRange(f.throughput, Count),
+      Count(static_cast<double>(f.errors)),
+      Count(static_cast<double>(f.declined))};
   if (resilient) {
     row.push_back(Count(static_cast<double>(f.unavailable)));
     row.push_back(Count(static_cast<double>(f.interrupted)));
@@ -82,7 +91,11 @@ const char* kIntro =
     "the lowest and highest run in brackets; `calls/run` is the average number "
     "of calls per run. Errors are calls with an unexpected status or no reply; "
     "`declined` counts purchases the payment service declined (402), which "
-    "are expected and not errors. Both are totals over all runs.\n\n";
+    "are expected and not errors. Both are totals over all runs. A result "
+    "with the floor (one HTTP hop plus one gRPC hop, measured before the set-up; "
+    "bench/README.md) of at most one seller and one buyer client gives each "
+    "mean, p50 and p99 also as a multiple of the floor's same statistic: "
+    "`0.49 = 1.4×` is 1.4 times the floor.\n\n";
 
 Status LatencyChart(const fs::path& dir, const std::string& workload, bool p99,
                     const std::vector<const BenchResult*>& results) {
@@ -138,6 +151,23 @@ Status ThroughputChart(const fs::path& dir, const std::vector<std::string>& work
 
 }  // namespace
 
+std::optional<Floor> FloorFor(const BenchResult& r) {
+  if (!r.floor || !ReadAgainstFloor(r.config.sellers, r.config.buyers)) return std::nullopt;
+  return r.floor;
+}
+
+std::string FloorSentence(const BenchResult& r) {
+  if (!r.floor) return "";
+  const Floor& f = *r.floor;
+  std::string out =
+      Cat({"Floor, measured before the set-up (one HTTP hop + one gRPC hop on loopback, ",
+           Count(static_cast<double>(f.http.calls)), " round trips each; HTTP ",
+           f.https ? "over TLS" : "plain", ", gRPC ", f.grpc_tls ? "mutual TLS" : "plaintext",
+           "): mean ", Ms(f.mean_ms()), " ms (HTTP ", Ms(f.http.mean_ms), " + gRPC ",
+           Ms(f.grpc.mean_ms), "), p50 ", Ms(f.p50_ms()), " ms, p99 ", Ms(f.p99_ms()), " ms."});
+  return out;
+}
+
 std::string LabelOf(const std::vector<BenchResult>& results, const std::string& fallback) {
   if (results.empty() || results.front().config.label.empty()) return fallback;
   for (const BenchResult& r : results) {
@@ -157,6 +187,17 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
          " load-generator thread(s); set-up " + Ms(r.setup_s) + " s. Seller server(s) " +
          Join(c.seller_servers) + ", buyer server(s) " + Join(c.buyer_servers) + ". Started " +
          r.started + " on " + r.host + " (" + std::to_string(r.cpus) + " CPUs).\n\n";
+  const std::optional<Floor> floor = FloorFor(r);
+  if (floor) {
+    const double mean = r.summary.overall.mean_ms.avg;
+    out += Cat({FloorSentence(r),
+                " Each mean, p50 and p99 below is also a multiple of the floor's same statistic (",
+                Ms(mean), " ms = ", TimesFloor(mean, floor->mean_ms()), " floor).\n\n"});
+  } else if (r.floor) {
+    out += FloorSentence(r) +
+           " No multiples: with more than one seller and one buyer client, latency is mostly "
+           "queueing.\n\n";
+  }
   std::vector<std::string> header = {
       "call",   "calls/run", "mean ms",           "p50 ms",
       "p99 ms", "calls/s",   "errors (all runs)", "declined (all runs)"};
@@ -167,9 +208,9 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
   MarkdownTable table(std::move(header));
   std::vector<const BenchResult*> one = {&r};
   for (const std::string& name : CallNamesOf(one)) {
-    table.Add(Row(name, r.summary.by_call.at(name), c.resilient));
+    table.Add(Row(name, r.summary.by_call.at(name), c.resilient, floor));
   }
-  std::vector<std::string> all = Row("**all calls**", r.summary.overall, c.resilient);
+  std::vector<std::string> all = Row("**all calls**", r.summary.overall, c.resilient, floor);
   table.Add(std::move(all));
   out += table.ToString() + "\n";
   out += "Throughput of each run (calls/s):";
@@ -202,10 +243,10 @@ Status WriteReport(const fs::path& dir, const std::vector<BenchResult>& results)
                          "p99 ms", "errors (all runs)", "declined (all runs)"});
   for (const BenchResult& r : results) {
     const FigureRanges& f = r.summary.overall;
-    summary.Add({r.config.workload, ScenarioTitle(r.config), Count(f.calls.avg),
-                 WithRange(f.throughput, Count), WithRange(f.mean_ms, Ms), WithRange(f.p50_ms, Ms),
-                 WithRange(f.p99_ms, Ms), Count(static_cast<double>(f.errors)),
-                 Count(static_cast<double>(f.declined))});
+    // Row's cells: name, calls, mean, p50, p99, calls/s, errors, declined.
+    std::vector<std::string> row = Row("", f, /*resilient=*/false, FloorFor(r));
+    summary.Add({r.config.workload, ScenarioTitle(r.config), row[1], row[5], row[2], row[3], row[4],
+                 row[6], row[7]});
   }
   md += "## Summary\n\n" + summary.ToString() + "\n![Throughput per scenario](throughput.svg)\n\n";
   Status charts = ThroughputChart(dir, workloads, results);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,12 @@ Status WriteReport(const std::filesystem::path& dir, const std::vector<BenchResu
 Status WriteComparison(const std::filesystem::path& dir, const std::string& label_a,
                        const std::vector<BenchResult>& a, const std::string& label_b,
                        const std::vector<BenchResult>& b, std::string& markdown);
+
+// The floor `result`'s latencies are read against (ReadAgainstFloor), if it
+// was measured; nullopt otherwise.
+std::optional<Floor> FloorFor(const BenchResult& result);
+// One sentence on the floor of `result`, "" when it has none.
+std::string FloorSentence(const BenchResult& result);
 
 // The results' common non-empty label, else `fallback`.
 std::string LabelOf(const std::vector<BenchResult>& results, const std::string& fallback);

@@ -151,6 +151,26 @@ Outage OutageFrom(const json::object& o) {
           .calls = Int(o, "calls")};
 }
 
+json::object ToJson(const Floor& f) {
+  return {{"http", ToJson(f.http)},
+          {"grpc", ToJson(f.grpc)},
+          {"grpc_tls", f.grpc_tls},
+          {"https", f.https}};
+}
+
+bool Bool(const json::object& o, std::string_view name) {
+  const json::value& v = Field(o, name);
+  if (!v.is_bool()) throw std::invalid_argument(std::string(name) + " is not a boolean");
+  return v.get_bool();
+}
+
+Floor FloorFrom(const json::object& o) {
+  return {.http = FiguresFrom(Object(o, "http")),
+          .grpc = FiguresFrom(Object(o, "grpc")),
+          .grpc_tls = Bool(o, "grpc_tls"),
+          .https = Bool(o, "https")};
+}
+
 }  // namespace
 
 BenchConfig ConfigFrom(const BenchOptions& o) {
@@ -233,6 +253,8 @@ json::value ToJson(const BenchResult& r) {
                    {"summary", json::object{{"overall", ToJson(r.summary.overall)},
                                             {"calls", MapToJson(r.summary.by_call)}}},
                    {"error_samples", Strings(r.error_samples)}};
+  // Optional, so that results without it stay as they were.
+  if (r.floor) out["floor"] = ToJson(*r.floor);
   if (c.resilient) {
     json::array outages;
     for (const Outage& o : r.outages) outages.push_back(ToJson(o));
@@ -281,6 +303,7 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
         r.outages.push_back(OutageFrom(v.get_object()));
       }
     }
+    if (o.contains("floor")) r.floor = FloorFrom(Object(o, "floor"));
     if (o.contains("unavailable_samples")) {
       r.unavailable_samples = StringList(o, "unavailable_samples");
     }

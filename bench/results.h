@@ -2,10 +2,12 @@
 
 #include <boost/json/value.hpp>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/bench_options.h"
+#include "bench/floor.h"
 #include "bench/stats.h"
 #include "common/status.h"
 
@@ -55,6 +57,9 @@ struct BenchResult {
   // Resilient runs: when calls failed as unavailable, and a few of them.
   std::vector<Outage> outages;
   std::vector<std::string> unavailable_samples;
+  // Measured before the set-up (bench/floor.h); absent in results written
+  // before the floor was, and in runs with --floor-calls 0.
+  std::optional<Floor> floor;
 };
 
 BenchConfig ConfigFrom(const BenchOptions& options);

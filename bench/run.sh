@@ -12,6 +12,10 @@
 #                                PostgreSQL; "running" with --running)
 #   --bin DIR                    binaries (default: build/bin of this repo)
 #
+# Every run measures the floor first (bench/README.md, "The floor"); its
+# gRPC hop runs mutual TLS with the started system's files. With --running,
+# give the system's files yourself: -- --tls-dir DATA_DIR/tls.
+#
 # Without --running it starts `marketplace up` on free loopback ports with a
 # temporary data directory, and stops it (and removes the directory) at the
 # end. Compare two result sets with:
@@ -27,6 +31,7 @@ buyer=""
 label=""
 out=""
 extra=()
+floor_args=()
 while [ $# -gt 0 ]; do
   case $1 in
     --workload) [ "$2" = both ] && workloads="read mixed" || workloads=$2; shift 2 ;;
@@ -36,7 +41,7 @@ while [ $# -gt 0 ]; do
     --label) label=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
   esac
@@ -73,6 +78,9 @@ if [ -z "$seller" ]; then
     { echo "run.sh: marketplace did not come up" >&2; cat "$work/up.log" >&2; exit 1; }
   seller=127.0.0.1:$seller_port
   buyer=127.0.0.1:$buyer_port
+  # The floor's gRPC hop runs mutual TLS with the system's own files, as its
+  # DB services do.
+  [ -f "$work/data/tls/ca.pem" ] && floor_args=(--tls-dir "$work/data/tls")
   [ -n "$label" ] || label=$([ -n "$db_url" ] && echo PostgreSQL || echo SQLite)
 else
   [ -n "$label" ] || label=running
@@ -83,7 +91,7 @@ for workload in $workloads; do
   for scenario in $scenarios; do
     echo "run.sh: $workload workload, scenario $scenario" >&2
     "$bin/marketplace-bench" --seller "$seller" --buyer "$buyer" --scenario "$scenario" \
-      --workload "$workload" --label "$label" --out "$out" "${extra[@]}"
+      --workload "$workload" --label "$label" --out "$out" "${floor_args[@]}" "${extra[@]}"
     rc=$?
     [ "$rc" -ne 0 ] && { echo "run.sh: marketplace-bench exited $rc" >&2; status=$rc; }
   done

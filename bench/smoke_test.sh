@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Smoke test of marketplace-bench: `marketplace up` on free loopback ports
 # (embedded SQLite in a temporary directory), then both workloads with tiny
-# numbers (2+2 clients, 20 calls, 2 runs). Checks the exit status, that no
-# call failed, that the JSON results and the Markdown report exist and
-# parse, and that --compare works. Timings are not judged.
+# numbers (2+2 clients, 20 calls, 2 runs; a floor of 200 round trips per
+# hop, gRPC with the system's TLS files). Checks the exit status, that no
+# call failed, that the floor was stored, that the JSON results and the
+# Markdown report exist and parse, and that --compare works. Timings are not
+# judged.
 # Usage: smoke_test.sh <bin dir>
 set -uo pipefail
 bin=${1:?usage: smoke_test.sh <bin dir>}
@@ -43,6 +45,7 @@ out=$work/out
 for workload in read mixed; do
   "$bin/marketplace-bench" --seller "127.0.0.1:$seller_port" --buyer "127.0.0.1:$buyer_port" \
     --sellers 2 --buyers 2 --calls 20 --runs 2 --workload "$workload" --label smoke \
+    --floor-calls 200 --tls-dir "$work/data/tls" \
     --out "$out" >"$work/$workload.md" 2>"$work/$workload.err"
   status=$?
   if [ "$status" -ne 0 ]; then
@@ -68,7 +71,11 @@ for workload in ("read", "mixed"):
         assert run["wall_s"] > 0
     assert r["summary"]["overall"]["errors"] == 0, r["error_samples"]
     assert r["summary"]["overall"]["p99_ms"]["avg"] > 0
-print("ok: JSON results parse, every call made, no errors")
+    floor = r["floor"]
+    assert floor["grpc_tls"] is True, floor
+    for hop in ("http", "grpc"):
+        assert floor[hop]["calls"] == 200 and floor[hop]["p99_ms"] > 0, floor
+print("ok: JSON results parse, every call made, no errors, the floor stored")
 PY
 
 report=$out/report.md

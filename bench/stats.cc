@@ -118,6 +118,11 @@ RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples) {
   return out;
 }
 
+Figures LatencyFigures(std::vector<int64_t>& latencies_ns, double wall_s) {
+  std::sort(latencies_ns.begin(), latencies_ns.end());
+  return Compute(latencies_ns, Failed{}, 0, wall_s);
+}
+
 Summary Summarize(const std::vector<RunFigures>& runs) {
   Summary s;
   int n = 0;

@@ -44,6 +44,10 @@ struct RunFigures {
 // Percentiles are nearest-rank over the exact latencies.
 RunFigures ComputeRun(int run, double wall_s, std::vector<Sample>& samples);
 
+// Figures of plain latencies (ns, reordered in place), all of them
+// successful: as ComputeRun's, for the floor's round trips (bench/floor.h).
+Figures LatencyFigures(std::vector<int64_t>& latencies_ns, double wall_s);
+
 // A figure over the runs: its average, lowest and highest value.
 struct Range {
   double avg = 0;
