@@ -151,8 +151,8 @@ Status SessionEnded() { return Unauthenticated("session ended or expired; log in
 
 Status PurchaseInProgress() {
   return Status(StatusCode::kAborted,
-                "a purchase of this cart is in progress; wait for its outcome (its retry with the "
-                "same Idempotency-Key answers it)",
+                "a purchase of this cart is in progress; look at the cart and the purchase "
+                "history in a moment",
                 "purchase_in_progress");
 }
 

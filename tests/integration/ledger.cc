@@ -1,6 +1,13 @@
 #include "ledger.h"
 
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
 #include "audit/audit.h"
+#include "common/password.h"
 
 namespace mp::integration {
 namespace {
@@ -102,6 +109,55 @@ std::vector<std::string> CheckInvariants(const Ledger& l,
     }
   }
   return bad;
+}
+
+std::pair<int, std::string> RunAuditCommand(ProcessStack& stack, storage::Engine engine) {
+  namespace fs = std::filesystem;
+  // Where each service keeps its data: the SQLite file, or the PostgreSQL
+  // schema of its TestDatabase.
+  std::map<Component, std::string> where;
+  for (Component c : {Component::kCustomerDb, Component::kProductDb, Component::kPayment}) {
+    Status s = stack.db(c).Read([&](storage::Connection& conn) -> Status {
+      MP_ASSIGN_OR_RETURN(
+          storage::Rows rows,
+          conn.Query(storage::Sql{"PRAGMA database_list", "SELECT 0, 'main', current_schema()"}));
+      if (rows.empty()) return Internal("no database listed");
+      where[c] = rows[0].Text(2);
+      return Status();
+    });
+    if (!s.ok()) return {-1, s.ToString()};
+  }
+  std::string target;
+  fs::path dir = fs::temp_directory_path() / ("mp-check-audit-" + RandomToken().substr(0, 12));
+  if (engine == storage::Engine::kSqlite) {
+    // The layout of `marketplace up --data-dir`; SQLite follows the links
+    // to find each file's WAL.
+    fs::create_directories(dir);
+    fs::create_symlink(where[Component::kCustomerDb], dir / "customer.db");
+    fs::create_symlink(where[Component::kProductDb], dir / "product.db");
+    fs::create_symlink(where[Component::kPayment], dir / "payment.db");
+    target = "--data-dir " + dir.string();
+  } else {
+    // One URL for the three: the tables of the services have distinct
+    // names, so a search path over the three schemas shows all of them.
+    std::string base = std::getenv("MP_TEST_PG_URI");
+    char sep = base.find('?') == std::string::npos ? '?' : '&';
+    target = "--db-url '" + base + sep + "options=-csearch_path%3D" +
+             where[Component::kCustomerDb] + "%2C" + where[Component::kProductDb] + "%2C" +
+             where[Component::kPayment] + "'";
+  }
+  std::string command = std::string(std::getenv("MP_TEST_BIN_DIR")) + "/marketplace audit " +
+                        target + " --in-flight 0 --pending-bound 0 2>&1";
+  std::pair<int, std::string> out{-1, ""};
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.second.append(buf, n);
+    int status = pclose(pipe);
+    out.first = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return out;
 }
 
 }  // namespace mp::integration

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -66,5 +67,10 @@ StatusOr<Ledger> ReadLedger(ProcessStack& stack);
 // `put_up`, units for sale plus units sold equal the units it put up.
 std::vector<std::string> CheckInvariants(const Ledger& ledger,
                                          const std::map<std::string, int64_t>& put_up);
+
+// Runs the real `marketplace audit` binary (from MP_TEST_BIN_DIR) on the
+// three databases of `stack`, at rest (--in-flight 0 --pending-bound 0):
+// its exit code (-1 when it could not run) and output.
+std::pair<int, std::string> RunAuditCommand(ProcessStack& stack, storage::Engine engine);
 
 }  // namespace mp::integration
