@@ -30,19 +30,8 @@ const Sql kCarts{
     "c.session_id"};
 const Sql kSavedCarts{"SELECT buyer_id, item_id, quantity FROM saved_cart_lines"};
 
-using Cart = std::map<std::string, int64_t>;
-
 std::string ItemKey(int64_t category, int64_t number) {
   return std::to_string(category) + "-" + std::to_string(number);
-}
-
-std::string CartText(const Cart& cart) {
-  std::string out = "{";
-  for (const auto& [item, units] : cart) {
-    if (out.size() > 1) out += ", ";
-    out.append(item).append(": ").append(std::to_string(units));
-  }
-  return out + "}";
 }
 
 JournalEntry EntryFrom(const json::object& o) {
@@ -358,6 +347,15 @@ void CheckCarts(const std::vector<JournalEntry>& journal, const Shelf& shelf,
 }
 
 }  // namespace
+
+std::string CartText(const Cart& cart) {
+  std::string out = "{";
+  for (const auto& [item, units] : cart) {
+    if (out.size() > 1) out += ", ";
+    out.append(item).append(": ").append(std::to_string(units));
+  }
+  return out + "}";
+}
 
 StatusOr<std::vector<JournalEntry>> ReadJournal(const std::string& path) {
   std::ifstream in(path);

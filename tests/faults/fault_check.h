@@ -13,6 +13,11 @@
 
 namespace mp::faults {
 
+// Units per item id.
+using Cart = std::map<std::string, int64_t>;
+// "{1-2: 3, 1-5: 1}", for messages.
+std::string CartText(const Cart& cart);
+
 // One line of marketplace-bench's journal (--journal, bench/README.md).
 // Fields a line lacks keep their defaults.
 struct JournalEntry {

@@ -24,15 +24,6 @@ int64_t Cents(const json::value& v) {
   return -1;
 }
 
-std::string CartText(const Cart& cart) {
-  std::string out = "{";
-  for (const auto& [item, units] : cart) {
-    if (out.size() > 1) out += ", ";
-    out.append(item).append(": ").append(std::to_string(units));
-  }
-  return out + "}";
-}
-
 int64_t Get(const Cart& cart, const std::string& item) {
   auto it = cart.find(item);
   return it == cart.end() ? 0 : it->second;

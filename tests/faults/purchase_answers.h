@@ -18,8 +18,6 @@
 
 namespace mp::faults {
 
-// Units per item id.
-using Cart = std::map<std::string, int64_t>;
 // A buyer's purchase history: lines per purchase id.
 using History = std::map<std::string, Cart>;
 
@@ -28,7 +26,6 @@ bool Unknown(int status);
 // A price as the REST API writes it, and back to cents (-1: not a price).
 boost::json::value PriceValue(int64_t cents);
 int64_t Cents(const boost::json::value& v);
-std::string CartText(const Cart& cart);
 // Units of `item` in `cart`, 0 when absent.
 int64_t Get(const Cart& cart, const std::string& item);
 // Lines of a JSON array of {item_id, quantity}; false when malformed.
