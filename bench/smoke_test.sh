@@ -17,9 +17,6 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
     2>/dev/null || echo $((20000 + RANDOM % 30000))
 }
-seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
-pdb_port=$(free_port); pay_port=$(free_port)
-
 cleanup() {
   [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
   if [ "$failures" -ne 0 ]; then echo "--- marketplace log"; tail -n 40 "$log"; fi
@@ -28,18 +25,34 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# The default approval rate (0.9) on purpose: declined purchases must be
-# counted apart, not as errors.
-"$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
-  --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
-  --payment-port "$pay_port" >"$log" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 300); do
+# A port found free can be taken before the service binds it (by any other
+# process's outgoing connection or port-0 listener, e.g. a test running
+# beside this one), so a start-up that cannot listen is tried again on new
+# ports.
+for attempt in 1 2 3; do
+  seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
+  pdb_port=$(free_port); pay_port=$(free_port)
+  # The default approval rate (0.9) on purpose: declined purchases must be
+  # counted apart, not as errors.
+  "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
+    --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
+    --payment-port "$pay_port" >"$log" 2>&1 &
+  up_pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "marketplace: up" "$log" && break
+    kill -0 "$up_pid" 2>/dev/null || break
+    sleep 0.1
+  done
   grep -q "marketplace: up" "$log" && break
-  kill -0 "$up_pid" 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.1
+  wait "$up_pid" 2>/dev/null
+  up_pid=
+  if ! grep -q "cannot listen" "$log" || [ "$attempt" -eq 3 ]; then
+    echo "marketplace did not come up"
+    cat "$log"
+    exit 1
+  fi
+  echo "note: a port was taken during start-up (attempt $attempt); trying new ports"
 done
-grep -q "marketplace: up" "$log" || { echo "marketplace did not come up"; cat "$log"; exit 1; }
 
 out=$work/out
 for workload in read mixed; do

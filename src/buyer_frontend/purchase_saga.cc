@@ -212,9 +212,13 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
     return Unavailable("the purchase is paid and will be recorded shortly");
   }
   options_.crash.Reached("after_record");
-  v1::StockRef ref;
-  ref.set_purchase_id(attempt.purchase_id());
-  (void)products_.CommitStock(ref);  // bookkeeping only; nothing releases a completed take
+  // Bookkeeping only (nothing releases a completed take), so the buyer does
+  // not wait for it: it runs beside the answer on another saga thread.
+  boost::asio::post(pool_, [this, id = attempt.purchase_id()] {
+    v1::StockRef ref;
+    ref.set_purchase_id(id);
+    (void)products_.CommitStock(ref);
+  });
   return PurchaseReply(attempt.purchase_id(), items, total);
 }
 
