@@ -104,7 +104,7 @@ PlannedCall NextSellerCall(const WorkloadContext& c, Session& s) {
         return PlanNewItem(s, kNewItemUnits);
       }
       // Equal in every field, so it merges: a restock, and the seller's
-      // list (which DisplayItemsForSale returns whole) stops growing.
+      // list (which DisplayItemsForSale pages through) stops growing.
       PlannedCall call = Plan(s, type, bhttp::verb::post, "/v1/items", 201);
       call.item = s.rng.Below(static_cast<uint32_t>(s.items.size()));
       call.value = kRestockUnits;
@@ -279,7 +279,10 @@ PlannedCall NextResilientCall(const WorkloadContext& c, Session& s) {
     return call;
   }
   if (s.sync_items) {
-    PlannedCall call = Plan(s, CallType::kDisplayItemsForSale, bhttp::verb::get, "/v1/items");
+    // The largest page: the list is paged (50 by default), and a sync
+    // should see as many of the seller's items as one call can.
+    PlannedCall call =
+        Plan(s, CallType::kDisplayItemsForSale, bhttp::verb::get, "/v1/items?limit=500");
     call.sync = true;
     return call;
   }

@@ -26,6 +26,16 @@ Status ValidateCondition(v1::Condition condition) {
   return Status();
 }
 
+// A page as Search and ListSellerItems take it: limit 0 is the default.
+StatusOr<Page> ValidatePage(int32_t limit, int32_t offset) {
+  Page page{limit == 0 ? kDefaultSearchLimit : limit, offset};
+  if (page.limit < 1 || page.limit > kMaxSearchLimit) {
+    return InvalidArgument("limit", "must be from 1 to 500");
+  }
+  if (page.offset < 0) return InvalidArgument("offset", "must not be negative");
+  return page;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* ProductDbService::RegisterItem(grpc::CallbackServerContext* ctx,
@@ -96,7 +106,9 @@ grpc::ServerUnaryReactor* ProductDbService::ListSellerItems(grpc::CallbackServer
 Status ProductDbService::ReadSellerItems(const v1::ListSellerItemsRequest& req,
                                          v1::ItemList* resp) {
   MP_RETURN_IF_ERROR(ValidateId("seller_id", req.seller_id()));
-  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.ListSellerItems(req.seller_id()));
+  MP_ASSIGN_OR_RETURN(Page page, ValidatePage(req.limit(), req.offset()));
+  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items,
+                      repo_.ListSellerItems(req.seller_id(), page.limit, page.offset));
   for (v1::Item& item : items) *resp->add_items() = std::move(item);
   return Status();
 }
@@ -138,12 +150,8 @@ grpc::ServerUnaryReactor* ProductDbService::Search(grpc::CallbackServerContext* 
 Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp) {
   MP_RETURN_IF_ERROR(ValidateCategory(req.category()));
   MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req.keywords()));
-  int limit = req.limit() == 0 ? kDefaultSearchLimit : req.limit();
-  if (limit < 1 || limit > kMaxSearchLimit) {
-    return InvalidArgument("limit", "must be from 1 to 500");
-  }
-  if (req.offset() < 0) return InvalidArgument("offset", "must not be negative");
-  MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req.category(), keywords, limit, req.offset()));
+  MP_ASSIGN_OR_RETURN(Page page, ValidatePage(req.limit(), req.offset()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req.category(), keywords, page.limit, page.offset));
   return Status();
 }
 
@@ -256,11 +264,14 @@ grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext
           }
           break;
         }
-        case v1::ProductRead::kListSellerItems:
-          status = ValidateId("seller_id", read.list_seller_items().seller_id());
-          if (status.ok())
-            grouped.seller_items.emplace_back(i, read.list_seller_items().seller_id());
+        case v1::ProductRead::kListSellerItems: {
+          const v1::ListSellerItemsRequest& list = read.list_seller_items();
+          status = ValidateId("seller_id", list.seller_id());
+          StatusOr<Page> page = ValidatePage(list.limit(), list.offset());
+          if (status.ok()) status = page.status();
+          if (status.ok()) grouped.seller_items.push_back({i, list.seller_id(), *page});
           break;
+        }
         case v1::ProductRead::kSearch:
           status = ReadSearch(read.search(), result->mutable_search());
           break;
@@ -315,23 +326,26 @@ void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const Gro
 }
 
 void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp) {
-  std::set<SellerId> sellers;
-  if (!grouped.seller_items.empty()) {
-    for (const auto& [i, seller] : grouped.seller_items) sellers.insert(seller);
-    auto lists = repo_.ListItemsOfSellers(sellers);
-    for (const auto& [i, seller] : grouped.seller_items) {
+  // One query per distinct page: concurrent DisplayItemsForSale mostly ask
+  // the same (the first page at the default limit).
+  std::map<Page, std::set<SellerId>> pages;
+  for (const SellerItemsRead& read : grouped.seller_items) pages[read.page].insert(read.seller);
+  for (const auto& [page, sellers] : pages) {
+    auto lists = repo_.ListItemsOfSellers(sellers, page.limit, page.offset);
+    for (const SellerItemsRead& read : grouped.seller_items) {
+      if (read.page != page) continue;
       if (!lists.ok()) {
-        SetFailure(resp, i, lists.status());
+        SetFailure(resp, read.index, lists.status());
         continue;
       }
-      v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
-      if (auto it = lists->find(seller); it != lists->end()) {
+      v1::ItemList* list = resp->mutable_results(read.index)->mutable_item_list();
+      if (auto it = lists->find(read.seller); it != lists->end()) {
         for (const v1::Item& item : it->second) *list->add_items() = item;
       }
     }
   }
+  std::set<SellerId> sellers;
   if (!grouped.ratings.empty()) {
-    sellers.clear();
     for (const auto& [i, seller] : grouped.ratings) sellers.insert(seller);
     auto ratings = repo_.GetSellerRatings(sellers);
     for (const auto& [i, seller] : grouped.ratings) {

@@ -11,6 +11,13 @@
 
 namespace mp::product_db {
 
+// A validated page of a paged read (limit 1-500, offset >= 0).
+struct Page {
+  int limit = 0;
+  int offset = 0;
+  auto operator<=>(const Page&) const = default;
+};
+
 // The ProductDb gRPC service: checks every argument against SPEC §2
 // (INVALID_ARGUMENT naming the field), normalizes keywords, then runs one
 // repository transaction. Handlers run on `pool`. `crash` is for tests
@@ -64,12 +71,17 @@ class ProductDbService final : public v1::ProductDb::CallbackService {
   Status ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp);
   Status ReadSellerRating(const v1::GetSellerRatingRequest& req, v1::Feedback* resp);
 
+  struct SellerItemsRead {
+    int index = 0;
+    SellerId seller = 0;
+    Page page;
+  };
   // ReadMany's reads answered one query per kind: (index of the read, what
   // it asks for).
   struct GroupedReads {
     std::vector<std::pair<int, ItemId>> item;                // GetItem
     std::vector<std::pair<int, std::vector<ItemId>>> items;  // GetItems
-    std::vector<std::pair<int, SellerId>> seller_items;      // ListSellerItems
+    std::vector<SellerItemsRead> seller_items;               // ListSellerItems
     std::vector<std::pair<int, SellerId>> ratings;           // GetSellerRating
   };
   void AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,

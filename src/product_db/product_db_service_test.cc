@@ -419,6 +419,51 @@ TEST_P(ProductDbFlowTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   EXPECT_TRUE(HasError(client_->ReadMany(too_many), StatusCode::kInvalidArgument));
 }
 
+// Seller lists of different pages in one ReadMany: each read gets its own
+// page, as its own ListSellerItems would, and a bad page fails alone.
+TEST_P(ProductDbFlowTest, ReadManyPagesEachSellerListOnItsOwn) {
+  std::vector<std::string> ids7, ids8;
+  for (int i = 0; i < 5; ++i) {
+    ids7.push_back(Register({.seller_id = 7, .name = "A" + std::to_string(i)}).id());
+    ids8.push_back(Register({.seller_id = 8, .name = "B" + std::to_string(i)}).id());
+  }
+  struct PageRead {
+    int64_t seller;
+    int limit, offset;
+  };
+  const std::vector<PageRead> reads = {{7, 2, 0}, {8, 2, 0}, {7, 2, 2},   {8, 0, 3},
+                                       {7, 2, 4}, {7, 2, 5}, {7, 501, 0}, {8, 1, -1}};
+  v1::ReadManyRequest req;
+  for (const PageRead& r : reads) {
+    v1::ListSellerItemsRequest* list = req.add_reads()->mutable_list_seller_items();
+    list->set_seller_id(r.seller);
+    list->set_limit(r.limit);
+    list->set_offset(r.offset);
+  }
+  auto reply = client_->ReadMany(req);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  ASSERT_EQ(reply->results_size(), req.reads_size());
+  auto join = [](const std::vector<std::string>& ids, size_t from, size_t n) {
+    std::string out;
+    for (size_t i = from; i < std::min(ids.size(), from + n); ++i) {
+      out += (out.empty() ? "" : " ") + ids[i];
+    }
+    return out;
+  };
+  EXPECT_EQ(Ids(reply->results(0).item_list().items()), join(ids7, 0, 2));
+  EXPECT_EQ(Ids(reply->results(1).item_list().items()), join(ids8, 0, 2));
+  EXPECT_EQ(Ids(reply->results(2).item_list().items()), join(ids7, 2, 2));
+  EXPECT_EQ(Ids(reply->results(3).item_list().items()), join(ids8, 3, 50)) << "limit 0: 50";
+  EXPECT_EQ(Ids(reply->results(4).item_list().items()), join(ids7, 4, 2));
+  EXPECT_EQ(reply->results(5).result_case(), v1::ProductReadResult::kItemList) << "past the end";
+  EXPECT_EQ(reply->results(5).item_list().items_size(), 0);
+  for (int i : {6, 7}) {
+    EXPECT_EQ(reply->results(i).failure().code(), grpc::StatusCode::INVALID_ARGUMENT) << i;
+  }
+  EXPECT_NE(reply->results(6).failure().message().find("limit"), std::string::npos);
+  EXPECT_NE(reply->results(7).failure().message().find("offset"), std::string::npos);
+}
+
 // The asynchronous reads travel batched (ReadMany): under many concurrent
 // callers every caller still gets its own answer, or its own error.
 TEST_P(ProductDbFlowTest, BatchedReadsOfManyThreadsGetTheirOwnAnswers) {

@@ -74,10 +74,12 @@ TEST_P(ProductDbValidationTest, MalformedArgumentsNameTheFieldAndChangeNothing) 
       return client_->GetItems(req).status();
     };
   };
-  auto list = [&](int64_t seller) {
+  auto list = [&](int64_t seller, int limit = 0, int offset = 0) {
     return [=, this] {
       v1::ListSellerItemsRequest req;
       req.set_seller_id(seller);
+      req.set_limit(limit);
+      req.set_offset(offset);
       return client_->ListSellerItems(req).status();
     };
   };
@@ -161,6 +163,9 @@ TEST_P(ProductDbValidationTest, MalformedArgumentsNameTheFieldAndChangeNothing) 
       {"get many/one bad", get_many({x, "abc"}), "item_ids"},
       {"get many/1001 ids", get_many(many_ids), "item_ids"},
       {"list/seller 0", list(0), "seller_id"},
+      {"list/limit 501", list(1, 501), "limit"},
+      {"list/limit -1", list(1, -1), "limit"},
+      {"list/offset -1", list(1, 0, -1), "offset"},
       {"price/seller 0", price(0, x, 100), "seller_id"},
       {"price/item", price(1, "x", 100), "item_id"},
       {"price/0", price(1, x, 0), "price"},

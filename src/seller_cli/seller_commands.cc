@@ -1,8 +1,13 @@
 #include "seller_cli/seller_commands.h"
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "client/account_commands.h"
 #include "client/json_util.h"
 #include "client/views.h"
+#include "common/types.h"
 
 namespace po = boost::program_options;
 namespace json = boost::json;
@@ -100,14 +105,36 @@ Command Withdraw() {
 }
 
 Command List() {
-  return CommandBuilder("list", "", "show your items, including sold-out ones")
-      .Build([](CommandContext& ctx, const po::variables_map&) -> Status {
-        MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::get, "/v1/items"));
-        ctx.Emit(reply, [](const json::value& v) {
-          return client::RenderItemTable(v, {/*seller_column=*/false, /*score_column=*/false});
-        });
-        return Status();
-      });
+  CommandBuilder builder("list", "[--limit L] [--offset O]",
+                         "show your items, including sold-out ones, a page at a time");
+  builder.Options()("limit", po::value<int64_t>()->value_name("L"),
+                    "at most L items (default 50, max 500)")(
+      "offset", po::value<int64_t>()->value_name("O"), "skip your first O items");
+  return builder.Build([](CommandContext& ctx, const po::variables_map& vm) -> Status {
+    std::optional<int64_t> limit = client::IntArg(vm, "limit");
+    std::optional<int64_t> offset = client::IntArg(vm, "offset");
+    auto text = [](std::optional<int64_t> n) { return n ? std::to_string(*n) : std::string(); };
+    std::string target =
+        client::WithQuery("/v1/items", {{"limit", text(limit)}, {"offset", text(offset)}});
+    MP_ASSIGN_OR_RETURN(ApiResponse reply, ctx.Call(verb::get, target));
+    ctx.Emit(reply, [&](const json::value& v) {
+      std::string table =
+          client::RenderItemTable(v, {/*seller_column=*/false, /*score_column=*/false});
+      // A full page may have more after it: the list is paged on the
+      // server, so say how to ask for the next one.
+      const json::value* items = v.is_object() ? v.as_object().if_contains("items") : nullptr;
+      int64_t shown =
+          items && items->is_array() ? static_cast<int64_t>(items->as_array().size()) : 0;
+      int64_t asked = limit.value_or(kDefaultSearchLimit);
+      if (shown > 0 && shown == asked) {
+        table += "more items may follow: " + ctx.usage_prefix() + "list" +
+                 (limit ? " --limit " + std::to_string(*limit) : "") + " --offset " +
+                 std::to_string(offset.value_or(0) + shown) + "\n";
+      }
+      return table;
+    });
+    return Status();
+  });
 }
 
 }  // namespace

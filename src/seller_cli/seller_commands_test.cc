@@ -25,7 +25,7 @@ CannedReply FakeSellerApi(const RecordedRequest& r) {
   if (r.target == "/v1/items" && r.method == "POST") {
     return {201, R"({"item_id":"3-7","quantity":4})"};
   }
-  if (r.target == "/v1/items") {
+  if (r.target == "/v1/items" || r.target.starts_with("/v1/items?")) {
     return {200, std::string(R"({"items":[)") + kItem + "]}"};
   }
   if (r.target.starts_with("/v1/items/3-7")) return {200, kItem};
@@ -99,6 +99,19 @@ TEST_F(SellerCommandsTest, SetPriceWithdrawListAndRating) {
             "ID   NAME  CATEGORY  CONDITION  PRICE  QTY  UP  DOWN  KEYWORDS\n"
             "---  ----  --------  ---------  -----  ---  --  ----  --------\n"
             "3-7  Lamp         3  new        12.50    2   1     0  red,lamp\n");
+  EXPECT_EQ(Last().target, "/v1/items");
+
+  // A full page says how to get the next one.
+  CliRun paged = Run({"list", "--limit", "1", "--offset", "3"});
+  ASSERT_EQ(paged.exit_code, 0) << paged.err;
+  EXPECT_EQ(Last().target, "/v1/items?limit=1&offset=3");
+  EXPECT_EQ(paged.out,
+            "ID   NAME  CATEGORY  CONDITION  PRICE  QTY  UP  DOWN  KEYWORDS\n"
+            "---  ----  --------  ---------  -----  ---  --  ----  --------\n"
+            "3-7  Lamp         3  new        12.50    2   1     0  red,lamp\n"
+            "more items may follow: seller-cli list --limit 1 --offset 4\n");
+  EXPECT_EQ(Run({"list", "--limit", "2"}).out.find("more items"), std::string::npos)
+      << "a short page is the last";
   EXPECT_EQ(Run({"rating"}).out, "feedback: 1 up, 0 down\n");
   CliRun denied = Run({"withdraw", "4-1"});
   EXPECT_EQ(denied.exit_code, 1);

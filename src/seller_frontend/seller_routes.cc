@@ -1,5 +1,8 @@
 #include "seller_frontend/seller_routes.h"
 
+#include <cstdint>
+
+#include "common/types.h"
 #include "http/json_fields.h"
 
 namespace mp::seller_frontend {
@@ -95,9 +98,17 @@ void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
   router.Add(Verb::get, "/v1/items", [&](RequestPtr req, Done done) {
     auth.ReadAlongside(
         *req,
-        [&](int64_t seller_id, Done done) {
+        [&, req](int64_t seller_id, Done done) {
+          // Paged like search: a seller's list has no bound of its own.
+          auto limit = http::QueryInt(*req, "limit", 1, kMaxSearchLimit);
+          auto offset = http::QueryInt(*req, "offset", 0, INT32_MAX);
+          for (const Status& s : {limit.status(), offset.status()}) {
+            if (!s.ok()) return done(s);
+          }
           v1::ListSellerItemsRequest r;
           r.set_seller_id(seller_id);
+          r.set_limit(static_cast<int32_t>(limit->value_or(kDefaultSearchLimit)));
+          r.set_offset(static_cast<int32_t>(offset->value_or(0)));
           products.ListSellerItems(r, Then<v1::ItemList>(std::move(done), [](auto list, Done done) {
                                      json::array items;
                                      for (const v1::Item& item : list.items())

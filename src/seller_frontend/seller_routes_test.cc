@@ -139,6 +139,41 @@ TEST_P(SellerApiTest, RegistersRepricesWithdrawsAndLists) {
   EXPECT_EQ(list.json().at("items").at(0).at("quantity").as_int64(), 5);
 }
 
+// A seller's list is paged like search: by id, 50 by default, at most 500.
+TEST_P(SellerApiTest, DisplaysItemsForSaleInPages) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 55; ++i) {
+    json::object item{{"name", "Item " + std::to_string(i)},
+                      {"category", 55 - i},
+                      {"condition", "new"},
+                      {"price", 1},
+                      {"quantity", 1}};
+    ids.push_back(Register(item));
+  }
+  auto page = [&](const std::string& target) {
+    std::vector<std::string> got;
+    HttpResult r = http_->Get(target, token_);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    if (r.status != 200) return got;
+    json::value body = r.json();
+    for (const json::value& item : body.at("items").as_array()) {
+      got.emplace_back(item.at("id").as_string());
+    }
+    return got;
+  };
+  auto slice = [&](size_t from, size_t n) {
+    return std::vector<std::string>(ids.begin() + from,
+                                    ids.begin() + std::min(ids.size(), from + n));
+  };
+  EXPECT_EQ(page("/v1/items"), slice(0, 50)) << "the default page";
+  EXPECT_EQ(page("/v1/items?offset=50"), slice(50, 50));
+  EXPECT_EQ(page("/v1/items?limit=500"), ids);
+  EXPECT_EQ(page("/v1/items?limit=10&offset=20"), slice(20, 10));
+  EXPECT_EQ(page("/v1/items?limit=1&offset=54"), slice(54, 1));
+  EXPECT_TRUE(page("/v1/items?offset=55").empty()) << "past the end";
+  EXPECT_TRUE(page("/v1/items?limit=5&offset=2147483647").empty());
+}
+
 TEST_P(SellerApiTest, LogoutEndsTheSessionAtOnce) {
   EXPECT_EQ(http_->Get("/v1/rating", token_).status, 200);
   EXPECT_EQ(http_->Delete("/v1/sessions/current", token_).status, 204);
@@ -305,6 +340,12 @@ TEST_P(SellerApiTest, RefusesBadRequestsWithTheSpecErrorAndChangesNothing) {
       {"DELETE", mine + "?quantity=1.5", "", 400, "invalid_argument", "quantity"},
       {"DELETE", mine + "?quantity=two", "", 400, "invalid_argument", "quantity"},
       {"DELETE", mine + "?quantity=", "", 400, "invalid_argument", "quantity"},
+      // DisplayItemsForSale pages.
+      {"GET", "/v1/items?limit=0", "", 400, "invalid_argument", "limit"},
+      {"GET", "/v1/items?limit=501", "", 400, "invalid_argument", "limit"},
+      {"GET", "/v1/items?limit=x", "", 400, "invalid_argument", "limit"},
+      {"GET", "/v1/items?offset=-1", "", 400, "invalid_argument", "offset"},
+      {"GET", "/v1/items?offset=1.5", "", 400, "invalid_argument", "offset"},
       // Routing.
       {"GET", "/v1/nope", "", 404, "not_found"},
       {"GET", "/v1/items/", "", 404, "not_found"},

@@ -48,13 +48,24 @@ const Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = $1 AND c
 const Sql kSelectItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id IN (SELECT value FROM json_each($1))",
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
+// A page of one seller's items; the index (seller_id, id) of
+// deploy/sql/product_004 yields them in order, so only the page is read.
 const Sql kSelectSellerItems{"SELECT " MP_ITEM_COLUMNS
-                             " FROM items WHERE seller_id = $1 ORDER BY id"};
+                             " FROM items WHERE seller_id = $1 ORDER BY id LIMIT $2 OFFSET $3"};
+// The same page of several sellers in one statement (ReadMany). PostgreSQL
+// reads each seller's page from the index (LATERAL, one round trip);
+// SQLite, without LATERAL, numbers each seller's items by id and keeps
+// rows $2 < n <= $2 + $3 (in process, there is no round trip to save).
 const Sql kSelectItemsOfSellers{
+    "SELECT " MP_ITEM_COLUMNS " FROM (SELECT " MP_ITEM_COLUMNS
+    ", ROW_NUMBER() OVER (PARTITION BY seller_id ORDER BY id) AS n FROM items "
+    "WHERE seller_id IN (SELECT value FROM json_each($1))) page "
+    "WHERE n > $2 AND n <= $2 + $3 ORDER BY seller_id, id",
     "SELECT " MP_ITEM_COLUMNS
-    " FROM items WHERE seller_id IN (SELECT value FROM json_each($1)) ORDER BY seller_id, id",
-    "SELECT " MP_ITEM_COLUMNS
-    " FROM items WHERE seller_id = ANY(CAST($1 AS BIGINT[])) ORDER BY seller_id, id"};
+    " FROM unnest(CAST($1 AS BIGINT[])) AS s(seller) "
+    "CROSS JOIN LATERAL (SELECT " MP_ITEM_COLUMNS
+    " FROM items WHERE seller_id = s.seller ORDER BY id LIMIT $3 OFFSET $2) page "
+    "ORDER BY seller_id, id"};
 const Sql kSelectOwner{"SELECT seller_id, quantity FROM items WHERE id = $1 AND category = $2"};
 const Sql kChangePrice{
     "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
@@ -237,10 +248,13 @@ StatusOr<std::vector<v1::Item>> ProductRepository::GetItems(const std::vector<It
   return items;
 }
 
-StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId seller_id) {
+StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId seller_id, int limit,
+                                                                   int offset) {
   std::vector<v1::Item> items;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerItems, {seller_id}));
+    items.clear();
+    MP_ASSIGN_OR_RETURN(
+        Rows rows, conn.Query(kSelectSellerItems, {seller_id, int64_t{limit}, int64_t{offset}}));
     for (const Row& row : rows) items.push_back(ToItem(row));
     return Status();
   }));
@@ -248,12 +262,14 @@ StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId sell
 }
 
 StatusOr<std::map<SellerId, std::vector<v1::Item>>> ProductRepository::ListItemsOfSellers(
-    const std::set<SellerId>& seller_ids) {
+    const std::set<SellerId>& seller_ids, int limit, int offset) {
   std::map<SellerId, std::vector<v1::Item>> items;
   if (seller_ids.empty()) return items;
   std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id; });
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItemsOfSellers, {list}));
+    items.clear();
+    MP_ASSIGN_OR_RETURN(Rows rows,
+                        conn.Query(kSelectItemsOfSellers, {list, int64_t{offset}, int64_t{limit}}));
     for (const Row& row : rows) items[row.Int(9)].push_back(ToItem(row));
     return Status();
   }));

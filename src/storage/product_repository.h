@@ -34,11 +34,14 @@ class ProductRepository {
   StatusOr<v1::Item> GetItem(const ItemId& id);
   // Unknown ids are left out; the order is that of `ids`.
   StatusOr<std::vector<v1::Item>> GetItems(const std::vector<ItemId>& ids);
-  StatusOr<std::vector<v1::Item>> ListSellerItems(SellerId seller_id);
-  // ListSellerItems of several sellers in one query; a seller without items
-  // has no entry.
+  // The seller's items (sold-out ones too) by id, `limit` of them from
+  // position `offset` (paged like Search).
+  StatusOr<std::vector<v1::Item>> ListSellerItems(SellerId seller_id,
+                                                  int limit = kDefaultSearchLimit, int offset = 0);
+  // The same page of ListSellerItems for several sellers in one query; a
+  // seller without items on that page has no entry.
   StatusOr<std::map<SellerId, std::vector<v1::Item>>> ListItemsOfSellers(
-      const std::set<SellerId>& seller_ids);
+      const std::set<SellerId>& seller_ids, int limit = kDefaultSearchLimit, int offset = 0);
   StatusOr<v1::Item> ChangePrice(SellerId seller_id, const ItemId& id, int64_t price_cents);
   // Removes `quantity` units (all when absent).
   // kAborted/"insufficient_quantity" when fewer units are left.

@@ -154,6 +154,52 @@ TEST_P(ProductRepositoryTest, ListsTheItemsOfSeveralSellersAtOnce) {
   EXPECT_TRUE(repo_->ListItemsOfSellers({})->empty());
 }
 
+// DisplayItemsForSale pages: by id (not by name or category), `limit` from
+// `offset`, and empty past the end; the batched form gives the same pages.
+TEST_P(ProductRepositoryTest, PagesTheSellersItemsById) {
+  std::vector<std::string> ids1, ids2;
+  const char* const names[] = {"Zeta", "Yak", "Xenon", "Wolf", "Vase", "Urn", "Tent"};
+  for (int i = 0; i < 7; ++i) {
+    // Names and categories out of id order, and another seller in between.
+    ids1.push_back(Register({.seller = 1, .name = names[i], .category = 9 - i}).id());
+    if (i % 2 == 0) ids2.push_back(Register({.seller = 2, .name = names[6 - i]}).id());
+  }
+  auto page = [&](SellerId seller, int limit, int offset) {
+    std::vector<std::string> ids;
+    auto items = repo_->ListSellerItems(seller, limit, offset);
+    EXPECT_TRUE(items.ok()) << items.status().ToString();
+    if (items.ok()) {
+      for (const v1::Item& item : *items) ids.push_back(item.id());
+    }
+    return ids;
+  };
+  auto slice = [](const std::vector<std::string>& all, size_t from, size_t n) {
+    from = std::min(from, all.size());
+    return std::vector<std::string>(all.begin() + from,
+                                    all.begin() + std::min(all.size(), from + n));
+  };
+  EXPECT_EQ(page(1, 50, 0), ids1);
+  EXPECT_EQ(page(1, 3, 0), slice(ids1, 0, 3));
+  EXPECT_EQ(page(1, 3, 3), slice(ids1, 3, 3));
+  EXPECT_EQ(page(1, 3, 6), slice(ids1, 6, 3)) << "a short last page";
+  EXPECT_TRUE(page(1, 3, 7).empty()) << "past the end";
+  EXPECT_TRUE(page(1, 3, 1000).empty());
+  EXPECT_EQ(page(2, 2, 1), slice(ids2, 1, 2));
+
+  for (auto [limit, offset] : {std::pair{3, 0}, {2, 3}, {3, 6}, {5, 4}, {1, 7}}) {
+    auto lists = repo_->ListItemsOfSellers({1, 2, 3}, limit, offset);
+    ASSERT_TRUE(lists.ok()) << lists.status().ToString();
+    for (SellerId seller : {1, 2, 3}) {
+      std::vector<std::string> batched;
+      if (auto it = lists->find(seller); it != lists->end()) {
+        for (const v1::Item& item : it->second) batched.push_back(item.id());
+      }
+      EXPECT_EQ(batched, page(seller, limit, offset))
+          << "seller " << seller << " limit " << limit << " offset " << offset;
+    }
+  }
+}
+
 TEST_P(ProductRepositoryTest, ChangesPriceOfOwnItemOnly) {
   v1::Item item = Register({.price = 1000});
   auto changed = repo_->ChangePrice(1, Id(item), 1250);
