@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/types.h"
 #include "http/server.h"
+#include "payment/idle_connections.h"
 #include "soapPaymentService.h"
 
 namespace mp::soap {
@@ -138,6 +139,8 @@ Status PaymentServer::Start() {
   size_t at = wsdl_.find("http://localhost:80");
   if (at != std::string::npos) wsdl_.replace(at, std::strlen("http://localhost:80"), location);
   pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, options_.threads));
+  idle_ = std::make_unique<IdleConnections>(kIdleTimeout);
+  MP_RETURN_IF_ERROR(idle_->Start());
   acceptor_ = std::thread([this] { AcceptLoop(); });
   return Status();
 }
@@ -159,13 +162,56 @@ void PaymentServer::AcceptLoop() {
       service_->soap_force_close_socket();
       continue;
     }
+    accepted_.fetch_add(1);
+    if (open_connections_.fetch_add(1) >= kMaxConnections) {
+      log::Warn("refused {}: {} connections open", copy->soap->host, kMaxConnections);
+      Close(copy);
+      continue;
+    }
     boost::asio::post(*pool_, [this, copy] {
-      if (!tls_ || Handshake(copy->soap)) copy->serve();
-      copy->destroy();
-      copy->soap->ctx = nullptr;  // borrowed from service_, which frees it
-      delete copy;
+      if (tls_ && !Handshake(copy->soap)) return Close(copy);
+      copy->soap->keep_alive = copy->soap->max_keep_alive + 1;  // as serve() begins
+      ServeOne(copy);
     });
   }
+}
+
+void PaymentServer::ServeOne(PaymentService* conn) {
+  struct soap* soap = conn->soap;
+  while (true) {
+    // One request of the connection, as each turn of PaymentService::serve()
+    // does; the keep-alive budget counts down as there.
+    if (soap->keep_alive > 0 && soap->max_keep_alive > 0) --soap->keep_alive;
+    bool served = true;
+    if (soap_begin_serve(soap) != SOAP_OK) {
+      // SOAP_STOP and above: a request answered by a hook (the WSDL).
+      served = soap->error >= SOAP_STOP;
+    } else if (conn->dispatch() != SOAP_OK && soap->error < SOAP_STOP) {
+      soap_send_fault(soap);
+      served = false;
+    }
+    soap_destroy(soap);
+    soap_end(soap);
+    // keep_alive 0: the client asked to close, or the budget is spent.
+    if (!served || soap->keep_alive == 0 || stop_ || !soap_valid_socket(soap->socket)) {
+      return Close(conn);
+    }
+    // Bytes of the next request already read (pipelined) wait in gSOAP's or
+    // OpenSSL's buffer, where epoll cannot see them: serve them now.
+    bool buffered =
+        soap->bufidx < soap->buflen || (soap->ssl != nullptr && SSL_pending(soap->ssl) > 0);
+    if (!buffered) break;
+  }
+  idle_->Watch(
+      soap->socket, [this, conn] { boost::asio::post(*pool_, [this, conn] { ServeOne(conn); }); },
+      [this, conn] { Close(conn); });
+}
+
+void PaymentServer::Close(PaymentService* conn) {
+  conn->destroy();
+  conn->soap->ctx = nullptr;  // borrowed from service_, which frees it
+  delete conn;
+  open_connections_.fetch_sub(1);
 }
 
 bool PaymentServer::Handshake(struct soap* soap) const {
@@ -191,7 +237,10 @@ void PaymentServer::Stop() {
   if (!acceptor_.joinable()) return;
   stop_ = true;
   acceptor_.join();
+  // Requests under way finish (and close, as stop_ is set); the idle ones
+  // close here.
   pool_->join();
+  idle_->Stop();
   service_->destroy();
 }
 

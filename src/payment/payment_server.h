@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,17 +19,26 @@ struct soap;
 
 namespace mp::payment {
 
+class IdleConnections;
+
 // The financial transactions service (SPEC §6): SOAP 1.1 over HTTP with
 // gSOAP, one operation (Charge), the WSDL at any path ending in "?wsdl".
 // Each transaction id is decided once and the decision stored, so a retry
-// gets the first answer, also after a restart. Connections are served by a
-// pool of threads (keep-alive). With TLS files in options.tls, every
-// connection is mutual TLS (HTTPS): the client must present a certificate
-// from the CA whose role is "frontend", or it is closed before any HTTP is
-// read. `crash` is for tests only: its point "after_decision" is reached
-// once a new decision is stored, before the answer. Thread-safe.
+// gets the first answer, also after a restart. A pool of threads serves one
+// request at a time; a keep-alive connection between requests is watched by
+// IdleConnections and holds no thread, so a few threads serve many
+// connections (closed after kIdleTimeout idle, at most kMaxConnections). With TLS files in
+// options.tls, every connection is mutual TLS (HTTPS): the client must present a certificate from
+// the CA whose role is "frontend", or it is closed before any HTTP is read. `crash` is for tests
+// only: its point "after_decision" is reached once a new decision is stored, before the answer.
+// Thread-safe.
 class PaymentServer {
  public:
+  // Longer than a client keeps an idle connection for reuse (PaymentClient),
+  // so a client rarely sends on a connection the server is closing.
+  static constexpr std::chrono::milliseconds kIdleTimeout{30'000};
+  static constexpr int kMaxConnections = 1024;
+
   PaymentServer(const PaymentOptions& options, const ChargePolicy& policy,
                 storage::PaymentRepository& repo, CrashPoint crash = CrashPoint());
   ~PaymentServer();  // stops
@@ -37,6 +47,8 @@ class PaymentServer {
   // tls::ResolveTlsFiles and tls::NewServerContext for bad TLS files.
   Status Start();
   int port() const { return port_; }
+  // Connections accepted since Start.
+  uint64_t accepted() const { return accepted_.load(); }
   void Stop();
 
   // The Charge operation without SOAP around it. kInvalidArgument for
@@ -53,6 +65,10 @@ class PaymentServer {
 
  private:
   void AcceptLoop();
+  // Serves the next request of `conn`, then closes it, serves the next at
+  // once (already buffered) or hands it to idle_.
+  void ServeOne(PaymentService* conn);
+  void Close(PaymentService* conn);
   // The TLS handshake of an accepted connection, and the check of the
   // client's role. False (the connection closed) on failure.
   bool Handshake(struct soap* soap) const;
@@ -69,6 +85,9 @@ class PaymentServer {
   std::atomic<bool> stop_{false};
   std::thread acceptor_;
   std::unique_ptr<boost::asio::thread_pool> pool_;
+  std::unique_ptr<IdleConnections> idle_;
+  std::atomic<int> open_connections_{0};
+  std::atomic<uint64_t> accepted_{0};
 };
 
 }  // namespace mp::payment

@@ -25,6 +25,12 @@ namespace mp::payment {
 namespace {
 
 using std::chrono::milliseconds;
+
+// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
+std::string Id(std::string prefix, int64_t n) {
+  prefix += std::to_string(n);
+  return prefix;
+}
 using std::chrono::steady_clock;
 
 class PaymentServerTest : public ::testing::Test {
@@ -107,36 +113,41 @@ class PaymentServerTest : public ::testing::Test {
     return closed;
   }
 
+  // Sends one charge on the keep-alive connection `fd`; true on a 200.
+  bool ChargeOn(int fd, const std::string& transaction_id) {
+    std::string body =
+        "<?xml version=\"1.0\"?><SOAP-ENV:Envelope "
+        "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+        "xmlns:pay=\"urn:marketplace:payment\"><SOAP-ENV:Body><pay:Charge><transaction-id>";
+    body += transaction_id;
+    body +=
+        "</transaction-id><holder-name>Bob</holder-name><card-number>4111111111111111"
+        "</card-number><expiration>12/99</expiration><amount-cents>100</amount-cents>"
+        "</pay:Charge></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    std::string request = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n";
+    request += "Content-Length: ";
+    request += std::to_string(body.size());
+    request += "\r\n\r\n";
+    request += body;
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) return false;
+    std::string reply;
+    char buf[4096];
+    while (reply.find("</SOAP-ENV:Envelope>") == std::string::npos) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) return false;  // no answer within 5 s
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      reply.append(buf, static_cast<size_t>(n));
+    }
+    return reply.starts_with("HTTP/1.1 200");
+  }
+
   // Sends `count` charges one after another on one keep-alive connection;
   // returns how many got a 200 before the first that did not.
   int ChargesOnOneConnection(int count) {
     int fd = Connect();
     int answered = 0;
-    for (; answered < count; ++answered) {
-      std::string body =
-          "<?xml version=\"1.0\"?><SOAP-ENV:Envelope "
-          "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
-          "xmlns:pay=\"urn:marketplace:payment\"><SOAP-ENV:Body><pay:Charge><transaction-id>k";
-      body += std::to_string(answered);
-      body +=
-          "</transaction-id><holder-name>Bob</holder-name><card-number>4111111111111111"
-          "</card-number><expiration>12/99</expiration><amount-cents>100</amount-cents>"
-          "</pay:Charge></SOAP-ENV:Body></SOAP-ENV:Envelope>";
-      std::string request = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n";
-      request += "Content-Length: ";
-      request += std::to_string(body.size());
-      request += "\r\n\r\n";
-      request += body;
-      if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) break;
-      std::string reply;
-      char buf[4096];
-      while (reply.find("</SOAP-ENV:Envelope>") == std::string::npos) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        reply.append(buf, static_cast<size_t>(n));
-      }
-      if (!reply.starts_with("HTTP/1.1 200")) break;
-    }
+    while (answered < count && ChargeOn(fd, Id("k", answered))) ++answered;
     ::close(fd);
     return answered;
   }
@@ -215,6 +226,70 @@ TEST_F(PaymentServerTest, CutsOffAChunkedBodyPastTheLimit) {
 // The limit is per message: a keep-alive connection carries many times it.
 TEST_F(PaymentServerTest, TheSizeLimitCountsEachMessageOfAConnectionAlone) {
   EXPECT_EQ(ChargesOnOneConnection(300), 300);
+}
+
+// An idle keep-alive connection holds no serving thread: with 2 threads,
+// 50 connections that each made a charge and stay open do not keep a new
+// client waiting (before, each held a thread until its receive timeout,
+// 10 s, and the 51st waited for one). They are all served again after.
+TEST_F(PaymentServerTest, IdleKeepAliveConnectionsHoldNoThread) {
+  std::vector<int> idle;
+  for (int i = 0; i < 50; ++i) {
+    int fd = Connect();
+    ASSERT_TRUE(ChargeOn(fd, Id("idle-", i))) << i;
+    idle.push_back(fd);
+  }
+  rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/",
+                            std::chrono::seconds(2));
+  auto decision = client.Charge({.transaction_id = "newcomer",
+                                 .holder_name = "Bob",
+                                 .card_number = "4111111111111111",
+                                 .expiration = "12/99",
+                                 .security_code = "",
+                                 .amount_cents = 100});
+  EXPECT_TRUE(decision.ok()) << decision.status().ToString();
+  for (size_t i = 0; i < idle.size(); ++i) {
+    EXPECT_TRUE(ChargeOn(idle[i], Id("again-", i))) << i;
+    ::close(idle[i]);
+  }
+}
+
+// The client keeps its connection: many charges, one connection.
+TEST_F(PaymentServerTest, TheClientReusesItsConnection) {
+  rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
+  uint64_t before = server_->accepted();
+  for (int i = 0; i < 20; ++i) {
+    auto decision = client.Charge({.transaction_id = Id("reuse-", i),
+                                   .holder_name = "Bob",
+                                   .card_number = "4111111111111111",
+                                   .expiration = "12/99",
+                                   .security_code = "",
+                                   .amount_cents = 100});
+    ASSERT_TRUE(decision.ok()) << i << ": " << decision.status().ToString();
+  }
+  EXPECT_EQ(server_->accepted() - before, 1u);
+}
+
+// A connection the server closed while it sat idle in the client's pool is
+// noticed on the next charge, which then goes out on a new connection.
+TEST_F(PaymentServerTest, AChargeOnAConnectionTheServerClosedGoesOutOnANewOne) {
+  rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
+  rpc::ChargeRequest charge{.transaction_id = "before-restart",
+                            .holder_name = "Bob",
+                            .card_number = "4111111111111111",
+                            .expiration = "12/99",
+                            .security_code = "",
+                            .amount_cents = 100};
+  ASSERT_TRUE(client.Charge(charge).ok());
+  int port = server_->port();
+  server_.reset();  // closes every connection, the idle one in the pool too
+  options_.listen = "127.0.0.1:" + std::to_string(port);
+  server_ = std::make_unique<PaymentServer>(options_, policy_, *repo_);
+  ASSERT_TRUE(server_->Start().ok());
+  charge.transaction_id = "after-restart";
+  auto decision = client.Charge(charge);
+  EXPECT_TRUE(decision.ok()) << decision.status().ToString();
+  EXPECT_EQ(server_->accepted(), 1u);
 }
 
 }  // namespace

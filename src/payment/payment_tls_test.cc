@@ -101,6 +101,7 @@ TEST_F(PaymentTlsTest, LaterConnectionsResumeTheSessionAndStillNeedTheFrontendRo
     auto decision = client.Charge(Charge(id));
     ASSERT_TRUE(decision.ok()) << decision.status().ToString();
     EXPECT_EQ(decision->reason, "approved");
+    client.CloseIdle();  // the next charge opens a new connection
   }
   EXPECT_EQ(client.resumed_handshakes(), 2u);
   EXPECT_TRUE(Decided("r1") && Decided("r2") && Decided("r3"));

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "tls/ssl_context.h"
@@ -38,9 +39,10 @@ StatusOr<tls::SslContext> PaymentTlsContext(const std::string& url, const tls::T
 
 // Blocking SOAP client of the payment service (gSOAP proxy). Charge is
 // idempotent on the transaction id, so a call that failed in transport may
-// be repeated. Thread-safe (a proxy and a connection per call). With TLS,
-// each connection resumes the session of the last one: the certificate
-// exchange and its signatures, most of a handshake's cost, happen once.
+// be repeated. Thread-safe: a call takes a keep-alive connection from a
+// pool (at most kMaxIdle kept, each reused within kIdleReuse), or opens
+// one; with TLS, a new connection resumes the session of the last one, so
+// the certificate exchange and its signatures happen once.
 class PaymentClient {
  public:
   // `url`, e.g. "http://127.0.0.1:8083/".
@@ -49,26 +51,37 @@ class PaymentClient {
   // `url`, "https://..." with `tls` from PaymentTlsContext (null: as above).
   PaymentClient(std::string url, tls::SslContext tls,
                 std::chrono::seconds timeout = std::chrono::seconds(5));
+  ~PaymentClient();
+
+  // Idle connections kept; reused only within kIdleReuse, shorter than the
+  // payment service keeps an idle one open (PaymentServer::kIdleTimeout).
+  static constexpr size_t kMaxIdle = 32;
+  static constexpr std::chrono::milliseconds kIdleReuse{10'000};
 
   // kUnavailable when the service cannot be reached or fails on its side
   // (the outcome is then unknown); kInvalidArgument when it refuses the
   // arguments; else the decision.
   StatusOr<ChargeDecision> Charge(const ChargeRequest& request) const;
 
+  // Closes the idle connections: the next call opens a new one.
+  void CloseIdle() const;
+
   // Handshakes that resumed an earlier session, over every client that
   // shares this one's TLS context (OpenSSL counts them per context).
   uint64_t resumed_handshakes() const;
 
  private:
-  struct State {
-    std::mutex mu;
-    std::shared_ptr<SSL_SESSION> session;  // GUARDED_BY(mu)
-  };
+  struct Connection;
+  // The TLS session to resume and the idle connections, shared by copies.
+  struct State;
+  std::unique_ptr<Connection> Take() const;
+  // Keeps `conn` for reuse when `keep` and it can be, else closes it.
+  void Release(std::unique_ptr<Connection> conn, bool keep) const;
 
   std::string url_;
   tls::SslContext tls_;
   std::chrono::seconds timeout_;
-  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace mp::rpc
