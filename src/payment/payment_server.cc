@@ -168,11 +168,18 @@ void PaymentServer::AcceptLoop() {
       Close(copy);
       continue;
     }
-    boost::asio::post(*pool_, [this, copy] {
-      if (tls_ && !Handshake(copy->soap)) return Close(copy);
-      copy->soap->keep_alive = copy->soap->max_keep_alive + 1;  // as serve() begins
-      ServeOne(copy);
-    });
+    // A new connection too waits without a thread until its client speaks
+    // (the TLS handshake or the first request).
+    idle_->Watch(
+        copy->soap->socket,
+        [this, copy] {
+          boost::asio::post(*pool_, [this, copy] {
+            if (tls_ && !Handshake(copy->soap)) return Close(copy);
+            copy->soap->keep_alive = copy->soap->max_keep_alive + 1;  // as serve() begins
+            ServeOne(copy);
+          });
+        },
+        [this, copy] { Close(copy); });
   }
 }
 

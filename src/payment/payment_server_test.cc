@@ -254,6 +254,22 @@ TEST_F(PaymentServerTest, IdleKeepAliveConnectionsHoldNoThread) {
   }
 }
 
+// Nor does a connection whose client has said nothing yet.
+TEST_F(PaymentServerTest, SilentConnectionsHoldNoThread) {
+  std::vector<int> silent;
+  for (int i = 0; i < 20; ++i) silent.push_back(Connect());
+  rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/",
+                            std::chrono::seconds(2));
+  auto decision = client.Charge({.transaction_id = "past-the-silent",
+                                 .holder_name = "Bob",
+                                 .card_number = "4111111111111111",
+                                 .expiration = "12/99",
+                                 .security_code = "",
+                                 .amount_cents = 100});
+  EXPECT_TRUE(decision.ok()) << decision.status().ToString();
+  for (int fd : silent) ::close(fd);
+}
+
 // The client keeps its connection: many charges, one connection.
 TEST_F(PaymentServerTest, TheClientReusesItsConnection) {
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
