@@ -40,6 +40,10 @@ ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addr
       // host does not answer fails a call's connect after 1 s, and the call
       // moves to another replica within its deadline.
       args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
+      // The same limit as the servers', both ways (rpc/message_size.h):
+      // gRPC's default receive limit (4 MiB) was below what a server sent.
+      args.SetMaxReceiveMessageSize(options.max_message_bytes);
+      args.SetMaxSendMessageSize(options.max_message_bytes);
       channels_.push_back(grpc::CreateCustomChannel(addresses_[a], credentials, args));
       address_of_.push_back(a);
     }

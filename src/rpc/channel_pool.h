@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "rpc/message_size.h"
+
 namespace mp::rpc {
 
 struct ClientOptions {
@@ -21,6 +23,8 @@ struct ClientOptions {
   std::chrono::milliseconds deadline{5000};
   // TLS (rpc/tls_credentials.h); null: plaintext.
   std::shared_ptr<grpc::ChannelCredentials> credentials{};
+  // Largest message sent or received (rpc/message_size.h); tests lower it.
+  int max_message_bytes = kMaxMessageBytes;
 };
 
 // A fixed set of channels, each on its own TCP connection, handed out round

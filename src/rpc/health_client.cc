@@ -6,6 +6,7 @@
 
 #include "common/status_mapping.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "rpc/message_size.h"
 
 namespace mp::rpc {
 
@@ -16,12 +17,22 @@ std::shared_ptr<grpc::ChannelCredentials> OrPlaintext(
   return credentials ? credentials : grpc::InsecureChannelCredentials();
 }
 
+// Health answers are tiny, but every channel carries the same explicit
+// limits (rpc/message_size.h), so that no end runs on gRPC's defaults.
+std::shared_ptr<grpc::Channel> HealthChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
 }  // namespace
 
 Status CheckHealth(const std::string& address, const std::string& service,
                    std::chrono::milliseconds deadline,
                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  auto channel = grpc::CreateChannel(address, OrPlaintext(std::move(credentials)));
+  auto channel = HealthChannel(address, OrPlaintext(std::move(credentials)));
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
@@ -46,7 +57,7 @@ HealthProbe::HealthProbe(const std::vector<std::string>& addresses,
   credentials = OrPlaintext(std::move(credentials));
   for (const std::string& a : addresses) {
     group_of_.push_back(groups_++);
-    channels_.push_back(grpc::CreateChannel(a, credentials));
+    channels_.push_back(HealthChannel(a, credentials));
   }
 }
 
@@ -58,7 +69,7 @@ HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>&
     for (const std::string& a : replicas) {
       probe.addresses_.push_back(a);
       probe.group_of_.push_back(probe.groups_);
-      probe.channels_.push_back(grpc::CreateChannel(a, credentials));
+      probe.channels_.push_back(HealthChannel(a, credentials));
     }
     ++probe.groups_;
   }

@@ -15,7 +15,7 @@ namespace mp::rpc {
 
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& listen, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<grpc::ServerCredentials> credentials) {
+    std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -23,7 +23,10 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   if (!credentials) credentials = grpc::InsecureServerCredentials();
   builder.AddListeningPort(listen, credentials, &server->port_);
   for (grpc::Service* service : services) builder.RegisterService(service);
-  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  // Both ways, as the clients' channels (rpc/message_size.h): a reply past
+  // the limit fails here, where it is built, instead of at the client.
+  builder.SetMaxReceiveMessageSize(max_message_bytes);
+  builder.SetMaxSendMessageSize(max_message_bytes);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return Unavailable("cannot listen on " + listen);

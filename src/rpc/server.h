@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "rpc/message_size.h"
 
 namespace mp::rpc {
 
@@ -20,9 +21,12 @@ class GrpcServer {
   // Listens on `listen` ("host:port"; port 0 picks a free one) with
   // `credentials` (rpc/tls_credentials.h; null: plaintext). kUnavailable
   // when the address cannot be bound. The services must outlive the server.
+  // Messages past `max_message_bytes` either way fail their call with
+  // RESOURCE_EXHAUSTED (rpc/message_size.h; tests lower it).
   static StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& listen, const std::vector<grpc::Service*>& services,
-      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+      int max_message_bytes = kMaxMessageBytes);
   ~GrpcServer();
 
   int port() const { return port_; }
