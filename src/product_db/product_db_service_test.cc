@@ -464,6 +464,81 @@ TEST_P(ProductDbFlowTest, ReadManyPagesEachSellerListOnItsOwn) {
   EXPECT_NE(reply->results(7).failure().message().find("offset"), std::string::npos);
 }
 
+// Through a client whose message limit (32 KiB) one seller's full page
+// passes: that read fails alone with RESOURCE_EXHAUSTED, and the reads sent
+// beside it still get their answers (batches are cut by the sum of their
+// reads' largest replies, and a batch refused for its size goes in halves).
+TEST_P(ProductDbFlowTest, AReadTooLargeForTheMessageLimitFailsAloneInItsBatch) {
+  constexpr int kItems = 400;  // about 110 bytes each: 43 KiB in one page
+  for (int i = 0; i < kItems; ++i) {
+    std::string name = "Large item number " + std::to_string(100000 + i);
+    name.resize(kMaxNameChars, 'x');
+    NewItem item{.seller_id = 9,
+                 .name = name,
+                 .keywords = {"aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd", "eeeeeeee"}};
+    ASSERT_TRUE(repo_->RegisterItem(item.ToRequest()).ok());
+  }
+  v1::Item lamp = Register({.seller_id = 7, .name = "Lamp"});
+  rpc::ProductDbClient small(
+      rpc::ClientOptions{.addresses = {"127.0.0.1:" + std::to_string(server_->port())},
+                         .max_message_bytes = 32 * 1024});
+
+  v1::ListSellerItemsRequest huge;
+  huge.set_seller_id(9);
+  huge.set_limit(500);
+  v1::ListSellerItemsRequest few = huge;
+  few.set_limit(3);
+  v1::ListSellerItemsRequest sevens;
+  sevens.set_seller_id(7);
+  v1::GetItemRequest get;
+  get.set_item_id(lamp.id());
+  v1::GetSellerRatingRequest rating;
+  rating.set_seller_id(9);
+
+  // All at once: the first two go alone (two batches in flight), the rest
+  // wait and would travel as one batch, the huge read in the middle.
+  std::promise<StatusOr<v1::ItemList>> huge_list, few_list, sevens_list;
+  std::promise<StatusOr<v1::Item>> item, first_item;
+  std::promise<StatusOr<v1::Feedback>> feedback, first_feedback;
+  auto to = [](auto& promise) { return [&promise](auto result) { promise.set_value(result); }; };
+  small.GetSellerRating(rating, to(first_feedback));
+  small.GetItem(get, to(first_item));
+  small.ListSellerItems(few, to(few_list));
+  small.ListSellerItems(huge, to(huge_list));
+  small.GetItem(get, to(item));
+  small.ListSellerItems(sevens, to(sevens_list));
+  small.GetSellerRating(rating, to(feedback));
+
+  // Every answer first: the callbacks hold the promises.
+  auto h = huge_list.get_future().get();
+  auto f = few_list.get_future().get();
+  auto s7 = sevens_list.get_future().get();
+  auto i = item.get_future().get();
+  auto i0 = first_item.get_future().get();
+  auto r = feedback.get_future().get();
+  auto r0 = first_feedback.get_future().get();
+  EXPECT_TRUE(HasError(h, StatusCode::kResourceExhausted));
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->items_size(), 3);
+  ASSERT_TRUE(i.ok()) << i.status().ToString();
+  EXPECT_EQ(i->name(), "Lamp");
+  EXPECT_TRUE(i0.ok()) << i0.status().ToString();
+  ASSERT_TRUE(s7.ok()) << s7.status().ToString();
+  EXPECT_EQ(Ids(s7->items()), lamp.id());
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r0.ok()) << r0.status().ToString();
+
+  // The limit is real: the same reads in one ReadMany of that client fail
+  // as a whole, while the default limit carries them.
+  v1::ReadManyRequest together;
+  *together.add_reads()->mutable_list_seller_items() = huge;
+  *together.add_reads()->mutable_get_item() = get;
+  EXPECT_TRUE(HasError(small.ReadMany(together), StatusCode::kResourceExhausted));
+  auto carried = client_->ReadMany(together);
+  ASSERT_TRUE(carried.ok()) << carried.status().ToString();
+  EXPECT_EQ(carried->results(0).item_list().items_size(), kItems);
+}
+
 // The asynchronous reads travel batched (ReadMany): under many concurrent
 // callers every caller still gets its own answer, or its own error.
 TEST_P(ProductDbFlowTest, BatchedReadsOfManyThreadsGetTheirOwnAnswers) {

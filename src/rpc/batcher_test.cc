@@ -10,7 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/types.h"
 #include "rpc/customer_db_client.h"
+#include "rpc/product_db_client.h"
 
 namespace mp::rpc {
 namespace {
@@ -169,6 +171,77 @@ TEST(BatcherTest, LargeBacklogsGoInBatchesOfAtMostTheLimit) {
   }
 }
 
+// A batch refused for its size goes again in halves, down to single calls:
+// only the call whose own answer is too large hears the error.
+TEST(BatcherTest, ABatchTooLargeIsSentAgainInHalvesAndOnlyTheHugeCallFails) {
+  Service service;
+  Heard heard;
+  auto batcher = std::make_shared<Batcher<Sessions>>(service.Send());
+  for (const char* id : {"a", "b", "c", "d", "huge", "f"}) batcher->Add(Session(id), heard.For(id));
+  ASSERT_EQ(service.Sent(), 2u);
+  service.Echo(0);
+  service.Echo(1);
+  ASSERT_EQ(service.Sent(), 3u);
+  ASSERT_EQ(service.Batch(2), "c d huge f");
+  const Status too_large(StatusCode::kResourceExhausted, "Received message larger than max");
+  service.Answer(2, too_large);
+  ASSERT_EQ(service.Sent(), 4u) << "one half at a time";
+  EXPECT_EQ(service.Batch(3), "c d");
+  service.Echo(3);
+  ASSERT_EQ(service.Sent(), 5u);
+  EXPECT_EQ(service.Batch(4), "huge f");
+  service.Answer(4, too_large);
+  ASSERT_EQ(service.Sent(), 6u);
+  EXPECT_EQ(service.Batch(5), "huge");
+  service.Answer(5, too_large);
+  ASSERT_EQ(service.Sent(), 7u);
+  EXPECT_EQ(service.Batch(6), "f");
+  service.Echo(6);
+  EXPECT_EQ(heard.Answers(), (std::vector<std::string>{"a=a", "b=b", "c=c", "d=d",
+                                                       "huge=resource_exhausted", "f=f"}));
+  // Done with the split: the batcher is idle again and sends at once.
+  batcher->Add(Session("g"), heard.For("g"));
+  ASSERT_EQ(service.Sent(), 8u);
+  EXPECT_EQ(service.Batch(7), "g");
+
+  // A service that sheds load is not asked twice as often.
+  for (const char* id : {"h", "i", "j"}) batcher->Add(Session(id), heard.For(id));
+  ASSERT_EQ(service.Sent(), 9u);  // "h" went at once, beside "g"
+  service.Echo(7);
+  ASSERT_EQ(service.Sent(), 10u);
+  ASSERT_EQ(service.Batch(9), "i j");
+  service.Answer(9, TooManyRequests("busy", 1));
+  service.Echo(8);
+  EXPECT_EQ(service.Sent(), 10u);
+  std::vector<std::string> answers = heard.Answers();
+  EXPECT_EQ(std::vector<std::string>(answers.end() - 3, answers.end()),
+            (std::vector<std::string>{"i=too_many_requests", "j=too_many_requests", "h=h"}));
+}
+
+// Session checks that declare the most their answer can take: here, the
+// length of the id.
+struct WeighedSessions : SessionBatch {
+  static size_t MaxReplyBytes(const Item& item) { return item.session_id().size(); }
+};
+
+TEST(BatcherTest, ABatchStopsBeforeItsLargestRepliesWouldPassTheBudget) {
+  Service service;
+  Heard heard;
+  auto batcher = std::make_shared<Batcher<WeighedSessions>>(service.Send(), /*max_reply_bytes=*/6);
+  for (const char* id : {"a", "b", "cc", "dd", "ee", "fffffffff", "g", "h"}) {
+    batcher->Add(Session(id), heard.For(id));
+  }
+  service.Echo(0);
+  EXPECT_EQ(service.Batch(2), "cc dd ee");
+  service.Echo(1);
+  EXPECT_EQ(service.Batch(3), "fffffffff") << "alone when past the budget by itself";
+  service.Echo(2);
+  EXPECT_EQ(service.Batch(4), "g h");
+  service.Echo(3);
+  service.Echo(4);
+  EXPECT_EQ(heard.Answers().size(), 8u);
+}
+
 // Many threads adding while answers arrive on other threads: every call is
 // answered exactly once with its own result, and at most two batches are
 // ever out at once.
@@ -230,6 +303,35 @@ TEST(BatcherTest, ConcurrentCallersEachHearTheirOwnAnswerOnce) {
   EXPECT_EQ(right.load(), kThreads * kCalls);
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(most_in_flight.load(), Batcher<Sessions>::kMaxInFlight);
+}
+
+// The read batches' cut rests on kMaxItemReplyBytes bounding any item: the
+// largest SPEC §2 allows, in a list, fits.
+TEST(ReadBatchTest, TheLargestItemFitsItsBound) {
+  v1::Item item;
+  item.set_id(std::to_string(kMaxCategory) + "-" + std::to_string(INT64_MAX));
+  item.set_category(kMaxCategory);
+  std::string name;
+  for (int i = 0; i < kMaxNameChars; ++i) name += "\U0001F600";  // 4 bytes in UTF-8
+  item.set_name(name);
+  for (int i = 0; i < kMaxKeywords; ++i) item.add_keywords(std::string(kMaxKeywordChars, 'k'));
+  item.set_condition(v1::CONDITION_USED);
+  item.set_price_cents(kMaxPriceCents);
+  item.set_quantity(kMaxQuantity);
+  item.mutable_feedback()->set_up(INT64_MAX);
+  item.mutable_feedback()->set_down(INT64_MAX);
+  item.set_seller_id(INT64_MAX);
+  v1::ItemList list;
+  *list.add_items() = item;
+  EXPECT_LE(list.ByteSizeLong(), kMaxItemReplyBytes);
+
+  v1::ProductRead read;
+  read.mutable_list_seller_items()->set_limit(500);
+  EXPECT_GE(ReadBatch::MaxReplyBytes(read), 500 * kMaxItemReplyBytes);
+  read.mutable_list_seller_items()->set_limit(0);
+  EXPECT_GE(ReadBatch::MaxReplyBytes(read), 50 * kMaxItemReplyBytes) << "the default page";
+  read.mutable_list_seller_items()->set_limit(100000);
+  EXPECT_GE(ReadBatch::MaxReplyBytes(read), 500 * kMaxItemReplyBytes);
 }
 
 }  // namespace

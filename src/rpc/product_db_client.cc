@@ -1,19 +1,38 @@
 #include "rpc/product_db_client.h"
 
+#include <cstdint>
+
 #include "common/status_mapping.h"
+#include "common/types.h"
 
 namespace mp::rpc {
 
-// The ReadMany RPC as a batch (rpc/batcher.h).
-struct ReadBatch {
-  using Request = v1::ReadManyRequest;
-  using Response = v1::ReadManyResponse;
-  using Item = v1::ProductRead;
-  using Result = v1::ProductReadResult;
-  static Item* Add(Request& request) { return request.add_reads(); }
-  static int Count(const Response& response) { return response.results_size(); }
-  static Result* Mutable(Response& response, int i) { return response.mutable_results(i); }
-};
+size_t ReadBatch::MaxReplyBytes(const v1::ProductRead& read) {
+  // A result's framing, or its failure (code, a short message, the reason).
+  constexpr size_t kResultBytes = 512;
+  // A page as the service reads it (product_db_service.cc, ValidatePage): 0
+  // is the default; a limit out of range fails, but costs no more than the
+  // largest page.
+  auto page = [](int32_t limit) {
+    return static_cast<size_t>(limit <= 0 || limit > kMaxSearchLimit
+                                   ? (limit == 0 ? kDefaultSearchLimit : kMaxSearchLimit)
+                                   : limit);
+  };
+  switch (read.read_case()) {
+    case v1::ProductRead::kGetItem:
+      return kResultBytes + kMaxItemReplyBytes;
+    case v1::ProductRead::kGetItems:
+      return kResultBytes +
+             static_cast<size_t>(read.get_items().item_ids_size()) * kMaxItemReplyBytes;
+    case v1::ProductRead::kListSellerItems:
+      return kResultBytes + page(read.list_seller_items().limit()) * kMaxItemReplyBytes;
+    case v1::ProductRead::kSearch:
+      // Each item with its score and the ScoredItem around it.
+      return kResultBytes + page(read.search().limit()) * (kMaxItemReplyBytes + 16);
+    default:
+      return kResultBytes;
+  }
+}
 
 namespace {
 
@@ -43,10 +62,12 @@ void ReadBatched(Batcher<ReadBatch>& reads, v1::ProductRead read, ResultCase exp
 ProductDbClient::ProductDbClient(const ClientOptions& options) : options_(options), pool_(options) {
   for (size_t i = 0; i < pool_.size(); ++i)
     stubs_.push_back(v1::ProductDb::NewStub(pool_.channel(i)));
+  // Batches whose replies fit in half the message limit (rpc/batcher.h).
   reads_ = std::make_shared<Batcher<ReadBatch>>(
       [this](const v1::ReadManyRequest& request, Callback<v1::ReadManyResponse> done) {
         ReadMany(request, std::move(done));
-      });
+      },
+      static_cast<size_t>(options.max_message_bytes) / 2);
 }
 
 void ProductDbClient::GetItem(const v1::GetItemRequest& request, Callback<v1::Item> done) const {

@@ -10,7 +10,23 @@
 
 namespace mp::rpc {
 
-struct ReadBatch;
+// The ReadMany RPC as a batch (rpc/batcher.h).
+struct ReadBatch {
+  using Request = v1::ReadManyRequest;
+  using Response = v1::ReadManyResponse;
+  using Item = v1::ProductRead;
+  using Result = v1::ProductReadResult;
+  static Item* Add(Request& request) { return request.add_reads(); }
+  static int Count(const Response& response) { return response.results_size(); }
+  static Result* Mutable(Response& response, int i) { return response.mutable_results(i); }
+  // The largest result `read` can have: its page (or id list) full of the
+  // largest items, or its failure.
+  static size_t MaxReplyBytes(const Item& read);
+};
+
+// The most bytes one item takes in a reply, its place in the list included:
+// every field at the largest SPEC §2 allows (checked by product_db_client_test).
+inline constexpr size_t kMaxItemReplyBytes = 384;
 
 // Typed client of the ProductDb service (proto/product_db.proto documents
 // each call and its errors). Every call has the options' deadline; transport
