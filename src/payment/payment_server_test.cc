@@ -26,6 +26,16 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// A charge of a valid card.
+rpc::ChargeRequest GoodCard(std::string transaction_id, int64_t amount_cents) {
+  return {.transaction_id = std::move(transaction_id),
+          .holder_name = "Bob",
+          .card_number = "4111111111111111",
+          .expiration = "12/99",
+          .security_code = "",
+          .amount_cents = amount_cents};
+}
+
 // prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
 std::string Id(std::string prefix, int64_t n) {
   prefix += std::to_string(n);
@@ -154,12 +164,7 @@ class PaymentServerTest : public ::testing::Test {
 
   bool StillCharges() {
     rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
-    auto decision = client.Charge({.transaction_id = "after-abuse",
-                                   .holder_name = "Bob",
-                                   .card_number = "4111111111111111",
-                                   .expiration = "12/99",
-                                   .security_code = "",
-                                   .amount_cents = 1250});
+    auto decision = client.Charge(GoodCard("after-abuse", 1250));
     return decision.ok();
   }
 
@@ -175,23 +180,13 @@ class PaymentServerTest : public ::testing::Test {
 TEST_F(PaymentServerTest, RefusesAmountsOutsideOneCentToTheOrderMaximum) {
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
   for (int64_t amount : {int64_t{0}, int64_t{-1}, kMaxOrderTotalCents + 1, INT64_MAX, INT64_MIN}) {
-    auto decision = client.Charge({.transaction_id = "amount-" + std::to_string(amount < 0),
-                                   .holder_name = "Bob",
-                                   .card_number = "4111111111111111",
-                                   .expiration = "12/99",
-                                   .security_code = "",
-                                   .amount_cents = amount});
+    auto decision = client.Charge(GoodCard("amount-" + std::to_string(amount < 0), amount));
     EXPECT_EQ(decision.status().code(), StatusCode::kInvalidArgument) << amount;
     auto stored = repo_->Find("amount-" + std::to_string(amount < 0));
     ASSERT_TRUE(stored.ok());
     EXPECT_FALSE(stored->has_value()) << "a refused charge stores no decision";
   }
-  auto most = client.Charge({.transaction_id = "amount-max",
-                             .holder_name = "Bob",
-                             .card_number = "4111111111111111",
-                             .expiration = "12/99",
-                             .security_code = "",
-                             .amount_cents = kMaxOrderTotalCents});
+  auto most = client.Charge(GoodCard("amount-max", kMaxOrderTotalCents));
   EXPECT_TRUE(most.ok()) << most.status().ToString();
 }
 
@@ -241,12 +236,7 @@ TEST_F(PaymentServerTest, IdleKeepAliveConnectionsHoldNoThread) {
   }
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/",
                             std::chrono::seconds(2));
-  auto decision = client.Charge({.transaction_id = "newcomer",
-                                 .holder_name = "Bob",
-                                 .card_number = "4111111111111111",
-                                 .expiration = "12/99",
-                                 .security_code = "",
-                                 .amount_cents = 100});
+  auto decision = client.Charge(GoodCard("newcomer", 100));
   EXPECT_TRUE(decision.ok()) << decision.status().ToString();
   for (size_t i = 0; i < idle.size(); ++i) {
     EXPECT_TRUE(ChargeOn(idle[i], Id("again-", i))) << i;
@@ -260,12 +250,7 @@ TEST_F(PaymentServerTest, SilentConnectionsHoldNoThread) {
   for (int i = 0; i < 20; ++i) silent.push_back(Connect());
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/",
                             std::chrono::seconds(2));
-  auto decision = client.Charge({.transaction_id = "past-the-silent",
-                                 .holder_name = "Bob",
-                                 .card_number = "4111111111111111",
-                                 .expiration = "12/99",
-                                 .security_code = "",
-                                 .amount_cents = 100});
+  auto decision = client.Charge(GoodCard("past-the-silent", 100));
   EXPECT_TRUE(decision.ok()) << decision.status().ToString();
   for (int fd : silent) ::close(fd);
 }
@@ -275,12 +260,7 @@ TEST_F(PaymentServerTest, TheClientReusesItsConnection) {
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
   uint64_t before = server_->accepted();
   for (int i = 0; i < 20; ++i) {
-    auto decision = client.Charge({.transaction_id = Id("reuse-", i),
-                                   .holder_name = "Bob",
-                                   .card_number = "4111111111111111",
-                                   .expiration = "12/99",
-                                   .security_code = "",
-                                   .amount_cents = 100});
+    auto decision = client.Charge(GoodCard(Id("reuse-", i), 100));
     ASSERT_TRUE(decision.ok()) << i << ": " << decision.status().ToString();
   }
   EXPECT_EQ(server_->accepted() - before, 1u);
@@ -290,12 +270,7 @@ TEST_F(PaymentServerTest, TheClientReusesItsConnection) {
 // noticed on the next charge, which then goes out on a new connection.
 TEST_F(PaymentServerTest, AChargeOnAConnectionTheServerClosedGoesOutOnANewOne) {
   rpc::PaymentClient client("http://127.0.0.1:" + std::to_string(server_->port()) + "/");
-  rpc::ChargeRequest charge{.transaction_id = "before-restart",
-                            .holder_name = "Bob",
-                            .card_number = "4111111111111111",
-                            .expiration = "12/99",
-                            .security_code = "",
-                            .amount_cents = 100};
+  rpc::ChargeRequest charge = GoodCard("before-restart", 100);
   ASSERT_TRUE(client.Charge(charge).ok());
   int port = server_->port();
   server_.reset();  // closes every connection, the idle one in the pool too
