@@ -43,6 +43,28 @@ struct NewItem {
   }
 };
 
+inline constexpr char kUnknownId[] = "3-999999";
+
+// "3-1 3-4": the items' ids in order.
+inline std::string Ids(const google::protobuf::RepeatedPtrField<v1::Item>& items) {
+  std::string out;
+  for (const v1::Item& item : items) {
+    if (!out.empty()) out += ' ';
+    out += item.id();
+  }
+  return out;
+}
+
+// "3-1/2 3-4/1": ids and scores of search results in order.
+inline std::string Ranked(const v1::SearchResponse& response) {
+  std::string out;
+  for (const v1::ScoredItem& s : response.items()) {
+    if (!out.empty()) out += ' ';
+    out += s.item().id() + "/" + std::to_string(s.score());
+  }
+  return out;
+}
+
 // The real ProductDb service on 127.0.0.1:0 over a fresh database of the
 // parameter's engine, called through the real client over gRPC.
 class ProductDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
