@@ -37,9 +37,11 @@ Status BadCredentials() { return Unauthenticated("wrong username or password"); 
 
 }  // namespace
 
-CustomerDbService::CustomerDbService(storage::CustomerRepository& repo, PasswordHasher& hasher,
-                                     rpc::HandlerPool& pool, LoginThrottle throttle)
-    : repo_(repo), hasher_(hasher), pool_(pool), throttle_(throttle) {
+CustomerDbService::CustomerDbService(storage::CustomerRepository& repo,
+                                     storage::LoginThrottleRepository& logins,
+                                     PasswordHasher& hasher, rpc::HandlerPool& pool,
+                                     LoginThrottle throttle)
+    : repo_(repo), logins_(logins), hasher_(hasher), pool_(pool), throttle_(throttle) {
   auto dummy = hasher_.Hash("not-a-password-of-anyone");
   if (dummy.ok()) dummy_hash_ = *dummy;
 }
@@ -71,10 +73,10 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
     if (req->client_address().size() > 64) {
       return InvalidArgument("client_address", "at most 64 characters");
     }
-    const std::vector<storage::CustomerRepository::LoginBudget> budgets = LoginBudgets(*req);
+    const std::vector<storage::LoginThrottleRepository::LoginBudget> budgets = LoginBudgets(*req);
     // Refused before hashing when a budget is already spent: guesses past it
     // cost no CPU.
-    MP_ASSIGN_OR_RETURN(int64_t wait_ms, repo_.LoginRetryAfterMs(budgets, throttle_.window_ms));
+    MP_ASSIGN_OR_RETURN(int64_t wait_ms, logins_.LoginRetryAfterMs(budgets, throttle_.window_ms));
     if (wait_ms > 0) return TooManyLogins(wait_ms);
     auto creds = repo_.GetCredentials(req->role(), req->username());
     if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
@@ -91,7 +93,7 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
     // guesses run at once, at most the budget of them are answered 401, and
     // a right password is told only while the budget lasts (else the 429
     // would not hide it).
-    MP_ASSIGN_OR_RETURN(wait_ms, repo_.SettleLogin(budgets, throttle_.window_ms, password_ok));
+    MP_ASSIGN_OR_RETURN(wait_ms, logins_.SettleLogin(budgets, throttle_.window_ms, password_ok));
     if (wait_ms > 0) return TooManyLogins(wait_ms);
     if (!password_ok) return BadCredentials();
     std::string session_id = RandomToken();
@@ -102,7 +104,7 @@ grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* 
   });
 }
 
-std::vector<storage::CustomerRepository::LoginBudget> CustomerDbService::LoginBudgets(
+std::vector<storage::LoginThrottleRepository::LoginBudget> CustomerDbService::LoginBudgets(
     const v1::LoginRequest& req) const {
   // Built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" +
   // string. The address's length comes first, so that no (address, username)

@@ -4,6 +4,7 @@
 #include "customer_db.grpc.pb.h"
 #include "rpc/server.h"
 #include "storage/customer_repository.h"
+#include "storage/login_throttle_repository.h"
 
 namespace mp::customer_db {
 
@@ -26,8 +27,9 @@ struct LoginThrottle {
 // outlive the service.
 class CustomerDbService final : public v1::CustomerDb::CallbackService {
  public:
-  CustomerDbService(storage::CustomerRepository& repo, PasswordHasher& hasher,
-                    rpc::HandlerPool& pool, LoginThrottle throttle = LoginThrottle());
+  CustomerDbService(storage::CustomerRepository& repo, storage::LoginThrottleRepository& logins,
+                    PasswordHasher& hasher, rpc::HandlerPool& pool,
+                    LoginThrottle throttle = LoginThrottle());
 
   grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx,
                                           const v1::CreateAccountRequest* req,
@@ -77,13 +79,14 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
 
  private:
   // The throttle keys of a login attempt and their budgets.
-  std::vector<storage::CustomerRepository::LoginBudget> LoginBudgets(
+  std::vector<storage::LoginThrottleRepository::LoginBudget> LoginBudgets(
       const v1::LoginRequest& req) const;
   // kResourceExhausted/"too_many_requests", to be tried again in `wait_ms`
   // (rounded up to whole seconds, at least 1).
   Status TooManyLogins(int64_t wait_ms) const;
 
   storage::CustomerRepository& repo_;
+  storage::LoginThrottleRepository& logins_;
   PasswordHasher& hasher_;
   rpc::HandlerPool& pool_;
   const LoginThrottle throttle_;

@@ -57,8 +57,9 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     Status migrated = storage::CustomerRepository::Migrate(db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
     repo_ = std::make_unique<storage::CustomerRepository>(db_->db(), clock_, kTimeoutMs);
+    logins_ = std::make_unique<storage::LoginThrottleRepository>(db_->db(), clock_);
     pool_ = std::make_unique<rpc::HandlerPool>(8);
-    service_ = std::make_unique<CustomerDbService>(*repo_, hasher_, *pool_);
+    service_ = std::make_unique<CustomerDbService>(*repo_, *logins_, hasher_, *pool_);
     auto server = rpc::GrpcServer::Start("127.0.0.1:0", {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -121,6 +122,7 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
   std::unique_ptr<storage::testing::TestDatabase> db_;
   std::unique_ptr<storage::CustomerRepository> repo_;
   std::unique_ptr<rpc::HandlerPool> pool_;
+  std::unique_ptr<storage::LoginThrottleRepository> logins_;
   std::unique_ptr<CustomerDbService> service_;
   std::unique_ptr<rpc::GrpcServer> server_;
   std::unique_ptr<rpc::CustomerDbClient> client_;

@@ -54,9 +54,10 @@ int main(int argc, char** argv) {
   if (Status s = storage::CustomerRepository::Migrate(**db); !s.ok()) return Fail(s);
   SystemClock clock;
   storage::CustomerRepository repo(**db, clock, o.session_timeout_s * 1000);
+  storage::LoginThrottleRepository logins(**db, clock);
   PasswordHasher hasher(o.hash_concurrency);
   rpc::HandlerPool pool(o.threads);
-  customer_db::CustomerDbService service(repo, hasher, pool,
+  customer_db::CustomerDbService service(repo, logins, hasher, pool,
                                          {o.login_failures_per_user, o.login_failures_per_address,
                                           int64_t{o.login_failure_window_s} * 1000});
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));

@@ -136,7 +136,11 @@ struct ProductReplica {
 // One replica of the customer DB service over a shared database.
 struct CustomerReplica {
   CustomerReplica(storage::Database& db, Clock& clock)
-      : repo(db, clock, 300'000), hasher(2), pool(2), service(repo, hasher, pool) {}
+      : repo(db, clock, 300'000),
+        logins(db, clock),
+        hasher(2),
+        pool(2),
+        service(repo, logins, hasher, pool) {}
   Status Start() {
     MP_ASSIGN_OR_RETURN(server, GrpcServer::Start("127.0.0.1:0", {&service}));
     return Status();
@@ -144,6 +148,7 @@ struct CustomerReplica {
   std::string address() const { return Loopback(server->port()); }
 
   storage::CustomerRepository repo;
+  storage::LoginThrottleRepository logins;
   PasswordHasher hasher;
   HandlerPool pool;
   customer_db::CustomerDbService service;

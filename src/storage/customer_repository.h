@@ -50,25 +50,6 @@ class CustomerRepository {
   StatusOr<Credentials> GetCredentials(v1::Role role, const std::string& username);
   StatusOr<v1::Account> GetAccount(v1::Role role, int64_t user_id);
 
-  // Login throttling (SPEC §3): one key (e.g. a username at an address) and
-  // how many failed logins it may have within the window.
-  struct LoginBudget {
-    std::string key;
-    int64_t max_failures = 0;
-  };
-  // Milliseconds until every key is under its budget again: 0 when all are
-  // now. Reads only; a cheap refusal before a password is hashed.
-  StatusOr<int64_t> LoginRetryAfterMs(const std::vector<LoginBudget>& budgets, int64_t window_ms);
-  // Settles a login whose password was checked: what LoginRetryAfterMs says,
-  // then, only when it is 0 and the password was wrong, one failure recorded
-  // under every key (failures older than the window are forgotten). A wrong
-  // password's check and record are one transaction that holds its keys
-  // (advisory locks on PostgreSQL; SQLite writers take turns), so concurrent
-  // guesses are counted one after another and cannot exceed a budget. A
-  // right password records nothing: successes never count.
-  StatusOr<int64_t> SettleLogin(const std::vector<LoginBudget>& budgets, int64_t window_ms,
-                                bool password_ok);
-
   // Opens a session; a buyer's working cart starts as a copy of the saved one.
   Status CreateSession(const std::string& session_id, v1::Role role, int64_t user_id);
   // Ends the session and drops its working cart. OK when already gone.
@@ -130,9 +111,6 @@ class CustomerRepository {
   // touch when one is due.
   StatusOr<v1::SessionInfo> AcceptSession(const v1::SessionRequest& session, int64_t user_id,
                                           int64_t last_active_ms, int64_t now_ms);
-  // LoginRetryAfterMs on `conn`, at `now_ms`.
-  StatusOr<int64_t> RetryAfterMs(Connection& conn, const std::vector<LoginBudget>& budgets,
-                                 int64_t window_ms, int64_t now_ms);
   // The one expiry rule (see the class comment), for every check.
   bool Expired(int64_t last_active_ms, int64_t now_ms) const;
   StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,

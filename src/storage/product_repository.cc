@@ -100,8 +100,10 @@ const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
 
 // Steps of one purchase take turns (PostgreSQL; SQLite writers already do):
 // under READ COMMITTED two TakeStock of one purchase id would both find no
-// take, and the loser's refusal would then undo the winner's take.
-const Sql kLockPurchase{nullptr, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"};
+// take, and the loser's refusal would then undo the winner's take. The
+// two-key form with its own class (7262002) keeps these locks apart from the
+// other advisory locks of a shared database.
+const Sql kLockPurchase{nullptr, "SELECT pg_advisory_xact_lock(7262002, hashtext($1))"};
 const Sql kSelectTaken{
     "SELECT t.item_id, t.quantity, t.price_cents, t.seller_id, t.name, t.state, i.category "
     "FROM stock_takes t JOIN items i ON i.id = t.item_id WHERE t.purchase_id = $1"};

@@ -36,6 +36,7 @@ struct TestStack::Impl {
   std::unique_ptr<storage::testing::TestDatabase> customer_db;
   std::unique_ptr<storage::testing::TestDatabase> product_db;
   std::unique_ptr<storage::CustomerRepository> customer_repo;
+  std::unique_ptr<storage::LoginThrottleRepository> logins;
   std::unique_ptr<storage::ProductRepository> product_repo;
   PasswordHasher hasher{2};
   std::unique_ptr<rpc::HandlerPool> pool = std::make_unique<rpc::HandlerPool>(4);
@@ -73,9 +74,10 @@ StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& options) {
   MP_RETURN_IF_ERROR(storage::ProductRepository::Migrate(s.product_db->db()));
   s.customer_repo = std::make_unique<storage::CustomerRepository>(s.customer_db->db(), s.clock,
                                                                   options.session_timeout_s * 1000);
+  s.logins = std::make_unique<storage::LoginThrottleRepository>(s.customer_db->db(), s.clock);
   s.product_repo = std::make_unique<storage::ProductRepository>(s.product_db->db());
-  s.customer_service =
-      std::make_unique<customer_db::CustomerDbService>(*s.customer_repo, s.hasher, *s.pool);
+  s.customer_service = std::make_unique<customer_db::CustomerDbService>(*s.customer_repo, *s.logins,
+                                                                        s.hasher, *s.pool);
   s.product_service = std::make_unique<product_db::ProductDbService>(*s.product_repo, *s.pool);
   MP_ASSIGN_OR_RETURN(s.customer_server,
                       rpc::GrpcServer::Start("127.0.0.1:0", {s.customer_service.get()}));
