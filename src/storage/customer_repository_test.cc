@@ -1,5 +1,5 @@
-// CustomerRepository against both engines: accounts, sessions, carts and
-// purchase history.
+// CustomerRepository against both engines: accounts, sessions and carts
+// (purchases: purchase_attempt_test.cc).
 #include "storage/customer_repository.h"
 
 #include <gtest/gtest.h>
@@ -9,128 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "common/clock.h"
-#include "storage/test_database.h"
+#include "storage/customer_repository_test_fixture.h"
 
-namespace mp::storage {
+namespace mp::storage::testing {
 namespace {
-
-using ::mp::storage::testing::EngineName;
-using ::mp::storage::testing::TestDatabase;
-using Lines = std::vector<std::pair<std::string, int64_t>>;
-
-// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
-std::string Key(std::string prefix, int64_t n) {
-  prefix += std::to_string(n);
-  return prefix;
-}
-
-constexpr int64_t kTimeoutMs = 300'000;
-// How long past the timeout a session may live (customer_repository.h).
-constexpr int64_t kSlackMs = CustomerRepository::TouchIntervalMs(kTimeoutMs);
-constexpr v1::Role kBuyer = v1::ROLE_BUYER;
-constexpr v1::Role kSeller = v1::ROLE_SELLER;
-
-const Sql kSelectLastActive{"SELECT last_active_ms FROM sessions WHERE id = $1"};
-const Sql kCountSessionRows{
-    "SELECT (SELECT COUNT(*) FROM sessions WHERE id = $1) + "
-    "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
-
-v1::SessionRequest Ref(const std::string& id, v1::Role role) {
-  v1::SessionRequest ref;
-  ref.set_session_id(id);
-  ref.set_role(role);
-  return ref;
-}
-
-Lines LinesOf(const v1::Cart& cart) {
-  Lines lines;
-  for (const v1::CartLine& line : cart.lines()) {
-    lines.emplace_back(line.item_id(), line.quantity());
-  }
-  return lines;
-}
-
-v1::PurchaseLine Line(const std::string& item, int64_t seller, int64_t quantity,
-                      int64_t price_cents) {
-  v1::PurchaseLine line;
-  line.set_item_id(item);
-  line.set_seller_id(seller);
-  line.set_quantity(quantity);
-  line.set_price_cents(price_cents);
-  return line;
-}
-
-v1::RecordPurchaseRequest Purchase(const std::string& id, int64_t buyer,
-                                   const std::vector<v1::PurchaseLine>& lines,
-                                   const std::string& clear_session = "") {
-  v1::RecordPurchaseRequest request;
-  request.set_purchase_id(id);
-  request.set_buyer_id(buyer);
-  for (const auto& line : lines) *request.add_lines() = line;
-  request.set_clear_session_id(clear_session);
-  return request;
-}
-
-class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
- protected:
-  void SetUp() override {
-    auto t = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    test_db_ = std::move(t).value();
-    Status migrated = CustomerRepository::Migrate(test_db_->db());
-    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, kTimeoutMs);
-    buyer_ = NewAccount(kBuyer, "bob");
-  }
-
-  int64_t NewAccount(v1::Role role, const std::string& username) {
-    auto id = repo_->CreateAccount(role, username, "$argon2id$hash", "Name");
-    EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return id.ok() ? *id : 0;
-  }
-
-  // Opens a buyer session of buyer_ unless told otherwise.
-  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer, int64_t user_id = 0) {
-    Status s = repo_->CreateSession(id, role, user_id ? user_id : buyer_);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return Ref(id, role);
-  }
-
-  Lines Cart(const v1::SessionRequest& session) {
-    auto cart = repo_->GetCart(session);
-    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
-    return cart.ok() ? LinesOf(*cart) : Lines{};
-  }
-
-  void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
-    auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
-    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
-  }
-
-  int64_t Units(v1::Role role, int64_t id) {
-    auto account = repo_->GetAccount(role, id);
-    EXPECT_TRUE(account.ok()) << account.status().ToString();
-    return account.ok() ? account->units() : -1;
-  }
-
-  // A single integer read straight from the database.
-  int64_t Scalar(const Sql& sql, const std::string& arg) {
-    int64_t value = -1;
-    Status s = test_db_->db().Read([&](Connection& conn) -> Status {
-      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(sql, {arg}));
-      if (!rows.empty()) value = rows[0].Int(0);
-      return Status();
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return value;
-  }
-
-  FakeClock clock_;
-  std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<CustomerRepository> repo_;
-  int64_t buyer_ = 0;
-};
 
 TEST_P(CustomerRepositoryTest, CreatesAccount) {
   auto id = repo_->CreateAccount(kSeller, "sally", "hash-1", "Sally S");
@@ -454,118 +336,6 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
   }
 }
 
-TEST_P(CustomerRepositoryTest, RecordsPurchaseCountersAndClearsCarts) {
-  int64_t s1 = NewAccount(kSeller, "s1");
-  int64_t s2 = NewAccount(kSeller, "s2");
-  v1::SessionRequest s = Open("s1");
-  Add(s, "1-1", 2);
-  Add(s, "1-2", 3);
-  ASSERT_TRUE(repo_->SaveCart(s).ok());
-  auto response = repo_->RecordPurchase(
-      Purchase("p1", buyer_,
-               {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)}, "s1"));
-  ASSERT_TRUE(response.ok()) << response.status().ToString();
-  EXPECT_EQ(response->purchase_id(), "p1");
-  EXPECT_EQ(response->time_ms(), clock_.NowMs());
-  EXPECT_EQ(Units(kBuyer, buyer_), 6);
-  EXPECT_EQ(Units(kSeller, s1), 3);
-  EXPECT_EQ(Units(kSeller, s2), 3);
-  EXPECT_EQ(Cart(s), Lines{});
-  EXPECT_EQ(Cart(Open("s2")), Lines{}) << "the saved cart is cleared too";
-}
-
-TEST_P(CustomerRepositoryTest, RecordPurchaseIsIdempotentOnPurchaseId) {
-  int64_t seller = NewAccount(kSeller, "sally");
-  auto request = Purchase("p1", buyer_, {Line("1-1", seller, 2, 150)});
-  auto first = repo_->RecordPurchase(request);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  clock_.Advance(5000);
-  v1::SessionRequest s = Open("s1");
-  Add(s, "7-7", 1);
-  auto repeat = request;
-  repeat.set_clear_session_id("s1");
-  auto again = repo_->RecordPurchase(repeat);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  EXPECT_EQ(again->purchase_id(), "p1");
-  EXPECT_EQ(again->time_ms(), first->time_ms());
-  EXPECT_EQ(Units(kBuyer, buyer_), 2);
-  EXPECT_EQ(Units(kSeller, seller), 2);
-  EXPECT_EQ(repo_->ListPurchases(s)->purchases_size(), 1);
-  EXPECT_EQ(Cart(s), (Lines{{"7-7", 1}})) << "a repeat clears nothing";
-}
-
-TEST_P(CustomerRepositoryTest, ListsOwnPurchasesNewestFirst) {
-  int64_t seller = NewAccount(kSeller, "sally");
-  int64_t other = NewAccount(kBuyer, "carol");
-  const int64_t t1 = clock_.NowMs();
-  ASSERT_TRUE(repo_
-                  ->RecordPurchase(Purchase(
-                      "pa", buyer_, {Line("2-1", seller, 1, 500), Line("1-1", seller, 2, 150)}))
-                  .ok());
-  clock_.Advance(1000);
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)})).ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)})).ok());
-  const auto s1 = Open("s1");
-  auto list = repo_->ListPurchases(s1);
-  ASSERT_TRUE(list.ok()) << list.status().ToString();
-  struct Want {
-    const char* purchase;
-    const char* item;
-    int64_t quantity, price, time;
-  };
-  const Want want[] = {
-      {"pc", "1-1", 1, 175, t1 + 1000}, {"pa", "1-1", 2, 150, t1}, {"pa", "2-1", 1, 500, t1}};
-  ASSERT_EQ(list->purchases_size(), static_cast<int>(std::size(want)));
-  for (size_t i = 0; i < std::size(want); ++i) {
-    const v1::Purchase& p = list->purchases(static_cast<int>(i));
-    EXPECT_EQ(p.purchase_id(), want[i].purchase) << i;
-    EXPECT_EQ(p.item_id(), want[i].item) << i;
-    EXPECT_EQ(p.quantity(), want[i].quantity) << i;
-    EXPECT_EQ(p.price_cents(), want[i].price) << i;
-    EXPECT_EQ(p.time_ms(), want[i].time) << i;
-  }
-  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(), 1);
-  // Pages: the second and third lines, then nothing past the end.
-  auto page = repo_->ListPurchases(s1, 2, 1);
-  ASSERT_TRUE(page.ok()) << page.status().ToString();
-  ASSERT_EQ(page->purchases_size(), 2);
-  EXPECT_EQ(page->purchases(0).purchase_id(), "pa");
-  EXPECT_EQ(page->purchases(1).item_id(), "2-1");
-  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
-  // A page past the end of an ended or expired session is still refused.
-  ASSERT_TRUE(repo_->EndSession("s1").ok());
-  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3).status().code(), StatusCode::kUnauthenticated);
-  const auto s3 = Open("s3");
-  clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  EXPECT_EQ(repo_->ListPurchases(s3, 10, 3).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(repo_->ListPurchases(s3).status().code(), StatusCode::kUnauthenticated);
-}
-
-TEST_P(CustomerRepositoryTest, SumsPurchasedQuantityPerBuyerAndItem) {
-  int64_t seller = NewAccount(kSeller, "sally");
-  int64_t other = NewAccount(kBuyer, "carol");
-  ASSERT_TRUE(repo_
-                  ->RecordPurchase(Purchase(
-                      "p1", buyer_, {Line("1-1", seller, 2, 100), Line("1-2", seller, 1, 100)}))
-                  .ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)})).ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)})).ok());
-  struct Case {
-    int64_t buyer;
-    const char* item;
-    int64_t quantity;
-  };
-  for (const Case& c : {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
-                        Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
-    auto q = repo_->GetPurchasedQuantity(c.buyer, c.item);
-    ASSERT_TRUE(q.ok()) << q.status().ToString();
-    EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;
-  }
-}
-
-// SPEC §3: a session ends "never earlier than [the timeout] after the last
-// request". A request within the touch interval of the last write leaves
-// last_active as it is; every check must still count from that request.
 TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastRequest) {
   const int64_t opened = clock_.NowMs();
   v1::SessionRequest checked = Open("checked");
@@ -617,4 +387,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, CustomerRepositoryTest,
                          });
 
 }  // namespace
-}  // namespace mp::storage
+}  // namespace mp::storage::testing

@@ -1,7 +1,7 @@
 // The customer DB's side of the purchase saga (docs/purchases.md), on both
-// engines: one purchase in flight per cart, a record only for a pending
-// attempt, bought units leaving the cart, cart and total limits, and
-// recovery's paging through pending attempts.
+// engines: purchase records and history, one purchase in flight per cart, a
+// record only for a pending attempt, bought units leaving the cart, cart and
+// total limits, and recovery's paging through pending attempts.
 #include <gtest/gtest.h>
 
 #include <latch>
@@ -10,65 +10,18 @@
 #include <utility>
 #include <vector>
 
-#include "common/clock.h"
 #include "common/types.h"
-#include "storage/customer_repository.h"
-#include "storage/test_database.h"
+#include "storage/customer_repository_test_fixture.h"
 
-namespace mp::storage {
+namespace mp::storage::testing {
 namespace {
 
-using ::mp::storage::testing::EngineName;
-using ::mp::storage::testing::TestDatabase;
-using Lines = std::vector<std::pair<std::string, int64_t>>;
-
-constexpr v1::Role kBuyer = v1::ROLE_BUYER;
-
-// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
-std::string Key(std::string prefix, int64_t n) {
-  prefix += std::to_string(n);
-  return prefix;
-}
-
-class PurchaseAttemptTest : public ::testing::TestWithParam<Engine> {
+class PurchaseAttemptTest : public CustomerRepositoryTest {
  protected:
   void SetUp() override {
-    auto t = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(t.ok()) << t.status().ToString();
-    test_db_ = std::move(t).value();
-    Status migrated = CustomerRepository::Migrate(test_db_->db());
-    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, 300'000);
-    auto buyer = repo_->CreateAccount(kBuyer, "bob", "$argon2id$hash", "Bob");
-    auto seller = repo_->CreateAccount(v1::ROLE_SELLER, "sam", "$argon2id$hash", "Sam");
-    ASSERT_TRUE(buyer.ok() && seller.ok());
-    buyer_ = *buyer;
-    seller_ = *seller;
-    session_ = Open("s1");
-  }
-
-  v1::SessionRequest Open(const std::string& id) {
-    Status s = repo_->CreateSession(id, kBuyer, buyer_);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    v1::SessionRequest ref;
-    ref.set_session_id(id);
-    ref.set_role(kBuyer);
-    return ref;
-  }
-
-  void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
-    auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
-    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
-  }
-
-  Lines Cart(const v1::SessionRequest& session) {
-    auto cart = repo_->GetCart(session);
-    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
-    Lines lines;
-    if (cart.ok()) {
-      for (const auto& l : cart->lines()) lines.emplace_back(l.item_id(), l.quantity());
-    }
-    return lines;
+    ASSERT_NO_FATAL_FAILURE(CustomerRepositoryTest::SetUp());
+    seller_ = NewAccount(kSeller, "sam");
+    session_ = Open("main");
   }
 
   // The record the saga sends once the charge is approved: the attempt's
@@ -88,19 +41,122 @@ class PurchaseAttemptTest : public ::testing::TestWithParam<Engine> {
     return r;
   }
 
-  int64_t Units(int64_t id, v1::Role role = kBuyer) {
-    auto account = repo_->GetAccount(role, id);
-    return account.ok() ? account->units() : -1;
-  }
-
-  FakeClock clock_;
-  std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<CustomerRepository> repo_;
-  int64_t buyer_ = 0;
   int64_t seller_ = 0;
   v1::SessionRequest session_;
 };
 
+TEST_P(PurchaseAttemptTest, RecordsPurchaseCountersAndClearsCarts) {
+  int64_t s1 = NewAccount(kSeller, "s1");
+  int64_t s2 = NewAccount(kSeller, "s2");
+  v1::SessionRequest s = Open("s1");
+  Add(s, "1-1", 2);
+  Add(s, "1-2", 3);
+  ASSERT_TRUE(repo_->SaveCart(s).ok());
+  auto response = repo_->RecordPurchase(
+      Purchase("p1", buyer_,
+               {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)}, "s1"));
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->purchase_id(), "p1");
+  EXPECT_EQ(response->time_ms(), clock_.NowMs());
+  EXPECT_EQ(Units(kBuyer, buyer_), 6);
+  EXPECT_EQ(Units(kSeller, s1), 3);
+  EXPECT_EQ(Units(kSeller, s2), 3);
+  EXPECT_EQ(Cart(s), Lines{});
+  EXPECT_EQ(Cart(Open("s2")), Lines{}) << "the saved cart is cleared too";
+}
+
+TEST_P(PurchaseAttemptTest, RecordPurchaseIsIdempotentOnPurchaseId) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  auto request = Purchase("p1", buyer_, {Line("1-1", seller, 2, 150)});
+  auto first = repo_->RecordPurchase(request);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  clock_.Advance(5000);
+  v1::SessionRequest s = Open("s1");
+  Add(s, "7-7", 1);
+  auto repeat = request;
+  repeat.set_clear_session_id("s1");
+  auto again = repo_->RecordPurchase(repeat);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->purchase_id(), "p1");
+  EXPECT_EQ(again->time_ms(), first->time_ms());
+  EXPECT_EQ(Units(kBuyer, buyer_), 2);
+  EXPECT_EQ(Units(kSeller, seller), 2);
+  EXPECT_EQ(repo_->ListPurchases(s)->purchases_size(), 1);
+  EXPECT_EQ(Cart(s), (Lines{{"7-7", 1}})) << "a repeat clears nothing";
+}
+
+TEST_P(PurchaseAttemptTest, ListsOwnPurchasesNewestFirst) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  int64_t other = NewAccount(kBuyer, "carol");
+  const int64_t t1 = clock_.NowMs();
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(Purchase(
+                      "pa", buyer_, {Line("2-1", seller, 1, 500), Line("1-1", seller, 2, 150)}))
+                  .ok());
+  clock_.Advance(1000);
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)})).ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)})).ok());
+  const auto s1 = Open("s1");
+  auto list = repo_->ListPurchases(s1);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  struct Want {
+    const char* purchase;
+    const char* item;
+    int64_t quantity, price, time;
+  };
+  const Want want[] = {
+      {"pc", "1-1", 1, 175, t1 + 1000}, {"pa", "1-1", 2, 150, t1}, {"pa", "2-1", 1, 500, t1}};
+  ASSERT_EQ(list->purchases_size(), static_cast<int>(std::size(want)));
+  for (size_t i = 0; i < std::size(want); ++i) {
+    const v1::Purchase& p = list->purchases(static_cast<int>(i));
+    EXPECT_EQ(p.purchase_id(), want[i].purchase) << i;
+    EXPECT_EQ(p.item_id(), want[i].item) << i;
+    EXPECT_EQ(p.quantity(), want[i].quantity) << i;
+    EXPECT_EQ(p.price_cents(), want[i].price) << i;
+    EXPECT_EQ(p.time_ms(), want[i].time) << i;
+  }
+  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(), 1);
+  // Pages: the second and third lines, then nothing past the end.
+  auto page = repo_->ListPurchases(s1, 2, 1);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->purchases_size(), 2);
+  EXPECT_EQ(page->purchases(0).purchase_id(), "pa");
+  EXPECT_EQ(page->purchases(1).item_id(), "2-1");
+  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
+  // A page past the end of an ended or expired session is still refused.
+  ASSERT_TRUE(repo_->EndSession("s1").ok());
+  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  const auto s3 = Open("s3");
+  clock_.Advance(kTimeoutMs + kSlackMs + 1);
+  EXPECT_EQ(repo_->ListPurchases(s3, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(repo_->ListPurchases(s3).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_P(PurchaseAttemptTest, SumsPurchasedQuantityPerBuyerAndItem) {
+  int64_t seller = NewAccount(kSeller, "sally");
+  int64_t other = NewAccount(kBuyer, "carol");
+  ASSERT_TRUE(repo_
+                  ->RecordPurchase(Purchase(
+                      "p1", buyer_, {Line("1-1", seller, 2, 100), Line("1-2", seller, 1, 100)}))
+                  .ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)})).ok());
+  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)})).ok());
+  struct Case {
+    int64_t buyer;
+    const char* item;
+    int64_t quantity;
+  };
+  for (const Case& c : {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
+                        Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
+    auto q = repo_->GetPurchasedQuantity(c.buyer, c.item);
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;
+  }
+}
+
+// SPEC §3: a session ends "never earlier than [the timeout] after the last
+// request". A request within the touch interval of the last write leaves
+// last_active as it is; every check must still count from that request.
 TEST_P(PurchaseAttemptTest, ACartHasOnePurchaseInFlight) {
   Add(session_, "1-1", 2);
   auto first = repo_->BeginPurchase(session_, "p1");
@@ -163,8 +219,8 @@ TEST_P(PurchaseAttemptTest, RecordRefusesAnAttemptThatWasUndone) {
   auto recorded = repo_->RecordPurchase(Record(*attempt));
   EXPECT_EQ(recorded.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(recorded.status().reason(), "purchase_not_pending");
-  EXPECT_EQ(Units(buyer_), 0);
-  EXPECT_EQ(Units(seller_, v1::ROLE_SELLER), 0);
+  EXPECT_EQ(Units(kBuyer, buyer_), 0);
+  EXPECT_EQ(Units(kSeller, seller_), 0);
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 2}})) << "an undone purchase keeps the cart";
   auto failed = repo_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(failed.ok());
@@ -183,11 +239,11 @@ TEST_P(PurchaseAttemptTest, ALineAddedDuringAPurchaseStaysInTheCart) {
   auto recorded = repo_->RecordPurchase(Record(*attempt));
   ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 1}, {"1-2", 4}}));
-  EXPECT_EQ(Units(buyer_), 3);
+  EXPECT_EQ(Units(kBuyer, buyer_), 3);
   // The repeat changes nothing.
   ASSERT_TRUE(repo_->RecordPurchase(Record(*attempt)).ok());
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 1}, {"1-2", 4}}));
-  EXPECT_EQ(Units(buyer_), 3);
+  EXPECT_EQ(Units(kBuyer, buyer_), 3);
 }
 
 TEST_P(PurchaseAttemptTest, ACartHoldsAtMostTheDocumentedNumberOfLines) {
@@ -206,7 +262,7 @@ TEST_P(PurchaseAttemptTest, RecordRefusesATotalPastTheMaximum) {
   ASSERT_TRUE(attempt.ok());
   auto recorded = repo_->RecordPurchase(Record(*attempt, kMaxPriceCents));
   EXPECT_EQ(recorded.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Units(buyer_), 0);
+  EXPECT_EQ(Units(kBuyer, buyer_), 0);
 }
 
 // Recovery pages through every pending attempt, oldest first, ties broken
@@ -242,4 +298,4 @@ INSTANTIATE_TEST_SUITE_P(Engines, PurchaseAttemptTest,
                          [](const auto& info) { return EngineName(info.param); });
 
 }  // namespace
-}  // namespace mp::storage
+}  // namespace mp::storage::testing

@@ -1,0 +1,134 @@
+// The fixture of the CustomerRepository tests on both engines
+// (customer_repository_test.cc, purchase_attempt_test.cc).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+#include "storage/customer_repository.h"
+#include "storage/test_database.h"
+
+namespace mp::storage::testing {
+
+using Lines = std::vector<std::pair<std::string, int64_t>>;
+
+// prefix + n. (GCC 12 warns falsely, -Wrestrict, on "literal" + string.)
+inline std::string Key(std::string prefix, int64_t n) {
+  prefix += std::to_string(n);
+  return prefix;
+}
+
+inline constexpr int64_t kTimeoutMs = 300'000;
+// How long past the timeout a session may live (customer_repository.h).
+inline constexpr int64_t kSlackMs = CustomerRepository::TouchIntervalMs(kTimeoutMs);
+inline constexpr v1::Role kBuyer = v1::ROLE_BUYER;
+inline constexpr v1::Role kSeller = v1::ROLE_SELLER;
+
+inline const Sql kSelectLastActive{"SELECT last_active_ms FROM sessions WHERE id = $1"};
+inline const Sql kCountSessionRows{
+    "SELECT (SELECT COUNT(*) FROM sessions WHERE id = $1) + "
+    "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
+
+inline v1::SessionRequest Ref(const std::string& id, v1::Role role) {
+  v1::SessionRequest ref;
+  ref.set_session_id(id);
+  ref.set_role(role);
+  return ref;
+}
+
+inline Lines LinesOf(const v1::Cart& cart) {
+  Lines lines;
+  for (const v1::CartLine& line : cart.lines()) {
+    lines.emplace_back(line.item_id(), line.quantity());
+  }
+  return lines;
+}
+
+inline v1::PurchaseLine Line(const std::string& item, int64_t seller, int64_t quantity,
+                             int64_t price_cents) {
+  v1::PurchaseLine line;
+  line.set_item_id(item);
+  line.set_seller_id(seller);
+  line.set_quantity(quantity);
+  line.set_price_cents(price_cents);
+  return line;
+}
+
+inline v1::RecordPurchaseRequest Purchase(const std::string& id, int64_t buyer,
+                                          const std::vector<v1::PurchaseLine>& lines,
+                                          const std::string& clear_session = "") {
+  v1::RecordPurchaseRequest request;
+  request.set_purchase_id(id);
+  request.set_buyer_id(buyer);
+  for (const auto& line : lines) *request.add_lines() = line;
+  request.set_clear_session_id(clear_session);
+  return request;
+}
+
+class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    auto t = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    test_db_ = std::move(t).value();
+    Status migrated = CustomerRepository::Migrate(test_db_->db());
+    ASSERT_TRUE(migrated.ok()) << migrated.ToString();
+    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, kTimeoutMs);
+    buyer_ = NewAccount(kBuyer, "bob");
+  }
+
+  int64_t NewAccount(v1::Role role, const std::string& username) {
+    auto id = repo_->CreateAccount(role, username, "$argon2id$hash", "Name");
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  // Opens a buyer session of buyer_ unless told otherwise.
+  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer, int64_t user_id = 0) {
+    Status s = repo_->CreateSession(id, role, user_id ? user_id : buyer_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return Ref(id, role);
+  }
+
+  Lines Cart(const v1::SessionRequest& session) {
+    auto cart = repo_->GetCart(session);
+    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
+    return cart.ok() ? LinesOf(*cart) : Lines{};
+  }
+
+  void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
+    auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
+    EXPECT_TRUE(cart.ok()) << cart.status().ToString();
+  }
+
+  int64_t Units(v1::Role role, int64_t id) {
+    auto account = repo_->GetAccount(role, id);
+    EXPECT_TRUE(account.ok()) << account.status().ToString();
+    return account.ok() ? account->units() : -1;
+  }
+
+  // A single integer read straight from the database.
+  int64_t Scalar(const Sql& sql, const std::string& arg) {
+    int64_t value = -1;
+    Status s = test_db_->db().Read([&](Connection& conn) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(sql, {arg}));
+      if (!rows.empty()) value = rows[0].Int(0);
+      return Status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return value;
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<TestDatabase> test_db_;
+  std::unique_ptr<CustomerRepository> repo_;
+  int64_t buyer_ = 0;
+};
+
+}  // namespace mp::storage::testing
