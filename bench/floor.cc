@@ -69,10 +69,11 @@ class BlockStopSignals {
 // is.
 StatusOr<Figures> MeasureHttpHop(int calls) {
   http::Router router("floor");
-  router.Add(http::Verb::get, kFloorPath, [](http::RequestPtr, http::Done done) {
-    static const boost::json::value body = boost::json::parse(kFloorBody);
-    done(http::Reply::Ok(body));
-  });
+  router.Add(http::Verb::get, kFloorPath, http::Access::kPublic,
+             [](http::RequestPtr, http::Caller) -> Task<StatusOr<http::Reply>> {
+               static const boost::json::value body = boost::json::parse(kFloorBody);
+               co_return http::Reply::Ok(body);
+             });
   const http::FrontendOptions defaults;
   http::HttpServer server({.listen = "127.0.0.1:0",
                            .threads = defaults.threads,

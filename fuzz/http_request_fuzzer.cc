@@ -86,15 +86,15 @@ struct Frontends {
         codec(kKey),
         seller_auth(codec, customers, mp::v1::ROLE_SELLER),
         buyer_auth(codec, customers, mp::v1::ROLE_BUYER),
-        seller("seller-server"),
-        buyer("buyer-server") {
-    http::AddAccountRoutes(seller, seller_auth, codec, customers);
+        seller("seller-server", &seller_auth),
+        buyer("buyer-server", &buyer_auth) {
+    http::AddAccountRoutes(seller, codec, mp::v1::ROLE_SELLER, customers);
     http::AddHealthRoute(seller, probe);
-    mp::seller_frontend::AddSellerRoutes(seller, seller_auth, products);
-    http::AddAccountRoutes(buyer, buyer_auth, codec, customers);
+    mp::seller_frontend::AddSellerRoutes(seller, products);
+    http::AddAccountRoutes(buyer, codec, mp::v1::ROLE_BUYER, customers);
     http::AddHealthRoute(buyer, probe);
-    mp::buyer_frontend::AddBuyerRoutes(buyer, buyer_auth, customers, products);
-    mp::buyer_frontend::AddPurchaseRoute(buyer, buyer_auth, saga);
+    mp::buyer_frontend::AddBuyerRoutes(buyer, customers, products);
+    mp::buyer_frontend::AddPurchaseRoute(buyer, saga);
   }
 
   std::string address;

@@ -22,15 +22,16 @@ namespace mp::buyer_frontend {
 //   POST   /v1/feedback {item_id,vote}     -> 204
 //   GET    /v1/sellers/{id}/rating         -> {"up","down"}
 //   GET    /v1/purchases                   -> {"purchases":[...]}
-// The references must outlive the router.
-void AddBuyerRoutes(http::Router& router, const http::SessionAuth& auth,
-                    const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products);
+// `router` checks the sessions with its SessionAuth. The references must
+// outlive the router.
+void AddBuyerRoutes(http::Router& router, const rpc::CustomerDbClient& customers,
+                    const rpc::ProductDbClient& products);
 
 // POST /v1/purchases {name,card_number,expiration,security_code?}, with an
 // optional Idempotency-Key header -> 201 {"purchase_id","items","total"}.
 // `saga` must outlive the router.
 class PurchaseSaga;
-void AddPurchaseRoute(http::Router& router, const http::SessionAuth& auth, PurchaseSaga& saga);
+void AddPurchaseRoute(http::Router& router, PurchaseSaga& saga);
 
 // All buyer routes for a server built by http::RunFrontend; the returned
 // object (payment client, saga and its recovery) must live as long as it.

@@ -101,72 +101,98 @@ PurchaseSaga::~PurchaseSaga() {
   }
   cv_.notify_all();
   if (recovery_.joinable()) recovery_.join();
+  // Sagas in flight end within their steps' deadlines.
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return running_ == 0; });
+  }
   pool_.join();
 }
 
-void PurchaseSaga::Purchase(v1::SessionRequest session, std::string purchase_id, Card card,
-                            http::Done done) {
-  boost::asio::post(pool_, [this, session = std::move(session), id = std::move(purchase_id),
-                            card = std::move(card), done = std::move(done)] {
-    StatusOr<http::Reply> reply = Internal("purchase failed");
-    try {
-      reply = Run(session, id, card);
-    } catch (const std::exception& e) {
-      log::Error("purchase {}: {}", id, e.what());
-    }
-    done(std::move(reply));
-  });
+// Counts a saga step or call in flight for the destructor, which waits for
+// them: they use the clients and this object until they end.
+class PurchaseSaga::Running {
+ public:
+  explicit Running(PurchaseSaga& saga) : saga_(saga) {
+    std::lock_guard lock(saga_.mu_);
+    ++saga_.running_;
+  }
+  ~Running() {
+    std::lock_guard lock(saga_.mu_);
+    if (--saga_.running_ == 0) saga_.cv_.notify_all();
+  }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+
+ private:
+  PurchaseSaga& saga_;
+};
+
+Task<StatusOr<http::Reply>> PurchaseSaga::Purchase(v1::SessionRequest session,
+                                                   std::string purchase_id, Card card) {
+  Running running(*this);
+  co_return co_await Run(session, purchase_id, card);
 }
 
-StatusOr<http::Reply> PurchaseSaga::Run(const v1::SessionRequest& session,
-                                        const std::string& purchase_id, const Card& card) {
+Task<StatusOr<http::Reply>> PurchaseSaga::Run(const v1::SessionRequest& session,
+                                              const std::string& purchase_id, const Card& card) {
   v1::BeginPurchaseRequest begin;
   *begin.mutable_session() = session;
   begin.set_purchase_id(purchase_id);
-  MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt, customers_.BeginPurchase(begin));
-  if (attempt.state() != v1::PURCHASE_PENDING) return Answer(attempt);
+  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt, co_await customers_.AsyncBeginPurchase(begin));
+  if (attempt.state() != v1::PURCHASE_PENDING) co_return co_await Answer(attempt);
   options_.crash.Reached("after_begin");
 
-  auto taken = products_.TakeStock(TakeRequest(attempt));
+  StatusOr<v1::TakeStockResponse> taken = co_await products_.AsyncTakeStock(TakeRequest(attempt));
   if (!taken.ok()) {
     // Unknown outcome: the attempt stays pending and recovery settles it.
-    if (!IsFinal(taken.status())) return Unavailable("the purchase could not finish; retry");
+    if (!IsFinal(taken.status())) co_return Unavailable("the purchase could not finish; retry");
     // Refused because this purchase's stock was given back: an undo (an
     // earlier try's, or recovery's) got that far and no further. An undo
     // begins by fixing the charge as declined, so finish it for the reason
     // it began, which the payment service still knows.
     if (taken.status().code() == StatusCode::kFailedPrecondition) {
-      MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
+      MP_CO_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, co_await Probe(attempt));
       if (decision.approved) {
         log::Error("purchase {}: stock given back although the charge was approved", purchase_id);
-        return Internal("purchase " + purchase_id + " is inconsistent");
+        co_return Internal("purchase " + purchase_id + " is inconsistent");
       }
-      return Undo(attempt, UndoReason(decision), /*declined=*/true);
+      co_return co_await Undo(attempt, UndoReason(decision), /*declined=*/true);
     }
-    return Undo(attempt, taken.status(), /*declined=*/false);
+    co_return co_await Undo(attempt, taken.status(), /*declined=*/false);
   }
   options_.crash.Reached("after_take");
   int64_t total = 0;
   for (const v1::TakenLine& line : taken->lines()) {
     if (Status s = AddToOrderTotal(total, line.price_cents(), line.quantity()); !s.ok()) {
-      return Undo(attempt, s, /*declined=*/false);
+      co_return co_await Undo(attempt, s, /*declined=*/false);
     }
   }
 
-  auto decision = ChargeOnce(
-      {purchase_id, card.holder_name, card.number, card.expiration, card.security_code, total});
+  rpc::ChargeRequest charge{purchase_id,     card.holder_name,   card.number,
+                            card.expiration, card.security_code, total};
+  StatusOr<rpc::ChargeDecision> decision = co_await Charge(std::move(charge));
   if (!decision.ok()) {
     if (decision.status().code() != StatusCode::kInvalidArgument) {
-      return Unavailable("the payment service did not answer; retry");
+      co_return Unavailable("the payment service did not answer; retry");
     }
-    return Undo(attempt, decision.status(), /*declined=*/false);
+    co_return co_await Undo(attempt, decision.status(), /*declined=*/false);
   }
   if (!decision->approved) {
-    return Undo(attempt, PaymentDeclined("the card was declined: " + decision->reason),
-                /*declined=*/true);
+    Status declined = PaymentDeclined("the card was declined: " + decision->reason);
+    co_return co_await Undo(attempt, declined, /*declined=*/true);
   }
   options_.crash.Reached("after_charge");
-  return Complete(attempt, *taken);
+  co_return co_await Complete(attempt, *std::move(taken));
+}
+
+Task<StatusOr<rpc::ChargeDecision>> PurchaseSaga::Charge(rpc::ChargeRequest request) {
+  // gSOAP blocks its thread for the whole call: it runs on the payment
+  // threads, and the saga goes on there once it has the answer.
+  auto start = [this, &request](std::function<void(StatusOr<rpc::ChargeDecision>)> done) {
+    boost::asio::post(pool_, [this, &request, done = std::move(done)] { done(ChargeOnce(request)); });
+  };
+  co_return co_await Await<StatusOr<rpc::ChargeDecision>>(start);
 }
 
 StatusOr<rpc::ChargeDecision> PurchaseSaga::ChargeOnce(const rpc::ChargeRequest& request) {
@@ -181,8 +207,8 @@ StatusOr<rpc::ChargeDecision> PurchaseSaga::ChargeOnce(const rpc::ChargeRequest&
   return decision;
 }
 
-StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
-                                             const v1::TakeStockResponse& taken) {
+Task<StatusOr<http::Reply>> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
+                                                   const v1::TakeStockResponse& taken) {
   v1::RecordPurchaseRequest record;
   record.set_purchase_id(attempt.purchase_id());
   record.set_buyer_id(attempt.buyer_id());
@@ -202,65 +228,64 @@ StatusOr<http::Reply> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
                                  {"quantity", t.quantity()}});
   }
   // The charge is approved: from here on the purchase only moves forward.
-  if (auto recorded = customers_.RecordPurchase(record); !recorded.ok()) {
+  if (auto recorded = co_await customers_.AsyncRecordPurchase(record); !recorded.ok()) {
     if (recorded.status().reason() == "purchase_not_pending") {
       // An approved charge whose attempt was undone: the ledger audit
       // reports it; no retry can mend it.
       log::Error("purchase {}: approved charge, attempt no longer pending", attempt.purchase_id());
-      return Internal("purchase " + attempt.purchase_id() + " is inconsistent");
+      co_return Internal("purchase " + attempt.purchase_id() + " is inconsistent");
     }
-    return Unavailable("the purchase is paid and will be recorded shortly");
+    co_return Unavailable("the purchase is paid and will be recorded shortly");
   }
   options_.crash.Reached("after_record");
   // Bookkeeping only (nothing releases a completed take), so the buyer does
-  // not wait for it: it runs beside the answer on another saga thread.
-  boost::asio::post(pool_, [this, id = attempt.purchase_id()] {
-    v1::StockRef ref;
-    ref.set_purchase_id(id);
-    (void)products_.CommitStock(ref);
-  });
-  return PurchaseReply(attempt.purchase_id(), items, total);
+  // not wait for it: it runs beside the answer.
+  v1::StockRef ref;
+  ref.set_purchase_id(attempt.purchase_id());
+  auto running = std::make_shared<Running>(*this);
+  products_.CommitStock(ref, [running](StatusOr<v1::Empty>) {});
+  co_return PurchaseReply(attempt.purchase_id(), items, total);
 }
 
-StatusOr<http::Reply> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt, const Status& why,
-                                         bool declined) {
+Task<StatusOr<http::Reply>> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt,
+                                               const Status& why, bool declined) {
   if (!declined) {
     // Another request for the same purchase id may be past its charge: fix
     // the payment's outcome first. Approved, the purchase moves forward
     // (TakeStock answers the lines taken for it); declined, nothing can
     // charge it any more, so giving its stock back is safe.
-    auto decision = Probe(attempt);
-    if (!decision.ok()) return Unavailable("the purchase could not finish; retry");
+    StatusOr<rpc::ChargeDecision> decision = co_await Probe(attempt);
+    if (!decision.ok()) co_return Unavailable("the purchase could not finish; retry");
     if (decision->approved) {
-      auto taken = products_.TakeStock(TakeRequest(attempt));
-      if (!taken.ok()) return Unavailable("the purchase is paid and will be recorded shortly");
-      return Complete(attempt, *taken);
+      auto taken = co_await products_.AsyncTakeStock(TakeRequest(attempt));
+      if (!taken.ok()) co_return Unavailable("the purchase is paid and will be recorded shortly");
+      co_return co_await Complete(attempt, *taken);
     }
   }
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
-  if (!products_.ReleaseStock(ref).ok()) {
-    return Unavailable("the purchase could not finish; retry");
+  if (!(co_await products_.AsyncReleaseStock(ref)).ok()) {
+    co_return Unavailable("the purchase could not finish; retry");
   }
   options_.crash.Reached("after_release");
   v1::FailPurchaseRequest fail;
   fail.set_purchase_id(attempt.purchase_id());
   fail.set_reason(why.reason());
   fail.set_message(why.message());
-  MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt failed, customers_.FailPurchase(fail));
-  return Answer(failed);
+  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt failed, co_await customers_.AsyncFailPurchase(fail));
+  co_return co_await Answer(failed);
 }
 
-StatusOr<http::Reply> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
-  if (attempt.state() == v1::PURCHASE_FAILED) return FailureStatus(attempt);
+Task<StatusOr<http::Reply>> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
+  if (attempt.state() == v1::PURCHASE_FAILED) co_return FailureStatus(attempt);
   if (attempt.state() != v1::PURCHASE_COMPLETED) {
-    return Unavailable("the purchase is still being processed; retry");
+    co_return Unavailable("the purchase is still being processed; retry");
   }
   // A repeat of a completed purchase: the same answer as the first time.
   v1::GetItemsRequest get;
   for (const v1::PurchaseLine& line : attempt.recorded()) get.add_item_ids(line.item_id());
   std::map<std::string, std::string> names;
-  if (auto items = products_.GetItems(get); items.ok()) {
+  if (auto items = co_await products_.AsyncGetItems(get); items.ok()) {
     for (const v1::Item& item : items->items()) names[item.id()] = item.name();
   }
   json::array lines;
@@ -270,15 +295,16 @@ StatusOr<http::Reply> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
                                  {"price", http::PriceJson(line.price_cents())},
                                  {"quantity", line.quantity()}});
   }
-  return PurchaseReply(attempt.purchase_id(), lines, attempt.total_cents());
+  co_return PurchaseReply(attempt.purchase_id(), lines, attempt.total_cents());
 }
 
-StatusOr<rpc::ChargeDecision> PurchaseSaga::Probe(const v1::PurchaseAttempt& attempt) {
+Task<StatusOr<rpc::ChargeDecision>> PurchaseSaga::Probe(const v1::PurchaseAttempt& attempt) {
   // Asking the payment service with a card that cannot pass fixes the
   // outcome: a charge that reached it is answered as it was; one that never
   // did is now declined for good, so it can never happen later.
   int64_t amount = std::max<int64_t>(1, attempt.total_cents());
-  return ChargeOnce({attempt.purchase_id(), "recovery", "0", "01/00", "", amount});
+  rpc::ChargeRequest probe{attempt.purchase_id(), "recovery", "0", "01/00", "", amount};
+  co_return co_await Charge(std::move(probe));
 }
 
 Status PurchaseSaga::UndoReason(const rpc::ChargeDecision& decision) {
@@ -292,16 +318,20 @@ Status PurchaseSaga::UndoReason(const rpc::ChargeDecision& decision) {
                       "purchase_interrupted");
 }
 
-Status PurchaseSaga::Settle(const v1::PurchaseAttempt& attempt) {
-  MP_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, Probe(attempt));
+Task<StatusOr<bool>> PurchaseSaga::Settle(v1::PurchaseAttempt attempt) {
+  Running running(*this);
+  MP_CO_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, co_await Probe(attempt));
   if (!decision.approved) {
-    return Undo(attempt, UndoReason(decision), /*declined=*/true).status().code() ==
-                   StatusCode::kUnavailable
-               ? Unavailable("undo of " + attempt.purchase_id() + " failed")
-               : Status();
+    StatusOr<http::Reply> undone = co_await Undo(attempt, UndoReason(decision), /*declined=*/true);
+    if (undone.status().code() == StatusCode::kUnavailable) {
+      co_return Unavailable("undo of " + attempt.purchase_id() + " failed");
+    }
+    co_return true;
   }
-  MP_ASSIGN_OR_RETURN(v1::TakeStockResponse taken, products_.TakeStock(TakeRequest(attempt)));
-  return Complete(attempt, taken).status();
+  MP_CO_ASSIGN_OR_RETURN(v1::TakeStockResponse taken,
+                         co_await products_.AsyncTakeStock(TakeRequest(attempt)));
+  MP_CO_RETURN_IF_ERROR((co_await Complete(attempt, taken)).status());
+  co_return true;
 }
 
 StatusOr<int> PurchaseSaga::RecoverOnce() {
@@ -315,7 +345,7 @@ StatusOr<int> PurchaseSaga::RecoverOnce() {
   while (true) {
     MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, customers_.ListPendingPurchases(list));
     for (const v1::PurchaseAttempt& attempt : pending.attempts()) {
-      Status s = Settle(attempt);
+      Status s = SyncWait(Settle(attempt)).status();
       if (s.ok()) {
         ++settled;
         recovered_.fetch_add(1, std::memory_order_relaxed);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/fault.h"
+#include "common/task.h"
 #include "customer_db.pb.h"
 #include "http/request.h"
 #include "rpc/customer_db_client.h"
@@ -19,7 +20,8 @@
 namespace mp::buyer_frontend {
 
 struct PurchaseSagaOptions {
-  // Threads running sagas; each blocks on one step at a time.
+  // Threads making payment calls: gSOAP blocks one for each call (the
+  // other steps are asynchronous RPCs and hold no thread).
   int threads = 8;
   // A pending attempt older than this is settled by recovery: longer than
   // any saga can run (each step has a deadline).
@@ -51,17 +53,22 @@ struct Card {
 //                   and completes the attempt; product DB: CommitStock
 // A decline or a refusal gives the stock back and fails the attempt. Every
 // step is idempotent on the purchase id, so a retry (same Idempotency-Key)
-// and recovery can run any step again. Thread-safe.
+// and recovery can run any step again. The steps depend on each other (the
+// charge needs the prices TakeStock fixed, the record needs the charge);
+// CommitStock, which nothing waits for, runs beside the answer.
+// Thread-safe.
 class PurchaseSaga {
  public:
   PurchaseSaga(const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products,
                const rpc::PaymentClient& payment, const PurchaseSagaOptions& options);
   ~PurchaseSaga();  // stops recovery, waits for running sagas
 
-  // Runs the saga on the saga threads; `done` gets 201 {purchase_id, items,
-  // total} or the error (400 cart_empty, 402 payment_declined, 409
-  // insufficient_quantity, 503 when the outcome is not known yet).
-  void Purchase(v1::SessionRequest session, std::string purchase_id, Card card, http::Done done);
+  // Runs the saga: 201 {purchase_id, items, total} or the error (400
+  // cart_empty, 402 payment_declined, 409 insufficient_quantity, 503 when the
+  // outcome is not known yet). Its steps resume on the threads their answers
+  // arrive on: gRPC's, or a payment thread.
+  Task<StatusOr<http::Reply>> Purchase(v1::SessionRequest session, std::string purchase_id,
+                                       Card card);
 
   // One recovery pass over every attempt pending longer than the recovery
   // age: finishes those whose charge was approved, undoes the others.
@@ -74,22 +81,30 @@ class PurchaseSaga {
   uint64_t recovery_failures() const { return recovery_failures_.load(std::memory_order_relaxed); }
 
  private:
-  StatusOr<http::Reply> Run(const v1::SessionRequest& session, const std::string& purchase_id,
-                            const Card& card);
-  StatusOr<http::Reply> Complete(const v1::PurchaseAttempt& attempt,
-                                 const v1::TakeStockResponse& taken);
+  class Running;
+
+  // The steps take references to what their caller keeps until they end.
+  Task<StatusOr<http::Reply>> Run(const v1::SessionRequest& session, const std::string& purchase_id,
+                                  const Card& card);
+  Task<StatusOr<http::Reply>> Complete(const v1::PurchaseAttempt& attempt,
+                                       const v1::TakeStockResponse& taken);
   // Gives the stock back and fails the attempt with `why`. `declined`: the
   // payment service already holds a decline for this purchase id; else the
   // outcome is fixed first (Probe), and an approval completes instead.
-  StatusOr<http::Reply> Undo(const v1::PurchaseAttempt& attempt, const Status& why, bool declined);
+  Task<StatusOr<http::Reply>> Undo(const v1::PurchaseAttempt& attempt, const Status& why,
+                                   bool declined);
+  // ChargeOnce on a payment thread.
+  Task<StatusOr<rpc::ChargeDecision>> Charge(rpc::ChargeRequest request);
+  // The charge, retried while its outcome is unknown (blocking).
   StatusOr<rpc::ChargeDecision> ChargeOnce(const rpc::ChargeRequest& request);
-  StatusOr<http::Reply> Answer(const v1::PurchaseAttempt& attempt);
+  Task<StatusOr<http::Reply>> Answer(const v1::PurchaseAttempt& attempt);
   // The payment service's decision on `attempt`, asked with a card that
   // cannot pass (a charge never made is declined for good).
-  StatusOr<rpc::ChargeDecision> Probe(const v1::PurchaseAttempt& attempt);
+  Task<StatusOr<rpc::ChargeDecision>> Probe(const v1::PurchaseAttempt& attempt);
   // Why an attempt whose charge `decision` was not approved is undone.
   static Status UndoReason(const rpc::ChargeDecision& decision);
-  Status Settle(const v1::PurchaseAttempt& attempt);
+  // Completes or undoes one attempt found by recovery.
+  Task<StatusOr<bool>> Settle(v1::PurchaseAttempt attempt);
 
   const rpc::CustomerDbClient& customers_;
   const rpc::ProductDbClient& products_;
@@ -104,6 +119,7 @@ class PurchaseSaga {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  int running_ = 0;  // sagas, recovery settlements and commits in flight
   std::thread recovery_;
 };
 

@@ -111,8 +111,8 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   // over between them.
   rpc::HealthProbe probe = rpc::HealthProbe::AnyReplica({customer_dbs, product_dbs}, *credentials);
   SessionAuth auth(*codec, customers, spec.role);
-  Router router(spec.component);
-  AddAccountRoutes(router, auth, *codec, customers);
+  Router router(spec.component, &auth);
+  AddAccountRoutes(router, *codec, spec.role, customers);
   AddHealthRoute(router, probe);
   std::shared_ptr<void> keep = spec.add_routes(router, {o, auth, customers, products, payment_tls});
   if (std::min({o.idle_timeout_s, o.read_timeout_s, o.write_timeout_s, o.max_connections}) < 1) {

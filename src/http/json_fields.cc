@@ -94,6 +94,13 @@ StatusOr<std::optional<int64_t>> QueryInt(const Request& request, std::string_vi
   return std::optional<int64_t>(value);
 }
 
+StatusOr<Page> QueryPage(const Request& request, int64_t max_limit, int32_t default_limit) {
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> limit, QueryInt(request, "limit", 1, max_limit));
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> offset, QueryInt(request, "offset", 0, INT32_MAX));
+  return Page{.limit = limit ? static_cast<int32_t>(*limit) : default_limit,
+              .offset = static_cast<int32_t>(offset.value_or(0))};
+}
+
 namespace {
 void Write(const json::value& v, std::string& out) {
   switch (v.kind()) {

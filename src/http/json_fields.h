@@ -29,6 +29,14 @@ StatusOr<std::vector<std::string>> OptionalStringArray(const boost::json::object
 StatusOr<std::optional<int64_t>> QueryInt(const Request& request, std::string_view name,
                                           int64_t min, int64_t max);
 
+// A page of a list: ?limit=L (1..max_limit, default_limit when absent) and
+// ?offset=O (0 or more, default 0).
+struct Page {
+  int32_t limit = 0;
+  int32_t offset = 0;
+};
+StatusOr<Page> QueryPage(const Request& request, int64_t max_limit, int32_t default_limit);
+
 // Like boost::json::serialize, but numbers that are not integers are written
 // in plain decimal ("1234567.89", never "1.23456789E6"): prices read as
 // people write them.

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "customer_db.pb.h"
 #include "common/status.h"
+#include "common/task.h"
 
 namespace mp::http {
 
@@ -48,23 +50,19 @@ struct Reply {
   static Reply NoContent() { return {204, std::nullopt}; }
 };
 
-// Called exactly once per request, from any thread.
-using Done = std::function<void(StatusOr<Reply>)>;
-// Handlers answer through `done`, asynchronously: they never block the
-// calling (io_context) thread on a network call.
-using Handler = std::function<void(RequestPtr, Done)>;
+// Who calls, as the route's access rule (router.h) established it before
+// the handler runs.
+struct Caller {
+  // The user the token (kToken, kSessionBeside) or the live session
+  // (kSession) names; 0 for a public route.
+  int64_t user_id = 0;
+  // The session the token names, for calls that carry it to the customer DB.
+  v1::SessionRequest session;
+};
 
-// Continues with `then(value)` on success, or answers the error. For
-// chaining asynchronous steps without repeating the error branch.
-template <typename T, typename F>
-std::function<void(StatusOr<T>)> Then(Done done, F then) {
-  return [done = std::move(done), then = std::move(then)](StatusOr<T> result) mutable {
-    if (!result.ok()) {
-      done(result.status());
-      return;
-    }
-    then(std::move(result).value(), std::move(done));
-  };
-}
+// A route's handler: a coroutine (common/task.h) that awaits its RPCs and
+// returns the reply or the error. It gets the request and caller by value:
+// a coroutine keeps what it was given for as long as it runs.
+using Handler = std::function<Task<StatusOr<Reply>>(RequestPtr, Caller)>;
 
 }  // namespace mp::http

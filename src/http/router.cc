@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #include "common/log.h"
 #include "common/status_mapping.h"
@@ -70,17 +71,50 @@ Response ToResponse(const StatusOr<Reply>& result) {
   return r;
 }
 
-Router::Router(std::string component) : component_(std::move(component)) {
+Router::Router(std::string component, const SessionAuth* auth)
+    : component_(std::move(component)), auth_(auth) {
   unmatched_metrics_index_ = metrics_.AddRoute("unmatched");
-  Add(Verb::get, "/metrics", [](RequestPtr, Done done) {
-    // Served below without JSON; this entry only reserves the route.
-    done(Reply::NoContent());
-  });
+  // Served by Dispatch without JSON; this entry only reserves the route.
+  Add(Verb::get, "/metrics", Access::kPublic,
+      [](RequestPtr, Caller) -> Task<StatusOr<Reply>> { co_return Reply::NoContent(); });
 }
 
-void Router::Add(Verb method, std::string pattern, Handler handler) {
+void Router::Add(Verb method, std::string pattern, Access access, Handler handler) {
+  if (access != Access::kPublic && auth_ == nullptr) {
+    throw std::logic_error("route " + pattern + " needs sessions but the router has no auth");
+  }
   size_t index = metrics_.AddRoute(VerbName(method) + " " + pattern);
-  routes_.push_back({method, pattern, SplitPath(pattern), std::move(handler), index});
+  routes_.push_back({method, pattern, SplitPath(pattern), access, std::move(handler), index});
+}
+
+Task<StatusOr<Reply>> Router::Run(const Route& route, RequestPtr request) const {
+  if (route.access == Access::kPublic) {
+    Caller nobody;
+    co_return co_await route.handler(std::move(request), std::move(nobody));
+  }
+  MP_CO_ASSIGN_OR_RETURN(Caller caller, auth_->FromToken(*request));
+  switch (route.access) {
+    case Access::kToken:
+      co_return co_await route.handler(std::move(request), std::move(caller));
+    case Access::kSession: {
+      MP_CO_ASSIGN_OR_RETURN(v1::SessionInfo live, co_await auth_->Check(caller.session));
+      caller.user_id = live.user_id();
+      co_return co_await route.handler(std::move(request), std::move(caller));
+    }
+    case Access::kSessionBeside: {
+      const int64_t user_id = caller.user_id;
+      auto [live, reply] =
+          co_await WhenBoth(auth_->Check(caller.session), route.handler(request, caller));
+      if (!live.ok()) co_return live.status();
+      if (live->user_id() != user_id) {
+        co_return Unauthenticated("the token does not match its session");
+      }
+      co_return std::move(reply);
+    }
+    case Access::kPublic:
+      break;
+  }
+  co_return Internal("unknown access rule");
 }
 
 std::vector<std::string> Router::RouteNames() const {
@@ -155,12 +189,10 @@ void Router::Dispatch(std::shared_ptr<Request> request, std::function<void(Respo
                                            "Content-Type: application/json")));
     return;
   }
-  try {
-    route->handler(request, [finish](StatusOr<Reply> result) { finish(ToResponse(result)); });
-  } catch (const std::exception& e) {
-    log::Error("rid={} handler threw: {}", request->id, e.what());
-    finish(ErrorResponse(Internal(e.what())));
-  }
+  // Whatever the handler throws, at once or after awaiting, Start makes a
+  // kInternal Status of it (logged), answered as 500.
+  Start(Run(*route, std::move(request)),
+        [finish = std::move(finish)](StatusOr<Reply> result) { finish(ToResponse(result)); });
 }
 
 }  // namespace mp::http

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/auth.h"
 #include "http/metrics.h"
 #include "http/request.h"
 
@@ -21,17 +22,39 @@ struct Response {
 // Status maps to (status_mapping.cc).
 Response ErrorResponse(const Status& status);
 
+// Who may call a route. The router applies it before the handler runs, so a
+// handler never checks a session by hand.
+enum class Access {
+  kPublic,
+  // A verified token of the router's role. The session itself is checked
+  // by the customer DB inside the call that carries it (Caller::session),
+  // in the same transaction as the write: one round trip, not two.
+  kToken,
+  // A live session, checked with the customer DB before the handler runs:
+  // for writes whose call does not carry the session.
+  kSession,
+  // For reads: the handler runs at once, with the token's user, beside the
+  // session check; its answer is given only if the session is live and the
+  // user's. A read has no effect to undo when the session turns out dead.
+  kSessionBeside,
+};
+
 // Routes (method, path pattern) to handlers. Patterns are literal segments
 // and "{name}" segments, e.g. "/v1/items/{id}". Unknown paths answer 404,
 // known paths with another method 405 (with Allow). It also serves
 // GET /metrics. Add routes before serving; Dispatch is then thread-safe.
 class Router {
  public:
-  explicit Router(std::string component);
+  // `auth` checks the sessions of every route that is not kPublic; it must
+  // outlive the router (null: public routes only).
+  explicit Router(std::string component, const SessionAuth* auth = nullptr);
 
-  void Add(Verb method, std::string pattern, Handler handler);
-  // Finds the handler, runs it, and calls `send` exactly once with the
-  // serialized result, on whatever thread the handler finished on.
+  // REQUIRES: an `auth` when `access` is not kPublic.
+  void Add(Verb method, std::string pattern, Access access, Handler handler);
+  // Finds the handler, applies its access rule, runs it, and calls `send`
+  // exactly once with the serialized result, on whatever thread the handler
+  // finished on. Every error and exception of a handler, before or after
+  // its first suspension, becomes one error response.
   void Dispatch(std::shared_ptr<Request> request, std::function<void(Response)> send) const;
 
   // "METHOD pattern" of every route, for the API document check.
@@ -43,13 +66,16 @@ class Router {
     Verb method;
     std::string pattern;
     std::vector<std::string> segments;
+    Access access;
     Handler handler;
     size_t metrics_index;
   };
+  Task<StatusOr<Reply>> Run(const Route& route, RequestPtr request) const;
   const Route* Match(const Request& request, std::map<std::string, std::string>* params,
                      std::string* allow) const;
 
   std::string component_;
+  const SessionAuth* auth_;
   std::vector<Route> routes_;
   mutable Metrics metrics_;  // lock-free counters, updated by const Dispatch
   size_t unmatched_metrics_index_;

@@ -5,68 +5,60 @@
 namespace mp::http {
 namespace json = boost::json;
 
-void AddAccountRoutes(Router& router, const SessionAuth& auth, const TokenCodec& codec,
+void AddAccountRoutes(Router& router, const TokenCodec& codec, v1::Role role,
                       const rpc::CustomerDbClient& customers) {
-  const v1::Role role = auth.role();
   const std::string id_field = role == v1::ROLE_SELLER ? "seller_id" : "buyer_id";
 
-  router.Add(Verb::post, "/v1/accounts", [&customers, role, id_field](RequestPtr req, Done done) {
-    auto body = req->JsonBody();
-    if (!body.ok()) return done(body.status());
-    v1::CreateAccountRequest r;
-    r.set_role(role);
-    auto username = RequiredString(*body, "username");
-    if (!username.ok()) return done(username.status());
-    auto password = RequiredString(*body, "password");
-    if (!password.ok()) return done(password.status());
-    auto name = RequiredString(*body, "name");
-    if (!name.ok()) return done(name.status());
-    r.set_username(*username);
-    r.set_password(*password);
-    r.set_name(*name);
-    customers.CreateAccount(
-        r, Then<v1::CreateAccountResponse>(std::move(done), [id_field](auto resp, Done done) {
-          done(Reply::Created(json::object{{id_field, resp.user_id()}}));
-        }));
-  });
+  router.Add(Verb::post, "/v1/accounts", Access::kPublic,
+             [&customers, role, id_field](RequestPtr req, Caller) -> Task<StatusOr<Reply>> {
+               MP_CO_ASSIGN_OR_RETURN(json::object body, req->JsonBody());
+               v1::CreateAccountRequest r;
+               r.set_role(role);
+               MP_CO_ASSIGN_OR_RETURN(std::string username, RequiredString(body, "username"));
+               MP_CO_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
+               MP_CO_ASSIGN_OR_RETURN(std::string name, RequiredString(body, "name"));
+               r.set_username(std::move(username));
+               r.set_password(std::move(password));
+               r.set_name(std::move(name));
+               MP_CO_ASSIGN_OR_RETURN(v1::CreateAccountResponse created,
+                                      co_await customers.AsyncCreateAccount(r));
+               co_return Reply::Created(json::object{{id_field, created.user_id()}});
+             });
 
   router.Add(
-      Verb::post, "/v1/sessions", [&customers, &codec, role, id_field](RequestPtr req, Done done) {
-        auto body = req->JsonBody();
-        if (!body.ok()) return done(body.status());
-        auto username = RequiredString(*body, "username");
-        if (!username.ok()) return done(username.status());
-        auto password = RequiredString(*body, "password");
-        if (!password.ok()) return done(password.status());
+      Verb::post, "/v1/sessions", Access::kPublic,
+      [&customers, &codec, role, id_field](RequestPtr req, Caller) -> Task<StatusOr<Reply>> {
+        MP_CO_ASSIGN_OR_RETURN(json::object body, req->JsonBody());
+        MP_CO_ASSIGN_OR_RETURN(std::string username, RequiredString(body, "username"));
+        MP_CO_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
         v1::LoginRequest r;
         r.set_role(role);
-        r.set_username(*username);
-        r.set_password(*password);
+        r.set_username(std::move(username));
+        r.set_password(std::move(password));
         r.set_client_address(req->remote);
-        customers.Login(
-            r, Then<v1::LoginResponse>(std::move(done), [&codec, role, id_field](auto resp,
-                                                                                 Done done) {
-              auto token = codec.Issue({resp.session_id(), role, resp.user_id()});
-              if (!token.ok()) return done(token.status());
-              done(Reply::Created(json::object{{"token", *token}, {id_field, resp.user_id()}}));
-            }));
+        MP_CO_ASSIGN_OR_RETURN(v1::LoginResponse login, co_await customers.AsyncLogin(r));
+        MP_CO_ASSIGN_OR_RETURN(std::string token,
+                               codec.Issue({login.session_id(), role, login.user_id()}));
+        co_return Reply::Created(json::object{{"token", token}, {id_field, login.user_id()}});
       });
 
-  router.Add(Verb::delete_, "/v1/sessions/current", [&auth, &customers](RequestPtr req, Done done) {
-    auto session = auth.SessionFromToken(*req);
-    if (!session.ok()) return done(session.status());
-    customers.Logout(*session, Then<v1::Empty>(std::move(done),
-                                               [](auto, Done done) { done(Reply::NoContent()); }));
-  });
+  router.Add(Verb::delete_, "/v1/sessions/current", Access::kToken,
+             [&customers](RequestPtr, Caller caller) -> Task<StatusOr<Reply>> {
+               MP_CO_RETURN_IF_ERROR((co_await customers.AsyncLogout(caller.session)).status());
+               co_return Reply::NoContent();
+             });
 }
 
 void AddHealthRoute(Router& router, const rpc::HealthProbe& probe) {
-  router.Add(Verb::get, "/healthz", [&probe](RequestPtr, Done done) {
-    probe.Check([done = std::move(done)](Status status) {
-      if (!status.ok()) return done(Unavailable(status.message()));
-      done(Reply::Ok(json::object{{"status", "ok"}}));
-    });
-  });
+  router.Add(Verb::get, "/healthz", Access::kPublic,
+             [&probe](RequestPtr, Caller) -> Task<StatusOr<Reply>> {
+               auto check = [&probe](std::function<void(Status)> done) {
+                 probe.Check(std::move(done));
+               };
+               Status status = co_await Await<Status>(check);
+               if (!status.ok()) co_return Unavailable(status.message());
+               co_return Reply::Ok(json::object{{"status", "ok"}});
+             });
 }
 
 }  // namespace mp::http

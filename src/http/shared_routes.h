@@ -8,12 +8,12 @@
 
 namespace mp::http {
 
-// The routes both frontends share, for the role of `auth`:
+// The routes both frontends share, for `role`:
 //   POST   /v1/accounts          {username,password,name} -> 201 {"<role>_id"}
 //   POST   /v1/sessions          {username,password}      -> 201 {"token","<role>_id"}
 //   DELETE /v1/sessions/current                           -> 204
 // The references must outlive the router.
-void AddAccountRoutes(Router& router, const SessionAuth& auth, const TokenCodec& codec,
+void AddAccountRoutes(Router& router, const TokenCodec& codec, v1::Role role,
                       const rpc::CustomerDbClient& customers);
 
 // GET /healthz: 200 {"status":"ok"} when every backend of `probe` serves,

@@ -9,12 +9,19 @@
 
 #include "common/status.h"
 #include "common/status_mapping.h"
+#include "common/task.h"
 #include "rpc/channel_pool.h"
 
 namespace mp::rpc {
 
 template <typename Response>
 using Callback = std::function<void(StatusOr<Response>)>;
+
+// The awaitable form of a call (common/task.h): `co_await client.AsyncX(r)`
+// gives its StatusOr and resumes the awaiting coroutine on the gRPC thread
+// that got the answer.
+template <typename Response>
+using Pending = CallbackAwaiter<StatusOr<Response>, std::function<void(Callback<Response>)>>;
 
 // Every call of a client made with MP_DEFINE_RPC goes to pool.Next() and,
 // when it fails because that channel could not connect (ChannelPool::
@@ -141,11 +148,18 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
         });                                                                                  \
   }
 
-// Declares the two forms of one RPC inside a client class: the asynchronous
+// Declares the three forms of one RPC inside a client class: the callback
 // one runs `done` on a gRPC thread once the answer (or error) arrives, and
-// must not block there; the blocking one waits for the answer. Both fail
-// over between replicas as described above. A client may be destroyed once
-// the callbacks of its asynchronous calls have run, not before.
-#define MP_DECLARE_RPC(Method, Request, Response)                                \
-  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const; \
-  ::mp::StatusOr<Response> Method(const Request& request) const;
+// must not block there; Async<Method> is the same awaited by a coroutine,
+// which then goes on on that thread; the blocking one waits for the
+// answer. All fail over between replicas as described above. A client may
+// be destroyed once its asynchronous calls have ended, not before.
+#define MP_DECLARE_RPC(Method, Request, Response)                                        \
+  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const;         \
+  ::mp::StatusOr<Response> Method(const Request& request) const;                         \
+  ::mp::rpc::Pending<Response> Async##Method(Request request) const {                    \
+    return ::mp::rpc::Pending<Response>(                                                 \
+        [this, request = std::move(request)](::mp::rpc::Callback<Response> done) mutable { \
+          Method(request, std::move(done));                                              \
+        });                                                                              \
+  }

@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
        .role = mp::v1::ROLE_SELLER,
        .default_listen = "127.0.0.1:8081",
        .add_routes = [](mp::http::Router& router, const mp::http::FrontendContext& c) {
-         mp::seller_frontend::AddSellerRoutes(router, c.auth, c.products);
+         mp::seller_frontend::AddSellerRoutes(router, c.products);
          return std::shared_ptr<void>();
        }});
 }

@@ -12,8 +12,8 @@ namespace mp::seller_frontend {
 //   PATCH  /v1/items/{id}        -> 200 item
 //   DELETE /v1/items/{id}[?quantity=N] -> 200 item
 //   GET    /v1/items             -> 200 {"items":[item...]}
-// Every route needs a live seller session. The references must outlive the router.
-void AddSellerRoutes(http::Router& router, const http::SessionAuth& auth,
-                     const rpc::ProductDbClient& products);
+// Every route needs a live seller session: `router` checks them with its
+// SessionAuth. The references must outlive the router.
+void AddSellerRoutes(http::Router& router, const rpc::ProductDbClient& products);
 
 }  // namespace mp::seller_frontend

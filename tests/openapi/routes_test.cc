@@ -134,14 +134,14 @@ class Frontend {
         products_({.addresses = {"127.0.0.1:1"}, .channels_per_address = 1}),
         probe_({"127.0.0.1:1"}),
         auth_(codec_, customers_, role),
-        router_(role == v1::ROLE_SELLER ? "seller-server" : "buyer-server") {
-    http::AddAccountRoutes(router_, auth_, codec_, customers_);
+        router_(role == v1::ROLE_SELLER ? "seller-server" : "buyer-server", &auth_) {
+    http::AddAccountRoutes(router_, codec_, role, customers_);
     http::AddHealthRoute(router_, probe_);
     if (role == v1::ROLE_SELLER) {
-      seller_frontend::AddSellerRoutes(router_, auth_, products_);
+      seller_frontend::AddSellerRoutes(router_, products_);
     } else {
-      buyer_frontend::AddBuyerRoutes(router_, auth_, customers_, products_);
-      buyer_frontend::AddPurchaseRoute(router_, auth_, saga_);
+      buyer_frontend::AddBuyerRoutes(router_, customers_, products_);
+      buyer_frontend::AddPurchaseRoute(router_, saga_);
     }
   }
 

@@ -100,13 +100,13 @@ StatusOr<std::unique_ptr<TestStack::Frontend>> TestStack::StartFrontend(Side sid
   f->codec = std::make_unique<http::TokenCodec>(impl_->token_key);
   f->auth = std::make_unique<http::SessionAuth>(*f->codec, *f->customers,
                                                 seller ? v1::ROLE_SELLER : v1::ROLE_BUYER);
-  f->router = std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server");
-  http::AddAccountRoutes(*f->router, *f->auth, *f->codec, *f->customers);
+  f->router = std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server", f->auth.get());
+  http::AddAccountRoutes(*f->router, *f->codec, f->auth->role(), *f->customers);
   http::AddHealthRoute(*f->router, *f->probe);
   if (seller) {
-    seller_frontend::AddSellerRoutes(*f->router, *f->auth, *f->products);
+    seller_frontend::AddSellerRoutes(*f->router, *f->products);
   } else {
-    buyer_frontend::AddBuyerRoutes(*f->router, *f->auth, *f->customers, *f->products);
+    buyer_frontend::AddBuyerRoutes(*f->router, *f->customers, *f->products);
   }
   f->server = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.listen = "127.0.0.1:0", .threads = 2}, *f->router);
