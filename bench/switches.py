@@ -5,7 +5,7 @@ Runs marketplace-bench (with the flags given after --) against a running
 system and counts the context switches of every thread of every mp-*
 process on this machine (the servers, the DB services, payment) and of the
 load generator itself, from before the run to after it, divided by the
-calls the benchmark made. A context switch is a thread going to sleep
+calls the benchmark made, and their CPU time likewise. A context switch is a thread going to sleep
 (voluntary: it waits for something) or being preempted; on a loaded
 machine every hand-off between threads costs at least one, so this counts
 the hand-offs of the request path.
@@ -43,6 +43,16 @@ def switches_of(pid):
     return vol, invol
 
 
+def cpu_of(pid):
+    """User + system CPU seconds of all threads of pid."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def mp_processes():
     out = {}
     for pid in os.listdir("/proc"):
@@ -73,6 +83,7 @@ def main(argv):
         print("switches.py: no mp-* process runs; start the system first", file=sys.stderr)
         return 2
     before = {pid: switches_of(pid) for pid in processes}
+    cpu_before = {pid: cpu_of(pid) for pid in processes}
     with tempfile.TemporaryDirectory() as out:
         code = subprocess.call([bench, *flags, "--floor-calls", "0", "--out", out],
                                stdout=subprocess.DEVNULL)
@@ -80,10 +91,12 @@ def main(argv):
             print(f"switches.py: marketplace-bench exited with {code}", file=sys.stderr)
             return code
         after = {pid: switches_of(pid) for pid in processes}
+        cpu_after = {pid: cpu_of(pid) for pid in processes}
         results = [f for f in os.listdir(out) if f.endswith(".json")]
         with open(os.path.join(out, results[0])) as f:
             result = json.load(f)
     calls = sum(run["overall"]["calls"] for run in result["runs"])
+    overall = result["summary"]["overall"]
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     rows = []
     by_name = {}
@@ -92,20 +105,30 @@ def main(argv):
             continue
         v = after[pid][0] - before[pid][0]
         i = after[pid][1] - before[pid][1]
-        total = by_name.setdefault(name, [0, 0])
+        total = by_name.setdefault(name, [0, 0, 0.0])
         total[0] += v
         total[1] += i
-    for name, (v, i) in sorted(by_name.items()):
-        rows.append((name, v, i))
-    rows.append(("marketplace-bench", usage.ru_nvcsw, usage.ru_nivcsw))
+        total[2] += (cpu_after[pid] or 0) - (cpu_before[pid] or 0)
+    for name, (v, i, cpu) in sorted(by_name.items()):
+        rows.append((name, v, i, cpu))
+    rows.append(("marketplace-bench", usage.ru_nvcsw, usage.ru_nivcsw,
+                 usage.ru_utime + usage.ru_stime))
     print(f"{calls} calls ({result['config']['workload']}, "
-          f"{result['config']['sellers']}+{result['config']['buyers']} clients)")
-    print(f"{'process':<18} {'voluntary/call':>15} {'involuntary/call':>17}")
-    for name, v, i in rows:
-        print(f"{name:<18} {v / calls:>15.2f} {i / calls:>17.2f}")
+          f"{result['config']['sellers']}+{result['config']['buyers']} clients): "
+          f"mean {overall['mean_ms']['avg']:.3f} ms, {overall['throughput']['avg']:.0f} calls/s, "
+          f"p50 {overall['p50_ms']['avg']:.2f} ms, p99 {overall['p99_ms']['avg']:.2f} ms, "
+          f"{overall['errors']} errors")
+    by_call = result["summary"]["calls"]
+    print("p50 by call (ms): " + ", ".join(
+        f"{name} {figures['p50_ms']['avg']:.2f}" for name, figures in sorted(by_call.items())))
+    print(f"{'process':<18} {'voluntary/call':>15} {'involuntary/call':>17} {'CPU us/call':>12}")
+    for name, v, i, cpu in rows:
+        print(f"{name:<18} {v / calls:>15.2f} {i / calls:>17.2f} {cpu * 1e6 / calls:>12.1f}")
     tv = sum(r[1] for r in rows)
     ti = sum(r[2] for r in rows)
-    print(f"{'all':<18} {tv / calls:>15.2f} {ti / calls:>17.2f}   total {(tv + ti) / calls:.2f}")
+    tc = sum(r[3] for r in rows)
+    print(f"{'all':<18} {tv / calls:>15.2f} {ti / calls:>17.2f} {tc * 1e6 / calls:>12.1f}"
+          f"   switches {(tv + ti) / calls:.2f}")
     return 0
 
 
