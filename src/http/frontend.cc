@@ -59,7 +59,7 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
       "jwt-key-file", po::value(&o.jwt_key_file)->default_value(o.jwt_key_file), "token key")(
       "payment-url", po::value(&o.payment_url)->default_value(o.payment_url), "buyer: SOAP URL")(
       "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
-      "buyer: purchase threads")("recovery-age",
+      "buyer: threads making payment calls")("recovery-age",
                                  po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
                                  "buyer: seconds before recovery settles a pending purchase")(
       "crash-at", po::value(&o.crash_at), "buyer, tests only: die after this purchase step")(
