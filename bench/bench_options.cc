@@ -46,7 +46,7 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
 
 Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyers,
                      bool explicit_calls, bool explicit_runs) {
-  // SPEC §8: scenario 1 = 1+1, 2 = 10+10, 3 = 100+100; K = 1000, R = 10.
+  // docs/contract.md §8: scenario 1 = 1+1, 2 = 10+10, 3 = 100+100; K = 1000, R = 10.
   static constexpr int kClients[] = {0, 1, 10, 100};
   if (o.scenario < 0 || o.scenario > 3) return InvalidArgument("scenario", "must be 1, 2 or 3");
   if (o.scenario > 0) {

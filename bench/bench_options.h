@@ -30,7 +30,7 @@ struct BenchOptions {
   // Seller and buyer REST servers; clients are spread over them round-robin.
   std::vector<ServerAddress> seller_servers = {{"127.0.0.1", "8081"}};
   std::vector<ServerAddress> buyer_servers = {{"127.0.0.1", "8082"}};
-  // Preset 1, 2 or 3 (SPEC §8), or 0 for a custom size. A preset fills
+  // Preset 1, 2 or 3 (docs/contract.md §8), or 0 for a custom size. A preset fills
   // sellers, buyers, calls and runs unless they were given explicitly.
   int scenario = 0;
   int sellers = 1;

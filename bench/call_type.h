@@ -7,7 +7,7 @@
 
 namespace mp::bench {
 
-// The API calls the benchmark makes (SPEC §4), seller side first.
+// The API calls the benchmark makes (docs/contract.md §4), seller side first.
 enum class CallType : uint8_t {
   kDisplayItemsForSale,
   kGetSellerRating,
@@ -26,7 +26,7 @@ enum class CallType : uint8_t {
 };
 inline constexpr size_t kCallTypeCount = 14;
 
-// The call's name as in SPEC §4, e.g. "SearchItemsForSale".
+// The call's name as in docs/contract.md §4, e.g. "SearchItemsForSale".
 std::string_view CallName(CallType type);
 std::optional<CallType> CallFromName(std::string_view name);
 inline CallType CallAt(size_t index) { return static_cast<CallType>(index); }

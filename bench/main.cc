@@ -1,5 +1,5 @@
 // marketplace-bench: load generator and report writer for the marketplace's
-// REST servers (SPEC §8). See bench/README.md.
+// REST servers (docs/contract.md §8). See bench/README.md.
 #include <iostream>
 
 #include "bench/bench.h"

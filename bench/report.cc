@@ -65,7 +65,7 @@ std::string OutagesMarkdown(const BenchResult& r) {
   return out;
 }
 
-// Call types in the order of SPEC §4, then any the tool does not know.
+// Call types in the order of docs/contract.md §4, then any the tool does not know.
 std::vector<std::string> CallNamesOf(const std::vector<const BenchResult*>& results) {
   std::set<std::string> seen;
   for (const BenchResult* r : results) {

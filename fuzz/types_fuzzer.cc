@@ -1,5 +1,5 @@
 // Fuzzes the domain types every edge parses (common/types.h): item ids, money,
-// keywords, UTF-8 and the SPEC §2 text checks. The input is one text; for the
+// keywords, UTF-8 and the docs/contract.md §2 text checks. The input is one text; for the
 // keyword list it is split at commas, as the buyer's search query is.
 #include <cstddef>
 #include <cstdint>

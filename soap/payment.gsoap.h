@@ -1,4 +1,4 @@
-// gSOAP interface of the financial transactions service (SPEC §6); soapcpp2
+// gSOAP interface of the financial transactions service (docs/contract.md §6); soapcpp2
 // turns it into the SOAP 1.1 server and client code and the WSDL. The
 // "//gsoap" lines are directives, so clang-format must leave them alone.
 

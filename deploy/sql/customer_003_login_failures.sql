@@ -1,4 +1,4 @@
--- Failed logins, for throttling password guessing (SPEC §3): one row per
+-- Failed logins, for throttling password guessing (docs/contract.md §3): one row per
 -- failure, keyed by username (with role) and by client address; rows older
 -- than the window are ignored and swept.
 CREATE TABLE login_failures (

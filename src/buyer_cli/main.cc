@@ -1,4 +1,4 @@
-// buyer-cli: the buyer's client of the marketplace (SPEC §7). One command
+// buyer-cli: the buyer's client of the marketplace (docs/contract.md §7). One command
 // per call for scripts, or an interactive shell ("buyer>") without one.
 #include <cstdlib>
 

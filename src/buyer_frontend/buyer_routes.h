@@ -10,7 +10,7 @@
 
 namespace mp::buyer_frontend {
 
-// The buyer rows of SPEC §4 but the account ones (http/shared_routes.h) and
+// The buyer rows of docs/contract.md §4 but the account ones (http/shared_routes.h) and
 // MakePurchase. Every route needs a live buyer session:
 //   GET    /v1/items?category=C&keywords=a,b&limit=L&offset=O -> {"items":[item+"score"]}
 //   GET    /v1/items/{id}                  -> item

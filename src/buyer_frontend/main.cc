@@ -1,4 +1,4 @@
-// mp-buyer-server: the buyer REST API (SPEC §4). Stateless: sessions and
+// mp-buyer-server: the buyer REST API (docs/contract.md §4). Stateless: sessions and
 // carts live in the customer DB, items in the product DB.
 #include "buyer_frontend/buyer_routes.h"
 #include "http/frontend.h"

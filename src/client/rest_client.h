@@ -41,7 +41,7 @@ struct CallOptions {
 };
 
 // The Status for a non-2xx reply: the body's {"error":{"code","message"}}
-// (SPEC §4) through FromHttp, or, for a body of another shape, the HTTP
+// (docs/contract.md §4) through FromHttp, or, for a body of another shape, the HTTP
 // status with a short excerpt of the body. A Retry-After value is added to
 // the message.
 Status ErrorFromResponse(int http_status, std::string_view body, std::string_view retry_after = "");

@@ -8,7 +8,7 @@
 
 namespace mp::client {
 
-// Human renderings of API replies (SPEC §4 shapes). They never fail: a
+// Human renderings of API replies (docs/contract.md §4 shapes). They never fail: a
 // missing field prints empty and an odd amount prints as sent, so a reply a
 // bit off the contract still shows. Money is exact (integer cents).
 

@@ -27,7 +27,7 @@ enum class StatusCode {
 };
 
 // Outcome of an operation: a code, a message for people and the API's
-// snake_case reason (SPEC §4), which defaults to the code's own name.
+// snake_case reason (docs/contract.md §4), which defaults to the code's own name.
 class [[nodiscard]] Status {
  public:
   Status() = default;

@@ -11,7 +11,9 @@ struct Row {
   int http;
 };
 
-// SPEC §4 and STYLE.md: one row per code.
+// The statuses of docs/contract.md §4, one row per code. This file is the only place that
+// converts between error spaces (no handler picks a numeric code by hand); the HTTP column
+// follows the usual mapping of google.rpc.Code.
 constexpr Row kTable[] = {
     {StatusCode::kOk, grpc::StatusCode::OK, 200},
     {StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT, 400},
@@ -107,7 +109,7 @@ Status FromGrpc(const grpc::Status& status) {
 
 int ToHttp(const Status& status, bool created) {
   if (status.ok()) return created ? 201 : 200;
-  // SPEC §4: a declined card is 402, and a body that is not JSON 415: the
+  // docs/contract.md §4: a declined card is 402, and a body that is not JSON 415: the
   // statuses no code has.
   if (status.reason() == kPaymentDeclined) return 402;
   if (status.reason() == kUnsupportedMediaType) return 415;

@@ -27,7 +27,7 @@ int ToHttp(const Status& status, bool created = false);
 // The Status a REST client sees for a reply: 2xx gives OK; an error keeps the
 // body's snake_case `reason` (empty: the code's name, or payment_declined for
 // 402) and `message`. 409 is kAborted for insufficient_quantity and
-// kAlreadyExists otherwise; statuses outside SPEC §4 map to the nearest code,
+// kAlreadyExists otherwise; statuses outside docs/contract.md §4 map to the nearest code,
 // else kInternal.
 Status FromHttp(int http_status, std::string reason, std::string message);
 

@@ -9,7 +9,7 @@
 
 namespace mp {
 
-// Limits of SPEC §2, in one place for every component.
+// Limits of docs/contract.md §2, in one place for every component.
 inline constexpr int kMaxNameChars = 32;
 inline constexpr int kMaxUsernameChars = 32;
 inline constexpr int kMinPasswordChars = 8;
@@ -56,7 +56,7 @@ struct Money {
   bool operator==(const Money&) const = default;
 };
 
-// Argument checks against SPEC §2. Each names `field` in its error.
+// Argument checks against docs/contract.md §2. Each names `field` in its error.
 Status ValidateName(std::string_view field, std::string_view value);
 Status ValidateUsername(std::string_view value);
 Status ValidatePassword(std::string_view value);
@@ -73,7 +73,7 @@ StatusOr<std::vector<std::string>> NormalizeKeywords(const std::vector<std::stri
 // (`total_cents` is then unchanged).
 Status AddToOrderTotal(int64_t& total_cents, int64_t price_cents, int64_t quantity);
 
-// Card fields of a purchase (SPEC §5), checked before anything is held:
+// Card fields of a purchase (docs/contract.md §5), checked before anything is held:
 // 12-19 digits; MM/YY with a month 01-12; 3-4 digits.
 Status ValidateCardNumber(std::string_view number);
 Status ValidateExpiration(std::string_view mm_yy);

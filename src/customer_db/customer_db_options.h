@@ -18,13 +18,13 @@ struct CustomerDbOptions {
   int threads = 0;
   // Database connections kept open at most.
   int db_connections = 8;
-  // A session ends after this long without a request (SPEC §3).
+  // A session ends after this long without a request (docs/contract.md §3).
   int64_t session_timeout_s = 300;
   // Password hashes computed at once; each holds 19 MiB for ~50 ms.
   int hash_concurrency = 2;
   // Failed logins allowed per username (and role) at one client address
   // within the window before further attempts from that address get
-  // RESOURCE_EXHAUSTED (SPEC §3). Other addresses keep their own budgets, so
+  // RESOURCE_EXHAUSTED (docs/contract.md §3). Other addresses keep their own budgets, so
   // a guesser cannot lock the owner out. Successes never count.
   int login_failures_per_user = 5;
   // The same per client address, whatever the usernames (one host guessing

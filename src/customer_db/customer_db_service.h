@@ -8,7 +8,7 @@
 
 namespace mp::customer_db {
 
-// Throttling of failed logins (SPEC §3); see CustomerDbOptions. Failures
+// Throttling of failed logins (docs/contract.md §3); see CustomerDbOptions. Failures
 // count against two keys, each with its budget: the username (with role) at
 // the client's address, and the address. So a guesser can spend only the
 // budgets of the addresses it guesses from, and the owner logging in from
@@ -21,7 +21,7 @@ struct LoginThrottle {
   int64_t window_ms = 60'000;
 };
 
-// The CustomerDb gRPC service: checks every argument against SPEC §2
+// The CustomerDb gRPC service: checks every argument against docs/contract.md §2
 // (INVALID_ARGUMENT naming the field), then runs one repository
 // transaction. Handlers run on `pool`. Thread-safe; the references must
 // outlive the service.

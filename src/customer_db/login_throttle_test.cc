@@ -1,4 +1,4 @@
-// SPEC §3: failed logins are counted per (username, client address) and per
+// docs/contract.md §3: failed logins are counted per (username, client address) and per
 // client address; past the budget they get RESOURCE_EXHAUSTED (HTTP 429) with
 // the real remaining window; the owner from another address is never locked
 // out; concurrent guesses cannot exceed the budget; successes never count,

@@ -55,7 +55,7 @@ Response ErrorResponse(const Status& status) {
   error["message"] =
       status.code() == StatusCode::kInternal ? std::string("internal error") : status.message();
   r.body = boost::json::serialize(boost::json::object{{"error", std::move(error)}});
-  // SPEC §3: a throttled login says when to come back (the real remaining
+  // docs/contract.md §3: a throttled login says when to come back (the real remaining
   // window, carried by the Status from the customer DB).
   if (status.retry_after_s() > 0) {
     r.headers.emplace_back("Retry-After", std::to_string(status.retry_after_s()));

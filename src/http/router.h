@@ -18,7 +18,7 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// The one JSON error body of SPEC §4 for `status`, with the HTTP status the
+// The one JSON error body of docs/contract.md §4 for `status`, with the HTTP status the
 // Status maps to (status_mapping.cc).
 Response ErrorResponse(const Status& status);
 

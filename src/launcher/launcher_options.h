@@ -4,7 +4,7 @@
 
 namespace mp::launcher {
 
-// Flags of `marketplace up` (SPEC §9).
+// Flags of `marketplace up` (docs/contract.md §9).
 struct UpOptions {
   // SQLite files, the token key and tls/ (certificates) live here.
   std::string data_dir = "data";

@@ -16,7 +16,7 @@ using ChargeDecision = rpc::ChargeDecision;
 // True when `digits` is 12 to 19 decimal digits passing the Luhn check.
 bool LuhnValid(std::string_view digits);
 
-// Decides a charge (SPEC §6): cards that fail the Luhn check or have expired
+// Decides a charge (docs/contract.md §6): cards that fail the Luhn check or have expired
 // are declined; others are approved with probability `approval_rate`, drawn
 // from a hash of the seed and the transaction id, so that one id always gets
 // one answer. Thread-safe.

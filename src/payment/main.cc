@@ -1,4 +1,4 @@
-// mp-payment: the financial transactions service (SPEC §6), SOAP 1.1 with a
+// mp-payment: the financial transactions service (docs/contract.md §6), SOAP 1.1 with a
 // WSDL served at ?wsdl.
 #include <filesystem>
 #include <random>

@@ -21,7 +21,7 @@ namespace mp::payment {
 
 class IdleConnections;
 
-// The financial transactions service (SPEC §6): SOAP 1.1 over HTTP with
+// The financial transactions service (docs/contract.md §6): SOAP 1.1 over HTTP with
 // gSOAP, one operation (Charge), the WSDL at any path ending in "?wsdl".
 // Each transaction id is decided once and the decision stored, so a retry
 // gets the first answer, also after a restart. A pool of threads serves one

@@ -18,7 +18,7 @@ struct Page {
   auto operator<=>(const Page&) const = default;
 };
 
-// The ProductDb gRPC service: checks every argument against SPEC §2
+// The ProductDb gRPC service: checks every argument against docs/contract.md §2
 // (INVALID_ARGUMENT naming the field), normalizes keywords, then runs one
 // repository transaction. Handlers run on `pool`. `crash` is for tests
 // only: its point "after_take_commit" is reached once TakeStock has

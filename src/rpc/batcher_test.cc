@@ -306,7 +306,7 @@ TEST(BatcherTest, ConcurrentCallersEachHearTheirOwnAnswerOnce) {
 }
 
 // The read batches' cut rests on kMaxItemReplyBytes bounding any item: the
-// largest SPEC §2 allows, in a list, fits.
+// largest docs/contract.md §2 allows, in a list, fits.
 TEST(ReadBatchTest, TheLargestItemFitsItsBound) {
   v1::Item item;
   item.set_id(std::to_string(kMaxCategory) + "-" + std::to_string(INT64_MAX));

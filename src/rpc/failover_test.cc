@@ -202,7 +202,7 @@ class FailoverTest : public ::testing::TestWithParam<Engine> {
   std::string lamp_id_;
 };
 
-// Registering the equal item again adds its units (SPEC §5), so a call
+// Registering the equal item again adds its units (docs/contract.md §5), so a call
 // applied twice would show as extra units.
 TEST_P(FailoverTest, ProductCallsSurviveAReplicaThatDies) {
   ASSERT_TRUE(storage::ProductRepository::Migrate(db_->db()).ok());

@@ -25,7 +25,7 @@ struct ReadBatch {
 };
 
 // The most bytes one item takes in a reply, its place in the list included:
-// every field at the largest SPEC §2 allows (checked by product_db_client_test).
+// every field at the largest docs/contract.md §2 allows (checked by product_db_client_test).
 inline constexpr size_t kMaxItemReplyBytes = 384;
 
 // Typed client of the ProductDb service (proto/product_db.proto documents

@@ -1,4 +1,4 @@
-// seller-cli: the seller's client of the marketplace (SPEC §7). One command
+// seller-cli: the seller's client of the marketplace (docs/contract.md §7). One command
 // per call for scripts, or an interactive shell ("seller>") without one.
 #include <cstdlib>
 

@@ -1,4 +1,4 @@
-// mp-seller-server: the seller REST API (SPEC §4). Stateless: sessions live
+// mp-seller-server: the seller REST API (docs/contract.md §4). Stateless: sessions live
 // in the customer DB, items in the product DB.
 #include "http/frontend.h"
 #include "seller_frontend/seller_routes.h"

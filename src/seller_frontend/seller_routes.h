@@ -6,7 +6,7 @@
 
 namespace mp::seller_frontend {
 
-// The seller rows of SPEC §4 but the account ones (see http/shared_routes.h):
+// The seller rows of docs/contract.md §4 but the account ones (see http/shared_routes.h):
 //   GET    /v1/rating            -> 200 {"up","down"}
 //   POST   /v1/items             -> 201 {"item_id","quantity"}
 //   PATCH  /v1/items/{id}        -> 200 item

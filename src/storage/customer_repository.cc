@@ -94,7 +94,7 @@ const Sql kSelectPendingAttempts{
     "SELECT purchase_id FROM purchase_attempts WHERE state = 1 AND created_ms < $1 "
     "AND (created_ms > $2 OR (created_ms = $2 AND purchase_id > $3)) "
     "ORDER BY created_ms, purchase_id LIMIT $4"};
-// The purchase in flight of a session's cart, if any (SPEC: at most one).
+// The purchase in flight of a session's cart, if any (docs/contract.md §5: at most one).
 // BeginPurchase runs after Authorize, which holds the session's row lock on
 // PostgreSQL, so two begins of one cart cannot both see none.
 const Sql kSelectSessionPending{

@@ -15,7 +15,7 @@ namespace mp::storage {
 
 // Accounts, sessions, carts and purchase history, over either engine. Each
 // method is one transaction (or one consistent read). Arguments are assumed
-// valid (the service checks them against SPEC §2); what needs the database to
+// valid (the service checks them against docs/contract.md §2); what needs the database to
 // decide is decided here. Thread-safe.
 //
 // Session-scoped methods fail with kUnauthenticated when the session is

@@ -17,7 +17,7 @@ namespace mp::storage {
 
 // Items, stock, votes and search over either engine. Each method is one
 // transaction (or one consistent read). Arguments are assumed valid and
-// keywords normalized (the service checks them against SPEC §2). Thread-safe.
+// keywords normalized (the service checks them against docs/contract.md §2). Thread-safe.
 //
 // Item-scoped methods return kNotFound for an unknown item and
 // kPermissionDenied when a seller touches another seller's item.
@@ -47,7 +47,7 @@ class ProductRepository {
   // kAborted/"insufficient_quantity" when fewer units are left.
   StatusOr<v1::Item> WithdrawUnits(SellerId seller_id, const ItemId& id,
                                    std::optional<int64_t> quantity);
-  // SPEC §5: items of `category` with units for sale; with keywords, only
+  // docs/contract.md §5: items of `category` with units for sale; with keywords, only
   // those matching at least one, by score desc, (up - down) desc, id.
   StatusOr<v1::SearchResponse> Search(int64_t category, const std::vector<std::string>& keywords,
                                       int limit, int offset);

@@ -154,7 +154,7 @@ TEST_P(PurchaseAttemptTest, SumsPurchasedQuantityPerBuyerAndItem) {
   }
 }
 
-// SPEC §3: a session ends "never earlier than [the timeout] after the last
+// docs/contract.md §3: a session "never ends sooner than the timeout after its last
 // request". A request within the touch interval of the last write leaves
 // last_active as it is; every check must still count from that request.
 TEST_P(PurchaseAttemptTest, ACartHasOnePurchaseInFlight) {

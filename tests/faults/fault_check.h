@@ -25,7 +25,7 @@ struct JournalEntry {
   int64_t end = 0;     // end of the call
   std::string client;  // "s0", "b3"
   int64_t user = 0;    // seller_id or buyer_id
-  std::string call;    // SPEC §4 name
+  std::string call;    // docs/contract.md §4 name
   int status = 0;      // HTTP status, 0 without a reply
   // ok, declined, interrupted, unknown (the write may or may not have
   // happened), not_sent, error; found (an unknown registration that did

@@ -371,7 +371,7 @@ TEST_F(AbuseTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 // A 100 KiB header line, 10,000 small headers and a 100 KiB target each
-// get 431 with a SPEC §4 body, and the connection is closed.
+// get 431 with a docs/contract.md §4 body, and the connection is closed.
 TEST_F(AbuseTest, HugeHeadersGet431AndTheConnectionClosed) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
   std::string many = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";

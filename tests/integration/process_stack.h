@@ -123,7 +123,7 @@ struct HttpResult {
   std::string body;
   // The body as JSON (null when it is not JSON).
   boost::json::value json() const;
-  // error.code of a SPEC §4 error body, or "".
+  // error.code of a docs/contract.md §4 error body, or "".
   std::string error_code() const;
 };
 

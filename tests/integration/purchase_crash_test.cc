@@ -1,6 +1,6 @@
 // A process dies in the middle of a purchase (--crash-at, common/fault.h);
 // once it is back and the buyer server's recovery has run, no charge is
-// without a purchase record and no stock is taken without one (SPEC §5).
+// without a purchase record and no stock is taken without one (docs/contract.md §5).
 // Each row of docs/purchases.md's crash table is one case here, on SQLite
 // and on PostgreSQL.
 #include <gmock/gmock.h>

@@ -1,4 +1,4 @@
-// MakePurchase across real processes (SPEC §5 "Purchase"): concurrent
+// MakePurchase across real processes (docs/contract.md §5 "Purchase"): concurrent
 // buyers never oversell, and a retry with the same Idempotency-Key returns
 // the first outcome and never charges twice. Each case runs on SQLite and on
 // PostgreSQL.

@@ -11,7 +11,7 @@ namespace json = boost::json;
 
 namespace {
 
-// The JSON form of a price, as the API takes it (SPEC §4).
+// The JSON form of a price, as the API takes it (docs/contract.md §4).
 json::value PriceValue(int64_t cents) {
   if (cents % 100 == 0) return json::value(cents / 100);
   return json::value(static_cast<double>(cents) / 100.0);

@@ -10,7 +10,7 @@
 
 namespace mp::testing {
 
-// Checks a refused request: the status, the SPEC §4 body
+// Checks a refused request: the status, the docs/contract.md §4 body
 // {"error":{"code","message"}} with `code`, and, when given, the field that
 // the message must name (as a 400 does).
 inline void ExpectRefused(const HttpResult& r, int status, const std::string& code,

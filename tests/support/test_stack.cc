@@ -144,7 +144,7 @@ json::value HttpResult::json() const {
 }
 
 namespace {
-// The "error" object of a SPEC §4 error body, or null.
+// The "error" object of a docs/contract.md §4 error body, or null.
 const json::object* ErrorObject(const json::value& v) {
   if (!v.is_object()) return nullptr;
   const json::value* error = v.as_object().if_contains("error");

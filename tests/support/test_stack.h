@@ -59,7 +59,7 @@ struct HttpResult {
   std::map<std::string, std::string> headers;
   // The body as JSON (null when it is not JSON).
   boost::json::value json() const;
-  // error.code / error.message of a SPEC §4 error body, or "".
+  // error.code / error.message of a docs/contract.md §4 error body, or "".
   std::string error_code() const;
   std::string error_message() const;
   // True when the body is exactly {"error":{"code","message"}}, both
