@@ -78,8 +78,7 @@ Task<StatusOr<Reply>> CartReply(const rpc::ProductDbClient& products, v1::Cart c
 }
 
 // The session's cart as a customer DB call answered it, rendered.
-Task<StatusOr<Reply>> CartReply(const rpc::ProductDbClient& products,
-                                StatusOr<v1::Cart> cart) {
+Task<StatusOr<Reply>> CartReply(const rpc::ProductDbClient& products, StatusOr<v1::Cart> cart) {
   if (!cart.ok()) co_return cart.status();
   co_return co_await CartReply(products, *std::move(cart));
 }

@@ -139,7 +139,8 @@ Task<StatusOr<http::Reply>> PurchaseSaga::Run(const v1::SessionRequest& session,
   v1::BeginPurchaseRequest begin;
   *begin.mutable_session() = session;
   begin.set_purchase_id(purchase_id);
-  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt, co_await customers_.AsyncBeginPurchase(begin));
+  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt,
+                         co_await customers_.AsyncBeginPurchase(begin));
   if (attempt.state() != v1::PURCHASE_PENDING) co_return co_await Answer(attempt);
   options_.crash.Reached("after_begin");
 
@@ -190,7 +191,8 @@ Task<StatusOr<rpc::ChargeDecision>> PurchaseSaga::Charge(rpc::ChargeRequest requ
   // gSOAP blocks its thread for the whole call: it runs on the payment
   // threads, and the saga goes on there once it has the answer.
   auto start = [this, &request](std::function<void(StatusOr<rpc::ChargeDecision>)> done) {
-    boost::asio::post(pool_, [this, &request, done = std::move(done)] { done(ChargeOnce(request)); });
+    boost::asio::post(pool_,
+                      [this, &request, done = std::move(done)] { done(ChargeOnce(request)); });
   };
   co_return co_await Await<StatusOr<rpc::ChargeDecision>>(start);
 }

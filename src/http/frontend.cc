@@ -59,9 +59,9 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
       "jwt-key-file", po::value(&o.jwt_key_file)->default_value(o.jwt_key_file), "token key")(
       "payment-url", po::value(&o.payment_url)->default_value(o.payment_url), "buyer: SOAP URL")(
       "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
-      "buyer: threads making payment calls")("recovery-age",
-                                 po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
-                                 "buyer: seconds before recovery settles a pending purchase")(
+      "buyer: threads making payment calls")(
+      "recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
+      "buyer: seconds before recovery settles a pending purchase")(
       "crash-at", po::value(&o.crash_at), "buyer, tests only: die after this purchase step")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   desc.add_options()("idle-timeout", po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s),

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "customer_db.pb.h"
 #include "common/status.h"
 #include "common/task.h"
+#include "customer_db.pb.h"
 
 namespace mp::http {
 

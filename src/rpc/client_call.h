@@ -154,12 +154,12 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
 // which then goes on on that thread; the blocking one waits for the
 // answer. All fail over between replicas as described above. A client may
 // be destroyed once its asynchronous calls have ended, not before.
-#define MP_DECLARE_RPC(Method, Request, Response)                                        \
-  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const;         \
-  ::mp::StatusOr<Response> Method(const Request& request) const;                         \
-  ::mp::rpc::Pending<Response> Async##Method(Request request) const {                    \
-    return ::mp::rpc::Pending<Response>(                                                 \
+#define MP_DECLARE_RPC(Method, Request, Response)                                          \
+  void Method(const Request& request, ::mp::rpc::Callback<Response> done) const;           \
+  ::mp::StatusOr<Response> Method(const Request& request) const;                           \
+  ::mp::rpc::Pending<Response> Async##Method(Request request) const {                      \
+    return ::mp::rpc::Pending<Response>(                                                   \
         [this, request = std::move(request)](::mp::rpc::Callback<Response> done) mutable { \
-          Method(request, std::move(done));                                              \
-        });                                                                              \
+          Method(request, std::move(done));                                                \
+        });                                                                                \
   }

@@ -100,7 +100,8 @@ StatusOr<std::unique_ptr<TestStack::Frontend>> TestStack::StartFrontend(Side sid
   f->codec = std::make_unique<http::TokenCodec>(impl_->token_key);
   f->auth = std::make_unique<http::SessionAuth>(*f->codec, *f->customers,
                                                 seller ? v1::ROLE_SELLER : v1::ROLE_BUYER);
-  f->router = std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server", f->auth.get());
+  f->router =
+      std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server", f->auth.get());
   http::AddAccountRoutes(*f->router, *f->codec, f->auth->role(), *f->customers);
   http::AddHealthRoute(*f->router, *f->probe);
   if (seller) {
