@@ -17,9 +17,9 @@
 #include "bench/http_connection.h"
 #include "bench/markdown.h"
 #include "common/status_mapping.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "http/frontend_options.h"
 #include "http/server.h"
+#include "product_db.grpc.pb.h"
 #include "rpc/channel_pool.h"
 #include "rpc/server.h"
 #include "rpc/tls_credentials.h"
@@ -118,6 +118,25 @@ StatusOr<Figures> MeasureHttpHop(int calls) {
   return LatencyFigures(latencies, wall_s);
 }
 
+// The gRPC hop's server: a ProductDb service whose GetSellerRating answers
+// a constant, inline on the polling thread, as the DB services run their
+// handlers on SQLite; the server runner (GrpcServer) and the completion
+// queue path are theirs.
+class ConstantRating final : public rpc::UnaryService<v1::ProductDb::AsyncService> {
+ public:
+  ConstantRating() {
+    Serve(&v1::ProductDb::AsyncService::RequestGetSellerRating, "GetSellerRating", inline_,
+          [](const v1::GetSellerRatingRequest*, v1::Feedback* resp) {
+            resp->set_up(3);
+            resp->set_down(1);
+            return Status();
+          });
+  }
+
+ private:
+  rpc::HandlerPool inline_{0};
+};
+
 // The gRPC hop: the DB services' server runner and credentials, the
 // frontends' channel settings, credentials and deadline. The answer is
 // posted to an io_context that the calling thread runs, as a frontend's
@@ -125,27 +144,27 @@ StatusOr<Figures> MeasureHttpHop(int calls) {
 StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir) {
   tls::TlsFiles server_files, client_files;
   if (!tls_dir.empty()) {
-    MP_ASSIGN_OR_RETURN(server_files, tls::ResolveTlsFiles({.dir = tls_dir}, tls::kCustomerDb));
+    MP_ASSIGN_OR_RETURN(server_files, tls::ResolveTlsFiles({.dir = tls_dir}, tls::kProductDb));
     MP_ASSIGN_OR_RETURN(client_files, tls::ResolveTlsFiles({.dir = tls_dir}, tls::kFrontend));
   }
   MP_ASSIGN_OR_RETURN(auto server_credentials,
                       rpc::ServerCredentials(server_files, std::string(tls::kFrontend)));
   MP_ASSIGN_OR_RETURN(auto channel_credentials, rpc::ChannelCredentials(client_files));
-  // No service of our own: the health service that GrpcServer always
-  // registers answers, inline on gRPC's callback threads as the DB services'
-  // handlers do by default.
-  MP_ASSIGN_OR_RETURN(auto server, rpc::GrpcServer::Start("127.0.0.1:0", {}, server_credentials));
+  ConstantRating service;
+  MP_ASSIGN_OR_RETURN(auto server,
+                      rpc::GrpcServer::Start("127.0.0.1:0", {&service}, server_credentials));
   const rpc::ClientOptions defaults;
   // One channel: one connection, one call outstanding, as in scenario 1.
   rpc::ChannelPool pool({.addresses = {"127.0.0.1:" + std::to_string(server->port())},
                          .channels_per_address = 1,
                          .deadline = defaults.deadline,
                          .credentials = channel_credentials});
-  auto stub = grpc::health::v1::Health::NewStub(pool.channel(pool.Next()));
+  auto stub = v1::ProductDb::NewStub(pool.channel(pool.Next()));
   asio::io_context io(1);
   auto work = asio::make_work_guard(io);
-  grpc::health::v1::HealthCheckRequest request;
-  grpc::health::v1::HealthCheckResponse response;
+  v1::GetSellerRatingRequest request;
+  request.set_seller_id(7);
+  v1::Feedback response;
   std::vector<int64_t> latencies;
   latencies.reserve(static_cast<size_t>(calls));
   const int warm_up = WarmUpCalls(calls);
@@ -157,13 +176,13 @@ StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + defaults.deadline);
     bool done = false;
-    stub->async()->Check(&context, &request, &response, [&](grpc::Status status) {
+    stub->async()->GetSellerRating(&context, &request, &response, [&](grpc::Status status) {
       asio::post(io, [&, status = std::move(status)] {
         done = true;
         if (!status.ok()) {
           failed = FromGrpc(status);
-        } else if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
-          failed = Internal("the floor's gRPC server is not serving");
+        } else if (response.up() != 3) {
+          failed = Internal("the floor's gRPC server answered something else");
         }
       });
     });
@@ -228,7 +247,8 @@ std::string FloorMarkdown(const Floor& f, int level) {
            " of each after a warm-up. HTTP: keep-alive HTTP/1.1 to src/http's server, one route "
            "answering a small JSON body (",
            f.https ? "HTTPS" : "plain HTTP",
-           "). gRPC: a unary grpc.health.v1 Check to src/rpc's server through a ChannelPool "
+           "). gRPC: a unary ProductDb call answered with a constant by src/rpc's server "
+           "(completion queue, inline handler) through a ChannelPool "
            "channel (",
            f.grpc_tls ? "mutual TLS" : "plaintext",
            "). Each statistic of the floor is the sum of the two hops' (so p99 is what a read "

@@ -18,7 +18,7 @@ struct Floor {
   // Keep-alive HTTP/1.1 round trips to an HttpServer (src/http) whose one
   // route answers a small JSON body; `calls` of them, warm-up excluded.
   Figures http;
-  // Unary calls (grpc.health.v1.Health/Check) to a GrpcServer (src/rpc)
+  // Unary calls (ProductDb/GetSellerRating, a constant) to a GrpcServer (src/rpc)
   // through a ChannelPool channel, one outstanding at a time.
   Figures grpc;
   // Whether the gRPC hop ran mutual TLS (the --tls-dir files) or plaintext.

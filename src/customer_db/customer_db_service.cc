@@ -33,6 +33,10 @@ Status ValidateItemId(const std::string& item_id) { return ItemId::Parse(item_id
 
 constexpr int kMaxSessionBatch = 1000;
 
+// Threads for the password hashes: the hasher bounds how many run at once
+// (--hash-concurrency); the rest wait here, not on a thread polling gRPC.
+constexpr int kHashThreads = 4;
+
 Status BadCredentials() { return Unauthenticated("wrong username or password"); }
 
 }  // namespace
@@ -41,67 +45,100 @@ CustomerDbService::CustomerDbService(storage::CustomerRepository& repo,
                                      storage::LoginThrottleRepository& logins,
                                      PasswordHasher& hasher, rpc::HandlerPool& pool,
                                      LoginThrottle throttle)
-    : repo_(repo), logins_(logins), hasher_(hasher), pool_(pool), throttle_(throttle) {
+    : repo_(repo),
+      logins_(logins),
+      hasher_(hasher),
+      pool_(pool),
+      hash_pool_(kHashThreads),
+      throttle_(throttle) {
   auto dummy = hasher_.Hash("not-a-password-of-anyone");
   if (dummy.ok()) dummy_hash_ = *dummy;
+  using Async = v1::CustomerDb::AsyncService;
+  Serve(&Async::RequestCreateAccount, "CreateAccount", hash_pool_,
+        [this](const auto* req, auto* resp) { return CreateAccount(req, resp); });
+  Serve(&Async::RequestLogin, "Login", hash_pool_,
+        [this](const auto* req, auto* resp) { return Login(req, resp); });
+  Serve(&Async::RequestLogout, "Logout", pool_,
+        [this](const auto* req, auto* resp) { return Logout(req, resp); });
+  Serve(&Async::RequestValidateSessions, "ValidateSessions", pool_,
+        [this](const auto* req, auto* resp) { return ValidateSessions(req, resp); });
+  Serve(&Async::RequestValidateSession, "ValidateSession", pool_,
+        [this](const auto* req, auto* resp) { return ValidateSession(req, resp); });
+  Serve(&Async::RequestGetAccount, "GetAccount", pool_,
+        [this](const auto* req, auto* resp) { return GetAccount(req, resp); });
+  Serve(&Async::RequestGetCart, "GetCart", pool_,
+        [this](const auto* req, auto* resp) { return GetCart(req, resp); });
+  Serve(&Async::RequestAddToCart, "AddToCart", pool_,
+        [this](const auto* req, auto* resp) { return AddToCart(req, resp); });
+  Serve(&Async::RequestRemoveFromCart, "RemoveFromCart", pool_,
+        [this](const auto* req, auto* resp) { return RemoveFromCart(req, resp); });
+  Serve(&Async::RequestClearCart, "ClearCart", pool_,
+        [this](const auto* req, auto* resp) { return ClearCart(req, resp); });
+  Serve(&Async::RequestSaveCart, "SaveCart", pool_,
+        [this](const auto* req, auto* resp) { return SaveCart(req, resp); });
+  Serve(&Async::RequestRecordPurchase, "RecordPurchase", pool_,
+        [this](const auto* req, auto* resp) { return RecordPurchase(req, resp); });
+  Serve(&Async::RequestBeginPurchase, "BeginPurchase", pool_,
+        [this](const auto* req, auto* resp) { return BeginPurchase(req, resp); });
+  Serve(&Async::RequestFailPurchase, "FailPurchase", pool_,
+        [this](const auto* req, auto* resp) { return FailPurchase(req, resp); });
+  Serve(&Async::RequestListPendingPurchases, "ListPendingPurchases", pool_,
+        [this](const auto* req, auto* resp) { return ListPendingPurchases(req, resp); });
+  Serve(&Async::RequestListPurchases, "ListPurchases", pool_,
+        [this](const auto* req, auto* resp) { return ListPurchases(req, resp); });
+  Serve(&Async::RequestGetPurchasedQuantity, "GetPurchasedQuantity", pool_,
+        [this](const auto* req, auto* resp) { return GetPurchasedQuantity(req, resp); });
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::CreateAccount(grpc::CallbackServerContext* ctx,
-                                                           const v1::CreateAccountRequest* req,
-                                                           v1::CreateAccountResponse* resp) {
-  return pool_.Run(ctx, "CreateAccount", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
-    MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
-    MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
-    MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
-    MP_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(req->password()));
-    MP_ASSIGN_OR_RETURN(int64_t id,
-                        repo_.CreateAccount(req->role(), req->username(), hash, req->name()));
-    resp->set_user_id(id);
-    return Status();
-  });
+Status CustomerDbService::CreateAccount(const v1::CreateAccountRequest* req,
+                                        v1::CreateAccountResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+  MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
+  MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
+  MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
+  MP_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(req->password()));
+  MP_ASSIGN_OR_RETURN(int64_t id,
+                      repo_.CreateAccount(req->role(), req->username(), hash, req->name()));
+  resp->set_user_id(id);
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::Login(grpc::CallbackServerContext* ctx,
-                                                   const v1::LoginRequest* req,
-                                                   v1::LoginResponse* resp) {
-  return pool_.Run(ctx, "Login", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
-    // Input no account can have is refused as such, without hashing.
-    MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
-    MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
-    if (req->client_address().size() > 64) {
-      return InvalidArgument("client_address", "at most 64 characters");
-    }
-    const std::vector<storage::LoginThrottleRepository::LoginBudget> budgets = LoginBudgets(*req);
-    // Refused before hashing when a budget is already spent: guesses past it
-    // cost no CPU.
-    MP_ASSIGN_OR_RETURN(int64_t wait_ms, logins_.LoginRetryAfterMs(budgets, throttle_.window_ms));
-    if (wait_ms > 0) return TooManyLogins(wait_ms);
-    auto creds = repo_.GetCredentials(req->role(), req->username());
-    if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
-    // An unknown username costs one verification too, and counts like a
-    // wrong password: the answers and their timing do not tell which
-    // usernames exist.
-    bool password_ok = false;
-    if (creds.ok()) {
-      password_ok = hasher_.Verify(req->password(), creds->password_hash);
-    } else {
-      (void)hasher_.Verify(req->password(), dummy_hash_);
-    }
-    // Decided after the hash, in one transaction per guess: whatever many
-    // guesses run at once, at most the budget of them are answered 401, and
-    // a right password is told only while the budget lasts (else the 429
-    // would not hide it).
-    MP_ASSIGN_OR_RETURN(wait_ms, logins_.SettleLogin(budgets, throttle_.window_ms, password_ok));
-    if (wait_ms > 0) return TooManyLogins(wait_ms);
-    if (!password_ok) return BadCredentials();
-    std::string session_id = RandomToken();
-    MP_RETURN_IF_ERROR(repo_.CreateSession(session_id, req->role(), creds->user_id));
-    resp->set_session_id(session_id);
-    resp->set_user_id(creds->user_id);
-    return Status();
-  });
+Status CustomerDbService::Login(const v1::LoginRequest* req, v1::LoginResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+  // Input no account can have is refused as such, without hashing.
+  MP_RETURN_IF_ERROR(ValidateUsername(req->username()));
+  MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
+  if (req->client_address().size() > 64) {
+    return InvalidArgument("client_address", "at most 64 characters");
+  }
+  const std::vector<storage::LoginThrottleRepository::LoginBudget> budgets = LoginBudgets(*req);
+  // Refused before hashing when a budget is already spent: guesses past it
+  // cost no CPU.
+  MP_ASSIGN_OR_RETURN(int64_t wait_ms, logins_.LoginRetryAfterMs(budgets, throttle_.window_ms));
+  if (wait_ms > 0) return TooManyLogins(wait_ms);
+  auto creds = repo_.GetCredentials(req->role(), req->username());
+  if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
+  // An unknown username costs one verification too, and counts like a
+  // wrong password: the answers and their timing do not tell which
+  // usernames exist.
+  bool password_ok = false;
+  if (creds.ok()) {
+    password_ok = hasher_.Verify(req->password(), creds->password_hash);
+  } else {
+    (void)hasher_.Verify(req->password(), dummy_hash_);
+  }
+  // Decided after the hash, in one transaction per guess: whatever many
+  // guesses run at once, at most the budget of them are answered 401, and
+  // a right password is told only while the budget lasts (else the 429
+  // would not hide it).
+  MP_ASSIGN_OR_RETURN(wait_ms, logins_.SettleLogin(budgets, throttle_.window_ms, password_ok));
+  if (wait_ms > 0) return TooManyLogins(wait_ms);
+  if (!password_ok) return BadCredentials();
+  std::string session_id = RandomToken();
+  MP_RETURN_IF_ERROR(repo_.CreateSession(session_id, req->role(), creds->user_id));
+  resp->set_session_id(session_id);
+  resp->set_user_id(creds->user_id);
+  return Status();
 }
 
 std::vector<storage::LoginThrottleRepository::LoginBudget> CustomerDbService::LoginBudgets(
@@ -128,226 +165,174 @@ Status CustomerDbService::TooManyLogins(int64_t wait_ms) const {
       "too many failed logins; try again in " + std::to_string(seconds) + " seconds", seconds);
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::Logout(grpc::CallbackServerContext* ctx,
-                                                    const v1::SessionRequest* req, v1::Empty*) {
-  return pool_.Run(ctx, "Logout", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-    MP_RETURN_IF_ERROR(repo_.CheckSession(*req).status());
-    return repo_.EndSession(req->session_id());
-  });
+Status CustomerDbService::Logout(const v1::SessionRequest* req, v1::Empty*) {
+  MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
+  MP_RETURN_IF_ERROR(repo_.CheckSession(*req).status());
+  return repo_.EndSession(req->session_id());
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::ValidateSession(grpc::CallbackServerContext* ctx,
-                                                             const v1::SessionRequest* req,
-                                                             v1::SessionInfo* resp) {
-  return pool_.Run(ctx, "ValidateSession", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.CheckSession(*req));
-    return Status();
-  });
+Status CustomerDbService::ValidateSession(const v1::SessionRequest* req, v1::SessionInfo* resp) {
+  MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.CheckSession(*req));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::ValidateSessions(
-    grpc::CallbackServerContext* ctx, const v1::ValidateSessionsRequest* req,
-    v1::ValidateSessionsResponse* resp) {
-  return pool_.Run(ctx, "ValidateSessions", [=, this]() -> Status {
-    if (req->sessions_size() > kMaxSessionBatch) {
-      return InvalidArgument("sessions", "at most 1000 per call");
+Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* req,
+                                           v1::ValidateSessionsResponse* resp) {
+  if (req->sessions_size() > kMaxSessionBatch) {
+    return InvalidArgument("sessions", "at most 1000 per call");
+  }
+  // Ill-formed requests are answered here; the rest take one query.
+  std::vector<const v1::SessionRequest*> valid;
+  std::vector<Status> args(static_cast<size_t>(req->sessions_size()));
+  for (int i = 0; i < req->sessions_size(); ++i) {
+    args[static_cast<size_t>(i)] = CheckSessionArgs(req->sessions(i));
+    if (args[static_cast<size_t>(i)].ok()) valid.push_back(&req->sessions(i));
+  }
+  std::vector<StatusOr<v1::SessionInfo>> infos = repo_.CheckSessions(valid);
+  size_t next = 0;
+  for (const Status& arg : args) {
+    v1::SessionCheck* check = resp->add_checks();
+    if (!arg.ok()) {
+      check->set_message(arg.message());
+      continue;
     }
-    // Ill-formed requests are answered here; the rest take one query.
-    std::vector<const v1::SessionRequest*> valid;
-    std::vector<Status> args(static_cast<size_t>(req->sessions_size()));
-    for (int i = 0; i < req->sessions_size(); ++i) {
-      args[static_cast<size_t>(i)] = CheckSessionArgs(req->sessions(i));
-      if (args[static_cast<size_t>(i)].ok()) valid.push_back(&req->sessions(i));
+    StatusOr<v1::SessionInfo>& info = infos[next++];
+    if (info.ok()) {
+      check->set_live(true);
+      *check->mutable_info() = *std::move(info);
+      continue;
     }
-    std::vector<StatusOr<v1::SessionInfo>> infos = repo_.CheckSessions(valid);
-    size_t next = 0;
-    for (const Status& arg : args) {
-      v1::SessionCheck* check = resp->add_checks();
-      if (!arg.ok()) {
-        check->set_message(arg.message());
-        continue;
-      }
-      StatusOr<v1::SessionInfo>& info = infos[next++];
-      if (info.ok()) {
-        check->set_live(true);
-        *check->mutable_info() = *std::move(info);
-        continue;
-      }
-      // The database failed: the whole batch does, as one check would.
-      if (info.status().code() != StatusCode::kUnauthenticated) return info.status();
-      check->set_message(info.status().message());
-    }
-    return Status();
-  });
+    // The database failed: the whole batch does, as one check would.
+    if (info.status().code() != StatusCode::kUnauthenticated) return info.status();
+    check->set_message(info.status().message());
+  }
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::GetAccount(grpc::CallbackServerContext* ctx,
-                                                        const v1::GetAccountRequest* req,
-                                                        v1::Account* resp) {
-  return pool_.Run(ctx, "GetAccount", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateRole(req->role()));
-    MP_RETURN_IF_ERROR(ValidateId("user_id", req->user_id()));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.GetAccount(req->role(), req->user_id()));
-    return Status();
-  });
+Status CustomerDbService::GetAccount(const v1::GetAccountRequest* req, v1::Account* resp) {
+  MP_RETURN_IF_ERROR(ValidateRole(req->role()));
+  MP_RETURN_IF_ERROR(ValidateId("user_id", req->user_id()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.GetAccount(req->role(), req->user_id()));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::GetCart(grpc::CallbackServerContext* ctx,
-                                                     const v1::SessionRequest* req,
-                                                     v1::Cart* resp) {
-  return pool_.Run(ctx, "GetCart", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.GetCart(*req));
-    return Status();
-  });
+Status CustomerDbService::GetCart(const v1::SessionRequest* req, v1::Cart* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.GetCart(*req));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::AddToCart(grpc::CallbackServerContext* ctx,
-                                                       const v1::AddToCartRequest* req,
-                                                       v1::Cart* resp) {
-  return pool_.Run(ctx, "AddToCart", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+Status CustomerDbService::AddToCart(const v1::AddToCartRequest* req, v1::Cart* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+  if (req->available() < 0) return InvalidArgument("available", "must not be negative");
+  MP_ASSIGN_OR_RETURN(
+      *resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
+  return Status();
+}
+
+Status CustomerDbService::RemoveFromCart(const v1::RemoveFromCartRequest* req, v1::Cart* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  std::optional<int64_t> quantity;
+  if (req->has_quantity()) {
     MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
-    if (req->available() < 0) return InvalidArgument("available", "must not be negative");
-    MP_ASSIGN_OR_RETURN(
-        *resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
-    return Status();
-  });
+    quantity = req->quantity();
+  }
+  MP_ASSIGN_OR_RETURN(*resp, repo_.RemoveFromCart(req->session(), req->item_id(), quantity));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::RemoveFromCart(grpc::CallbackServerContext* ctx,
-                                                            const v1::RemoveFromCartRequest* req,
-                                                            v1::Cart* resp) {
-  return pool_.Run(ctx, "RemoveFromCart", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
-    std::optional<int64_t> quantity;
-    if (req->has_quantity()) {
-      MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
-      quantity = req->quantity();
+Status CustomerDbService::ClearCart(const v1::SessionRequest* req, v1::Cart* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.ClearCart(*req));
+  return Status();
+}
+
+Status CustomerDbService::SaveCart(const v1::SessionRequest* req, v1::Empty*) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
+  return repo_.SaveCart(*req);
+}
+
+Status CustomerDbService::RecordPurchase(const v1::RecordPurchaseRequest* req,
+                                         v1::RecordPurchaseResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+  if (req->lines().empty()) return InvalidArgument("lines", "a purchase has at least one line");
+  if (req->lines_size() > kMaxCartLines) return InvalidArgument("lines", "at most 100 lines");
+  std::set<std::string> seen;
+  for (const v1::PurchaseLine& line : req->lines()) {
+    MP_RETURN_IF_ERROR(ValidateItemId(line.item_id()));
+    if (!seen.insert(line.item_id()).second) {
+      return InvalidArgument("lines", "each item appears once");
     }
-    MP_ASSIGN_OR_RETURN(*resp, repo_.RemoveFromCart(req->session(), req->item_id(), quantity));
-    return Status();
-  });
+    MP_RETURN_IF_ERROR(ValidateId("lines.seller_id", line.seller_id()));
+    MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
+    MP_RETURN_IF_ERROR(ValidatePriceCents(line.price_cents()));
+  }
+  if (!req->clear_session_id().empty()) {
+    MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
+  }
+  MP_ASSIGN_OR_RETURN(*resp, repo_.RecordPurchase(*req));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::ClearCart(grpc::CallbackServerContext* ctx,
-                                                       const v1::SessionRequest* req,
-                                                       v1::Cart* resp) {
-  return pool_.Run(ctx, "ClearCart", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.ClearCart(*req));
-    return Status();
-  });
+Status CustomerDbService::BeginPurchase(const v1::BeginPurchaseRequest* req,
+                                        v1::PurchaseAttempt* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.BeginPurchase(req->session(), req->purchase_id()));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::SaveCart(grpc::CallbackServerContext* ctx,
-                                                      const v1::SessionRequest* req, v1::Empty*) {
-  return pool_.Run(ctx, "SaveCart", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-    return repo_.SaveCart(*req);
-  });
+Status CustomerDbService::FailPurchase(const v1::FailPurchaseRequest* req,
+                                       v1::PurchaseAttempt* resp) {
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  MP_RETURN_IF_ERROR(ValidateKey("reason", req->reason()));
+  if (req->message().size() > 1024) return InvalidArgument("message", "at most 1024 bytes");
+  MP_ASSIGN_OR_RETURN(*resp, repo_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::RecordPurchase(grpc::CallbackServerContext* ctx,
-                                                            const v1::RecordPurchaseRequest* req,
-                                                            v1::RecordPurchaseResponse* resp) {
-  return pool_.Run(ctx, "RecordPurchase", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
-    if (req->lines().empty()) return InvalidArgument("lines", "a purchase has at least one line");
-    if (req->lines_size() > kMaxCartLines) return InvalidArgument("lines", "at most 100 lines");
-    std::set<std::string> seen;
-    for (const v1::PurchaseLine& line : req->lines()) {
-      MP_RETURN_IF_ERROR(ValidateItemId(line.item_id()));
-      if (!seen.insert(line.item_id()).second) {
-        return InvalidArgument("lines", "each item appears once");
-      }
-      MP_RETURN_IF_ERROR(ValidateId("lines.seller_id", line.seller_id()));
-      MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
-      MP_RETURN_IF_ERROR(ValidatePriceCents(line.price_cents()));
-    }
-    if (!req->clear_session_id().empty()) {
-      MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
-    }
-    MP_ASSIGN_OR_RETURN(*resp, repo_.RecordPurchase(*req));
-    return Status();
-  });
+Status CustomerDbService::ListPendingPurchases(const v1::ListPendingPurchasesRequest* req,
+                                               v1::PurchaseAttemptList* resp) {
+  // A page of at most 100 attempts of at most kMaxCartLines lines each
+  // stays far below gRPC's message limit.
+  if (req->limit() < 1 || req->limit() > 100) {
+    return InvalidArgument("limit", "must be from 1 to 100");
+  }
+  if (!req->after_purchase_id().empty()) {
+    MP_RETURN_IF_ERROR(ValidateKey("after_purchase_id", req->after_purchase_id()));
+  }
+  MP_ASSIGN_OR_RETURN(
+      auto attempts, repo_.ListPendingPurchases(req->started_before_ms(), req->limit(),
+                                                req->after_created_ms(), req->after_purchase_id()));
+  for (auto& a : attempts) *resp->add_attempts() = std::move(a);
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::BeginPurchase(grpc::CallbackServerContext* ctx,
-                                                           const v1::BeginPurchaseRequest* req,
-                                                           v1::PurchaseAttempt* resp) {
-  return pool_.Run(ctx, "BeginPurchase", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.BeginPurchase(req->session(), req->purchase_id()));
-    return Status();
-  });
+Status CustomerDbService::ListPurchases(const v1::ListPurchasesRequest* req,
+                                        v1::PurchaseList* resp) {
+  MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
+  int limit = req->limit() == 0 ? kDefaultPurchasePage : req->limit();
+  if (limit < 1 || limit > kMaxPurchasePage) {
+    return InvalidArgument("limit", "must be from 1 to 500");
+  }
+  if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
+  MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(req->session(), limit, req->offset()));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* CustomerDbService::FailPurchase(grpc::CallbackServerContext* ctx,
-                                                          const v1::FailPurchaseRequest* req,
-                                                          v1::PurchaseAttempt* resp) {
-  return pool_.Run(ctx, "FailPurchase", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    MP_RETURN_IF_ERROR(ValidateKey("reason", req->reason()));
-    if (req->message().size() > 1024) return InvalidArgument("message", "at most 1024 bytes");
-    MP_ASSIGN_OR_RETURN(*resp,
-                        repo_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
-    return Status();
-  });
-}
-
-grpc::ServerUnaryReactor* CustomerDbService::ListPendingPurchases(
-    grpc::CallbackServerContext* ctx, const v1::ListPendingPurchasesRequest* req,
-    v1::PurchaseAttemptList* resp) {
-  return pool_.Run(ctx, "ListPendingPurchases", [=, this]() -> Status {
-    // A page of at most 100 attempts of at most kMaxCartLines lines each
-    // stays far below gRPC's message limit.
-    if (req->limit() < 1 || req->limit() > 100) {
-      return InvalidArgument("limit", "must be from 1 to 100");
-    }
-    if (!req->after_purchase_id().empty()) {
-      MP_RETURN_IF_ERROR(ValidateKey("after_purchase_id", req->after_purchase_id()));
-    }
-    MP_ASSIGN_OR_RETURN(auto attempts, repo_.ListPendingPurchases(
-                                           req->started_before_ms(), req->limit(),
-                                           req->after_created_ms(), req->after_purchase_id()));
-    for (auto& a : attempts) *resp->add_attempts() = std::move(a);
-    return Status();
-  });
-}
-
-grpc::ServerUnaryReactor* CustomerDbService::ListPurchases(grpc::CallbackServerContext* ctx,
-                                                           const v1::ListPurchasesRequest* req,
-                                                           v1::PurchaseList* resp) {
-  return pool_.Run(ctx, "ListPurchases", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-    int limit = req->limit() == 0 ? kDefaultPurchasePage : req->limit();
-    if (limit < 1 || limit > kMaxPurchasePage) {
-      return InvalidArgument("limit", "must be from 1 to 500");
-    }
-    if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
-    MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(req->session(), limit, req->offset()));
-    return Status();
-  });
-}
-
-grpc::ServerUnaryReactor* CustomerDbService::GetPurchasedQuantity(
-    grpc::CallbackServerContext* ctx, const v1::GetPurchasedQuantityRequest* req,
-    v1::GetPurchasedQuantityResponse* resp) {
-  return pool_.Run(ctx, "GetPurchasedQuantity", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
-    MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
-    MP_ASSIGN_OR_RETURN(int64_t quantity,
-                        repo_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
-    resp->set_quantity(quantity);
-    return Status();
-  });
+Status CustomerDbService::GetPurchasedQuantity(const v1::GetPurchasedQuantityRequest* req,
+                                               v1::GetPurchasedQuantityResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  MP_ASSIGN_OR_RETURN(int64_t quantity,
+                      repo_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
+  resp->set_quantity(quantity);
+  return Status();
 }
 
 }  // namespace mp::customer_db

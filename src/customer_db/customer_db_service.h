@@ -2,7 +2,7 @@
 
 #include "common/password.h"
 #include "customer_db.grpc.pb.h"
-#include "rpc/server.h"
+#include "rpc/queued_service.h"
 #include "storage/customer_repository.h"
 #include "storage/login_throttle_repository.h"
 
@@ -23,61 +23,38 @@ struct LoginThrottle {
 
 // The CustomerDb gRPC service: checks every argument against docs/contract.md §2
 // (INVALID_ARGUMENT naming the field), then runs one repository
-// transaction. Handlers run on `pool`. Thread-safe; the references must
-// outlive the service.
-class CustomerDbService final : public v1::CustomerDb::CallbackService {
+// transaction. Handlers run on `pool` (rpc/queued_service.h), but for
+// CreateAccount and Login, which hash a password for tens of milliseconds
+// and so run on a pool of the service's own whatever `pool` is.
+// Thread-safe; the references must outlive the service.
+class CustomerDbService final : public rpc::UnaryService<v1::CustomerDb::AsyncService> {
  public:
   CustomerDbService(storage::CustomerRepository& repo, storage::LoginThrottleRepository& logins,
                     PasswordHasher& hasher, rpc::HandlerPool& pool,
                     LoginThrottle throttle = LoginThrottle());
 
-  grpc::ServerUnaryReactor* CreateAccount(grpc::CallbackServerContext* ctx,
-                                          const v1::CreateAccountRequest* req,
-                                          v1::CreateAccountResponse* resp) override;
-  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const v1::LoginRequest* req,
-                                  v1::LoginResponse* resp) override;
-  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const v1::SessionRequest* req,
-                                   v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* ValidateSessions(grpc::CallbackServerContext* ctx,
-                                             const v1::ValidateSessionsRequest* req,
-                                             v1::ValidateSessionsResponse* resp) override;
-  grpc::ServerUnaryReactor* ValidateSession(grpc::CallbackServerContext* ctx,
-                                            const v1::SessionRequest* req,
-                                            v1::SessionInfo* resp) override;
-  grpc::ServerUnaryReactor* GetAccount(grpc::CallbackServerContext* ctx,
-                                       const v1::GetAccountRequest* req,
-                                       v1::Account* resp) override;
-  grpc::ServerUnaryReactor* GetCart(grpc::CallbackServerContext* ctx, const v1::SessionRequest* req,
-                                    v1::Cart* resp) override;
-  grpc::ServerUnaryReactor* AddToCart(grpc::CallbackServerContext* ctx,
-                                      const v1::AddToCartRequest* req, v1::Cart* resp) override;
-  grpc::ServerUnaryReactor* RemoveFromCart(grpc::CallbackServerContext* ctx,
-                                           const v1::RemoveFromCartRequest* req,
-                                           v1::Cart* resp) override;
-  grpc::ServerUnaryReactor* ClearCart(grpc::CallbackServerContext* ctx,
-                                      const v1::SessionRequest* req, v1::Cart* resp) override;
-  grpc::ServerUnaryReactor* SaveCart(grpc::CallbackServerContext* ctx,
-                                     const v1::SessionRequest* req, v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* RecordPurchase(grpc::CallbackServerContext* ctx,
-                                           const v1::RecordPurchaseRequest* req,
-                                           v1::RecordPurchaseResponse* resp) override;
-  grpc::ServerUnaryReactor* BeginPurchase(grpc::CallbackServerContext* ctx,
-                                          const v1::BeginPurchaseRequest* req,
-                                          v1::PurchaseAttempt* resp) override;
-  grpc::ServerUnaryReactor* FailPurchase(grpc::CallbackServerContext* ctx,
-                                         const v1::FailPurchaseRequest* req,
-                                         v1::PurchaseAttempt* resp) override;
-  grpc::ServerUnaryReactor* ListPendingPurchases(grpc::CallbackServerContext* ctx,
-                                                 const v1::ListPendingPurchasesRequest* req,
-                                                 v1::PurchaseAttemptList* resp) override;
-  grpc::ServerUnaryReactor* ListPurchases(grpc::CallbackServerContext* ctx,
-                                          const v1::ListPurchasesRequest* req,
-                                          v1::PurchaseList* resp) override;
-  grpc::ServerUnaryReactor* GetPurchasedQuantity(grpc::CallbackServerContext* ctx,
-                                                 const v1::GetPurchasedQuantityRequest* req,
-                                                 v1::GetPurchasedQuantityResponse* resp) override;
-
  private:
+  Status CreateAccount(const v1::CreateAccountRequest* req, v1::CreateAccountResponse* resp);
+  Status Login(const v1::LoginRequest* req, v1::LoginResponse* resp);
+  Status Logout(const v1::SessionRequest* req, v1::Empty* resp);
+  Status ValidateSessions(const v1::ValidateSessionsRequest* req,
+                          v1::ValidateSessionsResponse* resp);
+  Status ValidateSession(const v1::SessionRequest* req, v1::SessionInfo* resp);
+  Status GetAccount(const v1::GetAccountRequest* req, v1::Account* resp);
+  Status GetCart(const v1::SessionRequest* req, v1::Cart* resp);
+  Status AddToCart(const v1::AddToCartRequest* req, v1::Cart* resp);
+  Status RemoveFromCart(const v1::RemoveFromCartRequest* req, v1::Cart* resp);
+  Status ClearCart(const v1::SessionRequest* req, v1::Cart* resp);
+  Status SaveCart(const v1::SessionRequest* req, v1::Empty* resp);
+  Status RecordPurchase(const v1::RecordPurchaseRequest* req, v1::RecordPurchaseResponse* resp);
+  Status BeginPurchase(const v1::BeginPurchaseRequest* req, v1::PurchaseAttempt* resp);
+  Status FailPurchase(const v1::FailPurchaseRequest* req, v1::PurchaseAttempt* resp);
+  Status ListPendingPurchases(const v1::ListPendingPurchasesRequest* req,
+                              v1::PurchaseAttemptList* resp);
+  Status ListPurchases(const v1::ListPurchasesRequest* req, v1::PurchaseList* resp);
+  Status GetPurchasedQuantity(const v1::GetPurchasedQuantityRequest* req,
+                              v1::GetPurchasedQuantityResponse* resp);
+
   // The throttle keys of a login attempt and their budgets.
   std::vector<storage::LoginThrottleRepository::LoginBudget> LoginBudgets(
       const v1::LoginRequest& req) const;
@@ -89,6 +66,7 @@ class CustomerDbService final : public v1::CustomerDb::CallbackService {
   storage::LoginThrottleRepository& logins_;
   PasswordHasher& hasher_;
   rpc::HandlerPool& pool_;
+  rpc::HandlerPool hash_pool_;
   const LoginThrottle throttle_;
   // Checked against when the username is unknown, so that a failed login
   // takes as long whether or not the account exists.

@@ -20,7 +20,10 @@ int main(int argc, char** argv) {
   desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
                      "gRPC listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
                                             "SQLite path or postgresql:// URL")(
-      "threads", po::value(&o.threads)->default_value(o.threads), "handler threads")(
+      "threads", po::value(&o.threads)->default_value(o.threads),
+      "handler threads (-1: 0 on SQLite, --db-connections on PostgreSQL)")(
+      "polling-threads", po::value(&o.polling_threads)->default_value(o.polling_threads),
+      "threads polling gRPC")(
       "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
       "session-timeout", po::value(&o.session_timeout_s)->default_value(o.session_timeout_s),
       "seconds of inactivity that end a session")(
@@ -44,8 +47,8 @@ int main(int argc, char** argv) {
   log::Init("customer-db", o.log_level);
   auto tls_files = tls::ResolveTlsFiles(o.tls, tls::kCustomerDb);
   if (!tls_files.ok()) return Fail(tls_files.status());
-  log::Info("starting: listen={} threads={} session_timeout={}s {}", o.listen, o.threads,
-            o.session_timeout_s, tls::Describe(*tls_files));
+  log::Info("starting: listen={} session_timeout={}s {}", o.listen, o.session_timeout_s,
+            tls::Describe(*tls_files));
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
   }
@@ -56,17 +59,22 @@ int main(int argc, char** argv) {
   storage::CustomerRepository repo(**db, clock, o.session_timeout_s * 1000);
   storage::LoginThrottleRepository logins(**db, clock);
   PasswordHasher hasher(o.hash_concurrency);
-  rpc::HandlerPool pool(o.threads);
+  const int threads = o.threads >= 0                                  ? o.threads
+                      : (*db)->engine() == storage::Engine::kPostgres ? o.db_connections
+                                                                      : 0;
+  rpc::HandlerPool pool(threads);
   customer_db::CustomerDbService service(repo, logins, hasher, pool,
                                          {o.login_failures_per_user, o.login_failures_per_address,
                                           int64_t{o.login_failure_window_s} * 1000});
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
   if (!credentials.ok()) return Fail(credentials.status());
-  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials);
+  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials, rpc::kMaxMessageBytes,
+                                       o.polling_threads);
   if (!server.ok()) return Fail(server.status());
   customer_db::SessionSweeper sweeper(
       repo, std::chrono::seconds(std::clamp<int64_t>(o.session_timeout_s / 2, 1, 60)));
-  log::Info("serving on port {}", (*server)->port());
+  log::Info("serving on port {} ({} handler threads, {} polling)", (*server)->port(), threads,
+            o.polling_threads);
   signal.Wait();
   (*server)->Shutdown();
   return 0;

@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
   desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
                      "gRPC listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
                                             "SQLite path or postgresql:// URL")(
-      "threads", po::value(&o.threads)->default_value(o.threads), "handler threads")(
+      "threads", po::value(&o.threads)->default_value(o.threads),
+      "handler threads (-1: 0 on SQLite, --db-connections on PostgreSQL)")(
+      "polling-threads", po::value(&o.polling_threads)->default_value(o.polling_threads),
+      "threads polling gRPC")(
       "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
       "crash-at", po::value(&o.crash_at), "tests only: die at this point (after_take_commit)")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
@@ -32,7 +35,7 @@ int main(int argc, char** argv) {
   log::Init("product-db", o.log_level);
   auto tls_files = tls::ResolveTlsFiles(o.tls, tls::kProductDb);
   if (!tls_files.ok()) return Fail(tls_files.status());
-  log::Info("starting: listen={} threads={} {}", o.listen, o.threads, tls::Describe(*tls_files));
+  log::Info("starting: listen={} {}", o.listen, tls::Describe(*tls_files));
   if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
@@ -41,13 +44,18 @@ int main(int argc, char** argv) {
   if (!db.ok()) return Fail(db.status());
   if (Status s = storage::ProductRepository::Migrate(**db); !s.ok()) return Fail(s);
   storage::ProductRepository repo(**db);
-  rpc::HandlerPool pool(o.threads);
+  const int threads = o.threads >= 0                                  ? o.threads
+                      : (*db)->engine() == storage::Engine::kPostgres ? o.db_connections
+                                                                      : 0;
+  rpc::HandlerPool pool(threads);
   product_db::ProductDbService service(repo, pool, CrashPoint(o.crash_at));
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
   if (!credentials.ok()) return Fail(credentials.status());
-  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials);
+  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials, rpc::kMaxMessageBytes,
+                                       o.polling_threads);
   if (!server.ok()) return Fail(server.status());
-  log::Info("serving on port {}", (*server)->port());
+  log::Info("serving on port {} ({} handler threads, {} polling)", (*server)->port(), threads,
+            o.polling_threads);
   signal.Wait();
   (*server)->Shutdown();
   return 0;

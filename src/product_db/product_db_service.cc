@@ -38,28 +38,55 @@ StatusOr<Page> ValidatePage(int32_t limit, int32_t offset) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ProductDbService::RegisterItem(grpc::CallbackServerContext* ctx,
-                                                         const v1::RegisterItemRequest* req,
-                                                         v1::Item* resp) {
-  return pool_.Run(ctx, "RegisterItem", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
-    MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
-    MP_RETURN_IF_ERROR(ValidateCategory(req->category()));
-    MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req->keywords()));
-    MP_RETURN_IF_ERROR(ValidateCondition(req->condition()));
-    MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
-    MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
-    v1::RegisterItemRequest normalized = *req;
-    normalized.clear_keywords();
-    for (std::string& word : keywords) normalized.add_keywords(std::move(word));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.RegisterItem(normalized));
-    return Status();
-  });
+ProductDbService::ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool,
+                                   CrashPoint crash)
+    : repo_(repo), pool_(pool), crash_(std::move(crash)) {
+  using Async = v1::ProductDb::AsyncService;
+  Serve(&Async::RequestRegisterItem, "RegisterItem", pool_,
+        [this](const auto* req, auto* resp) { return RegisterItem(req, resp); });
+  Serve(&Async::RequestGetItem, "GetItem", pool_,
+        [this](const auto* req, auto* resp) { return GetItem(req, resp); });
+  Serve(&Async::RequestGetItems, "GetItems", pool_,
+        [this](const auto* req, auto* resp) { return GetItems(req, resp); });
+  Serve(&Async::RequestListSellerItems, "ListSellerItems", pool_,
+        [this](const auto* req, auto* resp) { return ListSellerItems(req, resp); });
+  Serve(&Async::RequestChangePrice, "ChangePrice", pool_,
+        [this](const auto* req, auto* resp) { return ChangePrice(req, resp); });
+  Serve(&Async::RequestWithdrawUnits, "WithdrawUnits", pool_,
+        [this](const auto* req, auto* resp) { return WithdrawUnits(req, resp); });
+  Serve(&Async::RequestSearch, "Search", pool_,
+        [this](const auto* req, auto* resp) { return Search(req, resp); });
+  Serve(&Async::RequestTakeStock, "TakeStock", pool_,
+        [this](const auto* req, auto* resp) { return TakeStock(req, resp); });
+  Serve(&Async::RequestReleaseStock, "ReleaseStock", pool_,
+        [this](const auto* req, auto* resp) { return ReleaseStock(req, resp); });
+  Serve(&Async::RequestCommitStock, "CommitStock", pool_,
+        [this](const auto* req, auto* resp) { return CommitStock(req, resp); });
+  Serve(&Async::RequestVote, "Vote", pool_,
+        [this](const auto* req, auto* resp) { return Vote(req, resp); });
+  Serve(&Async::RequestGetSellerRating, "GetSellerRating", pool_,
+        [this](const auto* req, auto* resp) { return GetSellerRating(req, resp); });
+  Serve(&Async::RequestReadMany, "ReadMany", pool_,
+        [this](const auto* req, auto* resp) { return ReadMany(req, resp); });
 }
 
-grpc::ServerUnaryReactor* ProductDbService::GetItem(grpc::CallbackServerContext* ctx,
-                                                    const v1::GetItemRequest* req, v1::Item* resp) {
-  return pool_.Run(ctx, "GetItem", [=, this] { return ReadItem(*req, resp); });
+Status ProductDbService::RegisterItem(const v1::RegisterItemRequest* req, v1::Item* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+  MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
+  MP_RETURN_IF_ERROR(ValidateCategory(req->category()));
+  MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req->keywords()));
+  MP_RETURN_IF_ERROR(ValidateCondition(req->condition()));
+  MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
+  MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+  v1::RegisterItemRequest normalized = *req;
+  normalized.clear_keywords();
+  for (std::string& word : keywords) normalized.add_keywords(std::move(word));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.RegisterItem(normalized));
+  return Status();
+}
+
+Status ProductDbService::GetItem(const v1::GetItemRequest* req, v1::Item* resp) {
+  return ReadItem(*req, resp);
 }
 
 Status ProductDbService::ReadItem(const v1::GetItemRequest& req, v1::Item* resp) {
@@ -68,10 +95,8 @@ Status ProductDbService::ReadItem(const v1::GetItemRequest& req, v1::Item* resp)
   return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::GetItems(grpc::CallbackServerContext* ctx,
-                                                     const v1::GetItemsRequest* req,
-                                                     v1::ItemList* resp) {
-  return pool_.Run(ctx, "GetItems", [=, this] { return ReadItems(*req, resp); });
+Status ProductDbService::GetItems(const v1::GetItemsRequest* req, v1::ItemList* resp) {
+  return ReadItems(*req, resp);
 }
 
 namespace {
@@ -97,10 +122,9 @@ Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList*
   return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::ListSellerItems(grpc::CallbackServerContext* ctx,
-                                                            const v1::ListSellerItemsRequest* req,
-                                                            v1::ItemList* resp) {
-  return pool_.Run(ctx, "ListSellerItems", [=, this] { return ReadSellerItems(*req, resp); });
+Status ProductDbService::ListSellerItems(const v1::ListSellerItemsRequest* req,
+                                         v1::ItemList* resp) {
+  return ReadSellerItems(*req, resp);
 }
 
 Status ProductDbService::ReadSellerItems(const v1::ListSellerItemsRequest& req,
@@ -113,38 +137,28 @@ Status ProductDbService::ReadSellerItems(const v1::ListSellerItemsRequest& req,
   return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::ChangePrice(grpc::CallbackServerContext* ctx,
-                                                        const v1::ChangePriceRequest* req,
-                                                        v1::Item* resp) {
-  return pool_.Run(ctx, "ChangePrice", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
-    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
-    MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
-    MP_ASSIGN_OR_RETURN(*resp, repo_.ChangePrice(req->seller_id(), id, req->price_cents()));
-    return Status();
-  });
+Status ProductDbService::ChangePrice(const v1::ChangePriceRequest* req, v1::Item* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+  MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+  MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
+  MP_ASSIGN_OR_RETURN(*resp, repo_.ChangePrice(req->seller_id(), id, req->price_cents()));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::WithdrawUnits(grpc::CallbackServerContext* ctx,
-                                                          const v1::WithdrawUnitsRequest* req,
-                                                          v1::Item* resp) {
-  return pool_.Run(ctx, "WithdrawUnits", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
-    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
-    std::optional<int64_t> quantity;
-    if (req->has_quantity()) {
-      MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
-      quantity = req->quantity();
-    }
-    MP_ASSIGN_OR_RETURN(*resp, repo_.WithdrawUnits(req->seller_id(), id, quantity));
-    return Status();
-  });
+Status ProductDbService::WithdrawUnits(const v1::WithdrawUnitsRequest* req, v1::Item* resp) {
+  MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
+  MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+  std::optional<int64_t> quantity;
+  if (req->has_quantity()) {
+    MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
+    quantity = req->quantity();
+  }
+  MP_ASSIGN_OR_RETURN(*resp, repo_.WithdrawUnits(req->seller_id(), id, quantity));
+  return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::Search(grpc::CallbackServerContext* ctx,
-                                                   const v1::SearchRequest* req,
-                                                   v1::SearchResponse* resp) {
-  return pool_.Run(ctx, "Search", [=, this] { return ReadSearch(*req, resp); });
+Status ProductDbService::Search(const v1::SearchRequest* req, v1::SearchResponse* resp) {
+  return ReadSearch(*req, resp);
 }
 
 Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp) {
@@ -155,60 +169,46 @@ Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResp
   return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::TakeStock(grpc::CallbackServerContext* ctx,
-                                                      const v1::TakeStockRequest* req,
-                                                      v1::TakeStockResponse* resp) {
-  return pool_.Run(ctx, "TakeStock", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    if (req->lines().empty() || req->lines_size() > kMaxBatch) {
-      return InvalidArgument("lines", "must hold 1 to 1000 lines");
-    }
-    std::vector<std::pair<ItemId, int64_t>> lines;
-    std::set<int64_t> seen;
-    for (const v1::StockLine& line : req->lines()) {
-      MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(line.item_id(), "lines.item_id"));
-      MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
-      if (!seen.insert(id.number).second) return InvalidArgument("lines", "each item appears once");
-      lines.emplace_back(id, line.quantity());
-    }
-    MP_ASSIGN_OR_RETURN(*resp, repo_.TakeStock(req->purchase_id(), lines));
-    crash_.Reached("after_take_commit");
-    return Status();
-  });
+Status ProductDbService::TakeStock(const v1::TakeStockRequest* req, v1::TakeStockResponse* resp) {
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  if (req->lines().empty() || req->lines_size() > kMaxBatch) {
+    return InvalidArgument("lines", "must hold 1 to 1000 lines");
+  }
+  std::vector<std::pair<ItemId, int64_t>> lines;
+  std::set<int64_t> seen;
+  for (const v1::StockLine& line : req->lines()) {
+    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(line.item_id(), "lines.item_id"));
+    MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
+    if (!seen.insert(id.number).second) return InvalidArgument("lines", "each item appears once");
+    lines.emplace_back(id, line.quantity());
+  }
+  MP_ASSIGN_OR_RETURN(*resp, repo_.TakeStock(req->purchase_id(), lines));
+  crash_.Reached("after_take_commit");
+  return Status();
 }
 
-grpc::ServerUnaryReactor* ProductDbService::ReleaseStock(grpc::CallbackServerContext* ctx,
-                                                         const v1::StockRef* req, v1::Empty*) {
-  return pool_.Run(ctx, "ReleaseStock", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    return repo_.ReleaseStock(req->purchase_id());
-  });
+Status ProductDbService::ReleaseStock(const v1::StockRef* req, v1::Empty*) {
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  return repo_.ReleaseStock(req->purchase_id());
 }
 
-grpc::ServerUnaryReactor* ProductDbService::CommitStock(grpc::CallbackServerContext* ctx,
-                                                        const v1::StockRef* req, v1::Empty*) {
-  return pool_.Run(ctx, "CommitStock", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-    return repo_.CommitStock(req->purchase_id());
-  });
+Status ProductDbService::CommitStock(const v1::StockRef* req, v1::Empty*) {
+  MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
+  return repo_.CommitStock(req->purchase_id());
 }
 
-grpc::ServerUnaryReactor* ProductDbService::Vote(grpc::CallbackServerContext* ctx,
-                                                 const v1::VoteRequest* req, v1::Empty*) {
-  return pool_.Run(ctx, "Vote", [=, this]() -> Status {
-    MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
-    MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
-    if (req->vote() != v1::VOTE_UP && req->vote() != v1::VOTE_DOWN) {
-      return InvalidArgument("vote", "must be up or down");
-    }
-    return repo_.Vote(req->buyer_id(), id, req->vote() == v1::VOTE_UP);
-  });
+Status ProductDbService::Vote(const v1::VoteRequest* req, v1::Empty*) {
+  MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
+  MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
+  if (req->vote() != v1::VOTE_UP && req->vote() != v1::VOTE_DOWN) {
+    return InvalidArgument("vote", "must be up or down");
+  }
+  return repo_.Vote(req->buyer_id(), id, req->vote() == v1::VOTE_UP);
 }
 
-grpc::ServerUnaryReactor* ProductDbService::GetSellerRating(grpc::CallbackServerContext* ctx,
-                                                            const v1::GetSellerRatingRequest* req,
-                                                            v1::Feedback* resp) {
-  return pool_.Run(ctx, "GetSellerRating", [=, this] { return ReadSellerRating(*req, resp); });
+Status ProductDbService::GetSellerRating(const v1::GetSellerRatingRequest* req,
+                                         v1::Feedback* resp) {
+  return ReadSellerRating(*req, resp);
 }
 
 Status ProductDbService::ReadSellerRating(const v1::GetSellerRatingRequest& req,
@@ -230,65 +230,61 @@ void SetFailure(v1::ReadManyResponse* resp, int i, Status status) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ProductDbService::ReadMany(grpc::CallbackServerContext* ctx,
-                                                     const v1::ReadManyRequest* req,
-                                                     v1::ReadManyResponse* resp) {
-  return pool_.Run(ctx, "ReadMany", [=, this]() -> Status {
-    if (req->reads_size() > kMaxBatch) return InvalidArgument("reads", "at most 1000 per call");
-    // Point reads of one kind are answered together, one query for all of
-    // them: on PostgreSQL every query is a round trip to the server, and a
-    // batch under load holds tens of these. The other reads go one by one.
-    GroupedReads grouped;
-    size_t grouped_ids = 0;
-    for (int i = 0; i < req->reads_size(); ++i) {
-      const v1::ProductRead& read = req->reads(i);
-      v1::ProductReadResult* result = resp->add_results();
-      Status status;
-      switch (read.read_case()) {
-        case v1::ProductRead::kGetItem: {
-          StatusOr<ItemId> id = ItemId::Parse(read.get_item().item_id());
-          if (id.ok()) grouped.item.emplace_back(i, *id);
-          status = id.status();
-          break;
-        }
-        case v1::ProductRead::kGetItems: {
-          // Grouped up to the size of one GetItems call; beyond, one by one.
-          StatusOr<std::vector<ItemId>> ids = ParseItemIds(read.get_items());
-          if (ids.ok() && grouped_ids + ids->size() <= kMaxBatch) {
-            grouped_ids += ids->size();
-            grouped.items.emplace_back(i, std::move(*ids));
-          } else if (ids.ok()) {
-            status = ReadItems(read.get_items(), result->mutable_item_list());
-          } else {
-            status = ids.status();
-          }
-          break;
-        }
-        case v1::ProductRead::kListSellerItems: {
-          const v1::ListSellerItemsRequest& list = read.list_seller_items();
-          status = ValidateId("seller_id", list.seller_id());
-          StatusOr<Page> page = ValidatePage(list.limit(), list.offset());
-          if (status.ok()) status = page.status();
-          if (status.ok()) grouped.seller_items.push_back({i, list.seller_id(), *page});
-          break;
-        }
-        case v1::ProductRead::kSearch:
-          status = ReadSearch(read.search(), result->mutable_search());
-          break;
-        case v1::ProductRead::kGetSellerRating:
-          status = ValidateId("seller_id", read.get_seller_rating().seller_id());
-          if (status.ok()) grouped.ratings.emplace_back(i, read.get_seller_rating().seller_id());
-          break;
-        case v1::ProductRead::READ_NOT_SET:
-          status = InvalidArgument("reads", "each read must name its call");
-          break;
+Status ProductDbService::ReadMany(const v1::ReadManyRequest* req, v1::ReadManyResponse* resp) {
+  if (req->reads_size() > kMaxBatch) return InvalidArgument("reads", "at most 1000 per call");
+  // Point reads of one kind are answered together, one query for all of
+  // them: on PostgreSQL every query is a round trip to the server, and a
+  // batch under load holds tens of these. The other reads go one by one.
+  GroupedReads grouped;
+  size_t grouped_ids = 0;
+  for (int i = 0; i < req->reads_size(); ++i) {
+    const v1::ProductRead& read = req->reads(i);
+    v1::ProductReadResult* result = resp->add_results();
+    Status status;
+    switch (read.read_case()) {
+      case v1::ProductRead::kGetItem: {
+        StatusOr<ItemId> id = ItemId::Parse(read.get_item().item_id());
+        if (id.ok()) grouped.item.emplace_back(i, *id);
+        status = id.status();
+        break;
       }
-      if (!status.ok()) SetFailure(resp, i, std::move(status));
+      case v1::ProductRead::kGetItems: {
+        // Grouped up to the size of one GetItems call; beyond, one by one.
+        StatusOr<std::vector<ItemId>> ids = ParseItemIds(read.get_items());
+        if (ids.ok() && grouped_ids + ids->size() <= kMaxBatch) {
+          grouped_ids += ids->size();
+          grouped.items.emplace_back(i, std::move(*ids));
+        } else if (ids.ok()) {
+          status = ReadItems(read.get_items(), result->mutable_item_list());
+        } else {
+          status = ids.status();
+        }
+        break;
+      }
+      case v1::ProductRead::kListSellerItems: {
+        const v1::ListSellerItemsRequest& list = read.list_seller_items();
+        status = ValidateId("seller_id", list.seller_id());
+        StatusOr<Page> page = ValidatePage(list.limit(), list.offset());
+        if (status.ok()) status = page.status();
+        if (status.ok()) grouped.seller_items.push_back({i, list.seller_id(), *page});
+        break;
+      }
+      case v1::ProductRead::kSearch:
+        status = ReadSearch(read.search(), result->mutable_search());
+        break;
+      case v1::ProductRead::kGetSellerRating:
+        status = ValidateId("seller_id", read.get_seller_rating().seller_id());
+        if (status.ok()) grouped.ratings.emplace_back(i, read.get_seller_rating().seller_id());
+        break;
+      case v1::ProductRead::READ_NOT_SET:
+        status = InvalidArgument("reads", "each read must name its call");
+        break;
     }
-    AnswerItemReads(*req, grouped, resp);
-    AnswerSellerReads(grouped, resp);
-    return Status();
-  });
+    if (!status.ok()) SetFailure(resp, i, std::move(status));
+  }
+  AnswerItemReads(*req, grouped, resp);
+  AnswerSellerReads(grouped, resp);
+  return Status();
 }
 
 void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,

@@ -6,7 +6,7 @@
 #include "common/fault.h"
 #include "common/types.h"
 #include "product_db.grpc.pb.h"
-#include "rpc/server.h"
+#include "rpc/queued_service.h"
 #include "storage/product_repository.h"
 
 namespace mp::product_db {
@@ -20,50 +20,30 @@ struct Page {
 
 // The ProductDb gRPC service: checks every argument against docs/contract.md §2
 // (INVALID_ARGUMENT naming the field), normalizes keywords, then runs one
-// repository transaction. Handlers run on `pool`. `crash` is for tests
-// only: its point "after_take_commit" is reached once TakeStock has
-// committed, before the answer. Thread-safe; the references must outlive
-// the service.
-class ProductDbService final : public v1::ProductDb::CallbackService {
+// repository transaction. Handlers run on `pool` (rpc/queued_service.h).
+// `crash` is for tests only: its point "after_take_commit" is reached once
+// TakeStock has committed, before the answer. Thread-safe; the references
+// must outlive the service.
+class ProductDbService final : public rpc::UnaryService<v1::ProductDb::AsyncService> {
  public:
   ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool,
-                   CrashPoint crash = CrashPoint())
-      : repo_(repo), pool_(pool), crash_(std::move(crash)) {}
-
-  grpc::ServerUnaryReactor* RegisterItem(grpc::CallbackServerContext* ctx,
-                                         const v1::RegisterItemRequest* req,
-                                         v1::Item* resp) override;
-  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* ctx, const v1::GetItemRequest* req,
-                                    v1::Item* resp) override;
-  grpc::ServerUnaryReactor* GetItems(grpc::CallbackServerContext* ctx,
-                                     const v1::GetItemsRequest* req, v1::ItemList* resp) override;
-  grpc::ServerUnaryReactor* ListSellerItems(grpc::CallbackServerContext* ctx,
-                                            const v1::ListSellerItemsRequest* req,
-                                            v1::ItemList* resp) override;
-  grpc::ServerUnaryReactor* ChangePrice(grpc::CallbackServerContext* ctx,
-                                        const v1::ChangePriceRequest* req, v1::Item* resp) override;
-  grpc::ServerUnaryReactor* WithdrawUnits(grpc::CallbackServerContext* ctx,
-                                          const v1::WithdrawUnitsRequest* req,
-                                          v1::Item* resp) override;
-  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* ctx, const v1::SearchRequest* req,
-                                   v1::SearchResponse* resp) override;
-  grpc::ServerUnaryReactor* TakeStock(grpc::CallbackServerContext* ctx,
-                                      const v1::TakeStockRequest* req,
-                                      v1::TakeStockResponse* resp) override;
-  grpc::ServerUnaryReactor* ReleaseStock(grpc::CallbackServerContext* ctx, const v1::StockRef* req,
-                                         v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* CommitStock(grpc::CallbackServerContext* ctx, const v1::StockRef* req,
-                                        v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* Vote(grpc::CallbackServerContext* ctx, const v1::VoteRequest* req,
-                                 v1::Empty* resp) override;
-  grpc::ServerUnaryReactor* GetSellerRating(grpc::CallbackServerContext* ctx,
-                                            const v1::GetSellerRatingRequest* req,
-                                            v1::Feedback* resp) override;
-  grpc::ServerUnaryReactor* ReadMany(grpc::CallbackServerContext* ctx,
-                                     const v1::ReadManyRequest* req,
-                                     v1::ReadManyResponse* resp) override;
+                   CrashPoint crash = CrashPoint());
 
  private:
+  Status RegisterItem(const v1::RegisterItemRequest* req, v1::Item* resp);
+  Status GetItem(const v1::GetItemRequest* req, v1::Item* resp);
+  Status GetItems(const v1::GetItemsRequest* req, v1::ItemList* resp);
+  Status ListSellerItems(const v1::ListSellerItemsRequest* req, v1::ItemList* resp);
+  Status ChangePrice(const v1::ChangePriceRequest* req, v1::Item* resp);
+  Status WithdrawUnits(const v1::WithdrawUnitsRequest* req, v1::Item* resp);
+  Status Search(const v1::SearchRequest* req, v1::SearchResponse* resp);
+  Status TakeStock(const v1::TakeStockRequest* req, v1::TakeStockResponse* resp);
+  Status ReleaseStock(const v1::StockRef* req, v1::Empty* resp);
+  Status CommitStock(const v1::StockRef* req, v1::Empty* resp);
+  Status Vote(const v1::VoteRequest* req, v1::Empty* resp);
+  Status GetSellerRating(const v1::GetSellerRatingRequest* req, v1::Feedback* resp);
+  Status ReadMany(const v1::ReadManyRequest* req, v1::ReadManyResponse* resp);
+
   // The reads, shared by their own RPCs and ReadMany.
   Status ReadItem(const v1::GetItemRequest& req, v1::Item* resp);
   Status ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp);

@@ -5,7 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
-#include <boost/asio/post.hpp>
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
@@ -14,80 +14,66 @@
 namespace mp::rpc {
 
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
-    const std::string& listen, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes) {
+    const std::string& listen, const std::vector<QueuedService*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes,
+    int polling_threads) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
   if (!credentials) credentials = grpc::InsecureServerCredentials();
   builder.AddListeningPort(listen, credentials, &server->port_);
-  for (grpc::Service* service : services) builder.RegisterService(service);
+  for (QueuedService* service : services) builder.RegisterService(service->service());
   // Both ways, as the clients' channels (rpc/message_size.h): a reply past
   // the limit fails here, where it is built, instead of at the client.
   builder.SetMaxReceiveMessageSize(max_message_bytes);
   builder.SetMaxSendMessageSize(max_message_bytes);
+  for (int i = 0; i < std::max(polling_threads, 1); ++i) {
+    auto queue = std::make_unique<Queue>();
+    queue->queue = builder.AddCompletionQueue();
+    server->queues_.push_back(std::move(queue));
+  }
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
+    // Built or not, the queues must be shut down and drained before they go.
+    server->server_.reset();
+    for (auto& queue : server->queues_) {
+      queue->queue->Shutdown();
+      Poll(queue->queue.get());
+    }
+    server->queues_.clear();
     return Unavailable("cannot listen on " + listen);
   }
+  for (auto& queue : server->queues_) {
+    for (QueuedService* service : services) service->Arm(queue->queue.get(), &queue->gate);
+    queue->poller = std::thread(Poll, queue->queue.get());
+  }
   return server;
+}
+
+void GrpcServer::Poll(grpc::ServerCompletionQueue* queue) {
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Proceed(ok);
 }
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
 void GrpcServer::Shutdown() {
   if (!server_) return;
+  // The order gRPC needs: the server first (calls waiting for a request
+  // come back not ok, calls in flight get until the deadline), then, once
+  // no handler can start an operation any more, each queue, drained to
+  // the end so that every call object is deleted.
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  for (auto& queue : queues_) queue->gate.Close();
+  for (auto& queue : queues_) {
+    queue->queue->Shutdown();
+    queue->poller.join();
+  }
   server_->Wait();
   server_.reset();
-}
-
-HandlerPool::HandlerPool(int threads) {
-  if (threads > 0) pool_ = std::make_unique<boost::asio::thread_pool>(threads);
-}
-
-HandlerPool::~HandlerPool() {
-  if (pool_) pool_->join();
-}
-
-grpc::ServerUnaryReactor* HandlerPool::Run(grpc::CallbackServerContext* context,
-                                           std::string_view method, std::function<Status()> fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!pool_) {
-    Execute(reactor, context, method, fn);
-    return reactor;
-  }
-  boost::asio::post(*pool_, [reactor, context, method, fn = std::move(fn)] {
-    Execute(reactor, context, method, fn);
-  });
-  return reactor;
-}
-
-void HandlerPool::Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
-                          std::string_view method, const std::function<Status()>& fn) {
-  if (context->IsCancelled()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "client gave up"));
-    return;
-  }
-  Status status;
-  try {
-    status = fn();
-  } catch (const std::exception& e) {
-    log::Error("{}: unexpected exception: {}", method, e.what());
-    status = Internal("internal error");
-  }
-  reactor->Finish(ToGrpc(ForCaller(method, std::move(status))));
-}
-
-Status ForCaller(std::string_view method, Status status) {
-  if (status.code() == StatusCode::kInternal) {
-    // Logged here, where it is handled; callers get no internals.
-    log::Error("{}: {}", method, status.message());
-    return Internal("internal error");
-  }
-  if (log::DebugEnabled()) log::Debug("{} -> {}", method, status.ToString());
-  return status;
+  queues_.clear();
 }
 
 void ConfigureServerProcess() {

@@ -2,20 +2,23 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
 #include "rpc/message_size.h"
+#include "rpc/queued_service.h"
 
 namespace mp::rpc {
 
 // A started gRPC server with the health checking and reflection services on.
 // Health answers SERVING for "" and for every registered service name.
+// The services' calls are served from completion queues, each polled by one
+// thread of the server's own that reads a request, runs its handler (or
+// hands it to the service's HandlerPool) and starts the reply.
 class GrpcServer {
  public:
   // Listens on `listen` ("host:port"; port 0 picks a free one) with
@@ -23,10 +26,13 @@ class GrpcServer {
   // when the address cannot be bound. The services must outlive the server.
   // Messages past `max_message_bytes` either way fail their call with
   // RESOURCE_EXHAUSTED (rpc/message_size.h; tests lower it).
+  // `polling_threads` completion queues, one thread each: one is the
+  // fewest wake-ups per call (docs/benchmark/README.md, "The DB services on
+  // completion queues"); more let inline handlers use more cores.
   static StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const std::string& listen, const std::vector<grpc::Service*>& services,
+      const std::string& listen, const std::vector<QueuedService*>& services,
       std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
-      int max_message_bytes = kMaxMessageBytes);
+      int max_message_bytes = kMaxMessageBytes, int polling_threads = 1);
   ~GrpcServer();
 
   int port() const { return port_; }
@@ -34,36 +40,17 @@ class GrpcServer {
   void Shutdown();
 
  private:
+  struct Queue {
+    std::unique_ptr<grpc::ServerCompletionQueue> queue;
+    QueueGate gate;
+    std::thread poller;
+  };
+  static void Poll(grpc::ServerCompletionQueue* queue);
+
   std::unique_ptr<grpc::Server> server_;
+  std::vector<std::unique_ptr<Queue>> queues_;
   int port_ = 0;
 };
-
-// Runs request handlers of callback services. With threads > 0, on a fixed
-// pool, so that a handler waiting on its database never holds one of gRPC's
-// own threads; with 0, inline on gRPC's callback thread, which saves a
-// thread hand-off per call (the right choice when the database answers in
-// microseconds, as an embedded SQLite does). Thread-safe.
-class HandlerPool {
- public:
-  explicit HandlerPool(int threads);
-  ~HandlerPool();
-
-  // Runs `fn` and finishes the call with its Status. A call whose client
-  // already gave up is finished without running `fn`. An exception escaping
-  // `fn` is logged and becomes kInternal.
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, std::string_view method,
-                                std::function<Status()> fn);
-
- private:
-  static void Execute(grpc::ServerUnaryReactor* reactor, grpc::CallbackServerContext* context,
-                      std::string_view method, const std::function<Status()>& fn);
-
-  std::unique_ptr<boost::asio::thread_pool> pool_;  // null: inline
-};
-
-// What a caller of `method` may see of `status`: an internal error is
-// logged here and becomes a bare kInternal; anything else is unchanged.
-Status ForCaller(std::string_view method, Status status);
 
 // Blocks the calling thread until SIGINT or SIGTERM arrives. Constructing it
 // also applies the process-wide settings every server wants (see
