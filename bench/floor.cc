@@ -122,7 +122,7 @@ StatusOr<Figures> MeasureHttpHop(int calls) {
 // a constant, inline on the polling thread, as the DB services run their
 // handlers on SQLite; the server runner (GrpcServer) and the completion
 // queue path are theirs.
-class ConstantRating final : public rpc::UnaryService<v1::ProductDb::AsyncService> {
+class ConstantRating final : public rpc::UnaryService<v1::ProductDb> {
  public:
   ConstantRating() {
     Serve(&v1::ProductDb::AsyncService::RequestGetSellerRating, "GetSellerRating", inline_,

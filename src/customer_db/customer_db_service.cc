@@ -53,7 +53,6 @@ CustomerDbService::CustomerDbService(storage::CustomerRepository& repo,
       throttle_(throttle) {
   auto dummy = hasher_.Hash("not-a-password-of-anyone");
   if (dummy.ok()) dummy_hash_ = *dummy;
-  using Async = v1::CustomerDb::AsyncService;
   Serve(&Async::RequestCreateAccount, "CreateAccount", hash_pool_,
         [this](const auto* req, auto* resp) { return CreateAccount(req, resp); });
   Serve(&Async::RequestLogin, "Login", hash_pool_,

@@ -27,7 +27,7 @@ struct LoginThrottle {
 // CreateAccount and Login, which hash a password for tens of milliseconds
 // and so run on a pool of the service's own whatever `pool` is.
 // Thread-safe; the references must outlive the service.
-class CustomerDbService final : public rpc::UnaryService<v1::CustomerDb::AsyncService> {
+class CustomerDbService final : public rpc::UnaryService<v1::CustomerDb> {
  public:
   CustomerDbService(storage::CustomerRepository& repo, storage::LoginThrottleRepository& logins,
                     PasswordHasher& hasher, rpc::HandlerPool& pool,

@@ -41,7 +41,6 @@ StatusOr<Page> ValidatePage(int32_t limit, int32_t offset) {
 ProductDbService::ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool,
                                    CrashPoint crash)
     : repo_(repo), pool_(pool), crash_(std::move(crash)) {
-  using Async = v1::ProductDb::AsyncService;
   Serve(&Async::RequestRegisterItem, "RegisterItem", pool_,
         [this](const auto* req, auto* resp) { return RegisterItem(req, resp); });
   Serve(&Async::RequestGetItem, "GetItem", pool_,

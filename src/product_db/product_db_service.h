@@ -24,7 +24,7 @@ struct Page {
 // `crash` is for tests only: its point "after_take_commit" is reached once
 // TakeStock has committed, before the answer. Thread-safe; the references
 // must outlive the service.
-class ProductDbService final : public rpc::UnaryService<v1::ProductDb::AsyncService> {
+class ProductDbService final : public rpc::UnaryService<v1::ProductDb> {
  public:
   ProductDbService(storage::ProductRepository& repo, rpc::HandlerPool& pool,
                    CrashPoint crash = CrashPoint());

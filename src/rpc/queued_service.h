@@ -68,6 +68,8 @@ class QueuedService {
  public:
   virtual ~QueuedService() = default;
   virtual grpc::Service* service() = 0;
+  // The service's full name ("mp.v1.ProductDb"), which health checks take.
+  virtual std::string_view name() const = 0;
   // Requests the first call of every method on `queue`; once per queue.
   virtual void Arm(grpc::ServerCompletionQueue* queue, QueueGate* gate) = 0;
 };
@@ -99,13 +101,16 @@ Status ForCaller(std::string_view method, Status status);
 // result into what the caller may see (ForCaller).
 Status RunHandler(std::string_view method, const std::function<Status()>& handler);
 
-// The unary methods of one generated AsyncService, each bound to a handler
+// The unary methods of one generated service (`Grpc` is its outer class,
+// as v1::ProductDb), each bound to a handler
 // `Status (const Request*, Response*)` and the pool it runs on. A service
 // derives from it and calls Serve once per method in its constructor.
-template <class Async>
+template <class Grpc>
 class UnaryService : public QueuedService {
  public:
+  using Async = typename Grpc::AsyncService;
   grpc::Service* service() override { return &async_; }
+  std::string_view name() const override { return Grpc::service_full_name(); }
   void Arm(grpc::ServerCompletionQueue* queue, QueueGate* gate) override {
     for (auto& method : methods_) method->Arm(queue, gate);
   }

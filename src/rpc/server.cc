@@ -1,7 +1,6 @@
 #include "rpc/server.h"
 
 #include <absl/synchronization/mutex.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 
@@ -10,20 +9,58 @@
 
 #include "common/log.h"
 #include "common/status_mapping.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 
 namespace mp::rpc {
+namespace {
+
+// grpc.health.v1.Health's Check on the completion queues: SERVING for ""
+// and for each service's name, NOT_FOUND for any other. gRPC's own health
+// service is a callback one, and the threads gRPC starts for callbacks take
+// turns polling with the queues' threads: two more wake-ups per call
+// (docs/benchmark/README.md, "The DB services on completion queues").
+// Watch is not served.
+class HealthService final : public UnaryService<grpc::health::v1::Health> {
+ public:
+  explicit HealthService(std::vector<std::string> names) : names_(std::move(names)) {
+    Serve(&Async::RequestCheck, "Check", inline_,
+          [this](const grpc::health::v1::HealthCheckRequest* req,
+                 grpc::health::v1::HealthCheckResponse* resp) {
+            if (!req->service().empty() &&
+                std::find(names_.begin(), names_.end(), req->service()) == names_.end()) {
+              return NotFound("unknown service");
+            }
+            resp->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+            return Status();
+          });
+  }
+
+ private:
+  const std::vector<std::string> names_;
+  HandlerPool inline_{0};
+};
+
+}  // namespace
 
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& listen, const std::vector<QueuedService*>& services,
     std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes,
     int polling_threads) {
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::EnableDefaultHealthCheckService(false);
+  // No reflection service: it is a synchronous one, and the threads gRPC
+  // starts for synchronous services take turns polling with the queues'
+  // threads, which cost two more wake-ups per call (docs/benchmark/README.md,
+  // "The DB services on completion queues"). grpcurl takes the proto/ files.
   grpc::ServerBuilder builder;
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
+  std::vector<std::string> names;
+  for (QueuedService* service : services) names.emplace_back(service->name());
+  server->health_ = std::make_unique<HealthService>(std::move(names));
+  std::vector<QueuedService*> all = services;
+  all.push_back(server->health_.get());
   if (!credentials) credentials = grpc::InsecureServerCredentials();
   builder.AddListeningPort(listen, credentials, &server->port_);
-  for (QueuedService* service : services) builder.RegisterService(service->service());
+  for (QueuedService* service : all) builder.RegisterService(service->service());
   // Both ways, as the clients' channels (rpc/message_size.h): a reply past
   // the limit fails here, where it is built, instead of at the client.
   builder.SetMaxReceiveMessageSize(max_message_bytes);
@@ -45,7 +82,7 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     return Unavailable("cannot listen on " + listen);
   }
   for (auto& queue : server->queues_) {
-    for (QueuedService* service : services) service->Arm(queue->queue.get(), &queue->gate);
+    for (QueuedService* service : all) service->Arm(queue->queue.get(), &queue->gate);
     queue->poller = std::thread(Poll, queue->queue.get());
   }
   return server;

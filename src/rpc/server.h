@@ -14,7 +14,7 @@
 
 namespace mp::rpc {
 
-// A started gRPC server with the health checking and reflection services on.
+// A started gRPC server with the health checking service on.
 // Health answers SERVING for "" and for every registered service name.
 // The services' calls are served from completion queues, each polled by one
 // thread of the server's own that reads a request, runs its handler (or
@@ -47,6 +47,7 @@ class GrpcServer {
   };
   static void Poll(grpc::ServerCompletionQueue* queue);
 
+  std::unique_ptr<QueuedService> health_;
   std::unique_ptr<grpc::Server> server_;
   std::vector<std::unique_ptr<Queue>> queues_;
   int port_ = 0;
