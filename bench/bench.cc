@@ -60,7 +60,9 @@ int RunBenchmark(const BenchOptions& options) {
     // First, while the system under test is idle and the load generator has
     // no clients yet.
     std::cerr << "marketplace-bench: measuring the floor\n";
-    auto floor = MeasureFloor({.calls = options.floor_calls, .tls_dir = options.tls_dir});
+    auto floor = MeasureFloor({.calls = options.floor_calls,
+                               .tls_dir = options.tls_dir,
+                               .grpc_unix = options.floor_grpc == "unix"});
     if (!floor.ok()) {
       std::cerr << "marketplace-bench: floor: " << floor.status().message() << "\n";
       return kExitFailed;
@@ -114,10 +116,15 @@ int RunBenchmark(const BenchOptions& options) {
 }
 
 int RunFloor(const BenchOptions& options) {
+  if (options.floor_grpc != "unix" && options.floor_grpc != "tcp") {
+    return ExitCodeFor(InvalidArgument("floor-grpc", "must be unix or tcp"));
+  }
   if (options.floor_calls < 1) {
     return ExitCodeFor(InvalidArgument("floor-calls", "must be at least 1 with --floor"));
   }
-  auto floor = MeasureFloor({.calls = options.floor_calls, .tls_dir = options.tls_dir});
+  auto floor = MeasureFloor({.calls = options.floor_calls,
+                               .tls_dir = options.tls_dir,
+                               .grpc_unix = options.floor_grpc == "unix"});
   if (!floor.ok()) {
     std::cerr << "marketplace-bench: floor: " << floor.status().message() << "\n";
     return kExitFailed;

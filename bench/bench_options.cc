@@ -70,6 +70,9 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
   }
   if (o.duration_s < 0) return InvalidArgument("duration", "must not be negative");
   if (o.floor_calls < 0) return InvalidArgument("floor-calls", "must not be negative");
+  if (o.floor_grpc != "unix" && o.floor_grpc != "tcp") {
+    return InvalidArgument("floor-grpc", "must be unix or tcp");
+  }
   if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");
   if (!o.journal.empty() && !o.resilient) {
     return InvalidArgument("journal", "needs --resilient");

@@ -80,6 +80,10 @@ struct BenchOptions {
   // system's own (`marketplace up` writes data/tls), so that the hop runs
   // mutual TLS as the system's does. Empty: plaintext.
   std::string tls_dir;
+  // How the floor's gRPC hop travels: "unix" (a Unix socket, no TLS), as
+  // `marketplace up` connects the REST servers to the DB services unless
+  // --no-unix, or "tcp" (TLS with tls_dir), as between hosts.
+  std::string floor_grpc = "unix";
   // Names the result set, e.g. "SQLite"; shown by --compare.
   std::string label;
   // Where the JSON, the Markdown report and the charts go; empty: nowhere.

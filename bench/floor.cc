@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <vector>
 
 #include "bench/http_connection.h"
@@ -141,9 +143,9 @@ class ConstantRating final : public rpc::UnaryService<v1::ProductDb> {
 // frontends' channel settings, credentials and deadline. The answer is
 // posted to an io_context that the calling thread runs, as a frontend's
 // answer is posted to its connection's io thread.
-StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir) {
+StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir, bool unix_socket) {
   tls::TlsFiles server_files, client_files;
-  if (!tls_dir.empty()) {
+  if (!tls_dir.empty() && !unix_socket) {
     MP_ASSIGN_OR_RETURN(server_files, tls::ResolveTlsFiles({.dir = tls_dir}, tls::kProductDb));
     MP_ASSIGN_OR_RETURN(client_files, tls::ResolveTlsFiles({.dir = tls_dir}, tls::kFrontend));
   }
@@ -151,11 +153,25 @@ StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir) {
                       rpc::ServerCredentials(server_files, std::string(tls::kFrontend)));
   MP_ASSIGN_OR_RETURN(auto channel_credentials, rpc::ChannelCredentials(client_files));
   ConstantRating service;
+  struct SocketDir {
+    std::string path;
+    ~SocketDir() {
+      std::error_code ignored;
+      if (!path.empty()) std::filesystem::remove_all(path, ignored);
+    }
+  } socket_dir;
+  if (unix_socket) {
+    char dir[] = "/tmp/mp-floor.XXXXXX";
+    if (::mkdtemp(dir) == nullptr) return Internal("cannot make a directory for the socket");
+    socket_dir.path = dir;
+  }
+  std::string listen = unix_socket ? "unix:" + socket_dir.path + "/floor.sock" : "127.0.0.1:0";
   MP_ASSIGN_OR_RETURN(auto server,
-                      rpc::GrpcServer::Start("127.0.0.1:0", {&service}, server_credentials));
+                      rpc::GrpcServer::Start(listen, {&service}, server_credentials));
   const rpc::ClientOptions defaults;
   // One channel: one connection, one call outstanding, as in scenario 1.
-  rpc::ChannelPool pool({.addresses = {"127.0.0.1:" + std::to_string(server->port())},
+  rpc::ChannelPool pool({.addresses = {unix_socket ? listen
+                                                   : "127.0.0.1:" + std::to_string(server->port())},
                          .channels_per_address = 1,
                          .deadline = defaults.deadline,
                          .credentials = channel_credentials});
@@ -209,13 +225,19 @@ StatusOr<Floor> MeasureFloor(const FloorOptions& options) {
   Floor floor;
   auto measured = [&]() -> Status {
     MP_ASSIGN_OR_RETURN(floor.http, MeasureHttpHop(options.calls));
-    MP_ASSIGN_OR_RETURN(floor.grpc, MeasureGrpcHop(options.calls, options.tls_dir));
+    MP_ASSIGN_OR_RETURN(floor.grpc,
+                        MeasureGrpcHop(options.calls, options.tls_dir, options.grpc_unix));
     return Status();
   }();
   spdlog::set_level(level);
   MP_RETURN_IF_ERROR(measured);
-  floor.grpc_tls = !options.tls_dir.empty();
+  floor.grpc_tls = !options.tls_dir.empty() && !options.grpc_unix;
+  floor.grpc_unix = options.grpc_unix;
   return floor;
+}
+
+std::string Floor::grpc_transport() const {
+  return grpc_unix ? "Unix socket" : grpc_tls ? "mutual TLS" : "plaintext";
 }
 
 std::string TimesFloor(double ms, double floor_ms) {
@@ -250,7 +272,7 @@ std::string FloorMarkdown(const Floor& f, int level) {
            "). gRPC: a unary ProductDb call answered with a constant by src/rpc's server "
            "(completion queue, inline handler) through a ChannelPool "
            "channel (",
-           f.grpc_tls ? "mutual TLS" : "plaintext",
+           f.grpc_transport(),
            "). Each statistic of the floor is the sum of the two hops' (so p99 is what a read "
            "pays with both at their p99).\n\n"});
   MarkdownTable table({"hop", "round trips", "mean ms", "p50 ms", "p99 ms", "max ms"});
@@ -259,7 +281,7 @@ std::string FloorMarkdown(const Floor& f, int level) {
                Ms(h.max_ms)});
   };
   row(f.https ? "HTTP (HTTPS)" : "HTTP", f.http);
-  row(f.grpc_tls ? "gRPC (mutual TLS)" : "gRPC (plaintext)", f.grpc);
+  row("gRPC (" + f.grpc_transport() + ")", f.grpc);
   table.Add({"**floor** (HTTP + gRPC)", "", Ms(f.mean_ms()), Ms(f.p50_ms()), Ms(f.p99_ms()), ""});
   return out + table.ToString() + "\n";
 }

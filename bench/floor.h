@@ -23,10 +23,16 @@ struct Floor {
   Figures grpc;
   // Whether the gRPC hop ran mutual TLS (the --tls-dir files) or plaintext.
   bool grpc_tls = false;
+  // Whether it ran over a Unix socket (then never TLS), as `marketplace up`
+  // connects the REST servers to the DB services, or TCP.
+  bool grpc_unix = false;
   // Whether the HTTP hop ran HTTPS. Always false so far: the bench's
   // clients speak plain HTTP (HttpConnection), so the REST servers it can
   // measure do too.
   bool https = false;
+
+  // "Unix socket", "mutual TLS" or "plaintext": how the gRPC hop ran.
+  std::string grpc_transport() const;
 
   // Each statistic of the floor is the HTTP hop's plus the gRPC hop's. For
   // p50 and p99 that sum is not the percentile of a sum of the two; it is
@@ -45,6 +51,9 @@ struct FloorOptions {
   // use) and customer-db.pem/.key (the in-process server), as `marketplace
   // up` writes them into data/tls. Empty: plaintext gRPC.
   std::string tls_dir;
+  // The gRPC hop over a Unix socket in a private temporary directory, as
+  // `marketplace up` runs by default (tls_dir then unused), instead of TCP.
+  bool grpc_unix = false;
 };
 
 // Starts both servers on 127.0.0.1 with free ports, times both hops, stops

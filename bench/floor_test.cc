@@ -56,7 +56,26 @@ TEST(FloorTest, JsonRoundTripKeepsTheFloor) {
   EXPECT_DOUBLE_EQ(back->floor->grpc.mean_ms, 0.3);
   EXPECT_DOUBLE_EQ(back->floor->grpc.max_ms, 2);
   EXPECT_TRUE(back->floor->grpc_tls);
+  EXPECT_FALSE(back->floor->grpc_unix);
   EXPECT_FALSE(back->floor->https);
+
+  r.floor->grpc_tls = false;
+  r.floor->grpc_unix = true;
+  back = ResultFromJson(ToJson(r));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->floor->grpc_unix);
+  EXPECT_EQ(back->floor->grpc_transport(), "Unix socket");
+}
+
+TEST(FloorTest, ResultsFromBeforeUnixSocketsReadAsTcp) {
+  BenchResult r = Example();
+  r.floor = ExampleFloor();
+  boost::json::value json = ToJson(r);
+  json.as_object()["floor"].as_object().erase("grpc_unix");
+  auto back = ResultFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->floor->grpc_unix);
+  EXPECT_EQ(back->floor->grpc_transport(), "mutual TLS");
 }
 
 TEST(FloorTest, ResultsWithoutAFloorStayAsTheyWere) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Quick test of `marketplace-bench --floor`: 200 round trips per hop, first
-# plaintext, then with mutual TLS on the gRPC hop (a CA and certificates made
-# by `marketplace certs` in a temporary directory). Checks the exit status
+# Quick test of `marketplace-bench --floor`: 200 round trips per hop, with
+# the gRPC hop over a Unix socket (the default), then over TCP plaintext,
+# then TCP with mutual TLS (a CA and certificates made by `marketplace
+# certs` in a temporary directory). Checks the exit status
 # and that both hops and the floor are printed; timings are not judged.
 # Usage: floor_test.sh <bin dir>
 set -uo pipefail
@@ -25,10 +26,13 @@ check() {  # name, the gRPC hop's label, then the flags
   echo "ok: $name"
 }
 
-check plaintext plaintext
+check unix "Unix socket"
+check plaintext plaintext --floor-grpc tcp
 "$bin/marketplace" certs --out "$work/tls" --hosts 127.0.0.1 >"$work/certs.log" 2>&1 ||
   { cat "$work/certs.log"; fail "marketplace certs"; }
-check tls "mutual TLS" --tls-dir "$work/tls"
+check tls "mutual TLS" --floor-grpc tcp --tls-dir "$work/tls"
+"$bin/marketplace-bench" --floor --floor-grpc udp >/dev/null 2>"$work/bad.err" &&
+  fail "--floor-grpc udp was accepted"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

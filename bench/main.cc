@@ -53,7 +53,9 @@ int main(int argc, char** argv) {
        "round trips per hop of the floor, measured before every benchmark; 0: none")
       ("tls-dir", po::value(&o.tls_dir),
        "the system's TLS files (ca.pem, frontend.*, customer-db.*): the floor's gRPC hop "
-       "runs mutual TLS with them")
+       "runs mutual TLS with them (with --floor-grpc tcp)")
+      ("floor-grpc", po::value(&o.floor_grpc)->default_value(o.floor_grpc),
+       "the floor's gRPC hop: unix (a Unix socket, as marketplace up runs) or tcp")
       ("label", po::value(&o.label), "names this result set, e.g. SQLite")
       ("out", po::value(&o.out_dir), "write JSON, report.md and charts into this directory")
       ("report", po::value(&report), "only rewrite the report of the results in this directory")

@@ -155,6 +155,7 @@ json::object ToJson(const Floor& f) {
   return {{"http", ToJson(f.http)},
           {"grpc", ToJson(f.grpc)},
           {"grpc_tls", f.grpc_tls},
+          {"grpc_unix", f.grpc_unix},
           {"https", f.https}};
 }
 
@@ -168,6 +169,8 @@ Floor FloorFrom(const json::object& o) {
   return {.http = FiguresFrom(Object(o, "http")),
           .grpc = FiguresFrom(Object(o, "grpc")),
           .grpc_tls = Bool(o, "grpc_tls"),
+          // Absent from results written before the Unix-socket hop existed.
+          .grpc_unix = o.contains("grpc_unix") && Bool(o, "grpc_unix"),
           .https = Bool(o, "https")};
 }
 

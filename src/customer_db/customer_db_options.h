@@ -10,6 +10,9 @@ namespace mp::customer_db {
 struct CustomerDbOptions {
   // gRPC listen address.
   std::string listen = "127.0.0.1:50051";
+  // Also listen on this Unix socket (a path; empty: not), for frontends on
+  // the same host: no TCP and no TLS on that hop (rpc/tls_credentials.h).
+  std::string listen_unix;
   // SQLite file path, or a postgresql:// URL.
   std::string db_uri = "data/customer.db";
   // Threads running request handlers. 0 runs them inline on the thread

@@ -25,6 +25,12 @@ struct UpOptions {
   // <data_dir>/tls, made when absent (tls::EnsureCertificates). False
   // (--no-tls): plaintext, as each server runs without TLS flags.
   bool tls = true;
+  // The REST servers reach the DB services over Unix sockets in
+  // <data_dir>/run (SocketFor), without TLS: every process of `marketplace
+  // up` is on one host. False (--no-unix), or a path too long for a
+  // socket: TCP, with TLS unless --no-tls. The DB services listen on TCP
+  // either way, for health checks and for anything on another host.
+  bool unix_sockets = true;
   // HTTPS on the two REST servers (--https), with <data_dir>/tls/rest.pem;
   // the CLIs then need --server https://... --ca <data_dir>/tls/ca.pem.
   bool https = false;

@@ -112,6 +112,8 @@ int Up(int argc, char** argv) {
       ("log-level", po::value(&o.log_level)->default_value(o.log_level), "log level")
       ("no-tls", po::bool_switch(), "plaintext between the services (default: mutual TLS with "
        "certificates in <data-dir>/tls, made when absent)")
+      ("no-unix", po::bool_switch(), "TCP between the REST servers and the DB services "
+       "(default: Unix sockets in <data-dir>/run, without TLS)")
       ("https", po::bool_switch(&o.https), "HTTPS on the REST servers (certificate "
        "<data-dir>/tls/rest.pem; the CLIs then take --ca <data-dir>/tls/ca.pem)");
   // clang-format on
@@ -119,6 +121,7 @@ int Up(int argc, char** argv) {
   Status flags = ParseFlags(argc, argv, desc, "MP_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
   o.tls = !vm["no-tls"].as<bool>();
+  o.unix_sockets = !vm["no-unix"].as<bool>();
 
   launcher::Supervisor supervisor;
   fs::path bin = fs::canonical("/proc/self/exe").parent_path();
@@ -136,6 +139,23 @@ int Up(int argc, char** argv) {
               << (o.tls && o.https ? ", " : "") << (o.https ? "HTTPS on the REST servers" : "")
               << "; certificates in " << launcher::TlsDir(o).string()
               << (written->empty() ? "" : " (new)") << std::endl;
+  }
+  if (auto socket = launcher::SocketFor(o, "customer-db")) {
+    // Private: a Unix socket's only guard is who can reach its file.
+    std::error_code error;
+    fs::create_directories(socket->parent_path(), error);
+    if (!error) fs::permissions(socket->parent_path(), fs::perms::owner_all, error);
+    if (error) {
+      std::cerr << "marketplace: " << socket->parent_path().string() << ": " << error.message()
+                << std::endl;
+      return 1;
+    }
+    std::cout << "marketplace: the REST servers reach the DB services on Unix sockets in "
+              << socket->parent_path().string() << std::endl;
+  } else if (o.unix_sockets) {
+    std::cout << "marketplace: the data directory's path is too long for Unix sockets; the REST "
+                 "servers reach the DB services over TCP"
+              << std::endl;
   }
   auto components = launcher::SystemComponents(o, bin);
   if (!components.ok()) {

@@ -51,10 +51,19 @@ StatusOr<Tls> TlsFor(const UpOptions& o) {
   return t;
 }
 
+// The address a REST server calls the DB service `name` at.
+std::string DbAddress(const UpOptions& o, std::string_view name, int port) {
+  std::optional<fs::path> socket = SocketFor(o, name);
+  return socket ? "unix:" + socket->string() : Address(o, port);
+}
+
 Component GrpcService(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
                       const char* program, int port, std::vector<std::string> extra) {
   std::string address = Address(o, port);
   std::vector<std::string> args = {"--listen", address, "--log-level", o.log_level};
+  if (std::optional<fs::path> socket = SocketFor(o, name)) {
+    args.insert(args.end(), {"--listen-unix", socket->string()});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), t.args.begin(), t.args.end());
   return Component{std::move(name), (bin / program).string(), std::move(args), address,
@@ -68,8 +77,8 @@ Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std:
   std::string address = Address(o, port);
   std::vector<std::string> args = {"--listen",       address,
                                    "--log-level",    o.log_level,
-                                   "--customer-db",  Address(o, o.customer_db_port),
-                                   "--product-db",   Address(o, o.product_db_port),
+                                   "--customer-db",  DbAddress(o, "customer-db", o.customer_db_port),
+                                   "--product-db",   DbAddress(o, "product-db", o.product_db_port),
                                    "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), t.args.begin(), t.args.end());
@@ -83,6 +92,15 @@ Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std:
 }  // namespace
 
 fs::path TlsDir(const UpOptions& o) { return fs::path(o.data_dir) / "tls"; }
+
+std::optional<fs::path> SocketFor(const UpOptions& o, std::string_view name) {
+  if (!o.unix_sockets) return std::nullopt;
+  std::error_code error;
+  fs::path path = fs::absolute(o.data_dir, error) / "run" / (std::string(name) + ".sock");
+  // sockaddr_un's sun_path: 108 bytes with the terminating NUL.
+  if (error || path.native().size() > 107) return std::nullopt;
+  return path;
+}
 
 StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::path& bin) {
   MP_ASSIGN_OR_RETURN(Tls t, TlsFor(o));

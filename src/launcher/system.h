@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "launcher/launcher_options.h"
@@ -20,6 +22,12 @@ StatusOr<std::vector<Component>> SystemComponents(const UpOptions& options,
 
 // Where `marketplace up` keeps the CA and the certificates: <data_dir>/tls.
 std::filesystem::path TlsDir(const UpOptions& options);
+
+// Where the DB service `name` ("customer-db", "product-db") listens for the
+// REST servers: an absolute path in <data_dir>/run, or nullopt when
+// options.unix_sockets is off or the path is too long for a Unix socket
+// (108 bytes), in which case the hop is TCP.
+std::optional<std::filesystem::path> SocketFor(const UpOptions& options, std::string_view name);
 
 // What to print once the system is up: the commands that start the two
 // CLIs against it (binaries from `bin`, --server set to the REST servers).

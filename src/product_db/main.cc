@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
   product_db::ProductDbOptions o;
   po::options_description desc("mp-product-db options (also MP_PRODUCT_DB_<FLAG> variables)");
   desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
-                     "gRPC listen address")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
+                     "gRPC listen address")(
+      "listen-unix", po::value(&o.listen_unix),
+      "also listen on this Unix socket path (no TLS; the file is made 0600)")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
                                             "SQLite path or postgresql:// URL")(
       "threads", po::value(&o.threads)->default_value(o.threads),
       "handler threads (-1: 0 on SQLite, --db-connections on PostgreSQL)")(
@@ -44,18 +46,18 @@ int main(int argc, char** argv) {
   if (!db.ok()) return Fail(db.status());
   if (Status s = storage::ProductRepository::Migrate(**db); !s.ok()) return Fail(s);
   storage::ProductRepository repo(**db);
-  const int threads = o.threads >= 0                                  ? o.threads
-                      : (*db)->engine() == storage::Engine::kPostgres ? o.db_connections
-                                                                      : 0;
+  const int threads = storage::HandlerThreads(o.threads, **db, o.db_connections);
   rpc::HandlerPool pool(threads);
   product_db::ProductDbService service(repo, pool, CrashPoint(o.crash_at));
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
   if (!credentials.ok()) return Fail(credentials.status());
-  auto server = rpc::GrpcServer::Start(o.listen, {&service}, *credentials, rpc::kMaxMessageBytes,
-                                       o.polling_threads);
+  std::vector<std::string> listen = {o.listen};
+  if (!o.listen_unix.empty()) listen.push_back("unix:" + o.listen_unix);
+  auto server = rpc::GrpcServer::StartOn(listen, {&service}, *credentials,
+                                         rpc::kMaxMessageBytes, o.polling_threads);
   if (!server.ok()) return Fail(server.status());
-  log::Info("serving on port {} ({} handler threads, {} polling)", (*server)->port(), threads,
-            o.polling_threads);
+  log::Info("serving on port {}{} ({} handler threads, {} polling)", (*server)->port(),
+            o.listen_unix.empty() ? "" : " and unix:" + o.listen_unix, threads, o.polling_threads);
   signal.Wait();
   (*server)->Shutdown();
   return 0;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "common/log.h"
+#include "rpc/tls_credentials.h"
 
 namespace mp::rpc {
 namespace {
@@ -18,8 +19,6 @@ bool Usable(grpc_connectivity_state state) {
 
 ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addresses) {
   int per_address = std::max(1, options.channels_per_address);
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
   // Interleaved (a0, b0, a1, b1, ...), so that round robin alternates
   // replicas and a skipped channel hands its turn to another replica.
   for (int i = 0; i < per_address; ++i) {
@@ -44,7 +43,8 @@ ChannelPool::ChannelPool(const ClientOptions& options) : addresses_(options.addr
       // gRPC's default receive limit (4 MiB) was below what a server sent.
       args.SetMaxReceiveMessageSize(options.max_message_bytes);
       args.SetMaxSendMessageSize(options.max_message_bytes);
-      channels_.push_back(grpc::CreateCustomChannel(addresses_[a], credentials, args));
+      channels_.push_back(grpc::CreateCustomChannel(
+          addresses_[a], CredentialsFor(addresses_[a], options.credentials), args));
       address_of_.push_back(a);
     }
   }

@@ -7,16 +7,13 @@
 #include "common/status_mapping.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "rpc/message_size.h"
+#include "rpc/tls_credentials.h"
 
 namespace mp::rpc {
 
 namespace {
 
-std::shared_ptr<grpc::ChannelCredentials> OrPlaintext(
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  return credentials ? credentials : grpc::InsecureChannelCredentials();
-}
-
+// Over `credentials` (null: plaintext), or local ones to a Unix socket.
 // Health answers are tiny, but every channel carries the same explicit
 // limits (rpc/message_size.h), so that no end runs on gRPC's defaults.
 std::shared_ptr<grpc::Channel> HealthChannel(
@@ -24,7 +21,7 @@ std::shared_ptr<grpc::Channel> HealthChannel(
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  return grpc::CreateCustomChannel(address, credentials, args);
+  return grpc::CreateCustomChannel(address, CredentialsFor(address, credentials), args);
 }
 
 }  // namespace
@@ -32,7 +29,7 @@ std::shared_ptr<grpc::Channel> HealthChannel(
 Status CheckHealth(const std::string& address, const std::string& service,
                    std::chrono::milliseconds deadline,
                    std::shared_ptr<grpc::ChannelCredentials> credentials) {
-  auto channel = HealthChannel(address, OrPlaintext(std::move(credentials)));
+  auto channel = HealthChannel(address, credentials);
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + deadline);
@@ -54,7 +51,6 @@ namespace mp::rpc {
 HealthProbe::HealthProbe(const std::vector<std::string>& addresses,
                          std::shared_ptr<grpc::ChannelCredentials> credentials)
     : addresses_(addresses) {
-  credentials = OrPlaintext(std::move(credentials));
   for (const std::string& a : addresses) {
     group_of_.push_back(groups_++);
     channels_.push_back(HealthChannel(a, credentials));
@@ -64,7 +60,6 @@ HealthProbe::HealthProbe(const std::vector<std::string>& addresses,
 HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>& services,
                                     std::shared_ptr<grpc::ChannelCredentials> credentials) {
   HealthProbe probe;
-  credentials = OrPlaintext(std::move(credentials));
   for (const std::vector<std::string>& replicas : services) {
     for (const std::string& a : replicas) {
       probe.addresses_.push_back(a);

@@ -3,13 +3,19 @@
 #include <absl/synchronization/mutex.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <string_view>
 
 #include "common/log.h"
 #include "common/status_mapping.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "rpc/tls_credentials.h"
 
 namespace mp::rpc {
 namespace {
@@ -40,10 +46,45 @@ class HealthService final : public UnaryService<grpc::health::v1::Health> {
   HandlerPool inline_{0};
 };
 
+// The file of a "unix:/path" address.
+std::string SocketPath(const std::string& address) {
+  std::string path = address.substr(std::string_view("unix:").size());
+  // gRPC also reads "unix:///path".
+  if (path.starts_with("//")) path.erase(0, 2);
+  return path;
+}
+
+// Whether a server answers on the socket file of `address`. gRPC unlinks an
+// existing socket file before it binds (so that the file a server killed
+// with SIGKILL left behind is no obstacle), and would so take a live
+// server's address from it without a word.
+bool SocketIsLive(const std::string& address) {
+  std::error_code error;
+  std::filesystem::path path = SocketPath(address);
+  if (!std::filesystem::is_socket(path, error)) return false;
+  sockaddr_un peer{};
+  if (path.native().size() >= sizeof(peer.sun_path)) return false;  // bind() will say so
+  peer.sun_family = AF_UNIX;
+  std::copy(path.native().begin(), path.native().end(), peer.sun_path);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)) == 0;
+  ::close(fd);
+  return live;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& listen, const std::vector<QueuedService*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes,
+    int polling_threads) {
+  return StartOn(std::vector<std::string>{listen}, services, std::move(credentials),
+                 max_message_bytes, polling_threads);
+}
+
+StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::StartOn(
+    const std::vector<std::string>& listen, const std::vector<QueuedService*>& services,
     std::shared_ptr<grpc::ServerCredentials> credentials, int max_message_bytes,
     int polling_threads) {
   grpc::EnableDefaultHealthCheckService(false);
@@ -58,8 +99,14 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   server->health_ = std::make_unique<HealthService>(std::move(names));
   std::vector<QueuedService*> all = services;
   all.push_back(server->health_.get());
-  if (!credentials) credentials = grpc::InsecureServerCredentials();
-  builder.AddListeningPort(listen, credentials, &server->port_);
+  // One selected port per address: gRPC reports 0 for one it could not bind.
+  std::vector<int> ports(listen.size(), 0);
+  for (size_t i = 0; i < listen.size(); ++i) {
+    if (IsUnixAddress(listen[i]) && SocketIsLive(listen[i])) {
+      return Unavailable("cannot listen on " + listen[i] + ": another server answers there");
+    }
+    builder.AddListeningPort(listen[i], ServerCredentialsFor(listen[i], credentials), &ports[i]);
+  }
   for (QueuedService* service : all) builder.RegisterService(service->service());
   // Both ways, as the clients' channels (rpc/message_size.h): a reply past
   // the limit fails here, where it is built, instead of at the client.
@@ -71,7 +118,24 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     server->queues_.push_back(std::move(queue));
   }
   server->server_ = builder.BuildAndStart();
-  if (!server->server_ || server->port_ == 0) {
+  std::string unbound;
+  for (size_t i = 0; i < listen.size(); ++i) {
+    if (ports[i] == 0) {
+      unbound = listen[i];
+      break;
+    }
+    if (IsUnixAddress(listen[i])) {
+      // Who may connect to a Unix socket is decided by its file's mode.
+      std::error_code error;
+      std::filesystem::permissions(SocketPath(listen[i]), std::filesystem::perms::owner_read |
+                                                              std::filesystem::perms::owner_write,
+                                   error);
+      if (error) unbound = listen[i] + " (" + error.message() + ")";
+    } else if (server->port_ == 0) {
+      server->port_ = ports[i];
+    }
+  }
+  if (!server->server_ || !unbound.empty()) {
     // Built or not, the queues must be shut down and drained before they go.
     server->server_.reset();
     for (auto& queue : server->queues_) {
@@ -79,7 +143,7 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
       Poll(queue->queue.get());
     }
     server->queues_.clear();
-    return Unavailable("cannot listen on " + listen);
+    return Unavailable("cannot listen on " + (unbound.empty() ? listen[0] : unbound));
   }
   for (auto& queue : server->queues_) {
     for (QueuedService* service : all) service->Arm(queue->queue.get(), &queue->gate);

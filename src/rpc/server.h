@@ -33,8 +33,18 @@ class GrpcServer {
       const std::string& listen, const std::vector<QueuedService*>& services,
       std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
       int max_message_bytes = kMaxMessageBytes, int polling_threads = 1);
+  // The same on several addresses at once, each "host:port" or
+  // "unix:/path" (rpc/tls_credentials.h: a Unix socket runs without TLS,
+  // its file is made 0600, a stale file left by a killed server is
+  // replaced, and a socket another server still answers on is not:
+  // kUnavailable). REQUIRES: !listen.empty().
+  static StatusOr<std::unique_ptr<GrpcServer>> StartOn(
+      const std::vector<std::string>& listen, const std::vector<QueuedService*>& services,
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+      int max_message_bytes = kMaxMessageBytes, int polling_threads = 1);
   ~GrpcServer();
 
+  // The port of the first "host:port" address; 0 when there is none.
   int port() const { return port_; }
   // Stops taking calls, lets calls in flight finish (up to a few seconds).
   void Shutdown();

@@ -2,6 +2,8 @@
 
 #include <grpc/grpc_security_constants.h>
 #include <grpcpp/security/auth_metadata_processor.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
 #include <openssl/crypto.h>
 
 #include "common/status_mapping.h"
@@ -74,6 +76,20 @@ StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(const tls
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::SslCredentials(options);
   OPENSSL_cleanse(options.pem_private_key.data(), options.pem_private_key.size());
   return credentials;
+}
+
+bool IsUnixAddress(std::string_view address) { return address.starts_with("unix:"); }
+
+std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(
+    std::string_view address, std::shared_ptr<grpc::ChannelCredentials> tcp) {
+  if (IsUnixAddress(address)) return grpc::experimental::LocalCredentials(UDS);
+  return tcp ? tcp : grpc::InsecureChannelCredentials();
+}
+
+std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFor(
+    std::string_view address, std::shared_ptr<grpc::ServerCredentials> tcp) {
+  if (IsUnixAddress(address)) return grpc::experimental::LocalServerCredentials(UDS);
+  return tcp ? tcp : grpc::InsecureServerCredentials();
 }
 
 }  // namespace mp::rpc

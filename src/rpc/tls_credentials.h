@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 #include "tls/tls_files.h"
@@ -25,5 +26,20 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const tls::
 // called, presenting files.cert. Disabled files: plaintext.
 // kFailedPrecondition when a file cannot be read.
 StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(const tls::TlsFiles& files);
+
+// Unix-domain sockets. gRPC takes "unix:/absolute/path" wherever it takes
+// "host:port". Such a hop never leaves the host, so it runs without TLS:
+// gRPC's local credentials, which refuse anything but a Unix socket, and
+// who may connect is decided by the socket file's permissions (the
+// servers make it 0600, so only their own OS user gets in; see
+// docs/deployment.md, "Unix sockets"). TLS stays on every TCP hop.
+bool IsUnixAddress(std::string_view address);
+// What a channel to `address` uses: local credentials for a Unix socket,
+// else `tcp` (null: plaintext).
+std::shared_ptr<grpc::ChannelCredentials> CredentialsFor(
+    std::string_view address, std::shared_ptr<grpc::ChannelCredentials> tcp);
+// What a server's listener on `address` uses, the same way.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFor(
+    std::string_view address, std::shared_ptr<grpc::ServerCredentials> tcp);
 
 }  // namespace mp::rpc

@@ -195,4 +195,9 @@ Status Database::Migrate(const std::string& version_table,
   });
 }
 
+int HandlerThreads(int requested, const Database& db, int max_connections) {
+  if (requested >= 0) return requested;
+  return db.engine() == Engine::kPostgres ? max_connections : 0;
+}
+
 }  // namespace mp::storage

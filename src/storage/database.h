@@ -159,6 +159,14 @@ class Database {
   std::mutex sqlite_writer_mu_;
 };
 
+// How many threads a DB service runs its handlers on when asked for
+// `requested` (its --threads flag): that many when >= 0; for -1, none on
+// SQLite (inline on the polling thread: the embedded engine answers in
+// microseconds, and a hand-off would cost more than the query) and one per
+// pooled connection on PostgreSQL (every query waits on a server, so inline
+// handlers would run one round trip at a time).
+int HandlerThreads(int requested, const Database& db, int max_connections);
+
 // Builds a driver connection. Defined by the engine backends.
 StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path);
 StatusOr<std::unique_ptr<Connection>> OpenPostgres(const std::string& uri);

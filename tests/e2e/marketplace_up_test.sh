@@ -9,6 +9,8 @@
 #   - the services talk mutual TLS with certificates made in <data-dir>/tls
 #     (keys 0600, kept across starts), refuse a plaintext client and a DB
 #     service's own certificate, and no key is on a command line or in a log;
+#   - the REST servers reach the DB services on Unix sockets (0600, in a
+#     0700 <data-dir>/run), and `--no-unix` puts that hop on TCP;
 #   - with --https the REST servers speak HTTPS and the printed CLI commands
 #     (with --ca) work.
 # Usage: marketplace_up_test.sh <bin dir> sqlite|postgres
@@ -185,6 +187,23 @@ done
 for s in "${secrets[@]}" "PRIVATE KEY"; do grep -qF -- "$s" "$work/up1.log" && leaks+=" log"; done
 [ -z "$leaks" ] && ok "no key material on command lines or in the log" ||
   fail "key material found:$leaks"
+# The REST servers reach the DB services on Unix sockets in <data-dir>/run
+# (the calls above went through them, across the product DB's restart).
+run_dir=$work/data/run
+[ "$(stat -c %a "$run_dir")" = 700 ] && ok "the socket directory is 0700" ||
+  fail "$run_dir: $(stat -c %a "$run_dir" 2>&1)"
+for db in customer-db product-db; do
+  [ -S "$run_dir/$db.sock" ] && [ "$(stat -c %a "$run_dir/$db.sock")" = 600 ] ||
+    fail "$run_dir/$db.sock: $(stat -c '%F %a' "$run_dir/$db.sock" 2>&1)"
+done
+for server in mp-seller-server mp-buyer-server; do
+  cmd=$(tr '\0' ' ' <"/proc/$(pgrep -P "$up_pid" -f "$server")/cmdline")
+  [[ $cmd == *"--customer-db unix:$run_dir/customer-db.sock"* &&
+     $cmd == *"--product-db unix:$run_dir/product-db.sock"* ]] ||
+    fail "$server does not call the DB services on their sockets: $cmd"
+done
+run "the DB services answer on their sockets" SERVING -- \
+  "$bin/marketplace" health "unix:$run_dir/customer-db.sock" "unix:$run_dir/product-db.sock"
 stop_up TERM
 
 # --- 2. Ctrl-C (SIGINT); the data is still there after a new start.
@@ -210,8 +229,14 @@ left=$(leftovers | tr '\n' ' ')
 [ -z "${left// /}" ] && ok "SIGKILL of marketplace: its children ($children) stopped too" ||
   fail "SIGKILL of marketplace left:$left"
 
-# --- 4. --https: the REST servers on HTTPS, the printed commands carry --ca.
-start_up "$work/up4.log" --https
+# --- 4. --https: the REST servers on HTTPS, the printed commands carry --ca;
+# --no-unix: the REST servers call the DB services on TCP (with TLS).
+start_up "$work/up4.log" --https --no-unix
+for server in mp-seller-server mp-buyer-server; do
+  cmd=$(tr '\0' ' ' <"/proc/$(pgrep -P "$up_pid" -f "$server")/cmdline")
+  [[ $cmd == *"--customer-db 127.0.0.1:$cdb_port"* && $cmd == *"--product-db 127.0.0.1:$pdb_port"* &&
+     $cmd != *unix:* ]] || fail "--no-unix: $server still uses a socket: $cmd"
+done
 read -ra seller <<<"$(grep -oE '\S*/seller-cli --server \S+ --ca \S+' "$work/up4.log")"
 [ "${seller[2]:-}" = "https://127.0.0.1:$seller_port" ] && [ "${seller[4]:-}" = "$tls/ca.pem" ] &&
   ok "prints the seller-cli command with https:// and --ca: ${seller[*]}" ||
