@@ -34,7 +34,7 @@
 #include "http/auth.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/shared_routes.h"
+#include "http/frontend.h"
 #include "http/target.h"
 #include "http/token.h"
 #include "rpc/customer_db_client.h"
@@ -70,7 +70,7 @@ std::string RefusingAddress() {
   return "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));  // fd stays open
 }
 
-// Both frontends as http::RunFrontend and the route libraries wire them.
+// Both frontends, their routes built by the function the servers use.
 struct Frontends {
   Frontends()
       : address(RefusingAddress()),
@@ -80,21 +80,27 @@ struct Frontends {
         customers(client_options),
         products(client_options),
         probe({address}),
-        payment("http://" + address + "/", std::chrono::seconds(2)),
-        saga(customers, products, payment,
-             {.threads = 1, .recovery_period = std::chrono::milliseconds(0)}),
         codec(kKey),
         seller_auth(codec, customers, mp::v1::ROLE_SELLER),
         buyer_auth(codec, customers, mp::v1::ROLE_BUYER),
-        seller("seller-server", &seller_auth),
-        buyer("buyer-server", &buyer_auth) {
-    http::AddAccountRoutes(seller, codec, mp::v1::ROLE_SELLER, customers);
-    http::AddHealthRoute(seller, probe);
-    mp::seller_frontend::AddSellerRoutes(seller, products);
-    http::AddAccountRoutes(buyer, codec, mp::v1::ROLE_BUYER, customers);
-    http::AddHealthRoute(buyer, probe);
-    mp::buyer_frontend::AddBuyerRoutes(buyer, customers, products);
-    mp::buyer_frontend::AddPurchaseRoute(buyer, saga);
+        seller_spec(mp::seller_frontend::SellerFrontend()),
+        buyer_spec(mp::buyer_frontend::BuyerFrontend(
+            std::make_shared<mp::buyer_frontend::BuyerOptions>(mp::buyer_frontend::BuyerOptions{
+                .payment_url = "http://" + address + "/", .purchase_threads = 1}))),
+        seller(seller_spec.component, &seller_auth),
+        buyer(buyer_spec.component, &buyer_auth) {
+    seller_routes = Built(http::AddFrontendRoutes(
+        seller, seller_spec, {codec, seller_auth, customers, products, probe, plaintext}));
+    buyer_routes = Built(http::AddFrontendRoutes(
+        buyer, buyer_spec, {codec, buyer_auth, customers, products, probe, plaintext}));
+  }
+
+  static std::shared_ptr<void> Built(mp::StatusOr<std::shared_ptr<void>> routes) {
+    if (!routes.ok()) {
+      std::fprintf(stderr, "http_request_fuzzer: %s\n", routes.status().ToString().c_str());
+      std::abort();
+    }
+    return *routes;
   }
 
   std::string address;
@@ -102,13 +108,16 @@ struct Frontends {
   rpc::CustomerDbClient customers;
   rpc::ProductDbClient products;
   rpc::HealthProbe probe;
-  rpc::PaymentClient payment;
-  mp::buyer_frontend::PurchaseSaga saga;
   http::TokenCodec codec;
   http::SessionAuth seller_auth;
   http::SessionAuth buyer_auth;
+  const mp::tls::TlsFiles plaintext;
+  const http::FrontendSpec seller_spec;
+  const http::FrontendSpec buyer_spec;
   http::Router seller;
   http::Router buyer;
+  std::shared_ptr<void> seller_routes;
+  std::shared_ptr<void> buyer_routes;  // the payment client and saga: before the clients go
 };
 
 // The input as a socket would deliver it: in chunks of `chunk` bytes, then

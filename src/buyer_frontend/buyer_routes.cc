@@ -1,12 +1,16 @@
 #include "buyer_frontend/buyer_routes.h"
 
+#include <boost/program_options.hpp>
 #include <charconv>
 #include <ctime>
 #include <map>
 
 #include "buyer_frontend/purchase_saga.h"
+#include "common/fault.h"
+#include "common/log.h"
 #include "common/password.h"
 #include "http/json_fields.h"
+#include "rpc/payment_client.h"
 
 namespace mp::buyer_frontend {
 namespace json = boost::json;
@@ -277,30 +281,54 @@ void AddPurchaseRoute(http::Router& router, PurchaseSaga& saga) {
              });
 }
 
-std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendContext& c) {
-  struct Purchases {
-    Purchases(const http::FrontendContext& c)
-        : payment(c.options.payment_url, c.payment_tls),
-          saga(c.customers, c.products, payment,
-               {.threads = c.options.purchase_threads,
-                .recovery_age = std::chrono::seconds(c.options.recovery_age_s),
-                .recovery_period = std::chrono::seconds(std::max(1, c.options.recovery_age_s / 2)),
-                .crash = CrashPoint(c.options.crash_at)}) {}
-    rpc::PaymentClient payment;
-    PurchaseSaga saga;
+http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
+  auto add_flags = [options](boost::program_options::options_description& desc) {
+    namespace po = boost::program_options;
+    BuyerOptions& o = *options;
+    desc.add_options()("payment-url", po::value(&o.payment_url)->default_value(o.payment_url),
+                       "the payment service's SOAP URL")(
+        "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
+        "threads making payment calls")(
+        "recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
+        "seconds before recovery settles a pending purchase")(
+        "crash-at", po::value(&o.crash_at), "tests only: die after this purchase step");
   };
-  auto purchases = std::make_shared<Purchases>(c);
-  const PurchaseSaga* saga = &purchases->saga;
-  router.metrics().AddCounter("mp_purchase_recovered_total",
-                              "Pending purchase attempts that recovery settled.",
-                              [saga] { return saga->recovered(); });
-  router.metrics().AddCounter("mp_purchase_recovery_failures_total",
-                              "Tries of recovery to settle an attempt that failed (retried next "
-                              "pass).",
-                              [saga] { return saga->recovery_failures(); });
-  AddBuyerRoutes(router, c.customers, c.products);
-  AddPurchaseRoute(router, purchases->saga);
-  return purchases;
+  auto add_routes = [options](http::Router& router,
+                              const http::FrontendContext& c) -> StatusOr<std::shared_ptr<void>> {
+    const BuyerOptions& o = *options;
+    if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
+    MP_ASSIGN_OR_RETURN(tls::SslContext payment_tls,
+                        rpc::PaymentTlsContext(o.payment_url, c.backend_tls));
+    struct Purchases {
+      Purchases(const BuyerOptions& o, const http::FrontendContext& c, tls::SslContext tls)
+          : payment(o.payment_url, std::move(tls)),
+            saga(c.customers, c.products, payment,
+                 {.threads = o.purchase_threads,
+                  .recovery_age = std::chrono::seconds(o.recovery_age_s),
+                  .recovery_period = std::chrono::seconds(std::max(1, o.recovery_age_s / 2)),
+                  .crash = CrashPoint(o.crash_at)}) {}
+      rpc::PaymentClient payment;
+      PurchaseSaga saga;
+    };
+    auto purchases = std::make_shared<Purchases>(o, c, std::move(payment_tls));
+    const PurchaseSaga* saga = &purchases->saga;
+    router.metrics().AddCounter("mp_purchase_recovered_total",
+                                "Pending purchase attempts that recovery settled.",
+                                [saga] { return saga->recovered(); });
+    router.metrics().AddCounter("mp_purchase_recovery_failures_total",
+                                "Tries of recovery to settle an attempt that failed (retried "
+                                "next pass).",
+                                [saga] { return saga->recovery_failures(); });
+    AddBuyerRoutes(router, c.customers, c.products);
+    AddPurchaseRoute(router, purchases->saga);
+    return std::shared_ptr<void>(purchases);
+  };
+  return {.component = "buyer-server",
+          .env_prefix = "MP_BUYER_",
+          .role = v1::ROLE_BUYER,
+          .default_listen = "127.0.0.1:8082",
+          .add_flags = add_flags,
+          .add_routes = add_routes};
 }
 
 }  // namespace mp::buyer_frontend

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "buyer_frontend/buyer_options.h"
 #include "http/auth.h"
 #include "http/frontend.h"
 #include "http/router.h"
@@ -33,8 +34,11 @@ void AddBuyerRoutes(http::Router& router, const rpc::CustomerDbClient& customers
 class PurchaseSaga;
 void AddPurchaseRoute(http::Router& router, PurchaseSaga& saga);
 
-// All buyer routes for a server built by http::RunFrontend; the returned
-// object (payment client, saga and its recovery) must live as long as it.
-std::shared_ptr<void> AddBuyerRoutes(http::Router& router, const http::FrontendContext& context);
+// The buyer server (http/frontend.h): its flags (--payment-url,
+// --purchase-threads, --recovery-age, --crash-at) write into `options`, and
+// its routes are all of the above, over a payment client and a saga (with
+// its recovery) that live as long as the routes.
+http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options =
+                                     std::make_shared<BuyerOptions>());
 
 }  // namespace mp::buyer_frontend

@@ -10,7 +10,6 @@
 #include "http/frontend_options.h"
 #include "http/server.h"
 #include "http/shared_routes.h"
-#include "rpc/payment_client.h"
 #include "rpc/server.h"
 #include "rpc/tls_credentials.h"
 
@@ -45,6 +44,14 @@ int FitToFileLimit(int wanted) {
 
 }  // namespace
 
+StatusOr<std::shared_ptr<void>> AddFrontendRoutes(Router& router, const FrontendSpec& spec,
+                                                  const FrontendContext& context) {
+  AddAccountRoutes(router, context.codec, spec.role, context.customers);
+  AddHealthRoute(router, context.probe);
+  if (!spec.add_routes) return std::shared_ptr<void>();
+  return spec.add_routes(router, context);
+}
+
 int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   FrontendOptions o;
   o.listen = spec.default_listen;
@@ -57,12 +64,6 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
       "threads", po::value(&o.threads)->default_value(o.threads), "io threads")(
       "channels", po::value(&o.channels)->default_value(o.channels), "gRPC connections/replica")(
       "jwt-key-file", po::value(&o.jwt_key_file)->default_value(o.jwt_key_file), "token key")(
-      "payment-url", po::value(&o.payment_url)->default_value(o.payment_url), "buyer: SOAP URL")(
-      "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
-      "buyer: threads making payment calls")(
-      "recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
-      "buyer: seconds before recovery settles a pending purchase")(
-      "crash-at", po::value(&o.crash_at), "buyer, tests only: die after this purchase step")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   desc.add_options()("idle-timeout", po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s),
                      "seconds a connection may stay silent")(
@@ -75,6 +76,7 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   tls::AddTlsFlags(desc, o.backend_tls, tls::TlsSide::kClient);
   desc.add_options()("tls-cert", po::value(&o.tls_cert), "HTTPS: certificate file (PEM)")(
       "tls-key", po::value(&o.tls_key), "HTTPS: private key file (PEM)");
+  if (spec.add_flags) spec.add_flags(desc);
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, spec.env_prefix, vm);
   if (!flags.ok()) return ExitCodeFor(flags);
@@ -83,19 +85,12 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   log::Init(spec.component, o.log_level);
   log::Info("starting: listen={} customer_db={} product_db={} threads={}", o.listen, o.customer_db,
             o.product_db, o.threads);
-  if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
   auto backend_tls = tls::ResolveTlsFiles(o.backend_tls, tls::kFrontend);
   if (!backend_tls.ok()) return Fail(backend_tls.status());
   log::Info("calls to the services: {}; REST listener: {}", tls::Describe(*backend_tls),
             o.tls_cert.empty() ? "HTTP" : "HTTPS with " + o.tls_cert);
   auto credentials = rpc::ChannelCredentials(*backend_tls);
   if (!credentials.ok()) return Fail(credentials.status());
-  tls::SslContext payment_tls;
-  if (spec.calls_payment) {
-    auto context = rpc::PaymentTlsContext(o.payment_url, *backend_tls);
-    if (!context.ok()) return Fail(context.status());
-    payment_tls = *context;
-  }
   auto codec = TokenCodec::FromKeyFile(o.jwt_key_file);
   if (!codec.ok()) return Fail(codec.status());
   std::vector<std::string> customer_dbs = rpc::SplitAddresses(o.customer_db);
@@ -112,9 +107,8 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   rpc::HealthProbe probe = rpc::HealthProbe::AnyReplica({customer_dbs, product_dbs}, *credentials);
   SessionAuth auth(*codec, customers, spec.role);
   Router router(spec.component, &auth);
-  AddAccountRoutes(router, *codec, spec.role, customers);
-  AddHealthRoute(router, probe);
-  std::shared_ptr<void> keep = spec.add_routes(router, {o, auth, customers, products, payment_tls});
+  auto routes = AddFrontendRoutes(router, spec, {*codec, auth, customers, products, probe, *backend_tls});
+  if (!routes.ok()) return Fail(routes.status());
   if (std::min({o.idle_timeout_s, o.read_timeout_s, o.write_timeout_s, o.max_connections}) < 1) {
     return Fail(InvalidArgument("max-connections",
                                 "--idle-timeout, --read-timeout, --write-timeout and "

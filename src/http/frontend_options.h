@@ -6,7 +6,8 @@
 
 namespace mp::http {
 
-// Options of a REST frontend (seller or buyer server).
+// Options every REST frontend has (seller and buyer server); a kind's own
+// come with its FrontendSpec (http/frontend.h).
 struct FrontendOptions {
   // REST listen address; the default port is the component's own.
   std::string listen;
@@ -33,10 +34,7 @@ struct FrontendOptions {
   int channels = 4;
   // HS256 key file shared by every frontend replica; created when absent.
   std::string jwt_key_file = "data/jwt.key";
-  // Buyer server only: the payment service's SOAP endpoint; "https://..."
-  // when backend_tls is on.
-  std::string payment_url = "http://127.0.0.1:8083/";
-  // Mutual TLS towards the DB services and the payment service
+  // Mutual TLS towards the DB services (and the buyer's payment service)
   // (tls/tls_files.h): --tls-dir (ca.pem, frontend.pem, frontend.key), or
   // --tls-ca, --tls-client-cert and --tls-client-key. None: plaintext.
   tls::TlsFlags backend_tls;
@@ -44,17 +42,6 @@ struct FrontendOptions {
   // (--tls-cert, --tls-key). Empty: plain HTTP.
   std::string tls_cert;
   std::string tls_key;
-  // Buyer server only: threads running purchases. Each blocks on one step
-  // at a time, so this is how many purchases are under way at once: with 8,
-  // mixed scenario 3 (100 buyers) queued them, MakePurchase p50 168 ms
-  // against 44 ms with 32 (docs/benchmark/README.md).
-  int purchase_threads = 32;
-  // Buyer server only: a purchase pending this long is settled by recovery.
-  int recovery_age_s = 60;
-  // Buyer server only, for tests only (common/fault.h): the purchase step
-  // after which the process dies ("after_begin", "after_take",
-  // "after_charge", "after_record", "after_release"). "" (the default): never.
-  std::string crash_at;
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -21,10 +21,10 @@ struct PaymentOptions {
   int threads = 4;
   // For tests only (common/fault.h): "after_decision" makes the process die
   // once a new decision is stored, before it answers. "" (the default): never.
-  std::string crash_at;
+  std::string crash_at{};
   // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
   // clients with a frontend certificate from the CA get in. None: plaintext.
-  tls::TlsFlags tls;
+  tls::TlsFlags tls{};
   // trace, debug, info, warn, error or off.
   std::string log_level = "info";
 };

@@ -98,4 +98,17 @@ void AddSellerRoutes(http::Router& router, const rpc::ProductDbClient& products)
              });
 }
 
+http::FrontendSpec SellerFrontend() {
+  return {.component = "seller-server",
+          .env_prefix = "MP_SELLER_",
+          .role = v1::ROLE_SELLER,
+          .default_listen = "127.0.0.1:8081",
+          .add_flags = nullptr,
+          .add_routes = [](http::Router& router,
+                           const http::FrontendContext& c) -> StatusOr<std::shared_ptr<void>> {
+            AddSellerRoutes(router, c.products);
+            return std::shared_ptr<void>();
+          }};
+}
+
 }  // namespace mp::seller_frontend

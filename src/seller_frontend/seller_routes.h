@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/auth.h"
+#include "http/frontend.h"
 #include "http/router.h"
 #include "rpc/product_db_client.h"
 
@@ -15,5 +16,9 @@ namespace mp::seller_frontend {
 // Every route needs a live seller session: `router` checks them with its
 // SessionAuth. The references must outlive the router.
 void AddSellerRoutes(http::Router& router, const rpc::ProductDbClient& products);
+
+// The seller server (http/frontend.h): no flags of its own, the routes
+// above.
+http::FrontendSpec SellerFrontend();
 
 }  // namespace mp::seller_frontend

@@ -10,14 +10,12 @@
 #include <vector>
 
 #include "buyer_frontend/buyer_routes.h"
-#include "buyer_frontend/purchase_saga.h"
 #include "http/auth.h"
 #include "http/router.h"
-#include "http/shared_routes.h"
+#include "http/frontend.h"
 #include "http/token.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/health_client.h"
-#include "rpc/payment_client.h"
 #include "rpc/product_db_client.h"
 #include "seller_frontend/seller_routes.h"
 
@@ -123,42 +121,41 @@ ParsedPaths ParseFile(const std::string& path) {
   return ParseOpenApiPaths(in);
 }
 
-// A router built the way http/frontend.cc builds it, with clients pointing
-// at an address nothing listens on: the handlers are never invoked.
+// A router built by the function every server builds its own with, with
+// clients pointing at an address nothing listens on: the handlers are never
+// invoked.
 class Frontend {
  public:
   explicit Frontend(v1::Role role)
-      : codec_(std::string(32, 'k')),
+      : spec_(role == v1::ROLE_SELLER
+                  ? seller_frontend::SellerFrontend()
+                  : buyer_frontend::BuyerFrontend(std::make_shared<buyer_frontend::BuyerOptions>(
+                        buyer_frontend::BuyerOptions{.payment_url = "http://127.0.0.1:1/",
+                                                     .purchase_threads = 1}))),
+        codec_(std::string(32, 'k')),
         customers_({.addresses = {"127.0.0.1:1"}, .channels_per_address = 1}),
         products_({.addresses = {"127.0.0.1:1"}, .channels_per_address = 1}),
         probe_({"127.0.0.1:1"}),
         auth_(codec_, customers_, role),
-        router_(role == v1::ROLE_SELLER ? "seller-server" : "buyer-server", &auth_) {
-    http::AddAccountRoutes(router_, codec_, role, customers_);
-    http::AddHealthRoute(router_, probe_);
-    if (role == v1::ROLE_SELLER) {
-      seller_frontend::AddSellerRoutes(router_, products_);
-    } else {
-      buyer_frontend::AddBuyerRoutes(router_, customers_, products_);
-      buyer_frontend::AddPurchaseRoute(router_, saga_);
-    }
+        router_(spec_.component, &auth_) {
+    auto routes = http::AddFrontendRoutes(
+        router_, spec_, {codec_, auth_, customers_, products_, probe_, plaintext_});
+    EXPECT_TRUE(routes.ok()) << routes.status().ToString();
+    if (routes.ok()) routes_ = *routes;
   }
 
   std::vector<std::string> Routes() const { return router_.RouteNames(); }
 
  private:
+  const http::FrontendSpec spec_;
   http::TokenCodec codec_;
   rpc::CustomerDbClient customers_;
   rpc::ProductDbClient products_;
   rpc::HealthProbe probe_;
-  rpc::PaymentClient payment_{"http://127.0.0.1:1/"};
-  buyer_frontend::PurchaseSaga saga_{
-      customers_,
-      products_,
-      payment_,
-      {.threads = 1, .recovery_period = std::chrono::milliseconds(0)}};
+  const tls::TlsFiles plaintext_;
   http::SessionAuth auth_;
   http::Router router_;
+  std::shared_ptr<void> routes_;
 };
 
 // Both directions, for one server and its document.

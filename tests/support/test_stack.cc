@@ -8,9 +8,10 @@
 #include "buyer_frontend/buyer_routes.h"
 #include "common/password.h"
 #include "customer_db/customer_db_service.h"
+#include "http/frontend.h"
 #include "http/server.h"
-#include "http/shared_routes.h"
 #include "http/token.h"
+#include "payment/payment_server.h"
 #include "product_db/product_db_service.h"
 #include "rpc/server.h"
 #include "seller_frontend/seller_routes.h"
@@ -28,6 +29,7 @@ struct TestStack::Frontend {
   std::unique_ptr<http::TokenCodec> codec;
   std::unique_ptr<http::SessionAuth> auth;
   std::unique_ptr<http::Router> router;
+  std::shared_ptr<void> routes;              // the buyer's payment client and saga
   std::unique_ptr<http::HttpServer> server;  // last: stops first
 };
 
@@ -35,6 +37,7 @@ struct TestStack::Impl {
   FakeClock clock;
   std::unique_ptr<storage::testing::TestDatabase> customer_db;
   std::unique_ptr<storage::testing::TestDatabase> product_db;
+  std::unique_ptr<storage::testing::TestDatabase> payment_db;
   std::unique_ptr<storage::CustomerRepository> customer_repo;
   std::unique_ptr<storage::LoginThrottleRepository> logins;
   std::unique_ptr<storage::ProductRepository> product_repo;
@@ -44,6 +47,11 @@ struct TestStack::Impl {
   std::unique_ptr<product_db::ProductDbService> product_service;
   std::unique_ptr<rpc::GrpcServer> customer_server;
   std::unique_ptr<rpc::GrpcServer> product_server;
+  // Approves every valid card, so that a purchase's outcome is the test's.
+  SystemClock payment_clock;
+  payment::ChargePolicy payment_policy{1.0, 7, payment_clock};
+  std::unique_ptr<storage::PaymentRepository> payment_repo;
+  std::unique_ptr<payment::PaymentServer> payment_server;
   std::string token_key = RandomToken();  // shared by every frontend
   std::unique_ptr<Frontend> seller;
   std::unique_ptr<Frontend> buyer;
@@ -59,6 +67,7 @@ TestStack::~TestStack() {
   impl_->buyer.reset();
   if (impl_->customer_server) impl_->customer_server->Shutdown();
   if (impl_->product_server) impl_->product_server->Shutdown();
+  if (impl_->payment_server) impl_->payment_server->Stop();
   // Joins the handler threads before the services go. Shutdown already
   // waited for every call, but through gRPC, which ThreadSanitizer cannot
   // see (scripts/tsan.supp); the join it can.
@@ -83,6 +92,13 @@ StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& options) {
                       rpc::GrpcServer::Start("127.0.0.1:0", {s.customer_service.get()}));
   MP_ASSIGN_OR_RETURN(s.product_server,
                       rpc::GrpcServer::Start("127.0.0.1:0", {s.product_service.get()}));
+  MP_ASSIGN_OR_RETURN(s.payment_db, storage::testing::TestDatabase::Create(options.engine));
+  MP_RETURN_IF_ERROR(storage::PaymentRepository::Migrate(s.payment_db->db()));
+  s.payment_repo = std::make_unique<storage::PaymentRepository>(s.payment_db->db());
+  s.payment_server = std::make_unique<payment::PaymentServer>(
+      payment::PaymentOptions{.listen = "127.0.0.1:0", .threads = 2}, s.payment_policy,
+      *s.payment_repo);
+  MP_RETURN_IF_ERROR(s.payment_server->Start());
   MP_ASSIGN_OR_RETURN(s.seller, stack->StartFrontend(Side::kSeller));
   MP_ASSIGN_OR_RETURN(s.buyer, stack->StartFrontend(Side::kBuyer));
   return stack;
@@ -100,15 +116,16 @@ StatusOr<std::unique_ptr<TestStack::Frontend>> TestStack::StartFrontend(Side sid
   f->codec = std::make_unique<http::TokenCodec>(impl_->token_key);
   f->auth = std::make_unique<http::SessionAuth>(*f->codec, *f->customers,
                                                 seller ? v1::ROLE_SELLER : v1::ROLE_BUYER);
-  f->router =
-      std::make_unique<http::Router>(seller ? "seller-server" : "buyer-server", f->auth.get());
-  http::AddAccountRoutes(*f->router, *f->codec, f->auth->role(), *f->customers);
-  http::AddHealthRoute(*f->router, *f->probe);
-  if (seller) {
-    seller_frontend::AddSellerRoutes(*f->router, *f->products);
-  } else {
-    buyer_frontend::AddBuyerRoutes(*f->router, *f->customers, *f->products);
-  }
+  auto buyer_options = std::make_shared<buyer_frontend::BuyerOptions>(buyer_frontend::BuyerOptions{
+      .payment_url = "http://127.0.0.1:" + std::to_string(impl_->payment_server->port()) + "/",
+      .purchase_threads = 4});
+  const http::FrontendSpec spec =
+      seller ? seller_frontend::SellerFrontend() : buyer_frontend::BuyerFrontend(buyer_options);
+  f->router = std::make_unique<http::Router>(spec.component, f->auth.get());
+  const tls::TlsFiles plaintext;
+  MP_ASSIGN_OR_RETURN(f->routes, http::AddFrontendRoutes(*f->router, spec,
+                                                         {*f->codec, *f->auth, *f->customers,
+                                                          *f->products, *f->probe, plaintext}));
   f->server = std::make_unique<http::HttpServer>(
       http::HttpServerOptions{.listen = "127.0.0.1:0", .threads = 2}, *f->router);
   MP_RETURN_IF_ERROR(f->server->Start());
