@@ -5,12 +5,12 @@
 #include <map>
 
 #include "storage/migrations.h"
+#include "storage/product_sql.h"
 
 namespace mp::storage {
 namespace {
 
-#define MP_ITEM_COLUMNS \
-  "id, category, name, keywords, item_condition, price_cents, quantity, up, down, seller_id"
+using namespace product_sql;
 
 // Registrations of one seller take turns on PostgreSQL, so two equal
 // registrations at once merge instead of creating two items. (SQLite writers
@@ -43,15 +43,10 @@ const Sql kSyncKeywords{
 const Sql kEnsureSellerRating{
     "INSERT INTO seller_ratings (seller_id) VALUES ($1) ON CONFLICT (seller_id) DO NOTHING"};
 
-const Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = $1 AND category = $2"};
 // One round trip for a whole cart: a JSON array on SQLite, an array on PostgreSQL.
 const Sql kSelectItems{
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id IN (SELECT value FROM json_each($1))",
     "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
-// A page of one seller's items; the index (seller_id, id) of
-// deploy/sql/product_004 yields them in order, so only the page is read.
-const Sql kSelectSellerItems{"SELECT " MP_ITEM_COLUMNS
-                             " FROM items WHERE seller_id = $1 ORDER BY id LIMIT $2 OFFSET $3"};
 // The same page of several sellers in one statement (ReadMany). PostgreSQL
 // reads each seller's page from the index (LATERAL, one round trip);
 // SQLite, without LATERAL, numbers each seller's items by id and keeps
@@ -78,25 +73,6 @@ const Sql kWithdrawAll{
     "UPDATE items SET quantity = 0 WHERE id = $1 AND category = $2 AND seller_id = $3 "
     "RETURNING " MP_ITEM_COLUMNS};
 
-// One keyword: the index is in ranking order, so the page is read and no more.
-const Sql kSearchKeyword{
-    "SELECT i.id, i.category, i.name, i.keywords, i.item_condition, i.price_cents, "
-    "i.quantity, i.up, i.down, i.seller_id, 1 "
-    "FROM (SELECT item_id, net_votes FROM item_keywords "
-    "WHERE category = $1 AND keyword = $4 AND for_sale = 1 "
-    "ORDER BY net_votes DESC, item_id LIMIT $2 OFFSET $3) m "
-    "JOIN items i ON i.id = m.item_id ORDER BY m.net_votes DESC, m.item_id"};
-// Several keywords: their matches from the index alone, one row per
-// (keyword, item), scored here (ProductRepository::Search): the engines'
-// GROUP BY sorts cost several times the index scan. One statement for up
-// to kMaxKeywords words (unused places repeat the first word), not one per
-// word: on PostgreSQL each statement is a round trip.
-const Sql kKeywordMatches{
-    "SELECT item_id, net_votes FROM item_keywords "
-    "WHERE category = $1 AND keyword IN ($2, $3, $4, $5, $6) AND for_sale = 1"};
-const Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
-                          ", 0 FROM items WHERE category = $1 AND quantity > 0 "
-                          "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
 
 // Steps of one purchase take turns (PostgreSQL; SQLite writers already do):
 // under READ COMMITTED two TakeStock of one purchase id would both find no
@@ -133,8 +109,6 @@ const Sql kSelectSellerRatings{
     "SELECT seller_id, up, down FROM seller_ratings "
     "WHERE seller_id IN (SELECT value FROM json_each($1))",
     "SELECT seller_id, up, down FROM seller_ratings WHERE seller_id = ANY(CAST($1 AS BIGINT[]))"};
-
-#undef MP_ITEM_COLUMNS
 
 std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& words) {
   std::string out;
