@@ -116,15 +116,13 @@ int RunBenchmark(const BenchOptions& options) {
 }
 
 int RunFloor(const BenchOptions& options) {
-  if (options.floor_grpc != "unix" && options.floor_grpc != "tcp") {
-    return ExitCodeFor(InvalidArgument("floor-grpc", "must be unix or tcp"));
-  }
+  if (Status s = CheckFloorGrpc(options.floor_grpc); !s.ok()) return ExitCodeFor(s);
   if (options.floor_calls < 1) {
     return ExitCodeFor(InvalidArgument("floor-calls", "must be at least 1 with --floor"));
   }
   auto floor = MeasureFloor({.calls = options.floor_calls,
-                               .tls_dir = options.tls_dir,
-                               .grpc_unix = options.floor_grpc == "unix"});
+                             .tls_dir = options.tls_dir,
+                             .grpc_unix = options.floor_grpc == "unix"});
   if (!floor.ok()) {
     std::cerr << "marketplace-bench: floor: " << floor.status().message() << "\n";
     return kExitFailed;

@@ -44,6 +44,11 @@ StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list) {
   return out;
 }
 
+Status CheckFloorGrpc(std::string_view transport) {
+  if (transport == "unix" || transport == "tcp") return Status();
+  return InvalidArgument("floor-grpc", "must be unix or tcp");
+}
+
 Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyers,
                      bool explicit_calls, bool explicit_runs) {
   // docs/contract.md §8: scenario 1 = 1+1, 2 = 10+10, 3 = 100+100; K = 1000, R = 10.
@@ -70,9 +75,7 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
   }
   if (o.duration_s < 0) return InvalidArgument("duration", "must not be negative");
   if (o.floor_calls < 0) return InvalidArgument("floor-calls", "must not be negative");
-  if (o.floor_grpc != "unix" && o.floor_grpc != "tcp") {
-    return InvalidArgument("floor-grpc", "must be unix or tcp");
-  }
+  MP_RETURN_IF_ERROR(CheckFloorGrpc(o.floor_grpc));
   if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");
   if (!o.journal.empty() && !o.resilient) {
     return InvalidArgument("journal", "needs --resilient");

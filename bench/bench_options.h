@@ -93,6 +93,9 @@ struct BenchOptions {
 // Fills sellers/buyers/calls/runs from `options.scenario` for those not set
 // on the command line (`explicit_*` false). kInvalidArgument for a scenario
 // other than 0..3 or a size below 1.
+// kInvalidArgument unless `transport` is "unix" or "tcp" (--floor-grpc).
+Status CheckFloorGrpc(std::string_view transport);
+
 Status ApplyScenario(BenchOptions& options, bool explicit_sellers, bool explicit_buyers,
                      bool explicit_calls, bool explicit_runs);
 

@@ -166,15 +166,14 @@ StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir, bool uni
     socket_dir.path = dir;
   }
   std::string listen = unix_socket ? "unix:" + socket_dir.path + "/floor.sock" : "127.0.0.1:0";
-  MP_ASSIGN_OR_RETURN(auto server,
-                      rpc::GrpcServer::Start(listen, {&service}, server_credentials));
+  MP_ASSIGN_OR_RETURN(auto server, rpc::GrpcServer::Start(listen, {&service}, server_credentials));
   const rpc::ClientOptions defaults;
   // One channel: one connection, one call outstanding, as in scenario 1.
-  rpc::ChannelPool pool({.addresses = {unix_socket ? listen
-                                                   : "127.0.0.1:" + std::to_string(server->port())},
-                         .channels_per_address = 1,
-                         .deadline = defaults.deadline,
-                         .credentials = channel_credentials});
+  rpc::ChannelPool pool(
+      {.addresses = {unix_socket ? listen : "127.0.0.1:" + std::to_string(server->port())},
+       .channels_per_address = 1,
+       .deadline = defaults.deadline,
+       .credentials = channel_credentials});
   auto stub = v1::ProductDb::NewStub(pool.channel(pool.Next()));
   asio::io_context io(1);
   auto work = asio::make_work_guard(io);

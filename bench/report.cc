@@ -162,9 +162,9 @@ std::string FloorSentence(const BenchResult& r) {
   std::string out =
       Cat({"Floor, measured before the set-up (one HTTP hop + one gRPC hop on loopback, ",
            Count(static_cast<double>(f.http.calls)), " round trips each; HTTP ",
-           f.https ? "over TLS" : "plain", ", gRPC ", f.grpc_transport(),
-           "): mean ", Ms(f.mean_ms()), " ms (HTTP ", Ms(f.http.mean_ms), " + gRPC ",
-           Ms(f.grpc.mean_ms), "), p50 ", Ms(f.p50_ms()), " ms, p99 ", Ms(f.p99_ms()), " ms."});
+           f.https ? "over TLS" : "plain", ", gRPC ", f.grpc_transport(), "): mean ",
+           Ms(f.mean_ms()), " ms (HTTP ", Ms(f.http.mean_ms), " + gRPC ", Ms(f.grpc.mean_ms),
+           "), p50 ", Ms(f.p50_ms()), " ms, p99 ", Ms(f.p99_ms()), " ms."});
   return out;
 }
 

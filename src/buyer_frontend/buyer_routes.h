@@ -38,7 +38,7 @@ void AddPurchaseRoute(http::Router& router, PurchaseSaga& saga);
 // --purchase-threads, --recovery-age, --crash-at) write into `options`, and
 // its routes are all of the above, over a payment client and a saga (with
 // its recovery) that live as long as the routes.
-http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options =
-                                     std::make_shared<BuyerOptions>());
+http::FrontendSpec BuyerFrontend(
+    std::shared_ptr<BuyerOptions> options = std::make_shared<BuyerOptions>());
 
 }  // namespace mp::buyer_frontend

@@ -54,9 +54,8 @@ TEST_P(BuyerApiTest, EveryRouteRefusesBadCredentials) {
       {"GET", "/v1/sellers/" + std::to_string(seller_id_) + "/rating", ""},
       {"GET", "/v1/purchases", ""},
       {"POST", "/v1/purchases",
-       json::serialize(json::object{{"name", "B"},
-                                    {"card_number", "4111111111111111"},
-                                    {"expiration", "12/99"}})},
+       json::serialize(json::object{
+           {"name", "B"}, {"card_number", "4111111111111111"}, {"expiration", "12/99"}})},
       {"DELETE", "/v1/sessions/current", ""},
   };
   auto snapshot = [&] {

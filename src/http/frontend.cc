@@ -107,7 +107,8 @@ int RunFrontend(int argc, char** argv, const FrontendSpec& spec) {
   rpc::HealthProbe probe = rpc::HealthProbe::AnyReplica({customer_dbs, product_dbs}, *credentials);
   SessionAuth auth(*codec, customers, spec.role);
   Router router(spec.component, &auth);
-  auto routes = AddFrontendRoutes(router, spec, {*codec, auth, customers, products, probe, *backend_tls});
+  auto routes =
+      AddFrontendRoutes(router, spec, {*codec, auth, customers, products, probe, *backend_tls});
   if (!routes.ok()) return Fail(routes.status());
   if (std::min({o.idle_timeout_s, o.read_timeout_s, o.write_timeout_s, o.max_connections}) < 1) {
     return Fail(InvalidArgument("max-connections",

@@ -75,11 +75,12 @@ Component GrpcService(const UpOptions& o, const Tls& t, const fs::path& bin, std
 Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
                      const char* program, int port, std::vector<std::string> extra) {
   std::string address = Address(o, port);
-  std::vector<std::string> args = {"--listen",       address,
-                                   "--log-level",    o.log_level,
-                                   "--customer-db",  DbAddress(o, "customer-db", o.customer_db_port),
-                                   "--product-db",   DbAddress(o, "product-db", o.product_db_port),
-                                   "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
+  std::vector<std::string> args = {
+      "--listen",       address,
+      "--log-level",    o.log_level,
+      "--customer-db",  DbAddress(o, "customer-db", o.customer_db_port),
+      "--product-db",   DbAddress(o, "product-db", o.product_db_port),
+      "--jwt-key-file", (fs::path(o.data_dir) / "jwt.key").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), t.args.begin(), t.args.end());
   args.insert(args.end(), t.rest_args.begin(), t.rest_args.end());

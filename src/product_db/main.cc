@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
   desc.add_options()("listen", po::value(&o.listen)->default_value(o.listen),
                      "gRPC listen address")(
       "listen-unix", po::value(&o.listen_unix),
-      "also listen on this Unix socket path (no TLS; the file is made 0600)")("db-uri", po::value(&o.db_uri)->default_value(o.db_uri),
-                                            "SQLite path or postgresql:// URL")(
+      "also listen on this Unix socket path (no TLS; the file is made 0600)")(
+      "db-uri", po::value(&o.db_uri)->default_value(o.db_uri), "SQLite path or postgresql:// URL")(
       "threads", po::value(&o.threads)->default_value(o.threads),
       "handler threads (-1: 0 on SQLite, --db-connections on PostgreSQL)")(
       "polling-threads", po::value(&o.polling_threads)->default_value(o.polling_threads),
@@ -53,8 +53,8 @@ int main(int argc, char** argv) {
   if (!credentials.ok()) return Fail(credentials.status());
   std::vector<std::string> listen = {o.listen};
   if (!o.listen_unix.empty()) listen.push_back("unix:" + o.listen_unix);
-  auto server = rpc::GrpcServer::StartOn(listen, {&service}, *credentials,
-                                         rpc::kMaxMessageBytes, o.polling_threads);
+  auto server = rpc::GrpcServer::StartOn(listen, {&service}, *credentials, rpc::kMaxMessageBytes,
+                                         o.polling_threads);
   if (!server.ok()) return Fail(server.status());
   log::Info("serving on port {}{} ({} handler threads, {} polling)", (*server)->port(),
             o.listen_unix.empty() ? "" : " and unix:" + o.listen_unix, threads, o.polling_threads);

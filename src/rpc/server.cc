@@ -127,9 +127,9 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::StartOn(
     if (IsUnixAddress(listen[i])) {
       // Who may connect to a Unix socket is decided by its file's mode.
       std::error_code error;
-      std::filesystem::permissions(SocketPath(listen[i]), std::filesystem::perms::owner_read |
-                                                              std::filesystem::perms::owner_write,
-                                   error);
+      std::filesystem::permissions(
+          SocketPath(listen[i]),
+          std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, error);
       if (error) unbound = listen[i] + " (" + error.message() + ")";
     } else if (server->port_ == 0) {
       server->port_ = ports[i];

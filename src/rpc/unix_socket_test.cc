@@ -64,8 +64,7 @@ TEST_F(UnixSocketTest, ATlsServerAlsoServesItsSocketWithoutTls) {
   ASSERT_TRUE(client_tls.ok());
   v1::GetSellerRatingRequest request;
   request.set_seller_id(7);
-  for (const std::string& address :
-       {socket_, "127.0.0.1:" + std::to_string((*server)->port())}) {
+  for (const std::string& address : {socket_, "127.0.0.1:" + std::to_string((*server)->port())}) {
     ProductDbClient client({.addresses = {address}, .credentials = *client_tls});
     auto rating = client.GetSellerRating(request);
     ASSERT_TRUE(rating.ok()) << address << ": " << rating.status().ToString();

@@ -79,9 +79,8 @@ class ProductPlanTest : public ProductRepositoryTest {
       // SQLite: "SCAN items" reads the table; "SEARCH items USING INDEX"
       // or "SCAN items USING INDEX" (an index in its order) do not.
       for (const std::string& line : plan) {
-        const bool whole = line == "SCAN " + table ||
-                           (line.starts_with("SCAN " + table + " ") &&
-                            line.find("USING") == std::string::npos);
+        const bool whole = line == "SCAN " + table || (line.starts_with("SCAN " + table + " ") &&
+                                                       line.find("USING") == std::string::npos);
         if (whole) {
           ADD_FAILURE() << "scans " << table << ":\n" << text;
         }
@@ -108,11 +107,12 @@ TEST_P(ProductPlanTest, CategorySearchReadsTheRankedIndexInOrder) {
 }
 
 TEST_P(ProductPlanTest, OneKeywordSearchReadsItsPageFromTheKeywordIndex) {
-  auto plan = Plan(sql::kSearchKeyword,
-                   {int64_t{3}, int64_t{20}, int64_t{0}, std::string_view("w4")});
+  auto plan =
+      Plan(sql::kSearchKeyword, {int64_t{3}, int64_t{20}, int64_t{0}, std::string_view("w4")});
   ExpectIndexed(plan, "item_keywords", "item_keywords_ranked");
   // The items of the page are found by their key, not by a scan.
-  ExpectIndexed(plan, "items", GetParam() == Engine::kPostgres ? "items_pkey" : "INTEGER PRIMARY KEY");
+  ExpectIndexed(plan, "items",
+                GetParam() == Engine::kPostgres ? "items_pkey" : "INTEGER PRIMARY KEY");
 }
 
 TEST_P(ProductPlanTest, SeveralKeywordsAreReadFromTheKeywordIndexAlone) {
@@ -131,7 +131,8 @@ TEST_P(ProductPlanTest, ASellersPageIsReadFromItsIndexInOrder) {
 
 TEST_P(ProductPlanTest, AnItemIsReadByItsKey) {
   auto plan = Plan(sql::kSelectItem, {int64_t{5}, int64_t{1}});
-  ExpectIndexed(plan, "items", GetParam() == Engine::kPostgres ? "items_pkey" : "INTEGER PRIMARY KEY");
+  ExpectIndexed(plan, "items",
+                GetParam() == Engine::kPostgres ? "items_pkey" : "INTEGER PRIMARY KEY");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ProductPlanTest, kEngines, Name);

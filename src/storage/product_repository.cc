@@ -73,7 +73,6 @@ const Sql kWithdrawAll{
     "UPDATE items SET quantity = 0 WHERE id = $1 AND category = $2 AND seller_id = $3 "
     "RETURNING " MP_ITEM_COLUMNS};
 
-
 // Steps of one purchase take turns (PostgreSQL; SQLite writers already do):
 // under READ COMMITTED two TakeStock of one purchase id would both find no
 // take, and the loser's refusal would then undo the winner's take. The

@@ -12,12 +12,13 @@
 
 namespace mp::storage::product_sql {
 
-inline constexpr Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = $1 AND category = $2"};
+inline constexpr Sql kSelectItem{"SELECT " MP_ITEM_COLUMNS
+                                 " FROM items WHERE id = $1 AND category = $2"};
 
 // A page of one seller's items; the index (seller_id, id) of
 // deploy/sql/product_004 yields them in order, so only the page is read.
-inline constexpr Sql kSelectSellerItems{"SELECT " MP_ITEM_COLUMNS
-                             " FROM items WHERE seller_id = $1 ORDER BY id LIMIT $2 OFFSET $3"};
+inline constexpr Sql kSelectSellerItems{
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE seller_id = $1 ORDER BY id LIMIT $2 OFFSET $3"};
 
 // One keyword: the index is in ranking order, so the page is read and no more.
 inline constexpr Sql kSearchKeyword{
@@ -38,7 +39,7 @@ inline constexpr Sql kKeywordMatches{
     "WHERE category = $1 AND keyword IN ($2, $3, $4, $5, $6) AND for_sale = 1"};
 
 inline constexpr Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
-                          ", 0 FROM items WHERE category = $1 AND quantity > 0 "
-                          "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
+                                     ", 0 FROM items WHERE category = $1 AND quantity > 0 "
+                                     "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
 
 }  // namespace mp::storage::product_sql

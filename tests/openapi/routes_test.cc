@@ -11,8 +11,8 @@
 
 #include "buyer_frontend/buyer_routes.h"
 #include "http/auth.h"
-#include "http/router.h"
 #include "http/frontend.h"
+#include "http/router.h"
 #include "http/token.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/health_client.h"
@@ -129,9 +129,9 @@ class Frontend {
   explicit Frontend(v1::Role role)
       : spec_(role == v1::ROLE_SELLER
                   ? seller_frontend::SellerFrontend()
-                  : buyer_frontend::BuyerFrontend(std::make_shared<buyer_frontend::BuyerOptions>(
-                        buyer_frontend::BuyerOptions{.payment_url = "http://127.0.0.1:1/",
-                                                     .purchase_threads = 1}))),
+                  : buyer_frontend::BuyerFrontend(
+                        std::make_shared<buyer_frontend::BuyerOptions>(buyer_frontend::BuyerOptions{
+                            .payment_url = "http://127.0.0.1:1/", .purchase_threads = 1}))),
         codec_(std::string(32, 'k')),
         customers_({.addresses = {"127.0.0.1:1"}, .channels_per_address = 1}),
         products_({.addresses = {"127.0.0.1:1"}, .channels_per_address = 1}),
