@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "product_db.grpc.pb.h"
 #include "rpc/channel_pool.h"
+#include "rpc/client_queue.h"
 #include "rpc/server.h"
 #include "rpc/tls_credentials.h"
 
@@ -140,9 +141,9 @@ class ConstantRating final : public rpc::UnaryService<v1::ProductDb> {
 };
 
 // The gRPC hop: the DB services' server runner and credentials, the
-// frontends' channel settings, credentials and deadline. The answer is
-// posted to an io_context that the calling thread runs, as a frontend's
-// answer is posted to its connection's io thread.
+// frontends' channel settings, credentials, deadline and client queue. The
+// answer is posted to an io_context that the calling thread runs, as a
+// frontend's answer is posted to its connection's io thread.
 StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir, bool unix_socket) {
   tls::TlsFiles server_files, client_files;
   if (!tls_dir.empty() && !unix_socket) {
@@ -188,19 +189,40 @@ StatusOr<Figures> MeasureGrpcHop(int calls, const std::string& tls_dir, bool uni
   for (int i = 0; i < warm_up + calls && failed.ok(); ++i) {
     if (i == warm_up) timed_start = Clock::now();
     Clock::time_point start = Clock::now();
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + defaults.deadline);
     bool done = false;
-    stub->async()->GetSellerRating(&context, &request, &response, [&](grpc::Status status) {
-      asio::post(io, [&, status = std::move(status)] {
-        done = true;
-        if (!status.ok()) {
-          failed = FromGrpc(status);
-        } else if (response.up() != 3) {
-          failed = Internal("the floor's gRPC server answered something else");
-        }
-      });
-    });
+    // One call on a client queue (rpc/client_queue.h), as the frontends'
+    // clients make them. The io thread frees it: after posting, the queue
+    // thread touches it no more.
+    struct Call final : rpc::QueuedOp {
+      asio::io_context* io;
+      bool* done;
+      Status* failed;
+      const v1::Feedback* response;
+      grpc::ClientContext context;
+      grpc::Status status;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<v1::Feedback>> reader;
+      void Done(bool /*ok*/) override {
+        asio::post(*io, [this] {
+          *done = true;
+          if (!status.ok()) {
+            *failed = FromGrpc(status);
+          } else if (response->up() != 3) {
+            *failed = Internal("the floor's gRPC server answered something else");
+          }
+          reader.reset();
+          delete this;
+        });
+      }
+    };
+    auto* call = new Call;
+    call->io = &io;
+    call->done = &done;
+    call->failed = &failed;
+    call->response = &response;
+    call->context.set_deadline(std::chrono::system_clock::now() + defaults.deadline);
+    call->reader = stub->PrepareAsyncGetSellerRating(&call->context, request, rpc::ClientQueue());
+    call->reader->StartCall();
+    call->reader->Finish(&response, &call->status, static_cast<rpc::QueuedOp*>(call));
     while (!done) io.run_one();
     if (i >= warm_up) latencies.push_back(Since(start));
   }

@@ -44,7 +44,7 @@ constexpr size_t kFirstRead = 512;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // A request in flight holds its io_context (through `ioc`), so that an
-  // answer arriving after Stop() (from a gRPC thread) still posts into a
+  // answer arriving after Stop() (from the client queue's thread) still posts into a
   // live one; idle sessions do not, so they go with their io_context.
   Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket, const HttpServerOptions& options,
           const Router& router, std::atomic<uint64_t>& ids, InFlight& in_flight,
@@ -135,7 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
     in_flight_.count.fetch_add(1);
     router_.Dispatch(
         std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](Response response) {
-          // Handlers may finish on a gRPC thread; the socket belongs to its own.
+          // Handlers may finish on the client queue's thread; the socket belongs to its own.
           asio::post(*owner.ioc, [self = owner.self, r = std::move(response)]() mutable {
             self->Write(std::move(r));
             self->in_flight_.count.fetch_sub(1);

@@ -60,7 +60,7 @@ class Batcher : public std::enable_shared_from_this<Batcher<Batch>> {
   explicit Batcher(Send send, size_t max_reply_bytes = kMaxMessageBytes / 2)
       : send_(std::move(send)), max_reply_bytes_(max_reply_bytes) {}
 
-  // Sends `item` with the next batch; `done` runs on a gRPC thread with its
+  // Sends `item` with the next batch; `done` runs on the client queue's thread with its
   // result, or with the batch RPC's error.
   void Add(Item item, Callback<Result> done) {
     std::unique_lock lock(mu_);

@@ -11,6 +11,7 @@
 #include "common/status_mapping.h"
 #include "common/task.h"
 #include "rpc/channel_pool.h"
+#include "rpc/client_queue.h"
 
 namespace mp::rpc {
 
@@ -18,8 +19,8 @@ template <typename Response>
 using Callback = std::function<void(StatusOr<Response>)>;
 
 // The awaitable form of a call (common/task.h): `co_await client.AsyncX(r)`
-// gives its StatusOr and resumes the awaiting coroutine on the gRPC thread
-// that got the answer.
+// gives its StatusOr and resumes the awaiting coroutine on the client
+// queue's thread, which got the answer.
 template <typename Response>
 using Pending = CallbackAwaiter<StatusOr<Response>, std::function<void(Callback<Response>)>>;
 
@@ -31,26 +32,32 @@ using Pending = CallbackAwaiter<StatusOr<Response>, std::function<void(Callback<
 // once; its caller gets kUnavailable or kDeadlineExceeded.
 
 // State of one asynchronous unary call (and its one possible retry), alive
-// until its callback has run.
+// until its callback has run. It ends on the client queue
+// (rpc/client_queue.h).
 template <typename Request, typename Response>
-class AsyncCall {
+class AsyncCall final : QueuedOp {
  public:
-  // Starts one attempt on channel `channel`; gRPC runs `on_done` when it ends.
-  using Invoke = std::function<void(size_t channel, grpc::ClientContext*, const Request*, Response*,
-                                    std::function<void(grpc::Status)> on_done)>;
+  using Reader = grpc::ClientAsyncResponseReader<Response>;
+  // Prepares one attempt on channel `channel`, to end on `queue`.
+  using Invoke = std::function<std::unique_ptr<Reader>(
+      size_t channel, grpc::ClientContext*, const Request&, grpc::CompletionQueue* queue)>;
 
-  // Starts the call; `done` runs once, on a gRPC thread. REQUIRES: `pool`
-  // and what `invoke` uses outlive the call (until `done` has run).
+  // Starts the call; `done` runs once, on the client queue's thread.
+  // REQUIRES: `pool` and what `invoke` uses outlive the call (until `done`
+  // has run).
   static void Start(const ChannelPool& pool, std::chrono::milliseconds deadline,
                     const Request& request, Callback<Response> done, Invoke invoke) {
-    auto* call = new AsyncCall(pool, deadline, request, std::move(done), std::move(invoke));
+    auto* call =
+        new AsyncCall(pool, ClientQueue(), deadline, request, std::move(done), std::move(invoke));
     call->Attempt(pool.Next());
   }
 
  private:
-  AsyncCall(const ChannelPool& pool, std::chrono::milliseconds deadline, const Request& request,
-            Callback<Response> done, Invoke invoke)
+  AsyncCall(const ChannelPool& pool, grpc::CompletionQueue* queue,
+            std::chrono::milliseconds deadline, const Request& request, Callback<Response> done,
+            Invoke invoke)
       : pool_(pool),
+        queue_(queue),
         deadline_(std::chrono::system_clock::now() + deadline),
         request_(request),
         done_(std::move(done)),
@@ -58,16 +65,20 @@ class AsyncCall {
 
   void Attempt(size_t channel) {
     channel_ = channel;
+    // The reader lives in the call the context holds: it goes first.
+    reader_.reset();
     context_.emplace();
     context_->set_deadline(deadline_);
     response_.Clear();
-    invoke_(channel, &*context_, &request_, &response_,
-            [this](grpc::Status status) { OnDone(status); });
+    reader_ = invoke_(channel, &*context_, request_, queue_);
+    reader_->StartCall();
+    reader_->Finish(&response_, &status_, static_cast<QueuedOp*>(this));
   }
 
-  // Called once per attempt by gRPC. Nothing touches `this` after starting
-  // the retry: its callback may already be running.
-  void OnDone(const grpc::Status& status) {
+  // Called once per attempt, when it has ended (`ok` is always true for a
+  // unary call's Finish). Nothing touches `this` after starting the retry.
+  void Done(bool /*ok*/) override {
+    grpc::Status status = std::move(status_);
     if (!status.ok() && !retried_) {
       if (std::optional<size_t> other = pool_.RetryChannel(channel_, status)) {
         retried_ = true;
@@ -78,9 +89,8 @@ class AsyncCall {
   }
 
   // Deletes the call, then runs `done`. The context holds a reference to the
-  // channel: it must be gone before the caller hears back, or a caller that
-  // then destroys the client leaves the last reference to this gRPC thread,
-  // whose shutdown of its own completion queue aborts the process.
+  // channel: it must be gone before the caller hears back, so that a caller
+  // may then destroy the client.
   void Finish(const grpc::Status& status) {
     Callback<Response> callback = std::move(done_);
     StatusOr<Response> result = status.ok() ? StatusOr<Response>(std::move(response_))
@@ -90,10 +100,13 @@ class AsyncCall {
   }
 
   const ChannelPool& pool_;
+  grpc::CompletionQueue* const queue_;
   const std::chrono::system_clock::time_point deadline_;
   std::optional<grpc::ClientContext> context_;
+  std::unique_ptr<Reader> reader_;
   Request request_;
   Response response_;
+  grpc::Status status_;
   Callback<Response> done_;
   Invoke invoke_;
   size_t channel_ = 0;
@@ -129,14 +142,14 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
   MP_DEFINE_ASYNC_RPC(Client, Method, Request, Response) \
   MP_DEFINE_BLOCKING_RPC(Client, Method, Request, Response)
 
-#define MP_DEFINE_ASYNC_RPC(Client, Method, Request, Response)                                   \
-  void Client::Method(const Request& request, ::mp::rpc::Callback<Response> done) const {        \
-    ::mp::rpc::AsyncCall<Request, Response>::Start(                                              \
-        pool_, options_.deadline, request, std::move(done),                                      \
-        [this](size_t channel, grpc::ClientContext* context, const Request* req, Response* resp, \
-               std::function<void(grpc::Status)> on_done) {                                      \
-          stubs_[channel]->async()->Method(context, req, resp, std::move(on_done));              \
-        });                                                                                      \
+#define MP_DEFINE_ASYNC_RPC(Client, Method, Request, Response)                            \
+  void Client::Method(const Request& request, ::mp::rpc::Callback<Response> done) const { \
+    ::mp::rpc::AsyncCall<Request, Response>::Start(                                       \
+        pool_, options_.deadline, request, std::move(done),                               \
+        [this](size_t channel, grpc::ClientContext* context, const Request& req,          \
+               grpc::CompletionQueue* queue) {                                            \
+          return stubs_[channel]->PrepareAsync##Method(context, req, queue);              \
+        });                                                                               \
   }
 
 #define MP_DEFINE_BLOCKING_RPC(Client, Method, Request, Response)                            \
@@ -149,8 +162,9 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
   }
 
 // Declares the three forms of one RPC inside a client class: the callback
-// one runs `done` on a gRPC thread once the answer (or error) arrives, and
-// must not block there; Async<Method> is the same awaited by a coroutine,
+// one runs `done` on the client queue's thread (rpc/client_queue.h) once
+// the answer (or error) arrives, and must not block there: that thread
+// ends every call of the process; Async<Method> is the same awaited by a coroutine,
 // which then goes on on that thread; the blocking one waits for the
 // answer. All fail over between replicas as described above. A client may
 // be destroyed once its asynchronous calls have ended, not before.

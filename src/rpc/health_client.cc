@@ -3,9 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "common/status_mapping.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "rpc/client_queue.h"
 #include "rpc/message_size.h"
 #include "rpc/tls_credentials.h"
 
@@ -71,14 +74,44 @@ HealthProbe HealthProbe::AnyReplica(const std::vector<std::vector<std::string>>&
   return probe;
 }
 
+namespace {
+
+struct State {
+  std::mutex mu;
+  size_t left;
+  std::vector<bool> serving;        // per group: some replica serves
+  std::vector<std::string> errors;  // per group: what its replicas said
+  std::function<void(Status)> done;
+};
+
+// Counts one replica's answer; the last one runs `done`.
+void Count(State& state, const std::string& address, size_t group, const Status& status) {
+  std::function<void(Status)> finish;
+  Status result;
+  {
+    std::lock_guard lock(state.mu);
+    if (status.ok()) {
+      state.serving[group] = true;
+    } else {
+      std::string& errors = state.errors[group];
+      errors += (errors.empty() ? "" : "; ") + address + ": " + status.message();
+    }
+    if (--state.left == 0) {
+      finish = std::move(state.done);
+      for (size_t g = 0; g < state.serving.size(); ++g) {
+        if (!state.serving[g]) {
+          result = Unavailable(state.errors[g]);
+          break;
+        }
+      }
+    }
+  }
+  if (finish) finish(result);
+}
+
+}  // namespace
+
 void HealthProbe::Check(std::function<void(Status)> done) const {
-  struct State {
-    std::mutex mu;
-    size_t left;
-    std::vector<bool> serving;        // per group: some replica serves
-    std::vector<std::string> errors;  // per group: what its replicas said
-    std::function<void(Status)> done;
-  };
   auto state = std::make_shared<State>();
   state->left = channels_.size();
   state->serving.assign(groups_, false);
@@ -86,47 +119,41 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
   state->done = std::move(done);
   if (channels_.empty()) return state->done(Status());
   for (size_t i = 0; i < channels_.size(); ++i) {
-    struct Call {
+    // Frees itself once its answer has been counted.
+    struct Call final : QueuedOp {
       grpc::ClientContext context;
       grpc::health::v1::HealthCheckRequest request;
       grpc::health::v1::HealthCheckResponse response;
+      grpc::Status status;
       std::unique_ptr<grpc::health::v1::Health::Stub> stub;
+      std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::health::v1::HealthCheckResponse>>
+          reader;
+      std::shared_ptr<State> state;
+      std::string address;
+      size_t group = 0;
+
+      void Done(bool /*ok*/) override {
+        Status result = FromGrpc(status);
+        if (result.ok() && response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+          result = Unavailable(address + " is not serving");
+        }
+        std::shared_ptr<State> s = std::move(state);
+        std::string a = std::move(address);
+        size_t g = group;
+        reader.reset();
+        delete this;
+        Count(*s, a, g, result);
+      }
     };
-    auto call = std::make_shared<Call>();
+    auto* call = new Call;
     call->stub = grpc::health::v1::Health::NewStub(channels_[i]);
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-    std::string address = addresses_[i];
-    size_t group = group_of_[i];
-    call->stub->async()->Check(
-        &call->context, &call->request, &call->response,
-        [call, state, address, group](grpc::Status s) {
-          Status status = FromGrpc(s);
-          if (status.ok() &&
-              call->response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
-            status = Unavailable(address + " is not serving");
-          }
-          std::function<void(Status)> finish;
-          Status result;
-          {
-            std::lock_guard lock(state->mu);
-            if (status.ok()) {
-              state->serving[group] = true;
-            } else {
-              std::string& errors = state->errors[group];
-              errors += (errors.empty() ? "" : "; ") + address + ": " + status.message();
-            }
-            if (--state->left == 0) {
-              finish = std::move(state->done);
-              for (size_t g = 0; g < state->serving.size(); ++g) {
-                if (!state->serving[g]) {
-                  result = Unavailable(state->errors[g]);
-                  break;
-                }
-              }
-            }
-          }
-          if (finish) finish(result);
-        });
+    call->state = state;
+    call->address = addresses_[i];
+    call->group = group_of_[i];
+    call->reader = call->stub->PrepareAsyncCheck(&call->context, call->request, ClientQueue());
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, static_cast<QueuedOp*>(call));
   }
 }
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <future>
+#include <set>
+#include <thread>
 
 #include "rpc/server.h"
 
@@ -65,6 +67,20 @@ TEST_F(HealthProbeTest, OneServingReplicaPerServiceIsEnough) {
 
 TEST_F(HealthProbeTest, NothingToAskIsHealthy) {
   EXPECT_TRUE(Probe(HealthProbe::AnyReplica({})).ok());
+}
+
+// Answers and failures alike end on the process's one client-queue thread
+// (rpc/client_queue.h), never on the caller's thread nor a pool of gRPC's.
+TEST_F(HealthProbeTest, EveryAnswerEndsOnTheOneClientQueueThread) {
+  std::set<std::thread::id> threads;
+  for (int i = 0; i < 6; ++i) {
+    HealthProbe probe({i % 2 == 0 ? live_ : dead_});
+    std::promise<std::thread::id> ended;
+    probe.Check([&ended](const Status&) { ended.set_value(std::this_thread::get_id()); });
+    threads.insert(ended.get_future().get());
+  }
+  EXPECT_EQ(threads.size(), 1u);
+  EXPECT_EQ(threads.count(std::this_thread::get_id()), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+#include "rpc/client_queue.h"
+
+#include <grpcpp/completion_queue.h>
+
+#include <thread>
+
+namespace mp::rpc {
+
+grpc::CompletionQueue* ClientQueue() {
+  // Never shut down nor freed: its thread waits on it until the process
+  // exits.
+  static grpc::CompletionQueue* const queue = [] {
+    auto* q = new grpc::CompletionQueue();
+    std::thread([q] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (q->Next(&tag, &ok)) static_cast<QueuedOp*>(tag)->Done(ok);
+    }).detach();
+    return q;
+  }();
+  return queue;
+}
+
+}  // namespace mp::rpc
