@@ -6,6 +6,8 @@
 #include <map>
 
 #include "buyer_frontend/purchase_saga.h"
+#include "buyer_frontend/purchase_services.h"
+#include "common/clock.h"
 #include "common/fault.h"
 #include "common/log.h"
 #include "common/password.h"
@@ -102,6 +104,20 @@ StatusOr<Card> ParseCard(const http::Request& req) {
   MP_RETURN_IF_ERROR(ValidateCardNumber(card.number));
   MP_RETURN_IF_ERROR(ValidateExpiration(card.expiration));
   return card;
+}
+
+// 201 {"purchase_id", "items": [{"item_id", "name", "price", "quantity"}], "total"}.
+Reply ReceiptReply(const PurchaseReceipt& receipt) {
+  json::array items;
+  for (const ReceiptLine& line : receipt.lines) {
+    items.push_back(json::object{{"item_id", line.item_id},
+                                 {"name", line.name},
+                                 {"price", http::PriceJson(line.price_cents)},
+                                 {"quantity", line.quantity}});
+  }
+  return Reply::Created(json::object{{"purchase_id", receipt.purchase_id},
+                                     {"items", std::move(items)},
+                                     {"total", http::PriceJson(receipt.total_cents)}});
 }
 
 }  // namespace
@@ -276,8 +292,11 @@ void AddPurchaseRoute(http::Router& router, PurchaseSaga& saga) {
                  MP_CO_RETURN_IF_ERROR(ValidateKey("Idempotency-Key", req->idempotency_key));
                  purchase_id = DeriveId(std::to_string(buyer.user_id), req->idempotency_key);
                }
-               co_return co_await saga.Purchase(std::move(buyer.session), std::move(purchase_id),
-                                                std::move(card));
+               MP_CO_ASSIGN_OR_RETURN(
+                   PurchaseReceipt receipt,
+                   co_await saga.Purchase(std::move(buyer.session), std::move(purchase_id),
+                                          std::move(card)));
+               co_return ReceiptReply(receipt);
              });
 }
 
@@ -301,13 +320,20 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
                         rpc::PaymentTlsContext(o.payment_url, c.backend_tls));
     struct Purchases {
       Purchases(const BuyerOptions& o, const http::FrontendContext& c, tls::SslContext tls)
-          : payment(o.payment_url, std::move(tls)),
-            saga(c.customers, c.products, payment,
+          : payment_client(o.payment_url, std::move(tls)),
+            ledger(c.customers),
+            stock(c.products),
+            payment(payment_client),
+            saga(ledger, stock, payment, clock,
                  {.threads = o.purchase_threads,
                   .recovery_age = std::chrono::seconds(o.recovery_age_s),
                   .recovery_period = std::chrono::seconds(std::max(1, o.recovery_age_s / 2)),
                   .crash = CrashPoint(o.crash_at)}) {}
-      rpc::PaymentClient payment;
+      rpc::PaymentClient payment_client;
+      RpcPurchaseLedger ledger;
+      RpcPurchaseStock stock;
+      SoapPurchasePayment payment;
+      SystemClock clock;
       PurchaseSaga saga;
     };
     auto purchases = std::make_shared<Purchases>(o, c, std::move(payment_tls));

@@ -4,17 +4,15 @@
 #include <boost/asio/post.hpp>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
-#include "common/clock.h"
 #include "common/log.h"
 #include "common/status_mapping.h"
 #include "common/types.h"
-#include "http/json_fields.h"
 
 namespace mp::buyer_frontend {
-namespace json = boost::json;
 
 namespace {
 
@@ -62,19 +60,15 @@ v1::TakeStockRequest TakeRequest(const v1::PurchaseAttempt& attempt) {
   return take;
 }
 
-http::Reply PurchaseReply(const std::string& purchase_id, const json::array& items, int64_t total) {
-  return http::Reply::Created(json::object{
-      {"purchase_id", purchase_id}, {"items", items}, {"total", http::PriceJson(total)}});
-}
-
 }  // namespace
 
-PurchaseSaga::PurchaseSaga(const rpc::CustomerDbClient& customers,
-                           const rpc::ProductDbClient& products, const rpc::PaymentClient& payment,
+PurchaseSaga::PurchaseSaga(const PurchaseLedger& ledger, const PurchaseStock& stock,
+                           const PurchasePayment& payment, const Clock& clock,
                            const PurchaseSagaOptions& options)
-    : customers_(customers),
-      products_(products),
+    : ledger_(ledger),
+      stock_(stock),
       payment_(payment),
+      clock_(clock),
       options_(options),
       pool_(std::max(1, options.threads)) {
   if (options_.recovery_period.count() > 0) {
@@ -110,7 +104,7 @@ PurchaseSaga::~PurchaseSaga() {
 }
 
 // Counts a saga step or call in flight for the destructor, which waits for
-// them: they use the clients and this object until they end.
+// them: they use the services and this object until they end.
 class PurchaseSaga::Running {
  public:
   explicit Running(PurchaseSaga& saga) : saga_(saga) {
@@ -128,23 +122,24 @@ class PurchaseSaga::Running {
   PurchaseSaga& saga_;
 };
 
-Task<StatusOr<http::Reply>> PurchaseSaga::Purchase(v1::SessionRequest session,
-                                                   std::string purchase_id, Card card) {
+Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Purchase(v1::SessionRequest session,
+                                                       std::string purchase_id, Card card) {
   Running running(*this);
   co_return co_await Run(session, purchase_id, card);
 }
 
-Task<StatusOr<http::Reply>> PurchaseSaga::Run(const v1::SessionRequest& session,
-                                              const std::string& purchase_id, const Card& card) {
+Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Run(const v1::SessionRequest& session,
+                                                  const std::string& purchase_id,
+                                                  const Card& card) {
   v1::BeginPurchaseRequest begin;
   *begin.mutable_session() = session;
   begin.set_purchase_id(purchase_id);
   MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt attempt,
-                         co_await customers_.AsyncBeginPurchase(begin));
+                         co_await ledger_.BeginPurchase(std::move(begin)));
   if (attempt.state() != v1::PURCHASE_PENDING) co_return co_await Answer(attempt);
   options_.crash.Reached("after_begin");
 
-  StatusOr<v1::TakeStockResponse> taken = co_await products_.AsyncTakeStock(TakeRequest(attempt));
+  StatusOr<v1::TakeStockResponse> taken = co_await stock_.TakeStock(TakeRequest(attempt));
   if (!taken.ok()) {
     // Unknown outcome: the attempt stays pending and recovery settles it.
     if (!IsFinal(taken.status())) co_return Unavailable("the purchase could not finish; retry");
@@ -201,36 +196,36 @@ StatusOr<rpc::ChargeDecision> PurchaseSaga::ChargeOnce(const rpc::ChargeRequest&
   StatusOr<rpc::ChargeDecision> decision = Unavailable("payment service not called");
   // The payment service answers a transaction id once, so asking again after
   // a lost answer cannot charge twice.
-  for (int i = 0; i < std::max(1, options_.charge_attempts); ++i) {
+  // No wait after the last try: the buyer then hears 503 at once.
+  const int tries = std::max(1, options_.charge_attempts);
+  for (int i = 0; i < tries; ++i) {
+    if (i > 0) options_.sleep(std::chrono::milliseconds(100 << (i - 1)));
     decision = payment_.Charge(request);
     if (decision.ok() || decision.status().code() == StatusCode::kInvalidArgument) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100 << i));
   }
   return decision;
 }
 
-Task<StatusOr<http::Reply>> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
-                                                   const v1::TakeStockResponse& taken) {
+Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Complete(const v1::PurchaseAttempt& attempt,
+                                                       const v1::TakeStockResponse& taken) {
   v1::RecordPurchaseRequest record;
   record.set_purchase_id(attempt.purchase_id());
   record.set_buyer_id(attempt.buyer_id());
   record.set_clear_session_id(attempt.session_id());
-  json::array items;
-  int64_t total = 0;
+  PurchaseReceipt receipt;
+  receipt.purchase_id = attempt.purchase_id();
   for (const v1::TakenLine& t : ByItem(taken.lines())) {
     v1::PurchaseLine* line = record.add_lines();
     line->set_item_id(t.item_id());
     line->set_seller_id(t.seller_id());
     line->set_quantity(t.quantity());
     line->set_price_cents(t.price_cents());
-    (void)AddToOrderTotal(total, t.price_cents(), t.quantity());  // checked by TakeStock
-    items.push_back(json::object{{"item_id", t.item_id()},
-                                 {"name", t.name()},
-                                 {"price", http::PriceJson(t.price_cents())},
-                                 {"quantity", t.quantity()}});
+    // Checked by TakeStock.
+    (void)AddToOrderTotal(receipt.total_cents, t.price_cents(), t.quantity());
+    receipt.lines.push_back({t.item_id(), t.name(), t.price_cents(), t.quantity()});
   }
   // The charge is approved: from here on the purchase only moves forward.
-  if (auto recorded = co_await customers_.AsyncRecordPurchase(record); !recorded.ok()) {
+  if (auto recorded = co_await ledger_.RecordPurchase(std::move(record)); !recorded.ok()) {
     if (recorded.status().reason() == "purchase_not_pending") {
       // An approved charge whose attempt was undone: the ledger audit
       // reports it; no retry can mend it.
@@ -244,13 +239,13 @@ Task<StatusOr<http::Reply>> PurchaseSaga::Complete(const v1::PurchaseAttempt& at
   // not wait for it: it runs beside the answer.
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
-  auto running = std::make_shared<Running>(*this);
-  products_.CommitStock(ref, [running](StatusOr<v1::Empty>) {});
-  co_return PurchaseReply(attempt.purchase_id(), items, total);
+  auto committed = [running = std::make_shared<Running>(*this)](StatusOr<v1::Empty>) {};
+  Start(stock_.CommitStock(std::move(ref)), std::move(committed));
+  co_return receipt;
 }
 
-Task<StatusOr<http::Reply>> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt,
-                                               const Status& why, bool declined) {
+Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Undo(const v1::PurchaseAttempt& attempt,
+                                                   const Status& why, bool declined) {
   if (!declined) {
     // Another request for the same purchase id may be past its charge: fix
     // the payment's outcome first. Approved, the purchase moves forward
@@ -259,14 +254,14 @@ Task<StatusOr<http::Reply>> PurchaseSaga::Undo(const v1::PurchaseAttempt& attemp
     StatusOr<rpc::ChargeDecision> decision = co_await Probe(attempt);
     if (!decision.ok()) co_return Unavailable("the purchase could not finish; retry");
     if (decision->approved) {
-      auto taken = co_await products_.AsyncTakeStock(TakeRequest(attempt));
+      auto taken = co_await stock_.TakeStock(TakeRequest(attempt));
       if (!taken.ok()) co_return Unavailable("the purchase is paid and will be recorded shortly");
       co_return co_await Complete(attempt, *taken);
     }
   }
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
-  if (!(co_await products_.AsyncReleaseStock(ref)).ok()) {
+  if (!(co_await stock_.ReleaseStock(std::move(ref))).ok()) {
     co_return Unavailable("the purchase could not finish; retry");
   }
   options_.crash.Reached("after_release");
@@ -274,11 +269,12 @@ Task<StatusOr<http::Reply>> PurchaseSaga::Undo(const v1::PurchaseAttempt& attemp
   fail.set_purchase_id(attempt.purchase_id());
   fail.set_reason(why.reason());
   fail.set_message(why.message());
-  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt failed, co_await customers_.AsyncFailPurchase(fail));
+  MP_CO_ASSIGN_OR_RETURN(v1::PurchaseAttempt failed,
+                         co_await ledger_.FailPurchase(std::move(fail)));
   co_return co_await Answer(failed);
 }
 
-Task<StatusOr<http::Reply>> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
+Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Answer(const v1::PurchaseAttempt& attempt) {
   if (attempt.state() == v1::PURCHASE_FAILED) co_return FailureStatus(attempt);
   if (attempt.state() != v1::PURCHASE_COMPLETED) {
     co_return Unavailable("the purchase is still being processed; retry");
@@ -287,17 +283,17 @@ Task<StatusOr<http::Reply>> PurchaseSaga::Answer(const v1::PurchaseAttempt& atte
   v1::GetItemsRequest get;
   for (const v1::PurchaseLine& line : attempt.recorded()) get.add_item_ids(line.item_id());
   std::map<std::string, std::string> names;
-  if (auto items = co_await products_.AsyncGetItems(get); items.ok()) {
+  if (auto items = co_await stock_.GetItems(std::move(get)); items.ok()) {
     for (const v1::Item& item : items->items()) names[item.id()] = item.name();
   }
-  json::array lines;
+  PurchaseReceipt receipt;
+  receipt.purchase_id = attempt.purchase_id();
+  receipt.total_cents = attempt.total_cents();
   for (const v1::PurchaseLine& line : ByItem(attempt.recorded())) {
-    lines.push_back(json::object{{"item_id", line.item_id()},
-                                 {"name", names[line.item_id()]},
-                                 {"price", http::PriceJson(line.price_cents())},
-                                 {"quantity", line.quantity()}});
+    receipt.lines.push_back(
+        {line.item_id(), names[line.item_id()], line.price_cents(), line.quantity()});
   }
-  co_return PurchaseReply(attempt.purchase_id(), lines, attempt.total_cents());
+  co_return receipt;
 }
 
 Task<StatusOr<rpc::ChargeDecision>> PurchaseSaga::Probe(const v1::PurchaseAttempt& attempt) {
@@ -324,28 +320,29 @@ Task<StatusOr<bool>> PurchaseSaga::Settle(v1::PurchaseAttempt attempt) {
   Running running(*this);
   MP_CO_ASSIGN_OR_RETURN(rpc::ChargeDecision decision, co_await Probe(attempt));
   if (!decision.approved) {
-    StatusOr<http::Reply> undone = co_await Undo(attempt, UndoReason(decision), /*declined=*/true);
+    StatusOr<PurchaseReceipt> undone =
+        co_await Undo(attempt, UndoReason(decision), /*declined=*/true);
     if (undone.status().code() == StatusCode::kUnavailable) {
       co_return Unavailable("undo of " + attempt.purchase_id() + " failed");
     }
     co_return true;
   }
   MP_CO_ASSIGN_OR_RETURN(v1::TakeStockResponse taken,
-                         co_await products_.AsyncTakeStock(TakeRequest(attempt)));
+                         co_await stock_.TakeStock(TakeRequest(attempt)));
   MP_CO_RETURN_IF_ERROR((co_await Complete(attempt, taken)).status());
   co_return true;
 }
 
 StatusOr<int> PurchaseSaga::RecoverOnce() {
   v1::ListPendingPurchasesRequest list;
-  list.set_started_before_ms(SystemClock().NowMs() - options_.recovery_age.count());
+  list.set_started_before_ms(clock_.NowMs() - options_.recovery_age.count());
   list.set_limit(kRecoveryPage);
   int settled = 0;
   // Pages through every pending attempt in (created_ms, purchase_id) order:
   // one that fails to settle is counted and passed, so it never keeps the
   // ones after it waiting.
   while (true) {
-    MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, customers_.ListPendingPurchases(list));
+    MP_ASSIGN_OR_RETURN(v1::PurchaseAttemptList pending, ledger_.ListPendingPurchases(list));
     for (const v1::PurchaseAttempt& attempt : pending.attempts()) {
       Status s = SyncWait(Settle(attempt)).status();
       if (s.ok()) {

@@ -4,18 +4,18 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <memory>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "buyer_frontend/purchase_services.h"
+#include "common/clock.h"
 #include "common/fault.h"
 #include "common/task.h"
 #include "customer_db.pb.h"
-#include "http/request.h"
-#include "rpc/customer_db_client.h"
-#include "rpc/payment_client.h"
-#include "rpc/product_db_client.h"
 
 namespace mp::buyer_frontend {
 
@@ -31,10 +31,29 @@ struct PurchaseSagaOptions {
   std::chrono::milliseconds recovery_period{30'000};
   // Tries of a charge whose outcome is unknown (transport failure).
   int charge_attempts = 3;
+  // Waits between those tries, on the payment thread; a test passes one
+  // that only notes the wait.
+  std::function<void(std::chrono::milliseconds)> sleep = [](std::chrono::milliseconds d) {
+    std::this_thread::sleep_for(d);
+  };
   // For tests only: the step after which the process dies, one of
   // "after_begin", "after_take", "after_charge", "after_record",
   // "after_release" (an undo's ReleaseStock).
   CrashPoint crash{};
+};
+
+// What a completed purchase bought, lines by item number: the 201 of
+// POST /v1/purchases (buyer_routes.cc makes it JSON).
+struct ReceiptLine {
+  std::string item_id;
+  std::string name;
+  int64_t price_cents = 0;  // unit price paid
+  int64_t quantity = 0;
+};
+struct PurchaseReceipt {
+  std::string purchase_id;
+  std::vector<ReceiptLine> lines;
+  int64_t total_cents = 0;
 };
 
 struct Card {
@@ -59,20 +78,22 @@ struct Card {
 // Thread-safe.
 class PurchaseSaga {
  public:
-  PurchaseSaga(const rpc::CustomerDbClient& customers, const rpc::ProductDbClient& products,
-               const rpc::PaymentClient& payment, const PurchaseSagaOptions& options);
+  // The services and `clock` (recovery's "now") must outlive the saga.
+  PurchaseSaga(const PurchaseLedger& ledger, const PurchaseStock& stock,
+               const PurchasePayment& payment, const Clock& clock,
+               const PurchaseSagaOptions& options);
   ~PurchaseSaga();  // stops recovery, waits for running sagas
 
-  // Runs the saga: 201 {purchase_id, items, total} or the error (400
-  // cart_empty, 402 payment_declined, 409 insufficient_quantity, 503 when the
-  // outcome is not known yet). Its steps resume on the threads their answers
-  // arrive on: gRPC's, or a payment thread.
-  Task<StatusOr<http::Reply>> Purchase(v1::SessionRequest session, std::string purchase_id,
-                                       Card card);
+  // Runs the saga: the receipt, or the error (400 cart_empty, 402
+  // payment_declined, 409 insufficient_quantity, 503 when the outcome is not
+  // known yet). Its steps resume on the threads their answers arrive on: the
+  // services', or a payment thread.
+  Task<StatusOr<PurchaseReceipt>> Purchase(v1::SessionRequest session, std::string purchase_id,
+                                           Card card);
 
   // One recovery pass over every attempt pending longer than the recovery
-  // age: finishes those whose charge was approved, undoes the others.
-  // Returns how many attempts it settled.
+  // age (on `clock`): finishes those whose charge was approved, undoes the
+  // others. Returns how many attempts it settled.
   StatusOr<int> RecoverOnce();
 
   // Attempts recovery settled, and tries of it that failed (an attempt that
@@ -84,20 +105,20 @@ class PurchaseSaga {
   class Running;
 
   // The steps take references to what their caller keeps until they end.
-  Task<StatusOr<http::Reply>> Run(const v1::SessionRequest& session, const std::string& purchase_id,
-                                  const Card& card);
-  Task<StatusOr<http::Reply>> Complete(const v1::PurchaseAttempt& attempt,
-                                       const v1::TakeStockResponse& taken);
+  Task<StatusOr<PurchaseReceipt>> Run(const v1::SessionRequest& session,
+                                      const std::string& purchase_id, const Card& card);
+  Task<StatusOr<PurchaseReceipt>> Complete(const v1::PurchaseAttempt& attempt,
+                                           const v1::TakeStockResponse& taken);
   // Gives the stock back and fails the attempt with `why`. `declined`: the
   // payment service already holds a decline for this purchase id; else the
   // outcome is fixed first (Probe), and an approval completes instead.
-  Task<StatusOr<http::Reply>> Undo(const v1::PurchaseAttempt& attempt, const Status& why,
-                                   bool declined);
+  Task<StatusOr<PurchaseReceipt>> Undo(const v1::PurchaseAttempt& attempt, const Status& why,
+                                       bool declined);
   // ChargeOnce on a payment thread.
   Task<StatusOr<rpc::ChargeDecision>> Charge(rpc::ChargeRequest request);
   // The charge, retried while its outcome is unknown (blocking).
   StatusOr<rpc::ChargeDecision> ChargeOnce(const rpc::ChargeRequest& request);
-  Task<StatusOr<http::Reply>> Answer(const v1::PurchaseAttempt& attempt);
+  Task<StatusOr<PurchaseReceipt>> Answer(const v1::PurchaseAttempt& attempt);
   // The payment service's decision on `attempt`, asked with a card that
   // cannot pass (a charge never made is declined for good).
   Task<StatusOr<rpc::ChargeDecision>> Probe(const v1::PurchaseAttempt& attempt);
@@ -106,9 +127,10 @@ class PurchaseSaga {
   // Completes or undoes one attempt found by recovery.
   Task<StatusOr<bool>> Settle(v1::PurchaseAttempt attempt);
 
-  const rpc::CustomerDbClient& customers_;
-  const rpc::ProductDbClient& products_;
-  const rpc::PaymentClient& payment_;
+  const PurchaseLedger& ledger_;
+  const PurchaseStock& stock_;
+  const PurchasePayment& payment_;
+  const Clock& clock_;
   const PurchaseSagaOptions options_;
   boost::asio::thread_pool pool_;
 

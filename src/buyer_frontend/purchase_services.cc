@@ -1,0 +1,47 @@
+#include "buyer_frontend/purchase_services.h"
+
+#include <utility>
+
+#include "rpc/customer_db_client.h"
+#include "rpc/product_db_client.h"
+
+namespace mp::buyer_frontend {
+
+Task<StatusOr<v1::PurchaseAttempt>> RpcPurchaseLedger::BeginPurchase(
+    v1::BeginPurchaseRequest request) const {
+  co_return co_await customers_.AsyncBeginPurchase(std::move(request));
+}
+
+Task<StatusOr<v1::RecordPurchaseResponse>> RpcPurchaseLedger::RecordPurchase(
+    v1::RecordPurchaseRequest request) const {
+  co_return co_await customers_.AsyncRecordPurchase(std::move(request));
+}
+
+Task<StatusOr<v1::PurchaseAttempt>> RpcPurchaseLedger::FailPurchase(
+    v1::FailPurchaseRequest request) const {
+  co_return co_await customers_.AsyncFailPurchase(std::move(request));
+}
+
+StatusOr<v1::PurchaseAttemptList> RpcPurchaseLedger::ListPendingPurchases(
+    const v1::ListPendingPurchasesRequest& request) const {
+  return customers_.ListPendingPurchases(request);
+}
+
+Task<StatusOr<v1::TakeStockResponse>> RpcPurchaseStock::TakeStock(
+    v1::TakeStockRequest request) const {
+  co_return co_await products_.AsyncTakeStock(std::move(request));
+}
+
+Task<StatusOr<v1::Empty>> RpcPurchaseStock::ReleaseStock(v1::StockRef ref) const {
+  co_return co_await products_.AsyncReleaseStock(std::move(ref));
+}
+
+Task<StatusOr<v1::Empty>> RpcPurchaseStock::CommitStock(v1::StockRef ref) const {
+  co_return co_await products_.AsyncCommitStock(std::move(ref));
+}
+
+Task<StatusOr<v1::ItemList>> RpcPurchaseStock::GetItems(v1::GetItemsRequest request) const {
+  co_return co_await products_.AsyncGetItems(std::move(request));
+}
+
+}  // namespace mp::buyer_frontend
