@@ -47,6 +47,10 @@ struct BenchOptions {
   int setup_concurrency = 8;
   // Items each seller registers during set-up; buyers pick from all of them.
   int items_per_seller = 20;
+  // Items loaded before the set-up through the public API by extra sellers
+  // that take no part in the runs (bench/catalog.h), so that the runs meet
+  // a catalogue of this size; 0: none.
+  int64_t catalog = 0;
   // `limit` of SearchItemsForSale: one page of results, as a UI would ask.
   int search_limit = 20;
   // A call that takes longer than this fails (counted as an error).

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
        "accounts created and logged in at once during set-up")
       ("items-per-seller", po::value(&o.items_per_seller)->default_value(o.items_per_seller),
        "items each seller registers during set-up")
+      ("catalog", po::value(&o.catalog)->default_value(o.catalog),
+       "items loaded first by extra sellers that take no part in the runs (keywords from a "
+       "Zipf-distributed vocabulary)")
       ("search-limit", po::value(&o.search_limit)->default_value(o.search_limit),
        "limit of SearchItemsForSale")
       ("timeout", po::value(&o.timeout_s)->default_value(o.timeout_s),

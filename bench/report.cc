@@ -187,6 +187,11 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
          " load-generator thread(s); set-up " + Ms(r.setup_s) + " s. Seller server(s) " +
          Join(c.seller_servers) + ", buyer server(s) " + Join(c.buyer_servers) + ". Started " +
          r.started + " on " + r.host + " (" + std::to_string(r.cpus) + " CPUs).\n\n";
+  if (c.catalog > 0) {
+    out += Cat({"A catalogue of ", std::to_string(c.catalog),
+                " more items was loaded first, through the API, in ", Ms(r.catalog_load_s),
+                " s (bench/catalog.h).\n\n"});
+  }
   const std::optional<Floor> floor = FloorFor(r);
   if (floor) {
     const double mean = r.summary.overall.mean_ms.avg;

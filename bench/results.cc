@@ -129,6 +129,7 @@ BenchConfig ConfigFromJson(const json::object& o) {
   c.runs = static_cast<int>(Int(o, "runs"));
   c.threads = static_cast<int>(Int(o, "threads"));
   c.items_per_seller = static_cast<int>(Int(o, "items_per_seller"));
+  c.catalog = OptionalInt(o, "catalog");
   c.search_limit = static_cast<int>(Int(o, "search_limit"));
   c.seller_servers = StringList(o, "seller_servers");
   c.buyer_servers = StringList(o, "buyer_servers");
@@ -187,6 +188,7 @@ BenchConfig ConfigFrom(const BenchOptions& o) {
   c.runs = o.runs;
   c.threads = o.threads;
   c.items_per_seller = o.items_per_seller;
+  c.catalog = o.catalog;
   c.search_limit = o.search_limit;
   c.seed = o.seed;
   c.duration_s = o.duration_s;
@@ -237,6 +239,7 @@ json::value ToJson(const BenchResult& r) {
                       {"buyer_servers", Strings(c.buyer_servers)},
                       {"seed", c.seed}};
   if (c.duration_s > 0) config["duration_s"] = c.duration_s;
+  if (c.catalog > 0) config["catalog"] = c.catalog;
   if (c.resilient) config["resilient"] = true;
   json::array runs;
   for (const RunFigures& run : r.runs) {
@@ -258,6 +261,7 @@ json::value ToJson(const BenchResult& r) {
                    {"error_samples", Strings(r.error_samples)}};
   // Optional, so that results without it stay as they were.
   if (r.floor) out["floor"] = ToJson(*r.floor);
+  if (c.catalog > 0) out["catalog_load_s"] = r.catalog_load_s;
   if (c.resilient) {
     json::array outages;
     for (const Outage& o : r.outages) outages.push_back(ToJson(o));
@@ -278,6 +282,9 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
     r.host = String(o, "host");
     r.cpus = static_cast<int>(Int(o, "cpus"));
     r.setup_s = Number(o, "setup_s");
+    if (const json::value* load = o.if_contains("catalog_load_s"); load && load->is_number()) {
+      r.catalog_load_s = load->to_number<double>();
+    }
     const json::value& runs = Field(o, "runs");
     if (!runs.is_array()) throw std::invalid_argument("runs is not an array");
     for (const json::value& v : runs.get_array()) {

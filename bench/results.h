@@ -24,6 +24,7 @@ struct BenchConfig {
   int runs = 0;
   int threads = 0;
   int items_per_seller = 0;
+  int64_t catalog = 0;  // items loaded before the set-up (--catalog)
   int search_limit = 0;
   std::vector<std::string> seller_servers;
   std::vector<std::string> buyer_servers;
@@ -50,6 +51,7 @@ struct BenchResult {
   std::string host;
   int cpus = 0;
   double setup_s = 0;
+  double catalog_load_s = 0;  // loading the catalogue, within setup_s
   std::vector<RunFigures> runs;
   Summary summary;
   // A few of the errors seen, for people: call, status and body.

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bench/catalog.h"
 #include "bench/client_loop.h"
 #include "bench/setup.h"
 
@@ -198,6 +199,9 @@ Status Runner::Setup() {
     MP_ASSIGN_OR_RETURN(auto endpoint, Resolve(a));
     buyers.push_back(endpoint);
   }
+  // Before the clients connect: a long load would outlast the servers'
+  // idle timeout of their connections.
+  MP_RETURN_IF_ERROR(LoadCatalog(sellers));
   auto add = [&](Role role, int index, const std::vector<ServerAddress>& servers,
                  const std::vector<asio::ip::tcp::endpoint>& endpoints) {
     size_t server = static_cast<size_t>(index) % servers.size();
@@ -224,6 +228,70 @@ Status Runner::Setup() {
   BuildItemPool();
   return ForEach(Role::kBuyer, 2 * options_.setup_concurrency, "set-up: purchases",
                  [this](Session& s) { return SeedBuyer(context_, s); });
+}
+
+Status Runner::LoadCatalog(const std::vector<asio::ip::tcp::endpoint>& endpoints) {
+  if (options_.catalog <= 0) return Status();
+  const auto start = std::chrono::steady_clock::now();
+  const Catalog catalog;
+  // Many connections at once: each registration is a write the product DB
+  // commits on its own, so the load runs at the rate of its commits.
+  constexpr int64_t kLoaders = 32;
+  const int64_t per_seller = std::clamp<int64_t>((options_.catalog + kLoaders - 1) / kLoaders, 1,
+                                                 Catalog::kItemsPerSeller);
+  const int64_t sellers = (options_.catalog + per_seller - 1) / per_seller;
+  const int64_t loaders = std::min(kLoaders, sellers);
+  std::vector<std::unique_ptr<Session>> sessions;
+  std::atomic<int64_t> done{0};
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status first;
+  Countdown finished(loaders);
+  for (int64_t l = 0; l < loaders; ++l) {
+    Worker& w = *workers_[static_cast<size_t>(l) % workers_.size()];
+    size_t server = static_cast<size_t>(l) % endpoints.size();
+    sessions.push_back(std::make_unique<Session>(
+        Role::kSeller, static_cast<int>(l), w.io, endpoints[server],
+        options_.seller_servers[server].ToString(), std::chrono::seconds(options_.timeout_s),
+        options_.seed * 7'000'003 + static_cast<uint64_t>(l)));
+    Session& s = *sessions.back();
+    // Loader l loads sellers l, l + loaders, ...: each a new account.
+    auto load = [&, l]() -> asio::awaitable<Status> {
+      if (Status st = co_await s.connection.Connect(); !st.ok()) co_return st;
+      for (int64_t seller = l; seller < sellers && !failed; seller += loaders) {
+        s.index = static_cast<int>(seller);
+        const int64_t from = seller * per_seller;
+        const int64_t count = std::min(per_seller, options_.catalog - from);
+        if (Status st = co_await LoadCatalogSeller(s, tag_, catalog, from, count, done); !st.ok()) {
+          co_return st;
+        }
+      }
+      co_return Status();
+    };
+    asio::co_spawn(w.io, load, [&](std::exception_ptr e, Status st) {
+      if (e) st = Internal("catalogue load failed with an exception");
+      if (!st.ok() && !failed.exchange(true)) {
+        std::lock_guard lock(mu);
+        first = st;
+      }
+      finished.CountDown();
+    });
+  }
+  while (!finished.WaitFor(kRedraw)) {
+    if (StopRequested() && !failed.exchange(true)) {
+      std::lock_guard lock(mu);
+      first = Status(StatusCode::kAborted, "interrupted");
+    }
+    progress_.Show("set-up: catalogue", done, options_.catalog);
+  }
+  progress_.Show("set-up: catalogue", done, options_.catalog, true);
+  progress_.Finish();
+  catalog_load_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // The sessions' sockets belong to the io threads, idle now.
+  sessions.clear();
+  std::lock_guard lock(mu);
+  if (!first.ok()) return Status(first.code(), "set-up: catalogue: " + first.message());
+  return Status();
 }
 
 void Runner::BuildItemPool() {

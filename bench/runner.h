@@ -34,8 +34,11 @@ class Runner {
 
   // Resolves the servers, connects every client, creates and logs in the
   // accounts, registers the sellers' items and gives each buyer purchases
-  // and a cart (see setup.h). Returns the first failure.
+  // and a cart (see setup.h). With options.catalog, loads the catalogue
+  // first. Returns the first failure.
   Status Setup();
+  // Seconds the catalogue took to load (within Setup).
+  double catalog_load_s() const { return catalog_load_s_; }
 
   // One timed run: all clients start together and each makes
   // options.calls calls in a closed loop, or calls until
@@ -74,6 +77,8 @@ class Runner {
   Status ForEach(std::optional<Role> role, int concurrency, std::string_view phase,
                  const Step& step);
   void BuildItemPool();
+  // Loads options.catalog items through `sellers` (bench/catalog.h).
+  Status LoadCatalog(const std::vector<boost::asio::ip::tcp::endpoint>& sellers);
 
   BenchOptions options_;
   Progress& progress_;
@@ -86,6 +91,7 @@ class Runner {
   WorkloadContext context_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Session>> sessions_;
+  double catalog_load_s_ = 0;
 };
 
 }  // namespace mp::bench

@@ -71,6 +71,20 @@ asio::awaitable<Status> SeedItems(Session& s, int count) {
   co_return Status();
 }
 
+asio::awaitable<Status> LoadCatalogSeller(Session& s, std::string_view tag, const Catalog& catalog,
+                                          int64_t first, int64_t count,
+                                          std::atomic<int64_t>& done) {
+  const std::string seller_tag = std::string(tag) + "c";
+  if (Status st = co_await CreateAccountAndLogin(s, seller_tag); !st.ok()) co_return st;
+  for (int64_t n = first; n < first + count; ++n) {
+    std::string body = catalog.ItemBody(n, s.rng);
+    auto reply = co_await s.connection.Call(bhttp::verb::post, "/v1/items", body);
+    if (Status st = Expect(reply, 201, "RegisterItemForSale (catalogue)"); !st.ok()) co_return st;
+    done.fetch_add(1, std::memory_order_relaxed);
+  }
+  co_return Status();
+}
+
 asio::awaitable<Status> SeedBuyer(const WorkloadContext& c, Session& s) {
   for (int i = 0; i < 2; ++i) {
     PlannedCall add = PlanAddToCart(c, s);

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <string_view>
 
+#include "bench/catalog.h"
 #include "bench/session.h"
 #include "bench/workload.h"
 #include "common/status.h"
@@ -19,6 +21,12 @@ boost::asio::awaitable<Status> CreateAccountAndLogin(Session& session, std::stri
 
 // Registers `count` new items, each with enough units for every run.
 boost::asio::awaitable<Status> SeedItems(Session& session, int count);
+
+// Logs in as catalogue seller "<tag>cs<index>" (new) and registers the
+// catalogue's items [first, first + count), counting each in `done`.
+boost::asio::awaitable<Status> LoadCatalogSeller(Session& session, std::string_view tag,
+                                                 const Catalog& catalog, int64_t first,
+                                                 int64_t count, std::atomic<int64_t>& done);
 
 // Gives a buyer a purchase history (two items bought, retried while the
 // payment service declines) to vote on and list, and one item in its cart,

@@ -41,12 +41,7 @@ constexpr Weighted kBuyerMixed[] = {{CallType::kSearchItemsForSale, 25},
                                     {CallType::kMakePurchase, 10},
                                     {CallType::kProvideFeedback, 5}};
 
-// Keywords are 1-8 characters (docs/contract.md §2); a few categories make searches
-// find several pages of items.
-constexpr std::string_view kWords[] = {"red",  "blue",  "green", "lamp", "chair", "table",
-                                       "book", "phone", "bike",  "shoe", "coat",  "watch"};
 constexpr uint32_t kWordCount = std::size(kWords);
-constexpr int64_t kCategories = 4;
 // A cart longer than this shrinks rather than grows.
 constexpr size_t kMaxCartLines = 8;
 

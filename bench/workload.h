@@ -19,6 +19,13 @@ namespace mp::bench {
 inline constexpr int64_t kNewItemUnits = 1'000'000;
 inline constexpr int64_t kRestockUnits = 10;
 
+// The words of the workload's items and searches (keywords are 1-8
+// characters, docs/contract.md §2), and its categories, 1 to kCategories: a
+// few, so that searches find several pages of items.
+inline constexpr std::string_view kWords[] = {"red",  "blue",  "green", "lamp", "chair", "table",
+                                              "book", "phone", "bike",  "shoe", "coat",  "watch"};
+inline constexpr int64_t kCategories = 4;
+
 // What every client of a run shares, read-only while the run lasts.
 struct WorkloadContext {
   Workload workload = Workload::kRead;
