@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,7 +24,12 @@ namespace mp::storage {
 // kPermissionDenied when a seller touches another seller's item.
 class ProductRepository {
  public:
-  explicit ProductRepository(Database& db) : db_(db) {}
+  // A several-keyword search reads at first max(offset + limit + 1,
+  // `search_chunk`) matches of each word; tests make it small, so that a
+  // search takes many rounds.
+  static constexpr int kSearchChunk = 128;
+  explicit ProductRepository(Database& db, int search_chunk = kSearchChunk)
+      : db_(db), search_chunk_(search_chunk) {}
 
   static Status Migrate(Database& db);
 
@@ -51,6 +57,9 @@ class ProductRepository {
   // those matching at least one, by score desc, (up - down) desc, id.
   StatusOr<v1::SearchResponse> Search(int64_t category, const std::vector<std::string>& keywords,
                                       int limit, int offset);
+  // Rows of item_keywords that several-keyword searches have read since
+  // start: what tests check to see that a search reads about its page.
+  uint64_t keyword_rows_read() const { return keyword_rows_read_.load(std::memory_order_relaxed); }
 
   // All lines or none; idempotent on purchase_id (a repeat answers the
   // lines first taken, or kFailedPrecondition once they were released).
@@ -75,6 +84,8 @@ class ProductRepository {
                        int limit, int offset, v1::SearchResponse& response);
 
   Database& db_;
+  const int search_chunk_;
+  std::atomic<uint64_t> keyword_rows_read_{0};
 };
 
 }  // namespace mp::storage
