@@ -322,8 +322,11 @@ Task<StatusOr<bool>> PurchaseSaga::Settle(v1::PurchaseAttempt attempt) {
   if (!decision.approved) {
     StatusOr<PurchaseReceipt> undone =
         co_await Undo(attempt, UndoReason(decision), /*declined=*/true);
-    if (undone.status().code() == StatusCode::kUnavailable) {
-      co_return Unavailable("undo of " + attempt.purchase_id() + " failed");
+    // Settled once the attempt has failed, which answers its own final
+    // error; any other error (no answer, a deadline) leaves it pending.
+    if (!undone.ok() && !IsFinal(undone.status())) {
+      co_return Unavailable("undo of " + attempt.purchase_id() +
+                            " failed: " + undone.status().message());
     }
     co_return true;
   }

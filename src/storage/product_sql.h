@@ -74,6 +74,11 @@ inline constexpr Sql kKeywordMatches{
     "SELECT item_id, net_votes FROM item_keywords "
     "WHERE category = $1 AND keyword IN ($2, $3, $4, $5, $6) AND for_sale = 1"};
 
+// One round trip for a whole cart: a JSON array on SQLite, an array on PostgreSQL.
+inline constexpr Sql kSelectItems{
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id IN (SELECT value FROM json_each($1))",
+    "SELECT " MP_ITEM_COLUMNS " FROM items WHERE id = ANY(CAST($1 AS BIGINT[]))"};
+
 inline constexpr Sql kSearchCategory{"SELECT " MP_ITEM_COLUMNS
                                      ", 0 FROM items WHERE category = $1 AND quantity > 0 "
                                      "ORDER BY up - down DESC, id LIMIT $2 OFFSET $3"};
