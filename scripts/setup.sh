@@ -10,6 +10,7 @@ packages=(
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libsqlite3-dev libpq-dev postgresql
+  patroni etcd-server  # marketplace up --ha: PostgreSQL under Patroni, etcd as its store
   libgtest-dev libgmock-dev
   libspdlog-dev libfmt-dev
   gsoap libgsoap-dev libssl-dev  # libgsoapssl++ and OpenSSL: TLS between the services

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/password.h"
 #include "http/json_fields.h"
+#include "rpc/channel_pool.h"
 #include "rpc/payment_client.h"
 
 namespace mp::buyer_frontend {
@@ -305,7 +306,8 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
     namespace po = boost::program_options;
     BuyerOptions& o = *options;
     desc.add_options()("payment-url", po::value(&o.payment_url)->default_value(o.payment_url),
-                       "the payment service's SOAP URL")(
+                       "the payment service's SOAP URL; its replicas' URLs, a,b,..., when they share one "
+                       "PostgreSQL database")(
         "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
         "threads making payment calls")(
         "recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
@@ -316,27 +318,38 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
                               const http::FrontendContext& c) -> StatusOr<std::shared_ptr<void>> {
     const BuyerOptions& o = *options;
     if (!o.crash_at.empty()) log::Warn("test crash point armed: {}", o.crash_at);
-    MP_ASSIGN_OR_RETURN(tls::SslContext payment_tls,
-                        rpc::PaymentTlsContext(o.payment_url, c.backend_tls));
+    std::vector<std::unique_ptr<rpc::PaymentClient>> payment_clients;
+    for (const std::string& url : rpc::SplitAddresses(o.payment_url)) {
+      MP_ASSIGN_OR_RETURN(tls::SslContext tls, rpc::PaymentTlsContext(url, c.backend_tls));
+      payment_clients.push_back(std::make_unique<rpc::PaymentClient>(url, std::move(tls)));
+    }
+    if (payment_clients.empty()) return InvalidArgument("payment-url", "is empty");
     struct Purchases {
-      Purchases(const BuyerOptions& o, const http::FrontendContext& c, tls::SslContext tls)
-          : payment_client(o.payment_url, std::move(tls)),
+      Purchases(const BuyerOptions& o, const http::FrontendContext& c,
+                std::vector<std::unique_ptr<rpc::PaymentClient>> clients)
+          : payment_clients(std::move(clients)),
             ledger(c.customers),
             stock(c.products),
-            payment(payment_client),
+            payment(Pointers(payment_clients)),
             saga(ledger, stock, payment, clock,
                  {.threads = o.purchase_threads,
                   .recovery_age = std::chrono::seconds(o.recovery_age_s),
                   .recovery_period = std::chrono::seconds(std::max(1, o.recovery_age_s / 2)),
                   .crash = CrashPoint(o.crash_at)}) {}
-      rpc::PaymentClient payment_client;
+      static std::vector<const rpc::PaymentClient*> Pointers(
+          const std::vector<std::unique_ptr<rpc::PaymentClient>>& clients) {
+        std::vector<const rpc::PaymentClient*> pointers;
+        for (const auto& client : clients) pointers.push_back(client.get());
+        return pointers;
+      }
+      std::vector<std::unique_ptr<rpc::PaymentClient>> payment_clients;
       RpcPurchaseLedger ledger;
       RpcPurchaseStock stock;
       SoapPurchasePayment payment;
       SystemClock clock;
       PurchaseSaga saga;
     };
-    auto purchases = std::make_shared<Purchases>(o, c, std::move(payment_tls));
+    auto purchases = std::make_shared<Purchases>(o, c, std::move(payment_clients));
     const PurchaseSaga* saga = &purchases->saga;
     router.metrics().AddCounter("mp_purchase_recovered_total",
                                 "Pending purchase attempts that recovery settled.",

@@ -44,4 +44,14 @@ Task<StatusOr<v1::ItemList>> RpcPurchaseStock::GetItems(v1::GetItemsRequest requ
   co_return co_await products_.AsyncGetItems(std::move(request));
 }
 
+StatusOr<rpc::ChargeDecision> SoapPurchasePayment::Charge(const rpc::ChargeRequest& request) const {
+  const size_t first = next_.fetch_add(1, std::memory_order_relaxed);
+  StatusOr<rpc::ChargeDecision> decision = Unavailable("no payment service");
+  for (size_t i = 0; i < replicas_.size(); ++i) {
+    decision = replicas_[(first + i) % replicas_.size()]->Charge(request);
+    if (decision.ok() || decision.status().code() != StatusCode::kUnavailable) break;
+  }
+  return decision;
+}
+
 }  // namespace mp::buyer_frontend

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <vector>
+
 #include "common.pb.h"
 #include "common/status.h"
 #include "common/task.h"
@@ -87,15 +90,22 @@ class RpcPurchaseStock final : public PurchaseStock {
   const rpc::ProductDbClient& products_;
 };
 
+// The replicas of one payment service, which keep their decisions in one
+// shared database: charges are spread over them, and one that finds its
+// replica unreachable (kUnavailable) is asked of the next, which answers
+// with the decision already stored for the transaction id, if any. So with
+// replicas on separate SQLite files a retried charge could be decided
+// twice: `marketplace up` runs one payment service on SQLite.
 class SoapPurchasePayment final : public PurchasePayment {
  public:
-  explicit SoapPurchasePayment(const rpc::PaymentClient& payment) : payment_(payment) {}
-  StatusOr<rpc::ChargeDecision> Charge(const rpc::ChargeRequest& request) const override {
-    return payment_.Charge(request);
-  }
+  // REQUIRES: !replicas.empty(); the clients outlive this.
+  explicit SoapPurchasePayment(std::vector<const rpc::PaymentClient*> replicas)
+      : replicas_(std::move(replicas)) {}
+  StatusOr<rpc::ChargeDecision> Charge(const rpc::ChargeRequest& request) const override;
 
  private:
-  const rpc::PaymentClient& payment_;
+  std::vector<const rpc::PaymentClient*> replicas_;
+  mutable std::atomic<size_t> next_{0};
 };
 
 }  // namespace mp::buyer_frontend

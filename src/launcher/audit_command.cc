@@ -6,6 +6,7 @@
 
 #include "audit/audit.h"
 #include "common/flags.h"
+#include "launcher/ha.h"
 #include "launcher/launcher_options.h"
 
 namespace po = boost::program_options;
@@ -64,6 +65,10 @@ int RunAudit(int argc, char** argv) {
   // `marketplace up` gives the three services one PostgreSQL database (the
   // same URL, the same schema) or three files in its data directory
   // (system.cc, DbUri).
+  // A replicated deployment (--ha) keeps the URL of its cluster there.
+  if (up.db_url.empty()) {
+    if (auto kept = KeptHaDbUrl(up.data_dir); kept.ok()) up.db_url = *kept;
+  }
   auto file = [&](const char* name) { return (fs::path(up.data_dir) / name).string(); };
   auto report = up.db_url.empty() ? audit::AuditUris(file("customer.db"), file("product.db"),
                                                      file("payment.db"), options)

@@ -34,6 +34,14 @@ struct UpOptions {
   // HTTPS on the two REST servers (--https), with <data_dir>/tls/rest.pem;
   // the CLIs then need --server https://... --ca <data_dir>/tls/ca.pem.
   bool https = false;
+  // The replicated deployment on this host (--ha, launcher/ha.h): PostgreSQL
+  // under Patroni on ha_nodes nodes with etcd, each DB service and payment
+  // twice, each REST server four times. Replica r of a service listens at
+  // its port + 10 * r.
+  bool ha = false;
+  int ha_nodes = 3;
+  // First port of the data tier (launcher/ha.h says which is which).
+  int ha_port = 15400;
 };
 
 }  // namespace mp::launcher

@@ -9,7 +9,9 @@
 
 #include "common/flags.h"
 #include "launcher/audit_command.h"
+#include "launcher/ha.h"
 #include "launcher/launcher_options.h"
+#include "launcher/status.h"
 #include "launcher/supervisor.h"
 #include "launcher/system.h"
 #include "rpc/channel_pool.h"
@@ -115,7 +117,14 @@ int Up(int argc, char** argv) {
       ("no-unix", po::bool_switch(), "TCP between the REST servers and the DB services "
        "(default: Unix sockets in <data-dir>/run, without TLS)")
       ("https", po::bool_switch(&o.https), "HTTPS on the REST servers (certificate "
-       "<data-dir>/tls/rest.pem; the CLIs then take --ca <data-dir>/tls/ca.pem)");
+       "<data-dir>/tls/rest.pem; the CLIs then take --ca <data-dir>/tls/ca.pem)")
+      ("ha", po::bool_switch(&o.ha), "the replicated deployment: PostgreSQL under Patroni "
+       "with etcd, every server replicated (replica r at its port + 10 r)")
+      ("ha-nodes", po::value(&o.ha_nodes)->default_value(o.ha_nodes),
+       "PostgreSQL nodes with --ha")
+      ("ha-port", po::value(&o.ha_port)->default_value(o.ha_port),
+       "first port of the --ha data tier: etcd P..P+2, peers P+10.., PostgreSQL P+20.., "
+       "Patroni P+30..");
   // clang-format on
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_", vm);
@@ -127,7 +136,10 @@ int Up(int argc, char** argv) {
   fs::path bin = fs::canonical("/proc/self/exe").parent_path();
   fs::create_directories(o.data_dir);
   std::cout << "marketplace: starting on "
-            << (o.db_url.empty() ? "SQLite in " + o.data_dir : std::string("PostgreSQL"))
+            << (o.ha ? "PostgreSQL on " + std::to_string(o.ha_nodes) +
+                           " nodes under Patroni, data in " + launcher::HaDir(o).string()
+                : o.db_url.empty() ? "SQLite in " + o.data_dir
+                                   : std::string("PostgreSQL"))
             << std::endl;
   if (o.tls || o.https) {
     auto written = tls::EnsureCertificates(launcher::TlsDir(o), {o.host});
@@ -162,7 +174,12 @@ int Up(int argc, char** argv) {
     std::cerr << "marketplace: " << components.status().ToString() << std::endl;
     return 1;
   }
-  Status started = supervisor.StartAll(std::move(*components), std::chrono::seconds(30));
+  std::error_code error;
+  fs::create_directories(fs::path(o.data_dir) / "run", error);
+  supervisor.set_state_file((fs::path(o.data_dir) / "run" / "state").string());
+  // A new cluster's bootstrap (initdb, base backups) takes a while.
+  Status started =
+      supervisor.StartAll(std::move(*components), std::chrono::seconds(o.ha ? 120 : 30));
   if (!started.ok()) {
     std::cerr << "marketplace: " << started.ToString() << std::endl;
     return 1;  // ~Supervisor stops whatever started
@@ -181,9 +198,11 @@ int main(int argc, char** argv) {
   if (command == "health") return Health(argc - 1, argv + 1);
   if (command == "certs") return Certs(argc - 1, argv + 1);
   if (command == "audit") return launcher::RunAudit(argc - 1, argv + 1);
+  if (command == "status") return launcher::RunStatus(argc - 1, argv + 1);
   std::cerr << "usage: marketplace up [--help | options]\n"
                "       marketplace health [--tls-dir DIR] HOST:PORT...\n"
                "       marketplace certs --out DIR [--hosts a,b,...]\n"
-               "       marketplace audit [--data-dir DIR | --db-url URL] [--pending-bound S]\n";
+               "       marketplace audit [--data-dir DIR | --db-url URL] [--pending-bound S]\n"
+               "       marketplace status [--data-dir DIR]\n";
   return command == "--help" || command == "-h" ? 0 : 2;
 }

@@ -1,15 +1,21 @@
 #include "launcher/supervisor.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 namespace mp::launcher {
 namespace {
@@ -18,6 +24,17 @@ namespace {
 constexpr auto kStableRun = std::chrono::seconds(30);
 
 }  // namespace
+
+StatusOr<Component::User> LookUpUser(const std::string& name) {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 ||
+      found == nullptr) {
+    return NotFound("no user " + name);
+  }
+  return Component::User{found->pw_uid, found->pw_gid};
+}
 
 Supervisor::Supervisor() {
   sigemptyset(&signals_);
@@ -36,6 +53,15 @@ StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
   argv.push_back(nullptr);
   // exec's errno comes back through a close-on-exec pipe: EOF means exec
   // succeeded.
+  int log = -1;
+  if (!c.log_file.empty()) {
+    log = open(c.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log < 0) return Unavailable(c.log_file + ": " + strerror(errno));
+    if (c.user && fchown(log, c.user->uid, c.user->gid) != 0) {
+      close(log);
+      return Unavailable(c.log_file + ": " + strerror(errno));
+    }
+  }
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) return Unavailable("pipe: " + std::string(strerror(errno)));
   const pid_t parent = getpid();
@@ -52,12 +78,21 @@ StatusOr<pid_t> Supervisor::Spawn(const Component& c) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (log >= 0 && (dup2(log, STDOUT_FILENO) < 0 || dup2(log, STDERR_FILENO) < 0)) _exit(127);
+    // Groups first: once the uid is dropped, they can no longer be changed.
+    if (c.user && (setgroups(0, nullptr) != 0 || setgid(c.user->gid) != 0 ||
+                   setuid(c.user->uid) != 0 || chdir("/") != 0)) {
+      int error = errno;
+      (void)!write(report[1], &error, sizeof error);
+      _exit(127);
+    }
     execv(argv[0], argv.data());
     int error = errno;
     (void)!write(report[1], &error, sizeof error);
     _exit(127);
   }
   close(report[1]);
+  if (log >= 0) close(log);
   if (pid < 0) {
     close(report[0]);
     return Unavailable("fork: " + std::string(strerror(errno)));
@@ -98,14 +133,35 @@ Status Supervisor::WaitHealthy(const Child& child, std::chrono::seconds timeout)
 }
 
 Status Supervisor::StartAll(std::vector<Component> components, std::chrono::seconds timeout) {
+  size_t group = children_.size();  // first child of the group being started
   for (Component& c : components) {
     MP_ASSIGN_OR_RETURN(pid_t pid, Spawn(c));
+    const bool with_next = c.start_with_next;
     children_.push_back({std::move(c), pid});
-    MP_RETURN_IF_ERROR(WaitHealthy(children_.back(), timeout));
-    std::cout << "  " << children_.back().component.name << "\t"
-              << children_.back().component.address << "\tpid " << pid << std::endl;
+    WriteState();
+    if (with_next) continue;
+    for (; group < children_.size(); ++group) {
+      const Child& child = children_[group];
+      MP_RETURN_IF_ERROR(WaitHealthy(child, timeout));
+      std::cout << "  " << child.component.name << "\t" << child.component.address << "\tpid "
+                << child.pid << std::endl;
+    }
   }
   return Status();
+}
+
+void Supervisor::WriteState() const {
+  if (state_file_.empty()) return;
+  // Written aside and renamed: a reader never sees half a file.
+  std::string temporary = state_file_ + ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    for (const Child& child : children_) {
+      out << child.component.name << "\t" << child.pid << "\t" << child.component.probe << "\t"
+          << child.component.address << "\n";
+    }
+  }
+  std::rename(temporary.c_str(), state_file_.c_str());
 }
 
 void Supervisor::Run() {
@@ -131,6 +187,7 @@ void Supervisor::Run() {
       child.pid = pid.ok() ? *pid : -1;
       child.started = std::chrono::steady_clock::now();
       if (!pid.ok()) std::cerr << "marketplace: " << pid.status().ToString() << std::endl;
+      WriteState();
     }
   }
   std::cout << "marketplace: stopping" << std::endl;
@@ -138,23 +195,30 @@ void Supervisor::Run() {
 }
 
 void Supervisor::StopAll() {
-  // Reverse order: frontends before the services they call.
-  for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-    if (it->pid > 0) kill(it->pid, SIGTERM);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
-    if (it->pid <= 0) continue;
-    int wstatus = 0;
-    while (waitpid(it->pid, &wstatus, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(it->pid, SIGKILL);
-        waitpid(it->pid, &wstatus, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!state_file_.empty()) std::remove(state_file_.c_str());
+  int top = 0;
+  for (const Child& child : children_) top = std::max(top, child.component.stop_tier);
+  for (int tier = top; tier >= 0; --tier) {
+    // Reverse order: frontends before the services they call.
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      if (it->pid > 0 && it->component.stop_tier == tier) kill(it->pid, SIGTERM);
     }
-    it->pid = -1;
+    // Patroni may take a while to stop PostgreSQL cleanly; killed sooner,
+    // it would leave the server running without it.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(tier == 1 ? 30 : 10);
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      if (it->pid <= 0 || it->component.stop_tier != tier) continue;
+      int wstatus = 0;
+      while (waitpid(it->pid, &wstatus, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          kill(it->pid, SIGKILL);
+          waitpid(it->pid, &wstatus, 0);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      it->pid = -1;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,31 @@ struct Component {
   std::string address;            // where it serves, for the banner
   // OK once the component answers its health check.
   std::function<Status()> health;
+  // Started at once with the component after it, and its health waited for
+  // only once that one is started too: members of a cluster that answer
+  // only once a quorum of them runs (etcd, Patroni).
+  bool start_with_next = false;
+  // Runs under this user (setgid, setuid after fork) when set: PostgreSQL
+  // refuses to run as root.
+  struct User {
+    uid_t uid;
+    gid_t gid;
+  };
+  std::optional<User> user{};
+  // Its standard output and error go to this file (appended) when set: for
+  // servers that log more than a terminal wants.
+  std::string log_file{};
+  // Components stop by tier, highest first, each tier once the ones above
+  // it have exited: Patroni (1) stops its PostgreSQL while etcd (0) still
+  // answers it, after the services (2) that use the database.
+  int stop_tier = 2;
+  // How `marketplace status` asks it (launcher/status.h): "grpc HOST:PORT",
+  // "http HOST:PORT/PATH", "https ..." or "patroni HOST:PORT"; "" not asked.
+  std::string probe{};
 };
+
+// The uid and gid of `name`; kNotFound when there is no such user.
+StatusOr<Component::User> LookUpUser(const std::string& name);
 
 // Starts components in order, waits for each to be healthy, restarts any
 // that dies, and stops them all (SIGTERM, then SIGKILL after a grace period)
@@ -40,6 +65,10 @@ class Supervisor {
   // then stops all of them.
   void Run();
   void StopAll();
+  // Where to keep, while running, one line per child: name, pid, probe and
+  // address, tab-separated (read by `marketplace status`). "" (default):
+  // nowhere.
+  void set_state_file(std::string path) { state_file_ = std::move(path); }
 
  private:
   struct Child {
@@ -52,7 +81,10 @@ class Supervisor {
   StatusOr<pid_t> Spawn(const Component& c);
   Status WaitHealthy(const Child& child, std::chrono::seconds timeout);
 
+  void WriteState() const;
+
   std::vector<Child> children_;
+  std::string state_file_;
   sigset_t signals_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "launcher/ha.h"
 #include "launcher/http_probe.h"
 #include "rpc/health_client.h"
 #include "rpc/tls_credentials.h"
@@ -16,7 +17,20 @@ std::string Address(const UpOptions& o, int port) { return o.host + ":" + std::t
 
 // SQLite file under the data directory, or the one PostgreSQL URL.
 std::string DbUri(const UpOptions& o, const char* file) {
+  if (o.ha) return HaDbUrl(o);
   return o.db_url.empty() ? (fs::path(o.data_dir) / file).string() : o.db_url;
+}
+
+// How many replicas of each kind of server `marketplace up` runs.
+int DbReplicas(const UpOptions& o) { return o.ha ? 2 : 1; }
+int RestReplicas(const UpOptions& o) { return o.ha ? 4 : 1; }
+constexpr int kReplicaPortStride = 10;
+
+// Replica r's name: "customer-db", "customer-db-2", ...
+std::string ReplicaName(std::string_view name, int r) {
+  std::string out(name);
+  if (r > 0) out.append("-").append(std::to_string(r + 1));
+  return out;
 }
 
 // What every component needs for TLS: the --tls-dir flag (a path: no key
@@ -51,10 +65,16 @@ StatusOr<Tls> TlsFor(const UpOptions& o) {
   return t;
 }
 
-// The address a REST server calls the DB service `name` at.
+// The addresses a REST server calls the DB service `name` at: each
+// replica's, a,b,...
 std::string DbAddress(const UpOptions& o, std::string_view name, int port) {
-  std::optional<fs::path> socket = SocketFor(o, name);
-  return socket ? "unix:" + socket->string() : Address(o, port);
+  std::string list;
+  for (int r = 0; r < DbReplicas(o); ++r) {
+    std::optional<fs::path> socket = SocketFor(o, ReplicaName(name, r));
+    if (r > 0) list += ",";
+    list += socket ? "unix:" + socket->string() : Address(o, port + kReplicaPortStride * r);
+  }
+  return list;
 }
 
 Component GrpcService(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
@@ -66,10 +86,12 @@ Component GrpcService(const UpOptions& o, const Tls& t, const fs::path& bin, std
   }
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), t.args.begin(), t.args.end());
-  return Component{std::move(name), (bin / program).string(), std::move(args), address,
-                   [address, credentials = t.grpc] {
-                     return rpc::CheckHealth(address, "", std::chrono::seconds(1), credentials);
-                   }};
+  Component c{std::move(name), (bin / program).string(), std::move(args), address,
+              [address, credentials = t.grpc] {
+                return rpc::CheckHealth(address, "", std::chrono::seconds(1), credentials);
+              }};
+  c.probe = (t.grpc ? "grpc-tls " : "grpc ") + address;
+  return c;
 }
 
 Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std::string name,
@@ -84,10 +106,11 @@ Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std:
   args.insert(args.end(), extra.begin(), extra.end());
   args.insert(args.end(), t.args.begin(), t.args.end());
   args.insert(args.end(), t.rest_args.begin(), t.rest_args.end());
-  return Component{
-      std::move(name), (bin / program).string(), std::move(args),
-      std::string(t.rest ? "https://" : "http://") + address,
-      [address, context = t.rest] { return CheckHttpHealth(address, "/healthz", context); }};
+  Component c{std::move(name), (bin / program).string(), std::move(args),
+              std::string(t.rest ? "https://" : "http://") + address,
+              [address, context = t.rest] { return CheckHttpHealth(address, "/healthz", context); }};
+  c.probe = std::string(t.rest ? "https " : "http ") + address + "/healthz";
+  return c;
 }
 
 }  // namespace
@@ -105,26 +128,49 @@ std::optional<fs::path> SocketFor(const UpOptions& o, std::string_view name) {
 
 StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::path& bin) {
   MP_ASSIGN_OR_RETURN(Tls t, TlsFor(o));
-  std::string payment = Address(o, o.payment_port);
-  std::vector<std::string> payment_args = {"--listen",        payment,
-                                           "--log-level",     o.log_level,
-                                           "--db-uri",        DbUri(o, "payment.db"),
-                                           "--approval-rate", std::to_string(o.approval_rate)};
-  payment_args.insert(payment_args.end(), t.args.begin(), t.args.end());
   std::vector<Component> components;
-  components.push_back(GrpcService(o, t, bin, "customer-db", "mp-customer-db", o.customer_db_port,
-                                   {"--db-uri", DbUri(o, "customer.db"), "--session-timeout",
-                                    std::to_string(o.session_timeout_s)}));
-  components.push_back(GrpcService(o, t, bin, "product-db", "mp-product-db", o.product_db_port,
-                                   {"--db-uri", DbUri(o, "product.db")}));
-  components.push_back(Component{"payment", (bin / "mp-payment").string(), std::move(payment_args),
-                                 t.scheme + payment + "/?wsdl", [payment, context = t.payment] {
-                                   return CheckHttpHealth(payment, "/?wsdl", context);
-                                 }});
-  components.push_back(
-      RestServer(o, t, bin, "seller-server", "mp-seller-server", o.seller_port, {}));
-  components.push_back(RestServer(o, t, bin, "buyer-server", "mp-buyer-server", o.buyer_port,
-                                  {"--payment-url", t.scheme + payment + "/"}));
+  if (o.ha) {
+    if (!o.db_url.empty()) return InvalidArgument("db-url", "--ha runs its own databases");
+    MP_ASSIGN_OR_RETURN(components, DataTierComponents(o));
+  }
+  std::string payment_urls;
+  for (int r = 0; r < DbReplicas(o); ++r) {
+    components.push_back(GrpcService(
+        o, t, bin, ReplicaName("customer-db", r), "mp-customer-db",
+        o.customer_db_port + kReplicaPortStride * r,
+        {"--db-uri", DbUri(o, "customer.db"), "--session-timeout",
+         std::to_string(o.session_timeout_s)}));
+    components.push_back(GrpcService(o, t, bin, ReplicaName("product-db", r), "mp-product-db",
+                                     o.product_db_port + kReplicaPortStride * r,
+                                     {"--db-uri", DbUri(o, "product.db")}));
+  }
+  for (int r = 0; r < DbReplicas(o); ++r) {
+    std::string payment = Address(o, o.payment_port + kReplicaPortStride * r);
+    std::vector<std::string> payment_args = {"--listen",        payment,
+                                             "--log-level",     o.log_level,
+                                             "--db-uri",        DbUri(o, "payment.db"),
+                                             "--approval-rate", std::to_string(o.approval_rate)};
+    payment_args.insert(payment_args.end(), t.args.begin(), t.args.end());
+    Component c{ReplicaName("payment", r), (bin / "mp-payment").string(),
+                std::move(payment_args), t.scheme + payment + "/?wsdl",
+                [payment, context = t.payment] {
+                  return CheckHttpHealth(payment, "/?wsdl", context);
+                }};
+    c.probe = (o.tls ? "payment-tls " : "http ") + payment + "/?wsdl";
+    components.push_back(std::move(c));
+    if (r > 0) payment_urls += ",";
+    payment_urls += t.scheme + payment + "/";
+  }
+  for (int r = 0; r < RestReplicas(o); ++r) {
+    components.push_back(RestServer(o, t, bin, ReplicaName("seller-server", r),
+                                    "mp-seller-server", o.seller_port + kReplicaPortStride * r,
+                                    {}));
+  }
+  for (int r = 0; r < RestReplicas(o); ++r) {
+    components.push_back(RestServer(o, t, bin, ReplicaName("buyer-server", r), "mp-buyer-server",
+                                    o.buyer_port + kReplicaPortStride * r,
+                                    {"--payment-url", payment_urls}));
+  }
   return components;
 }
 

@@ -476,10 +476,10 @@ StatusOr<v1::RecordPurchaseResponse> CustomerRepository::RecordPurchase(
                                    {request.purchase_id(), request.buyer_id(), line.item_id(),
                                     line.seller_id(), line.quantity(), line.price_cents(), now})
                             .status();
-      if (inserted.reason() == "unique_violation") {
+      if (inserted.reason() == kUniqueViolation) {
         // A concurrent call recorded the same purchase first (PostgreSQL,
         // without an attempt to lock): run again; the repeat answers it.
-        return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
+        return Status(StatusCode::kAborted, inserted.message(), kSerializationFailure);
       }
       MP_RETURN_IF_ERROR(inserted);
       MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {line.seller_id(), line.quantity()}).status());
@@ -557,10 +557,10 @@ StatusOr<v1::PurchaseAttempt> CustomerRepository::BeginPurchase(const v1::Sessio
     Status inserted =
         conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(), clock_.NowMs()})
             .status();
-    if (inserted.reason() == "unique_violation") {
+    if (inserted.reason() == kUniqueViolation) {
       // The same purchase id begun at once from another session of the
       // buyer (PostgreSQL): run again, and the repeat answers that attempt.
-      return Status(StatusCode::kAborted, inserted.message(), "serialization_failure");
+      return Status(StatusCode::kAborted, inserted.message(), kSerializationFailure);
     }
     MP_RETURN_IF_ERROR(inserted);
     for (const Row& line : cart) {

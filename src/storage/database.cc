@@ -93,15 +93,27 @@ Database::Database(Engine engine, Factory factory, const DatabaseOptions& option
 Database::~Database() = default;
 
 StatusOr<std::unique_ptr<Connection>> Database::Acquire() {
-  {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
+  for (;;) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !idle_.empty() || open_ < options_.max_connections; });
+      if (idle_.empty()) {
+        ++open_;
+        break;
+      }
+      conn = std::move(idle_.back());
       idle_.pop_back();
-      return conn;
     }
-    ++open_;
+    if (conn->Alive()) return conn;
+    // Closed by the server while idle (a restart, a failover): its peers in
+    // the pool went the same way.
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    conn.reset();
+    DropIdle();
   }
   auto conn = factory_();
   if (!conn.ok()) {
@@ -122,6 +134,17 @@ void Database::Release(std::unique_ptr<Connection> conn) {
   cv_.notify_one();
 }
 
+void Database::DropIdle() {
+  std::vector<std::unique_ptr<Connection>> idle;
+  {
+    std::lock_guard lock(mu_);
+    idle.swap(idle_);
+    open_ -= static_cast<int>(idle.size());
+    cv_.notify_all();
+  }
+  // Closed outside the lock: closing may wait on the network.
+}
+
 // Returns the connection to the pool on every path, exceptions included.
 class Database::Lease {
  public:
@@ -137,13 +160,26 @@ class Database::Lease {
 Status Database::Read(const std::function<Status(Connection&)>& fn) {
   MP_ASSIGN_OR_RETURN(auto conn, Acquire());
   Lease lease(*this, std::move(conn));
-  return fn(*lease);
+  Status status = fn(*lease);
+  if (!status.ok() && (*lease).broken()) DropIdle();
+  return status;
 }
 
-Status Database::RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn) {
+Status Database::RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn,
+                          bool& committing) {
   MP_RETURN_IF_ERROR(conn.Begin());
   Status status = fn(conn);
-  if (status.ok()) status = conn.Commit();
+  if (status.ok()) {
+    committing = true;
+    status = conn.Commit();
+    if (!status.ok() && conn.broken()) {
+      return Status(StatusCode::kUnavailable,
+                    "the database connection broke during COMMIT: the write may or may not "
+                    "have been applied (" +
+                        status.message() + ")",
+                    kOutcomeUnknown);
+    }
+  }
   if (!status.ok() && !conn.broken()) {
     // The PostgreSQL driver reports a connection whose rollback failed as
     // broken, so that the pool drops it.
@@ -154,16 +190,24 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
 
 Status Database::Write(const std::function<Status(Connection&)>& fn) {
   Status status;
+  bool reconnected = false;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     MP_ASSIGN_OR_RETURN(auto conn, Acquire());
     Lease lease(*this, std::move(conn));
+    bool committing = false;
     if (engine_ == Engine::kSqlite) {
       std::lock_guard writer(sqlite_writer_mu_);
-      status = RunWrite(*lease, fn);
+      status = RunWrite(*lease, fn, committing);
     } else {
-      status = RunWrite(*lease, fn);
+      status = RunWrite(*lease, fn, committing);
     }
-    if (status.reason() != "serialization_failure") return status;
+    if (!status.ok() && (*lease).broken() && !committing) {
+      DropIdle();
+      if (reconnected) return status;
+      reconnected = true;
+      continue;
+    }
+    if (status.reason() != kSerializationFailure) return status;
     std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
   }
   return status;

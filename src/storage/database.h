@@ -20,6 +20,16 @@ namespace mp::storage {
 
 enum class Engine { kSqlite, kPostgres };
 
+// Reasons (Status::reason) of the storage errors callers act on.
+inline constexpr const char* kUniqueViolation = "unique_violation";
+inline constexpr const char* kSerializationFailure = "serialization_failure";
+// kUnavailable: the connection broke while COMMIT was under way, so the
+// transaction may or may not have been applied (e.g. the PostgreSQL primary
+// died or was replaced meanwhile). Never retried by Database::Write; the
+// caller must not report the write as done, nor repeat a write that is not
+// idempotent.
+inline constexpr const char* kOutcomeUnknown = "outcome_unknown";
+
 // A statement fixed at compile time. `text` uses $1..$N placeholders, which
 // both engines accept; `postgres`, when set, replaces it on PostgreSQL where
 // the dialects differ. A nullptr `text` makes the statement a no-op on SQLite.
@@ -68,8 +78,8 @@ using Rows = std::vector<Row>;
 // One connection to one database. Not thread-safe: a Database lends each
 // connection to one thread at a time.
 //
-// Errors: kAlreadyExists/"unique_violation" for a unique-key clash,
-// kAborted/"serialization_failure" for a conflict worth retrying,
+// Errors: kAlreadyExists/kUniqueViolation for a unique-key clash,
+// kAborted/kSerializationFailure for a conflict worth retrying,
 // kUnavailable when the server is unreachable, kInternal otherwise.
 class Connection {
  public:
@@ -99,6 +109,9 @@ class Connection {
   virtual Engine engine() const = 0;
   // True when the connection is lost; it is then dropped, not reused.
   virtual bool broken() const = 0;
+  // Asked when the pool lends an idle connection: false when it can be
+  // seen, without a round trip, that the server closed it meanwhile.
+  virtual bool Alive() { return !broken(); }
 };
 
 struct DatabaseOptions {
@@ -129,8 +142,12 @@ class Database {
   // and rolled back otherwise. On SQLite, writers in this process take turns
   // (so they never wait in SQLite's sleeping busy handler); on PostgreSQL,
   // transactions run concurrently at READ COMMITTED. A transaction that fails
-  // with kAborted/"serialization_failure" is run again, up to max_retries:
-  // `fn` must be safe to repeat.
+  // with kAborted/kSerializationFailure is run again, up to max_retries, and
+  // so, once, is one whose connection broke before COMMIT was sent (the
+  // server cannot have applied it: a connection kept idle in the pool
+  // through a failover is found dead only by its next statement): `fn` must
+  // be safe to repeat. A connection that breaks during COMMIT gives
+  // kUnavailable/kOutcomeUnknown.
   Status Write(const std::function<Status(Connection&)>& fn);
   // Runs `fn` on a connection without an explicit transaction: for reads
   // that are one statement, or that tolerate seeing commits between them.
@@ -145,7 +162,12 @@ class Database {
   class Lease;
   StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn);
-  Status RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn);
+  // `committing` is set once COMMIT is sent.
+  Status RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn,
+                  bool& committing);
+  // Closes the idle connections: after one is found broken, its peers to
+  // the same server most likely are too.
+  void DropIdle();
 
   const Engine engine_;
   const Factory factory_;

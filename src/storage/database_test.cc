@@ -330,6 +330,150 @@ TEST_P(DatabaseTest, RepositorySchemasRecordTheirVersion) {
   EXPECT_EQ(product[0].Int(0), static_cast<int64_t>(product_steps));
 }
 
+// A connection that fails as told: its server "closes" it at the first
+// statement, or while COMMIT is under way.
+class FlakyConnection final : public Connection {
+ public:
+  enum class Breaks { kNever, kAtFirstStatement, kAtCommit };
+  explicit FlakyConnection(Breaks breaks) : breaks_(breaks) {}
+
+  StatusOr<Rows> Query(const Sql&, std::span<const Param>) override {
+    if (breaks_ == Breaks::kAtFirstStatement) return Lose();
+    return Rows{};
+  }
+  using Connection::Query;
+  StatusOr<Rows> Exec(std::string_view) override { return Rows{}; }
+  Status Begin() override { return Status(); }
+  Status Commit() override { return breaks_ == Breaks::kAtCommit ? Lose() : Status(); }
+  Status Rollback() override { return Status(); }
+  Engine engine() const override { return Engine::kPostgres; }
+  bool broken() const override { return lost_; }
+
+ private:
+  Status Lose() {
+    lost_ = true;
+    return Unavailable("server closed the connection unexpectedly");
+  }
+  Breaks breaks_;
+  bool lost_ = false;
+};
+
+// A pool whose connections break as `plan` says, one entry per connection
+// opened, then never.
+struct FlakyPool {
+  explicit FlakyPool(std::vector<FlakyConnection::Breaks> plan)
+      : db(Engine::kPostgres,
+           [this, plan]() -> StatusOr<std::unique_ptr<Connection>> {
+             size_t i = opened++;
+             return std::unique_ptr<Connection>(std::make_unique<FlakyConnection>(
+                 i < plan.size() ? plan[i] : FlakyConnection::Breaks::kNever));
+           },
+           DatabaseOptions{}) {}
+  size_t opened = 0;
+  Database db;
+};
+
+TEST(DatabaseFailoverTest, WriteWhoseConnectionBrokeBeforeCommitRunsAgainOnANewOne) {
+  FlakyPool pool({FlakyConnection::Breaks::kAtFirstStatement});
+  int runs = 0;
+  Status s = pool.db.Write([&](Connection& conn) {
+    ++runs;
+    return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(pool.opened, 2u);
+}
+
+TEST(DatabaseFailoverTest, WriteIsRunAgainOnlyOnceWhenTheNewConnectionBreaksToo) {
+  FlakyPool pool({FlakyConnection::Breaks::kAtFirstStatement,
+                  FlakyConnection::Breaks::kAtFirstStatement,
+                  FlakyConnection::Breaks::kAtFirstStatement});
+  int runs = 0;
+  Status s = pool.db.Write([&](Connection& conn) {
+    ++runs;
+    return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(DatabaseFailoverTest, ConnectionLostDuringCommitIsOutcomeUnknownAndNeverRunAgain) {
+  FlakyPool pool({FlakyConnection::Breaks::kAtCommit});
+  int runs = 0;
+  Status s = pool.db.Write([&](Connection& conn) {
+    ++runs;
+    return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.reason(), kOutcomeUnknown);
+  EXPECT_EQ(runs, 1);
+  // The broken connection left the pool: the next write gets a new one.
+  EXPECT_TRUE(pool.db.Write([](Connection&) { return Status(); }).ok());
+  EXPECT_EQ(pool.opened, 2u);
+}
+
+// The server ends a pooled connection while it is idle, as a restart or a
+// failover does: the next read and write get a new connection, not the
+// error.
+TEST(PostgresPoolTest, ConnectionTheServerClosedWhileIdleIsReplaced) {
+  auto t = TestDatabase::Create(Engine::kPostgres, 1);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  Database& db = (*t)->db();
+  const Sql kBackend{"SELECT pg_backend_pid()"};
+  auto backend = [&] {
+    int64_t pid = 0;
+    Status s = db.Read([&](Connection& conn) -> Status {
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kBackend));
+      pid = rows.at(0).Int(0);
+      return Status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return pid;
+  };
+  int64_t first = backend();
+  ASSERT_GT(first, 0);
+
+  auto admin = OpenPostgres((*t)->uri());
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  const Sql kTerminate{"SELECT pg_terminate_backend($1)"};
+  const Sql kGone{"SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1"};
+  auto terminate = [&](int64_t pid) {
+    ASSERT_TRUE((*admin)->Query(kTerminate, {pid}).ok());
+    for (int i = 0; i < 500; ++i) {
+      auto rows = (*admin)->Query(kGone, {pid});
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      if (rows->at(0).Int(0) == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL() << "backend " << pid << " still there";
+  };
+  ASSERT_NO_FATAL_FAILURE(terminate(first));
+
+  int64_t second = backend();
+  EXPECT_GT(second, 0);
+  EXPECT_NE(second, first);
+  Status created = db.Write([](Connection& conn) {
+    return conn.Exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT, n BIGINT)").status();
+  });
+  EXPECT_TRUE(created.ok()) << created.ToString();
+
+  // Killed again between two writes: the write still succeeds, once.
+  ASSERT_NO_FATAL_FAILURE(terminate(second));
+  Status inserted =
+      db.Write([](Connection& conn) { return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status(); });
+  EXPECT_TRUE(inserted.ok()) << inserted.ToString();
+  const Sql kCount{"SELECT COUNT(*) FROM kv"};
+  int64_t count = -1;
+  Status read = db.Read([&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kCount));
+    count = rows.at(0).Int(0);
+    return Status();
+  });
+  EXPECT_TRUE(read.ok()) << read.ToString();
+  EXPECT_EQ(count, 1);
+}
+
 TEST(MigrationsTest, BothEnginesHaveTheSameSteps) {
   // The two dialects must move in lock step: same number of steps.
   EXPECT_EQ(SqliteCustomerMigrations().size(), PostgresCustomerMigrations().size());

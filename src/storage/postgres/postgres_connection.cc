@@ -1,6 +1,7 @@
 // PostgreSQL driver over libpq: one PGconn per Connection, statements
 // prepared once per connection, values sent and received as text.
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <array>
 #include <charconv>
@@ -92,6 +93,16 @@ class PostgresConnection final : public Connection {
 
   Engine engine() const override { return Engine::kPostgres; }
   bool broken() const override { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
+  // An idle connection has nothing to read unless the server spoke first,
+  // which it does when it ends the session (shutdown, a backend killed, a
+  // primary demoted: an error, then the close). The rare message that is
+  // not (a parameter's new value) costs a reconnect.
+  bool Alive() override {
+    if (broken()) return false;
+    pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+    if (poll(&socket, 1, 0) != 0) lost_ = true;
+    return !lost_;
+  }
 
  private:
   // A transaction that ran no statement never began on the server. One that
@@ -171,9 +182,9 @@ class PostgresConnection final : public Connection {
     if (broken()) return Unavailable(message);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string_view code = state ? state : "";
-    if (code == "23505") return Status(StatusCode::kAlreadyExists, message, "unique_violation");
+    if (code == "23505") return Status(StatusCode::kAlreadyExists, message, kUniqueViolation);
     if (code == "40001" || code == "40P01") {
-      return Status(StatusCode::kAborted, message, "serialization_failure");
+      return Status(StatusCode::kAborted, message, kSerializationFailure);
     }
     if (code.starts_with("08") || code.starts_with("57P")) return Unavailable(message);
     return Internal(message);

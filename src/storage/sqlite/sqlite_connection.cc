@@ -14,13 +14,13 @@ Status SqliteError(sqlite3* db, int rc) {
   switch (rc & 0xFF) {
     case SQLITE_CONSTRAINT:
       if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return Status(StatusCode::kAlreadyExists, message, "unique_violation");
+        return Status(StatusCode::kAlreadyExists, message, kUniqueViolation);
       }
       return Internal(message);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       // Another process holds the write lock past busy_timeout.
-      return Status(StatusCode::kAborted, message, "serialization_failure");
+      return Status(StatusCode::kAborted, message, kSerializationFailure);
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:

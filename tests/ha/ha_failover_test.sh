@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The replicated deployment, `marketplace up --ha`, on one host: PostgreSQL
+# on three nodes under Patroni with etcd, every server replicated. Under a
+# stream of writes (seller accounts, through the seller server replicas):
+#   1. SIGKILL of the primary's Patroni and postmaster: a standby is
+#      promoted, writes resume (the outage is printed), and `marketplace
+#      status` names the new primary;
+#   2. SIGKILL of a standby's Patroni and postmaster: writes go on;
+#   3. SIGKILL of a seller server replica: writes go on through the others.
+# After each, every acknowledged account can log in and `marketplace audit`
+# is clean. SIGINT then stops everything, leaving no process behind.
+# Usage: ha_failover_test.sh <bin dir>
+set -uo pipefail
+bin=${1:?usage: ha_failover_test.sh <bin dir>}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d /tmp/mp-ha.XXXXXX)
+# PostgreSQL runs as the postgres user when we are root: it must reach the
+# data directory.
+chmod 755 "$work"
+export HOME=$work
+failures=0
+up_pid=""
+writer_pid=""
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+leftovers() { pgrep -f -- "$work/" || true; }
+
+cleanup() {
+  [ -n "$writer_pid" ] && kill "$writer_pid" 2>/dev/null
+  [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null
+  sleep 1
+  for pid in $(leftovers); do kill -KILL "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A block of 80 free loopback ports: the servers at base..base+34, the
+# data tier at base+40..base+74.
+base=""
+for _ in $(seq 1 20); do
+  candidate=$((20000 + (RANDOM % 400) * 100))
+  if python3 - "$candidate" <<'PY'
+import socket, sys
+b = int(sys.argv[1])
+for p in range(b, b + 80):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+  then base=$candidate; break; fi
+done
+[ -n "$base" ] || { echo "FAIL: no block of free ports"; exit 1; }
+
+data=$work/data
+log=$work/up.log
+started=$(date +%s)
+"$bin/marketplace" up --ha --data-dir "$data" --seller-port "$base" --buyer-port $((base + 1)) \
+  --customer-db-port $((base + 2)) --product-db-port $((base + 3)) --payment-port $((base + 4)) \
+  --ha-port $((base + 40)) --approval-rate 1 >"$log" 2>&1 &
+up_pid=$!
+for _ in $(seq 1 1800); do
+  grep -q "marketplace: up" "$log" && break
+  kill -0 "$up_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if ! grep -q "marketplace: up" "$log"; then
+  echo "FAIL: marketplace up --ha did not come up"
+  cat "$log"
+  tail -n 30 "$data"/ha/log/*.log 2>/dev/null
+  exit 1
+fi
+ok "marketplace up --ha came up in $(($(date +%s) - started)) s"
+
+status() { "$bin/marketplace" status --data-dir "$data"; }
+# The Patroni node with the given role: "postgresN pid".
+node_with_role() { status | awk -v role="$1" '$4 == role && $1 ~ /^postgres/ {print $1, $2; exit}'; }
+
+# Patroni picks the synchronous standby a moment after the cluster is up.
+for _ in $(seq 1 100); do
+  status >"$work/status" && grep -q ' sync ' "$work/status" && break
+  sleep 0.2
+done
+if status >"$work/status" && [ "$(grep -c ' primary ' "$work/status")" -eq 1 ] &&
+  [ "$(grep -c ' sync ' "$work/status")" -eq 1 ] && [ "$(grep -c ' replica ' "$work/status")" -eq 1 ]; then
+  ok "status: every process healthy, one primary, one synchronous standby, one more standby"
+else
+  fail "status after start"
+  cat "$work/status"
+fi
+
+sellers=""
+for r in 0 1 2 3; do sellers+="${sellers:+,}http://127.0.0.1:$((base + 10 * r))"; done
+acks=$work/acks
+touch "$acks"
+python3 "$here/ha_writer.py" write "$sellers" "$acks" "$work/stop" &
+writer_pid=$!
+
+# acks_since T: acknowledged writes after unix time T.
+acks_since() { awk -v t="$1" '$2 == "ok" && $1 > t' "$acks" | wc -l; }
+# wait_for_acks T N: until N writes were acknowledged after T (60 s at most).
+wait_for_acks() {
+  for _ in $(seq 1 600); do
+    [ "$(acks_since "$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# kill_node postgresN PID: SIGKILL of its Patroni and its postmaster, as
+# when the machine dies. The machine stays down (its Patroni cannot start
+# again: the supervisor's restarts fail) until revive_node.
+kill_node() {
+  local n=${1#postgres} pid=$2
+  local postmaster
+  postmaster=$(head -n 1 "$data/ha/pg$n/data/postmaster.pid" 2>/dev/null)
+  mv "$data/ha/pg$n/patroni.yml" "$data/ha/pg$n/patroni.yml.down"
+  kill -KILL "$pid" ${postmaster:+"$postmaster"}
+}
+# revive_node postgresN: the machine is back; the supervisor starts its
+# Patroni, which rejoins as a standby (rewound when it was the primary).
+revive_node() {
+  local n=${1#postgres}
+  mv "$data/ha/pg$n/patroni.yml.down" "$data/ha/pg$n/patroni.yml"
+  for _ in $(seq 1 300); do
+    status | awk -v name="$1" '$1 == name && ($4 == "replica" || $4 == "sync") {found=1} END {exit !found}' &&
+      { ok "$1 is back, as a standby"; return 0; }
+    sleep 0.2
+  done
+  fail "$1 did not rejoin as a standby within 60 s"
+}
+
+check_all() {
+  if python3 "$here/ha_writer.py" check "$sellers" "$acks" >"$work/check" 2>&1; then
+    ok "$1: $(tail -n 1 "$work/check")"
+  else
+    fail "$1: $(tail -n 5 "$work/check")"
+  fi
+  if "$bin/marketplace" audit --data-dir "$data" --in-flight 10 >"$work/audit" 2>&1; then
+    ok "$1: audit clean"
+  else
+    fail "$1: audit: $(cat "$work/audit")"
+  fi
+}
+
+wait_for_acks 0 20 || fail "no writes acknowledged before any failure"
+
+# 1. The primary dies.
+read -r primary primary_pid <<<"$(node_with_role primary)"
+[ -n "${primary:-}" ] || fail "no primary in status"
+killed=$(date +%s.%N)
+kill_node "$primary" "$primary_pid"
+if wait_for_acks "$killed" 1; then
+  first=$(awk -v t="$killed" '$2 == "ok" && $1 > t {print $1; exit}' "$acks")
+  ok "primary $primary killed: writes resumed after $(python3 -c "print(f'{$first - $killed:.1f}')") s"
+else
+  fail "writes did not resume within 60 s of killing the primary"
+fi
+wait_for_acks "$killed" 20 || fail "too few writes after the failover"
+read -r new_primary _ <<<"$(node_with_role primary)"
+if [ -n "${new_primary:-}" ] && [ "$new_primary" != "$primary" ]; then
+  ok "status names the new primary: $new_primary"
+else
+  fail "status shows primary '${new_primary:-}' after $primary died"
+fi
+check_all "after the primary's loss"
+revive_node "$primary"
+
+# 2. The synchronous standby dies (the supervisor restarts its Patroni,
+# which rejoins): the primary waits for a standby at each commit, so Patroni
+# must name another.
+standby=""
+for _ in $(seq 1 100); do
+  read -r standby standby_pid <<<"$(node_with_role sync)"
+  [ -n "${standby:-}" ] && break
+  sleep 0.2
+done
+[ -n "${standby:-}" ] || fail "no synchronous standby after the failover"
+killed=$(date +%s.%N)
+kill_node "$standby" "$standby_pid"
+wait_for_acks "$killed" 20 && ok "standby $standby killed: writes went on" ||
+  fail "writes stalled after a standby died"
+check_all "after a standby's loss"
+revive_node "$standby"
+
+# 3. A seller server replica dies.
+seller_pid=$(status | awk '$1 == "seller-server-2" {print $2}')
+killed=$(date +%s.%N)
+kill -KILL "$seller_pid"
+wait_for_acks "$killed" 20 && ok "seller server replica killed: writes went on" ||
+  fail "writes stalled after a seller server replica died"
+
+touch "$work/stop"
+wait "$writer_pid"
+writer_pid=""
+errors=$(awk '$2 == "error"' "$acks" | wc -l)
+echo "writes: $(acks_since 0) acknowledged, $errors refused or unanswered"
+check_all "at the end"
+
+# Every killed process is back: the supervisor restarts them.
+sleep 3
+for _ in $(seq 1 60); do
+  status >"$work/status" && break
+  sleep 1
+done
+if status >"$work/status"; then
+  ok "status: every process healthy again"
+else
+  fail "not every process came back"
+  cat "$work/status"
+fi
+
+kill -INT "$up_pid"
+for _ in $(seq 1 600); do
+  kill -0 "$up_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$up_pid" 2>/dev/null && fail "marketplace up still runs 60 s after SIGINT"
+up_pid=""
+sleep 1
+if [ -z "$(leftovers)" ]; then
+  ok "SIGINT stopped every process"
+else
+  fail "left behind: $(leftovers | xargs ps -o pid=,args= -p 2>/dev/null)"
+fi
+
+if [ "$failures" -gt 0 ]; then
+  echo "ha_failover_test: $failures failures"
+  exit 1
+fi
+echo "ha_failover_test: all passed"
