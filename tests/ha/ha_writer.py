@@ -6,11 +6,12 @@ and records what was acknowledged, for tests/ha/ha_failover_test.sh.
       Creates seller accounts one after another (each is one database write)
       over the comma-separated seller server URLs, trying the next replica
       when one is unreachable, until STOP_FILE exists. Appends one line per
-      attempt to OUT_FILE: "<unix time> ok <name>" for an acknowledged
-      account, "<unix time> error <name> <status>" otherwise.
-  ha_writer.py check SELLER_URLS OUT_FILE
-      Logs in as every acknowledged account; prints how many were checked
-      and exits 1 when one is missing.
+      attempt to OUT_FILE: "<unix time> ok <name> <time sent>" for an
+      acknowledged account, "<unix time> error <name> <status>" otherwise.
+  ha_writer.py check SELLER_URLS OUT_FILE [FROM]
+      Logs in as every acknowledged account from line FROM on (default 0)
+      of OUT_FILE; prints how many were checked and exits 1 when one is
+      missing.
 """
 import json
 import os
@@ -47,19 +48,21 @@ def write(urls, out_file, stop_file):
     with open(out_file, "a", buffering=1) as out:
         while not os.path.exists(stop_file):
             name = "ha%s_%d" % (run, n)
+            sent = time.time()
             status, reply = call(urls, n, "/v1/accounts",
                                  {"username": name, "password": PASSWORD,
                                   "name": "HA seller"})
             if status == 201:
-                out.write("%.3f ok %s\n" % (time.time(), name))
+                out.write("%.3f ok %s %.3f\n" % (time.time(), name, sent))
             else:
                 out.write("%.3f error %s %d\n" % (time.time(), name, status))
                 time.sleep(0.05)
             n += 1
 
 
-def check(urls, out_file):
-    names = [line.split()[2] for line in open(out_file) if line.split()[1] == "ok"]
+def check(urls, out_file, first_line):
+    lines = open(out_file).readlines()[first_line:]
+    names = [line.split()[2] for line in lines if line.split()[1] == "ok"]
     missing = 0
     for i, name in enumerate(names):
         status, reply = call(urls, i, "/v1/sessions",
@@ -76,7 +79,7 @@ def main():
     if command == "write":
         write(urls, sys.argv[3], sys.argv[4])
         return 0
-    return check(urls, sys.argv[3])
+    return check(urls, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0)
 
 
 if __name__ == "__main__":
