@@ -1,6 +1,7 @@
 #include "launcher/ha.h"
 
 #include <grp.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <initializer_list>
 #include <map>
 #include <string_view>
+#include <thread>
 #include <sstream>
 
 #include "common/password.h"
@@ -214,6 +216,27 @@ std::string PatroniConfig(const UpOptions& o, int i, const fs::path& ha, const f
   return y.str();
 }
 
+// Stops the PostgreSQL server that a Patroni which died left running in
+// `data_dir`. Left alone it would go on as a primary after a standby was
+// promoted in its place once its lock expired: its commits would then wait
+// for ever for a synchronous standby, and a client that reached it first
+// would wait with them. An immediate shutdown; the next start recovers.
+void StopOrphanedPostmaster(const fs::path& data_dir) {
+  std::ifstream in(data_dir / "postmaster.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return;
+  // postmaster.pid outlives a crash: only a live postmaster of this data
+  // directory (its working directory) is signalled.
+  std::error_code error;
+  fs::path cwd = fs::read_symlink(Cat({"/proc/", std::to_string(pid), "/cwd"}), error);
+  if (error || !fs::equivalent(cwd, data_dir, error) || error) return;
+  kill(static_cast<pid_t>(pid), SIGQUIT);
+  for (int i = 0; i < 50 && kill(static_cast<pid_t>(pid), 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (kill(static_cast<pid_t>(pid), 0) == 0) kill(static_cast<pid_t>(pid), SIGKILL);
+}
+
 }  // namespace
 
 int EtcdClientPort(const UpOptions& o, int i) { return o.ha_port + i; }
@@ -344,6 +367,7 @@ StatusOr<std::vector<Component>> DataTierComponents(const UpOptions& o) {
     c.user = postgres;
     c.log_file = (ha / "log" / Cat({name, ".log"})).string();
     c.stop_tier = 1;
+    c.after_exit = [data = node / "data"] { StopOrphanedPostmaster(data); };
     c.probe = Cat({"patroni ", address});
     components.push_back(std::move(c));
   }

@@ -180,6 +180,7 @@ void Supervisor::Run() {
         // A crash after a long healthy run is not a crash loop: it starts
         // over from the shortest pause.
         if (std::chrono::steady_clock::now() - child.started > kStableRun) child.restarts = 0;
+        if (child.component.after_exit) child.component.after_exit();
       }
       // Back off when a component keeps dying right away.
       std::this_thread::sleep_for(std::chrono::milliseconds(200 * std::min(++child.restarts, 10)));
@@ -218,6 +219,7 @@ void Supervisor::StopAll() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       it->pid = -1;
+      if (it->component.after_exit) it->component.after_exit();
     }
   }
 }

@@ -41,6 +41,10 @@ struct Component {
   // How `marketplace status` asks it (launcher/status.h): "grpc HOST:PORT",
   // "http HOST:PORT/PATH", "https ..." or "patroni HOST:PORT"; "" not asked.
   std::string probe{};
+  // Called once the process has exited, before it is started again or the
+  // supervisor goes on: e.g. to stop what it leaves running (a PostgreSQL
+  // server whose Patroni died must not go on as a primary nobody watches).
+  std::function<void()> after_exit{};
 };
 
 // The uid and gid of `name`; kNotFound when there is no such user.

@@ -6,7 +6,9 @@
 #      promoted, writes resume (the outage is printed), and `marketplace
 #      status` names the new primary;
 #   2. SIGKILL of a standby's Patroni and postmaster: writes go on;
-#   3. SIGKILL of a seller server replica: writes go on through the others.
+#   3. SIGKILL of the primary's Patroni alone: its postmaster is stopped
+#      (no primary goes on unwatched), writes go on;
+#   4. SIGKILL of a seller server replica: writes go on through the others.
 # After each, every acknowledged account can log in and `marketplace audit`
 # is clean. SIGINT then stops everything, leaving no process behind.
 # Usage: ha_failover_test.sh <bin dir>
@@ -205,7 +207,27 @@ wait_for_acks "$killed" 20 && ok "standby $standby killed: writes went on" ||
 check_all "after a standby's loss"
 revive_node "$standby"
 
-# 3. A seller server replica dies.
+# 3. Patroni alone dies on the primary: the supervisor stops the
+# PostgreSQL server it leaves (which must not go on as a primary nobody
+# watches) and starts Patroni again.
+read -r primary primary_pid <<<"$(node_with_role primary)"
+n=${primary#postgres}
+postmaster=$(head -n 1 "$data/ha/pg$n/data/postmaster.pid")
+killed=$(date +%s.%N)
+kill -KILL "$primary_pid"
+gone=""
+for _ in $(seq 1 100); do
+  kill -0 "$postmaster" 2>/dev/null || { gone=1; break; }
+  sleep 0.1
+done
+[ -n "$gone" ] && ok "Patroni of $primary killed alone: its postmaster was stopped" ||
+  fail "the postmaster of $primary outlived its Patroni by 10 s"
+wait_for_acks "$killed" 20 && ok "writes went on" || fail "writes stalled after Patroni alone died"
+primaries=$(status | awk '$4 == "primary"' | wc -l)
+[ "$primaries" -eq 1 ] && ok "one primary" || fail "$primaries primaries"
+check_all "after Patroni's loss"
+
+# 4. A seller server replica dies.
 seller_pid=$(status | awk '$1 == "seller-server-2" {print $2}')
 killed=$(date +%s.%N)
 kill -KILL "$seller_pid"
