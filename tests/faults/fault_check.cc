@@ -374,8 +374,12 @@ StatusOr<std::vector<JournalEntry>> ReadJournal(const std::string& path) {
 }
 
 StatusOr<Shelf> ReadShelf(integration::ProcessStack& stack) {
+  return ReadShelf(stack.db(Component::kProductDb), stack.db(Component::kCustomerDb));
+}
+
+StatusOr<Shelf> ReadShelf(storage::Database& products, storage::Database& customers) {
   Shelf shelf;
-  MP_RETURN_IF_ERROR(stack.db(Component::kProductDb).Read([&](Connection& conn) -> Status {
+  MP_RETURN_IF_ERROR(products.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows items, conn.Query(kItems));
     for (const auto& r : items) {
       shelf.items[ItemKey(r.Int(0), r.Int(1))] = {r.Int(2), r.Int(3), r.Int(4), r.Int(5), r.Int(6)};
@@ -386,7 +390,7 @@ StatusOr<Shelf> ReadShelf(integration::ProcessStack& stack) {
     for (const auto& r : ratings) shelf.ratings[r.Int(0)] = {r.Int(1), r.Int(2)};
     return Status();
   }));
-  MP_RETURN_IF_ERROR(stack.db(Component::kCustomerDb).Read([&](Connection& conn) -> Status {
+  MP_RETURN_IF_ERROR(customers.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows carts, conn.Query(kCarts));
     for (const auto& r : carts) shelf.carts[r.Int(0)][r.Text(1)] += r.Int(2);
     MP_ASSIGN_OR_RETURN(Rows saved, conn.Query(kSavedCarts));

@@ -71,6 +71,7 @@ struct Shelf {
 
 // Reads the shelf of `stack` (read-only queries on its databases).
 StatusOr<Shelf> ReadShelf(integration::ProcessStack& stack);
+StatusOr<Shelf> ReadShelf(storage::Database& products, storage::Database& customers);
 
 // Every acknowledged write of `journal` that the databases do not show, and
 // every counter that disagrees with the records it counts (empty when all

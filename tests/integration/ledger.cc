@@ -55,8 +55,14 @@ int64_t Ledger::UnitsSold(const std::string& item_id) const {
 }
 
 StatusOr<Ledger> ReadLedger(ProcessStack& stack) {
+  return ReadLedger(stack.db(Component::kCustomerDb), stack.db(Component::kProductDb),
+                    stack.db(Component::kPayment));
+}
+
+StatusOr<Ledger> ReadLedger(storage::Database& customers, storage::Database& products,
+                            storage::Database& payments) {
   Ledger l;
-  MP_RETURN_IF_ERROR(stack.db(Component::kCustomerDb).Read([&](Connection& conn) -> Status {
+  MP_RETURN_IF_ERROR(customers.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows attempts, conn.Query(kAttempts));
     for (const auto& r : attempts) {
       l.attempts[r.Text(0)] = {r.Int(1), static_cast<int>(r.Int(2)), r.Text(3), r.Int(4)};
@@ -69,12 +75,12 @@ StatusOr<Ledger> ReadLedger(ProcessStack& stack) {
     for (const auto& r : units) l.units[r.Int(0)] = r.Int(1);
     return Status();
   }));
-  MP_RETURN_IF_ERROR(stack.db(Component::kPayment).Read([&](Connection& conn) -> Status {
+  MP_RETURN_IF_ERROR(payments.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows charges, conn.Query(kCharges));
     for (const auto& r : charges) l.charges[r.Text(0)] = {r.Int(1) != 0, r.Text(2), r.Int(3)};
     return Status();
   }));
-  MP_RETURN_IF_ERROR(stack.db(Component::kProductDb).Read([&](Connection& conn) -> Status {
+  MP_RETURN_IF_ERROR(products.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows takes, conn.Query(kTakes));
     for (const auto& r : takes) {
       l.takes.push_back(
@@ -91,8 +97,7 @@ StatusOr<Ledger> ReadLedger(ProcessStack& stack) {
   at_rest.in_flight = std::chrono::milliseconds(0);
   MP_ASSIGN_OR_RETURN(
       audit::AuditReport report,
-      audit::Audit(stack.db(Component::kCustomerDb), stack.db(Component::kProductDb),
-                   stack.db(Component::kPayment), at_rest));
+      audit::Audit(customers, products, payments, at_rest));
   for (const audit::Violation& v : report.violations) l.audit.push_back(v.ToString());
   return l;
 }

@@ -58,6 +58,9 @@ struct Ledger {
 
 // Reads the ledger of `stack` (read-only queries on its databases).
 StatusOr<Ledger> ReadLedger(ProcessStack& stack);
+// The same from the three databases (one PostgreSQL may be all three).
+StatusOr<Ledger> ReadLedger(storage::Database& customers, storage::Database& products,
+                            storage::Database& payments);
 
 // Every way the ledger breaks the purchase invariants of docs/purchases.md
 // (empty when it holds): those of the audit library ("Auditing the ledger":
