@@ -41,40 +41,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A block of 80 free loopback ports: the servers at base..base+34, the
-# data tier at base+40..base+74.
-base=""
-for _ in $(seq 1 20); do
-  candidate=$((20000 + (RANDOM % 400) * 100))
-  if python3 - "$candidate" <<'PY'
-import socket, sys
-b = int(sys.argv[1])
-for p in range(b, b + 80):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        sys.exit(1)
-    finally:
-        s.close()
-PY
-  then base=$candidate; break; fi
-done
-[ -n "$base" ] || { echo "FAIL: no block of free ports"; exit 1; }
+# shellcheck source=ha_lib.sh
+source "$here/ha_lib.sh"
+base=$(ha_free_block) || { echo "FAIL: no block of free ports"; exit 1; }
 
 data=$work/data
 log=$work/up.log
 started=$(date +%s)
-# A purchase cut off by a failure is settled by recovery after 10 s, not 60.
-MP_BUYER_RECOVERY_AGE=10 "$bin/marketplace" up --ha --data-dir "$data" --seller-port "$base" --buyer-port $((base + 1)) \
-  --customer-db-port $((base + 2)) --product-db-port $((base + 3)) --payment-port $((base + 4)) \
-  --ha-port $((base + 40)) --approval-rate 1 >"$log" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 1800); do
-  grep -q "marketplace: up" "$log" && break
-  kill -0 "$up_pid" 2>/dev/null || break
-  sleep 0.1
-done
+ha_up "$base" "$log" --approval-rate 1
 if ! grep -q "marketplace: up" "$log"; then
   echo "FAIL: marketplace up --ha did not come up"
   cat "$log"
@@ -83,15 +57,11 @@ if ! grep -q "marketplace: up" "$log"; then
 fi
 ok "marketplace up --ha came up in $(($(date +%s) - started)) s"
 
-status() { "$bin/marketplace" status --data-dir "$data"; }
-# The Patroni node with the given role: "postgresN pid".
-node_with_role() { status | awk -v role="$1" '$4 == role && $1 ~ /^postgres/ {print $1, $2; exit}'; }
+status() { ha_status; }
+node_with_role() { ha_node_with_role "$1"; }
 
 # Patroni picks the synchronous standby a moment after the cluster is up.
-for _ in $(seq 1 100); do
-  status >"$work/status" && grep -q ' sync ' "$work/status" && break
-  sleep 0.2
-done
+ha_wait_sync
 if status >"$work/status" && [ "$(grep -c ' primary ' "$work/status")" -eq 1 ] &&
   [ "$(grep -c ' sync ' "$work/status")" -eq 1 ] && [ "$(grep -c ' replica ' "$work/status")" -eq 1 ]; then
   ok "status: every process healthy, one primary, one synchronous standby, one more standby"
@@ -135,27 +105,10 @@ wait_for_acks() {
   return 1
 }
 
-# kill_node postgresN PID: SIGKILL of its Patroni and its postmaster, as
-# when the machine dies. The machine stays down (its Patroni cannot start
-# again: the supervisor's restarts fail) until revive_node.
-kill_node() {
-  local n=${1#postgres} pid=$2
-  local postmaster
-  postmaster=$(head -n 1 "$data/ha/pg$n/data/postmaster.pid" 2>/dev/null)
-  mv "$data/ha/pg$n/patroni.yml" "$data/ha/pg$n/patroni.yml.down"
-  kill -KILL "$pid" ${postmaster:+"$postmaster"}
-}
-# revive_node postgresN: the machine is back; the supervisor starts its
-# Patroni, which rejoins as a standby (rewound when it was the primary).
+kill_node() { ha_kill_node "$@"; }
 revive_node() {
-  local n=${1#postgres}
-  mv "$data/ha/pg$n/patroni.yml.down" "$data/ha/pg$n/patroni.yml"
-  for _ in $(seq 1 300); do
-    status | awk -v name="$1" '$1 == name && ($4 == "replica" || $4 == "sync") {found=1} END {exit !found}' &&
-      { ok "$1 is back, as a standby"; return 0; }
-    sleep 0.2
-  done
-  fail "$1 did not rejoin as a standby within 60 s"
+  if ha_revive_node "$1"; then ok "$1 is back, as a standby"; else
+    fail "$1 did not rejoin as a standby within 60 s"; fi
 }
 
 # check_all LABEL: every account acknowledged since the last check logs in
@@ -222,12 +175,8 @@ echo "write outages after the primary's SIGKILL (s): ${outages[*]}"
 # which rejoins): the primary waits for a standby at each commit, so Patroni
 # must name another.
 standby=""
-for _ in $(seq 1 100); do
-  read -r standby standby_pid <<<"$(node_with_role sync)"
-  [ -n "${standby:-}" ] && break
-  sleep 0.2
-done
-[ -n "${standby:-}" ] || fail "no synchronous standby after the failover"
+ha_wait_sync || fail "no synchronous standby after the failover"
+read -r standby standby_pid <<<"$(node_with_role sync)"
 killed=$(date +%s.%N)
 kill_node "$standby" "$standby_pid"
 wait_for_acks "$killed" 20 && ok "standby $standby killed: writes went on" ||
@@ -256,7 +205,7 @@ primaries=$(status | awk '$4 == "primary"' | wc -l)
 check_all "after Patroni's loss"
 
 # 4. A seller server replica dies.
-seller_pid=$(status | awk '$1 == "seller-server-2" {print $2}')
+seller_pid=$(ha_pid seller-server-2)
 killed=$(date +%s.%N)
 kill -KILL "$seller_pid"
 wait_for_acks "$killed" 20 && ok "seller server replica killed: writes went on" ||
@@ -299,13 +248,7 @@ else
   cat "$work/status"
 fi
 
-kill -INT "$up_pid"
-for _ in $(seq 1 600); do
-  kill -0 "$up_pid" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$up_pid" 2>/dev/null && fail "marketplace up still runs 60 s after SIGINT"
-up_pid=""
+ha_stop || fail "marketplace up still runs 60 s after SIGINT"
 sleep 1
 if [ -z "$(leftovers)" ]; then
   ok "SIGINT stopped every process"

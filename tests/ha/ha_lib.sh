@@ -1,0 +1,102 @@
+# Shell functions for driving `marketplace up --ha`, shared by
+# tests/ha/ha_failover_test.sh and bench/ha.sh. Source it, then set `bin`
+# (the binaries) and `data` (the data directory).
+
+# ha_free_block: prints the first port of a block of 80 free loopback ports
+# (the servers at base..base+34, the data tier at base+40..base+74).
+ha_free_block() {
+  local candidate
+  for _ in $(seq 1 20); do
+    candidate=$((20000 + (RANDOM % 400) * 100))
+    if python3 - "$candidate" <<'PY'
+import socket, sys
+b = int(sys.argv[1])
+for p in range(b, b + 80):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+    then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# ha_up BASE LOG [flag...]: starts `marketplace up --ha` in the background on
+# the block at BASE and waits until it is up; sets up_pid. A purchase cut off
+# by a failure is settled by recovery after 10 s rather than 60.
+ha_up() {
+  local base=$1 log=$2
+  shift 2
+  MP_BUYER_RECOVERY_AGE=10 "$bin/marketplace" up --ha --data-dir "$data" --seller-port "$base" \
+    --buyer-port $((base + 1)) --customer-db-port $((base + 2)) --product-db-port $((base + 3)) \
+    --payment-port $((base + 4)) --ha-port $((base + 40)) "$@" >"$log" 2>&1 &
+  up_pid=$!
+  for _ in $(seq 1 1800); do
+    grep -q "marketplace: up" "$log" && return 0
+    kill -0 "$up_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  return 1
+}
+
+ha_status() { "$bin/marketplace" status --data-dir "$data"; }
+
+# ha_node_with_role ROLE: "postgresN pid" of the node in that role (primary,
+# sync, replica).
+ha_node_with_role() {
+  ha_status | awk -v role="$1" '$4 == role && $1 ~ /^postgres/ {print $1, $2; exit}'
+}
+
+# ha_pid NAME: the pid of a process of the system (e.g. seller-server-2).
+ha_pid() { ha_status | awk -v name="$1" '$1 == name {print $2}'; }
+
+# ha_wait_sync: until a synchronous standby is named (60 s at most).
+ha_wait_sync() {
+  for _ in $(seq 1 300); do
+    [ -n "$(ha_node_with_role sync)" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ha_kill_node postgresN PID: SIGKILL of its Patroni and its postmaster, as
+# when its machine dies. The machine stays down (its Patroni cannot start
+# again: the supervisor's restarts fail) until ha_revive_node.
+ha_kill_node() {
+  local n=${1#postgres} pid=$2 postmaster
+  postmaster=$(head -n 1 "$data/ha/pg$n/data/postmaster.pid" 2>/dev/null)
+  mv "$data/ha/pg$n/patroni.yml" "$data/ha/pg$n/patroni.yml.down"
+  kill -KILL "$pid" ${postmaster:+"$postmaster"}
+}
+
+# ha_revive_node postgresN: the machine is back; waits (60 s at most) until
+# its Patroni, started by the supervisor, has rejoined as a standby
+# (rewound first when it was the primary).
+ha_revive_node() {
+  local n=${1#postgres}
+  mv "$data/ha/pg$n/patroni.yml.down" "$data/ha/pg$n/patroni.yml"
+  for _ in $(seq 1 300); do
+    ha_status | awk -v name="$1" '$1 == name && ($4 == "replica" || $4 == "sync") {found = 1}
+      END {exit !found}' && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# ha_stop: SIGINT to `marketplace up`, waiting (60 s at most) for it to end.
+ha_stop() {
+  [ -n "${up_pid:-}" ] || return 0
+  kill -INT "$up_pid" 2>/dev/null
+  for _ in $(seq 1 600); do
+    kill -0 "$up_pid" 2>/dev/null || { up_pid=""; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
