@@ -178,6 +178,9 @@ std::string PatroniConfig(const UpOptions& o, int i, const fs::path& ha, const f
     << "        max_replication_slots: 10\n"
     << "        wal_keep_size: 256MB\n"
     << "        synchronous_commit: 'on'\n"
+    // A standby whose machine vanished (no reset) is dropped after this, and
+    // Patroni names another synchronous standby: until then commits wait.
+    << "        wal_sender_timeout: 5s\n"
     << "        max_connections: 200\n"
     << "  initdb:\n"
     << "    - encoding: UTF8\n"

@@ -94,16 +94,8 @@ touch "$acks"
 python3 "$here/ha_writer.py" write "$sellers" "$acks" "$work/stop" &
 writer_pid=$!
 
-# acks_since T: acknowledged writes sent after unix time T.
-acks_since() { awk -v t="$1" '$2 == "ok" && $4 > t' "$acks" | wc -l; }
-# wait_for_acks T N: until N writes were acknowledged after T (60 s at most).
-wait_for_acks() {
-  for _ in $(seq 1 600); do
-    [ "$(acks_since "$1")" -ge "$2" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+acks_since() { ha_acks_since "$@"; }
+wait_for_acks() { ha_wait_for_acks "$@"; }
 
 kill_node() { ha_kill_node "$@"; }
 revive_node() {

@@ -100,3 +100,16 @@ ha_stop() {
   done
   return 1
 }
+
+# ha_acks_since T: writes that ha_writer.py recorded in $acks as
+# acknowledged and sent after unix time T.
+ha_acks_since() { awk -v t="$1" '$2 == "ok" && $4 > t' "$acks" | wc -l; }
+# ha_wait_for_acks T N: until N such writes were acknowledged (60 s at most).
+ha_wait_for_acks() {
+  for _ in $(seq 1 600); do
+    [ "$(ha_acks_since "$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+

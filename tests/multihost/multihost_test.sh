@@ -52,7 +52,6 @@ done
 work=$(mktemp -d /tmp/mp-multihost.XXXXXX)
 chmod 755 "$work"  # PostgreSQL runs as postgres below it
 prefix="mph$(printf '%04x' $((RANDOM ^ $$ & 0xffff)))"
-namespaces=()
 failures=0
 pg_up=0
 
@@ -63,13 +62,8 @@ declare -A addr=(
 )
 declare -A pid=()
 
-ns() { echo "$prefix-$1"; }
-# on <host> <command...>: runs the command on that host.
-on() {
-  local host=$1
-  shift
-  ip netns exec "$(ns "$host")" "$@"
-}
+# shellcheck source=netns_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/netns_lib.sh"
 
 cleanup() {
   local status=$?
@@ -81,18 +75,7 @@ cleanup() {
   # Whatever still runs in one of our namespaces: our servers, PostgreSQL.
   # (disown: bash would otherwise report each killed job.)
   disown -a
-  local n p
-  for n in "${namespaces[@]}"; do
-    for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  done
-  for _ in $(seq 1 50); do
-    p=""
-    for n in "${namespaces[@]}"; do p+=$(ip netns pids "$n" 2>/dev/null); done
-    [ -z "$p" ] && break
-    sleep 0.1
-  done
-  # Deleting a namespace deletes its end of each veth pair, and so the pair.
-  for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null; done
+  netns_remove
   if [ "$status" -ne 0 ] || [ "$failures" -ne 0 ]; then
     for log in "$work"/hosts/*/log "$work/pg/log"; do
       [ -f "$log" ] || continue
@@ -109,26 +92,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- The network: a switch namespace with a bridge, one veth per host.
-add_namespace() {
-  ip netns add "$(ns "$1")" ||
-    fatal "cannot create network namespace $(ns "$1") (ip netns add): this test needs" \
-      "root with CAP_SYS_ADMIN and CAP_NET_ADMIN, as CI has"
-  namespaces+=("$(ns "$1")")
-}
-add_namespace switch
-on switch true || fatal "ip netns exec is not permitted here (it needs to mount /sys in a" \
-  "new mount namespace): run as root with CAP_SYS_ADMIN, as CI does"
-on switch ip link add br0 type bridge || fatal "cannot create a bridge (is the bridge module available?)"
-on switch ip link set br0 up
-for host in "${!addr[@]}"; do
-  add_namespace "$host"
-  ip link add eth0 netns "$(ns "$host")" type veth peer name "v-$host" netns "$(ns switch)" ||
-    fatal "cannot create a veth pair for $host"
-  on switch ip link set "v-$host" master br0 up
-  on "$host" ip link set lo up
-  on "$host" ip addr add "${addr[$host]}/24" dev eth0
-  on "$host" ip link set eth0 up || fatal "cannot bring up $host's interface"
-done
+netns_network addr
 echo "multihost: ${#namespaces[@]} namespaces ($prefix-*), bridge in $(ns switch)"
 
 # --- PostgreSQL on its own host, as postgres (it refuses root).
