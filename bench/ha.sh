@@ -94,15 +94,8 @@ finish_bench() {
 
 if [ -n "$single" ]; then
   base=$(ha_free_block) || { log "no free ports"; exit 1; }
-  "$bin/marketplace" up --data-dir "$data" --db-url "$single" --seller-port "$base" \
-    --buyer-port $((base + 1)) --customer-db-port $((base + 2)) --product-db-port $((base + 3)) \
-    --payment-port $((base + 4)) --log-level warn >"$work/single.log" 2>&1 &
-  up_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q "marketplace: up" "$work/single.log" && break
-    sleep 0.1
-  done
-  grep -q "marketplace: up" "$work/single.log" || { log "single did not come up"; exit 1; }
+  ha_up "$base" "$work/single.log" --db-url "$single" --log-level warn ||
+    { log "single did not come up"; cat "$work/single.log"; exit 1; }
   for s in $scenarios; do
     log "single PostgreSQL, scenario $s"
     run_bench "one PostgreSQL" "$out/single" "127.0.0.1:$base" "127.0.0.1:$((base + 1))" "$s" \

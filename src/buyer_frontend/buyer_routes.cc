@@ -305,11 +305,12 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
   auto add_flags = [options](boost::program_options::options_description& desc) {
     namespace po = boost::program_options;
     BuyerOptions& o = *options;
-    desc.add_options()("payment-url", po::value(&o.payment_url)->default_value(o.payment_url),
-                       "the payment service's SOAP URL; its replicas' URLs, a,b,..., when they share one "
-                       "PostgreSQL database")(
-        "purchase-threads", po::value(&o.purchase_threads)->default_value(o.purchase_threads),
-        "threads making payment calls")(
+    desc.add_options()(
+        "payment-url", po::value(&o.payment_url)->default_value(o.payment_url),
+        "the payment service's SOAP URL; its replicas' URLs, a,b,..., when they share one "
+        "PostgreSQL database")("purchase-threads",
+                               po::value(&o.purchase_threads)->default_value(o.purchase_threads),
+                               "threads making payment calls")(
         "recovery-age", po::value(&o.recovery_age_s)->default_value(o.recovery_age_s),
         "seconds before recovery settles a pending purchase")(
         "crash-at", po::value(&o.crash_at), "tests only: die after this purchase step");

@@ -11,9 +11,9 @@
 #include <fstream>
 #include <initializer_list>
 #include <map>
+#include <sstream>
 #include <string_view>
 #include <thread>
-#include <sstream>
 
 #include "common/password.h"
 #include "launcher/http_probe.h"
@@ -192,7 +192,8 @@ std::string PatroniConfig(const UpOptions& o, int i, const fs::path& ha, const f
     << "  connect_address: " << Local(PostgresPort(o, i)) << "\n"
     << "  data_dir: " << (node / "data").string() << "\n"
     << "  bin_dir: " << bin_dir.string() << "\n"
-    << "  pgpass: " << (node / "pgpass").string() << "\n"
+    << "  pgpass: " << (node / "pgpass").string()
+    << "\n"
     // A standby's copy starts with a checkpoint, spread over minutes
     // unless asked fast.
     << "  basebackup:\n"
@@ -303,20 +304,21 @@ StatusOr<std::vector<Component>> DataTierComponents(const UpOptions& o) {
     }
   }
   MP_ASSIGN_OR_RETURN(auto secrets, Secrets(ha));
-  MP_RETURN_IF_ERROR(WriteFile(ha / "pgpass", Cat({"*:*:*:", kAppUser, ":", secrets.at("app"), "\n"}),
+  MP_RETURN_IF_ERROR(WriteFile(ha / "pgpass",
+                               Cat({"*:*:*:", kAppUser, ":", secrets.at("app"), "\n"}),
                                fs::perms::owner_read | fs::perms::owner_write, std::nullopt));
   MP_RETURN_IF_ERROR(WriteFile(ha / "db-url", HaDbUrl(o) + "\n",
                                fs::perms::owner_read | fs::perms::owner_write, std::nullopt));
   // Run by Patroni once, on the node that bootstraps the cluster, with a
   // superuser connection string as $1.
   std::string psql = (bin_dir / "psql").string();
-  MP_RETURN_IF_ERROR(WriteFile(
-      ha / "post_bootstrap.sh",
-      Cat({"#!/bin/sh\nset -e\n", psql, " -v ON_ERROR_STOP=1 \"$1\" -c \"CREATE ROLE ", kAppUser,
-           " LOGIN PASSWORD '", secrets.at("app"), "'\"\n", psql,
-           " -v ON_ERROR_STOP=1 \"$1\" -c \"CREATE DATABASE ", kDatabase, " OWNER ", kAppUser,
-           "\"\n"}),
-      fs::perms::owner_all, postgres));
+  MP_RETURN_IF_ERROR(
+      WriteFile(ha / "post_bootstrap.sh",
+                Cat({"#!/bin/sh\nset -e\n", psql, " -v ON_ERROR_STOP=1 \"$1\" -c \"CREATE ROLE ",
+                     kAppUser, " LOGIN PASSWORD '", secrets.at("app"), "'\"\n", psql,
+                     " -v ON_ERROR_STOP=1 \"$1\" -c \"CREATE DATABASE ", kDatabase, " OWNER ",
+                     kAppUser, "\"\n"}),
+                fs::perms::owner_all, postgres));
 
   std::vector<Component> components;
   std::string initial_cluster;
@@ -331,11 +333,28 @@ StatusOr<std::vector<Component>> DataTierComponents(const UpOptions& o) {
     std::string address = Local(EtcdClientPort(o, m));
     Component c{name,
                 etcd.string(),
-                {"--name", name, "--data-dir", (ha / name).string(), "--listen-client-urls",
-                 client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-                 "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster,
-                 "--initial-cluster-state", "new", "--initial-cluster-token", "marketplace",
-                 "--heartbeat-interval", "100", "--election-timeout", "1000"},
+                {"--name",
+                 name,
+                 "--data-dir",
+                 (ha / name).string(),
+                 "--listen-client-urls",
+                 client,
+                 "--advertise-client-urls",
+                 client,
+                 "--listen-peer-urls",
+                 peer,
+                 "--initial-advertise-peer-urls",
+                 peer,
+                 "--initial-cluster",
+                 initial_cluster,
+                 "--initial-cluster-state",
+                 "new",
+                 "--initial-cluster-token",
+                 "marketplace",
+                 "--heartbeat-interval",
+                 "100",
+                 "--election-timeout",
+                 "1000"},
                 address,
                 [address] { return CheckHttpHealth(address, "/health"); }};
     c.start_with_next = m + 1 < kEtcdMembers;
@@ -355,7 +374,9 @@ StatusOr<std::vector<Component>> DataTierComponents(const UpOptions& o) {
     std::string address = Local(PatroniPort(o, i));
     const bool last = i + 1 == o.ha_nodes;
     std::string name = Cat({"postgres", std::to_string(i)});
-    Component c{name, patroni.string(), {config.string()},
+    Component c{name,
+                patroni.string(),
+                {config.string()},
                 Cat({Local(PostgresPort(o, i)), " (Patroni ", address, ")"}),
                 [address, last, rest_addresses]() -> Status {
                   MP_RETURN_IF_ERROR(CheckHttpHealth(address, "/health"));

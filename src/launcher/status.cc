@@ -113,7 +113,8 @@ int RunStatus(int argc, char** argv) {
   }
   int unhealthy = 0;
   std::cout << std::left << std::setw(16) << "PROCESS" << std::setw(9) << "PID" << std::setw(10)
-            << "STATE" << std::setw(9) << "ROLE" << "ADDRESS\n";
+            << "STATE" << std::setw(9) << "ROLE"
+            << "ADDRESS\n";
   for (const Row& row : rows) {
     std::string role;
     std::string problem = row.pid > 0 && kill(static_cast<pid_t>(row.pid), 0) == 0
@@ -121,8 +122,9 @@ int RunStatus(int argc, char** argv) {
                               : "not running";
     unhealthy += !problem.empty();
     std::cout << std::setw(16) << row.name << std::setw(9) << row.pid << std::setw(10)
-              << (problem.empty() ? "healthy" : "DOWN") << std::setw(9) << (role.empty() ? "-" : role)
-              << row.address << (problem.empty() ? "" : "  (" + problem + ")") << "\n";
+              << (problem.empty() ? "healthy" : "DOWN") << std::setw(9)
+              << (role.empty() ? "-" : role) << row.address
+              << (problem.empty() ? "" : "  (" + problem + ")") << "\n";
   }
   std::cout << "marketplace status: " << rows.size() - unhealthy << " of " << rows.size()
             << " healthy\n";

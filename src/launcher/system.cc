@@ -107,8 +107,9 @@ Component RestServer(const UpOptions& o, const Tls& t, const fs::path& bin, std:
   args.insert(args.end(), t.args.begin(), t.args.end());
   args.insert(args.end(), t.rest_args.begin(), t.rest_args.end());
   Component c{std::move(name), (bin / program).string(), std::move(args),
-              std::string(t.rest ? "https://" : "http://") + address,
-              [address, context = t.rest] { return CheckHttpHealth(address, "/healthz", context); }};
+              std::string(t.rest ? "https://" : "http://") + address, [address, context = t.rest] {
+                return CheckHttpHealth(address, "/healthz", context);
+              }};
   c.probe = std::string(t.rest ? "https " : "http ") + address + "/healthz";
   return c;
 }
@@ -135,11 +136,10 @@ StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::
   }
   std::string payment_urls;
   for (int r = 0; r < DbReplicas(o); ++r) {
-    components.push_back(GrpcService(
-        o, t, bin, ReplicaName("customer-db", r), "mp-customer-db",
-        o.customer_db_port + kReplicaPortStride * r,
-        {"--db-uri", DbUri(o, "customer.db"), "--session-timeout",
-         std::to_string(o.session_timeout_s)}));
+    components.push_back(GrpcService(o, t, bin, ReplicaName("customer-db", r), "mp-customer-db",
+                                     o.customer_db_port + kReplicaPortStride * r,
+                                     {"--db-uri", DbUri(o, "customer.db"), "--session-timeout",
+                                      std::to_string(o.session_timeout_s)}));
     components.push_back(GrpcService(o, t, bin, ReplicaName("product-db", r), "mp-product-db",
                                      o.product_db_port + kReplicaPortStride * r,
                                      {"--db-uri", DbUri(o, "product.db")}));
@@ -151,9 +151,8 @@ StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::
                                              "--db-uri",        DbUri(o, "payment.db"),
                                              "--approval-rate", std::to_string(o.approval_rate)};
     payment_args.insert(payment_args.end(), t.args.begin(), t.args.end());
-    Component c{ReplicaName("payment", r), (bin / "mp-payment").string(),
-                std::move(payment_args), t.scheme + payment + "/?wsdl",
-                [payment, context = t.payment] {
+    Component c{ReplicaName("payment", r), (bin / "mp-payment").string(), std::move(payment_args),
+                t.scheme + payment + "/?wsdl", [payment, context = t.payment] {
                   return CheckHttpHealth(payment, "/?wsdl", context);
                 }};
     c.probe = (o.tls ? "payment-tls " : "http ") + payment + "/?wsdl";
@@ -162,9 +161,8 @@ StatusOr<std::vector<Component>> SystemComponents(const UpOptions& o, const fs::
     payment_urls += t.scheme + payment + "/";
   }
   for (int r = 0; r < RestReplicas(o); ++r) {
-    components.push_back(RestServer(o, t, bin, ReplicaName("seller-server", r),
-                                    "mp-seller-server", o.seller_port + kReplicaPortStride * r,
-                                    {}));
+    components.push_back(RestServer(o, t, bin, ReplicaName("seller-server", r), "mp-seller-server",
+                                    o.seller_port + kReplicaPortStride * r, {}));
   }
   for (int r = 0; r < RestReplicas(o); ++r) {
     components.push_back(RestServer(o, t, bin, ReplicaName("buyer-server", r), "mp-buyer-server",

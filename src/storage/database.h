@@ -163,8 +163,7 @@ class Database {
   StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn);
   // `committing` is set once COMMIT is sent.
-  Status RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn,
-                  bool& committing);
+  Status RunWrite(Connection& conn, const std::function<Status(Connection&)>& fn, bool& committing);
   // Closes the idle connections: after one is found broken, its peers to
   // the same server most likely are too.
   void DropIdle();

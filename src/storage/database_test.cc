@@ -362,13 +362,14 @@ class FlakyConnection final : public Connection {
 // opened, then never.
 struct FlakyPool {
   explicit FlakyPool(std::vector<FlakyConnection::Breaks> plan)
-      : db(Engine::kPostgres,
-           [this, plan]() -> StatusOr<std::unique_ptr<Connection>> {
-             size_t i = opened++;
-             return std::unique_ptr<Connection>(std::make_unique<FlakyConnection>(
-                 i < plan.size() ? plan[i] : FlakyConnection::Breaks::kNever));
-           },
-           DatabaseOptions{}) {}
+      : db(
+            Engine::kPostgres,
+            [this, plan]() -> StatusOr<std::unique_ptr<Connection>> {
+              size_t i = opened++;
+              return std::unique_ptr<Connection>(std::make_unique<FlakyConnection>(
+                  i < plan.size() ? plan[i] : FlakyConnection::Breaks::kNever));
+            },
+            DatabaseOptions{}) {}
   size_t opened = 0;
   Database db;
 };
@@ -460,8 +461,9 @@ TEST(PostgresPoolTest, ConnectionTheServerClosedWhileIdleIsReplaced) {
 
   // Killed again between two writes: the write still succeeds, once.
   ASSERT_NO_FATAL_FAILURE(terminate(second));
-  Status inserted =
-      db.Write([](Connection& conn) { return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status(); });
+  Status inserted = db.Write([](Connection& conn) {
+    return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status();
+  });
   EXPECT_TRUE(inserted.ok()) << inserted.ToString();
   const Sql kCount{"SELECT COUNT(*) FROM kv"};
   int64_t count = -1;

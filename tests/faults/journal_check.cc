@@ -45,9 +45,8 @@ int main(int argc, char** argv) {
   desc.add_options()("db-url", po::value(&url)->required(), "the system's PostgreSQL")(
       "journal", po::value(&journal_file)->required(), "marketplace-bench's journal")(
       "items-per-seller", po::value(&items_per_seller)->default_value(items_per_seller),
-      "as given to marketplace-bench")(
-      "settle", po::value(&settle_s)->default_value(settle_s),
-      "seconds to wait for pending purchases to be settled");
+      "as given to marketplace-bench")("settle", po::value(&settle_s)->default_value(settle_s),
+                                       "seconds to wait for pending purchases to be settled");
   po::variables_map vm;
   Status flags = ParseFlags(argc, argv, desc, "MP_JOURNAL_CHECK_", vm);
   if (!flags.ok()) return ExitCodeFor(flags);
@@ -63,8 +62,7 @@ int main(int argc, char** argv) {
     if (pending.ok() && *pending == 0) break;
     if (std::chrono::steady_clock::now() > deadline) {
       std::cout << "journal_check: purchases still pending after " << settle_s << " s ("
-                << (pending.ok() ? std::to_string(*pending) : pending.status().ToString())
-                << ")\n";
+                << (pending.ok() ? std::to_string(*pending) : pending.status().ToString()) << ")\n";
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

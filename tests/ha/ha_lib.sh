@@ -28,15 +28,18 @@ PY
   return 1
 }
 
-# ha_up BASE LOG [flag...]: starts `marketplace up --ha` in the background on
-# the block at BASE and waits until it is up; sets up_pid. A purchase cut off
-# by a failure is settled by recovery after 10 s rather than 60.
+# ha_up BASE LOG [flag...]: starts `marketplace up` (with --ha unless a
+# flag is --db-url) in the background on the block at BASE and waits until it
+# is up; sets up_pid. A purchase cut off by a failure is settled by recovery
+# after 10 s rather than 60.
 ha_up() {
   local base=$1 log=$2
   shift 2
-  MP_BUYER_RECOVERY_AGE=10 "$bin/marketplace" up --ha --data-dir "$data" --seller-port "$base" \
-    --buyer-port $((base + 1)) --customer-db-port $((base + 2)) --product-db-port $((base + 3)) \
-    --payment-port $((base + 4)) --ha-port $((base + 40)) "$@" >"$log" 2>&1 &
+  local mode=(--ha --ha-port $((base + 40)))
+  [[ " $* " == *" --db-url "* ]] && mode=()
+  MP_BUYER_RECOVERY_AGE=10 "$bin/marketplace" up "${mode[@]}" --data-dir "$data" \
+    --seller-port "$base" --buyer-port $((base + 1)) --customer-db-port $((base + 2)) \
+    --product-db-port $((base + 3)) --payment-port $((base + 4)) "$@" >"$log" 2>&1 &
   up_pid=$!
   for _ in $(seq 1 1800); do
     grep -q "marketplace: up" "$log" && return 0

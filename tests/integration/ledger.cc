@@ -95,9 +95,8 @@ StatusOr<Ledger> ReadLedger(storage::Database& customers, storage::Database& pro
   audit::AuditOptions at_rest;
   at_rest.pending_bound = std::chrono::milliseconds(0);
   at_rest.in_flight = std::chrono::milliseconds(0);
-  MP_ASSIGN_OR_RETURN(
-      audit::AuditReport report,
-      audit::Audit(customers, products, payments, at_rest));
+  MP_ASSIGN_OR_RETURN(audit::AuditReport report,
+                      audit::Audit(customers, products, payments, at_rest));
   for (const audit::Violation& v : report.violations) l.audit.push_back(v.ToString());
   return l;
 }
