@@ -77,6 +77,7 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
   if (o.floor_calls < 0) return InvalidArgument("floor-calls", "must not be negative");
   MP_RETURN_IF_ERROR(CheckFloorGrpc(o.floor_grpc));
   if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");
+  if (o.settle_ms < 0) return InvalidArgument("settle", "must not be negative");
   if (!o.journal.empty() && !o.resilient) {
     return InvalidArgument("journal", "needs --resilient");
   }

@@ -70,6 +70,14 @@ struct BenchOptions {
   // have done it before it died). For fault tests (tests/faults).
   bool resilient = false;
   int retry_wait_ms = 100;
+  // With `resilient`: after a write whose outcome is unknown (503, 504, no
+  // reply) the client waits until this long after the write was sent before
+  // it reads back its state. A DB service does not commit a write past its
+  // caller's deadline (5 s from the REST server's call; docs/contract.md
+  // §9), so by then the write has landed or never will, and the read back
+  // tells which. Without the wait, a write still under way at a DB service
+  // whose REST server died could land after the read.
+  int settle_ms = 5500;
   // With `resilient`: writes every write call (with its outcome), every
   // failed call and the client's final state to this file, one JSON object
   // a line (format in bench/README.md), so that a checker can verify every

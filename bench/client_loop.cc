@@ -263,9 +263,16 @@ asio::awaitable<void> RunClientLoop(ClientLoop& r, Session& s) {
         break;
     }
     r.done.store(r.done.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    if (unavailable && r.retry_wait.count() > 0) {
-      timer.expires_after(r.retry_wait);
-      co_await timer.async_wait(asio::use_awaitable);
+    if (unavailable) {
+      Clock::time_point resume = end + r.retry_wait;
+      // A write that may be under way somewhere: its outcome is read back
+      // only once it can no longer land (BenchOptions::settle_ms).
+      bool sent = reply.ok() || reply.status().reason() != HttpConnection::kNotSent;
+      if (IsWrite(call.type) && sent) resume = std::max(resume, start + r.settle);
+      if (resume > Clock::now()) {
+        timer.expires_at(resume);
+        co_await timer.async_wait(asio::use_awaitable);
+      }
     }
   }
 }

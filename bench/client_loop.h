@@ -61,6 +61,7 @@ struct ClientLoop {
   Clock::time_point deadline;
   int64_t calls;  // at most this many, < 0: until the deadline
   std::chrono::milliseconds retry_wait;
+  std::chrono::milliseconds settle;  // BenchOptions::settle_ms
   bool journal;
 };
 

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
        "an Idempotency-Key (for fault tests)")
       ("retry-wait", po::value(&o.retry_wait_ms)->default_value(o.retry_wait_ms),
        "with --resilient: milliseconds to wait after a call failed as unavailable")
+      ("settle", po::value(&o.settle_ms)->default_value(o.settle_ms),
+       "with --resilient: milliseconds after sending a write of unknown outcome before the "
+       "client reads back its state (the servers' deadline and a margin)")
       ("journal", po::value(&o.journal),
        "with --resilient: write every write and failure, one JSON object a line, to this file")
       ("seed", po::value(&o.seed)->default_value(o.seed), "seed of the clients' random choices")

@@ -408,6 +408,7 @@ Runner::RunSamples Runner::Run(int run) {
                        .deadline = deadline,
                        .calls = calls,
                        .retry_wait = std::chrono::milliseconds(options_.retry_wait_ms),
+                       .settle = std::chrono::milliseconds(options_.settle_ms),
                        .journal = !options_.journal.empty()});
     ClientLoop* r = &clients.back();
     asio::post(w->io, [&, w, i, r] {

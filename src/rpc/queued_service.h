@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/call_deadline.h"
 #include "common/status.h"
 #include "common/status_mapping.h"
 
@@ -179,6 +180,7 @@ class UnaryService : public QueuedService {
           status = Status(StatusCode::kDeadlineExceeded,
                           "the caller's deadline passed before the call was run");
         } else {
+          ScopedCallDeadline deadline(context_.deadline());
           status =
               RunHandler(method_.name, [this] { return method_.handler(&request_, &response_); });
         }

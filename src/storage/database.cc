@@ -3,6 +3,7 @@
 #include <charconv>
 #include <thread>
 
+#include "common/call_deadline.h"
 #include "common/log.h"
 
 namespace mp::storage {
@@ -50,6 +51,8 @@ const Sql kRollback{"ROLLBACK"};
 
 Status Connection::Begin() { return Query(kBegin).status(); }
 Status Connection::Commit() { return Query(kCommit).status(); }
+// SQLite's COMMIT waits for nothing but the local disk.
+Status Connection::CommitWithin(std::chrono::milliseconds) { return Commit(); }
 Status Connection::Rollback() { return Query(kRollback).status(); }
 
 Status Connection::ForEach(const Sql& sql, std::span<const Param> params,
@@ -169,9 +172,16 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
                           bool& committing) {
   MP_RETURN_IF_ERROR(conn.Begin());
   Status status = fn(conn);
+  if (status.ok() && ScopedCallDeadline::Passed()) {
+    // The caller was answered DEADLINE_EXCEEDED while the statements ran.
+    status = Status(StatusCode::kDeadlineExceeded,
+                    "the caller's deadline passed before the write committed: nothing was "
+                    "written");
+  }
   if (status.ok()) {
     committing = true;
-    status = conn.Commit();
+    std::optional<std::chrono::milliseconds> left = ScopedCallDeadline::Remaining();
+    status = left ? conn.CommitWithin(*left) : conn.Commit();
     if (!status.ok() && conn.broken()) {
       return Status(StatusCode::kUnavailable,
                     "the database connection broke during COMMIT: the write may or may not "
@@ -179,6 +189,7 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
                         status.message() + ")",
                     kOutcomeUnknown);
     }
+    if (status.reason() == kOutcomeUnknown) return status;  // ended: nothing to roll back
   }
   if (!status.ok() && !conn.broken()) {
     // The PostgreSQL driver reports a connection whose rollback failed as
@@ -194,6 +205,10 @@ Status Database::Write(const std::function<Status(Connection&)>& fn) {
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {
     MP_ASSIGN_OR_RETURN(auto conn, Acquire());
     Lease lease(*this, std::move(conn));
+    if (ScopedCallDeadline::Passed()) {
+      return Status(StatusCode::kDeadlineExceeded,
+                    "the caller's deadline passed before the write started: nothing was written");
+    }
     bool committing = false;
     if (engine_ == Engine::kSqlite) {
       std::lock_guard writer(sqlite_writer_mu_);

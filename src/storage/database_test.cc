@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/call_deadline.h"
 #include "storage/customer_repository.h"
 #include "storage/migrations.h"
 #include "storage/product_repository.h"
@@ -88,6 +90,52 @@ TEST_P(DatabaseTest, CommittedWriteIsVisibleToLaterReads) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].Text(0), "apple");
   EXPECT_EQ(rows[0].Int(1), 7);
+}
+
+// A caller that gave up was answered DEADLINE_EXCEEDED: its write must not
+// land afterwards, or what the caller read next would be wrong.
+TEST_P(DatabaseTest, WriteIsNotStartedOnceTheCallersDeadlinePassed) {
+  {
+    ScopedCallDeadline deadline(std::chrono::system_clock::now() - std::chrono::milliseconds(1));
+    Status late = Insert("late", "pear", int64_t{1});
+    EXPECT_EQ(late.code(), StatusCode::kDeadlineExceeded) << late.ToString();
+  }
+  {
+    ScopedCallDeadline deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    EXPECT_TRUE(Insert("on-time", "plum", int64_t{2}).ok());
+  }
+  Rows late, on_time;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(late, conn.Query(kSelectKv, {"late"}));
+                    MP_ASSIGN_OR_RETURN(on_time, conn.Query(kSelectKv, {"on-time"}));
+                    return Status();
+                  })
+                  .ok());
+  EXPECT_TRUE(late.empty());
+  EXPECT_EQ(on_time.size(), 1u);
+}
+
+// The statements ran, but past the deadline: COMMIT is not sent.
+TEST_P(DatabaseTest, WriteWhoseStatementsOutlastTheDeadlineIsNotCommitted) {
+  Status s;
+  {
+    ScopedCallDeadline deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+    s = db().Write([&](Connection& conn) -> Status {
+      MP_RETURN_IF_ERROR(conn.Query(kInsertKv, {"slow", "fig", int64_t{3}}).status());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return Status();
+    });
+  }
+  EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s.ToString();
+  Rows rows;
+  ASSERT_TRUE(db().Read([&](Connection& conn) -> Status {
+                    MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectKv, {"slow"}));
+                    return Status();
+                  })
+                  .ok());
+  EXPECT_TRUE(rows.empty());
+  // The connection went back to the pool usable.
+  EXPECT_TRUE(Insert("after", "kiwi", int64_t{4}).ok());
 }
 
 TEST_P(DatabaseTest, FailedWriteRollsBackEveryStatement) {
@@ -397,6 +445,21 @@ TEST(DatabaseFailoverTest, WriteIsRunAgainOnlyOnceWhenTheNewConnectionBreaksToo)
   });
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_EQ(runs, 2);
+}
+
+// The run again after a broken connection may come seconds later (a new
+// primary to find): not once the caller has given up.
+TEST(DatabaseFailoverTest, WriteIsNotRunAgainOnceTheCallersDeadlinePassed) {
+  FlakyPool pool({FlakyConnection::Breaks::kAtFirstStatement});
+  ScopedCallDeadline deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(50));
+  int runs = 0;
+  Status s = pool.db.Write([&](Connection& conn) {
+    ++runs;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return conn.Query(kInsertKv, {"k", "v", int64_t{1}}).status();
+  });
+  EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s.ToString();
+  EXPECT_EQ(runs, 1);
 }
 
 TEST(DatabaseFailoverTest, ConnectionLostDuringCommitIsOutcomeUnknownAndNeverRunAgain) {

@@ -82,12 +82,7 @@ journal=$work/journal.jsonl
   --retry-wait 100 --timeout 20 --seed 7 --floor-calls 0 --label HA --journal "$journal" \
   --out "$work/bench" >"$work/bench.out" 2>&1 &
 bench_pid=$!
-for _ in $(seq 1 1200); do
-  grep -q "run 1 started" "$work/bench.out" && break
-  kill -0 "$bench_pid" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q "run 1 started" "$work/bench.out" && ok "mixed workload started" ||
+ha_wait_bench_start "$work/bench.out" "$bench_pid" && ok "mixed workload started" ||
   { fail "marketplace-bench did not start: $(tail -n 5 "$work/bench.out")"; bench_pid=""; }
 acks=$work/acks
 touch "$acks"
@@ -136,17 +131,7 @@ for round in $(seq 1 "${HA_PRIMARY_KILLS:-1}"); do
   killed=$(date +%s.%N)
   kill_node "$primary" "$primary_pid"
   if wait_for_acks "$killed" 20; then
-    # The outage: from the kill to the first acknowledged write sent after
-    # the last refused one (the dying primary may still commit a write or
-    # two in the moment before its backends notice).
-    first=$(awk -v t="$killed" '
-      $2 == "error" && $1 > t && $1 < t + 30 {last = $1}
-      $2 == "ok" {sent[NR] = $4; end[NR] = $1}
-      END {
-        if (last == "") last = t
-        for (i = 1; i <= NR; i++) if (i in sent && sent[i] > last) {print end[i]; exit}
-      }' "$acks")
-    outage=$(python3 -c "print(f'{$first - $killed:.1f}')")
+    outage=$(ha_outage_since "$killed")
     outages+=("$outage")
     ok "round $round: primary $primary killed: writes resumed after $outage s"
   else

@@ -116,3 +116,29 @@ ha_wait_for_acks() {
   return 1
 }
 
+
+# ha_wait_bench_start OUT PID: until marketplace-bench (PID, writing to OUT)
+# has set up and started its run (2 min at most); fails if it exited.
+ha_wait_bench_start() {
+  for _ in $(seq 1 1200); do
+    grep -q "run 1 started" "$1" && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# ha_outage_since T: seconds from T to the first write acknowledged in
+# $acks that was sent after the last refused one (a dying primary may still
+# commit a write or two before its backends notice).
+ha_outage_since() {
+  local first
+  first=$(awk -v t="$1" '
+    $2 == "error" && $1 > t && $1 < t + 30 {last = $1}
+    $2 == "ok" {sent[NR] = $4; end[NR] = $1}
+    END {
+      if (last == "") last = t
+      for (i = 1; i <= NR; i++) if (i in sent && sent[i] > last) {print end[i]; exit}
+    }' "$acks")
+  python3 -c "print(f'{$first - $1:.1f}')"
+}

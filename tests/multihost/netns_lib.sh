@@ -1,5 +1,5 @@
 # "Hosts" built from Linux network namespaces on this machine, shared by
-# multihost_test.sh and ha_partition_test.sh. Each host gets a veth pair to
+# multihost_test.sh and ha_hosts_test.sh. Each host gets a veth pair to
 # a bridge in a namespace of its own ("switch") and the address the caller
 # gives it; the root namespace gets no interface, route or address. Set
 # `prefix` (unique per run) and define fatal() first; namespaces made are

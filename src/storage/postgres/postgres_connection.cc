@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "storage/database.h"
 
 namespace mp::storage {
@@ -25,9 +26,25 @@ class Result {
   PGresult* r_;
 };
 
+// libpq's messages span lines (one per host tried, a hint): one log line.
+std::string OneLine(std::string_view text) {
+  std::string line;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!line.empty() && line.back() != ' ') line += "; ";
+    } else if (c != '\t') {
+      line += c;
+    }
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
+  return line;
+}
+
 class PostgresConnection final : public Connection {
  public:
-  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  explicit PostgresConnection(PGconn* conn) : conn_(conn) {
+    PQsetNoticeReceiver(conn_, &PostgresConnection::OnNotice, this);
+  }
   ~PostgresConnection() override { PQfinish(conn_); }
 
   StatusOr<Rows> Query(const Sql& sql, std::span<const Param> params) override {
@@ -89,6 +106,52 @@ class PostgresConnection final : public Connection {
     return Status();
   }
   Status Commit() override { return End("COMMIT"); }
+  // SET LOCAL and COMMIT in one round trip: statement_timeout then bounds
+  // the COMMIT's wait for the synchronous standby. PostgreSQL answers a
+  // cut wait as a success with a warning (committed here, maybe not on the
+  // standby): not a write to report as done.
+  Status CommitWithin(std::chrono::milliseconds budget) override {
+    if (begin_pending_) {
+      begin_pending_ = false;
+      return Status();
+    }
+    std::string set_timeout = "SET LOCAL statement_timeout = " + std::to_string(budget.count());
+    sync_wait_cut_ = false;
+    Status status;
+    if (PQenterPipelineMode(conn_) != 1) {
+      status = Check(nullptr);
+    } else {
+      if (PQsendQueryParams(conn_, set_timeout.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+              1 ||
+          PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
+          PQpipelineSync(conn_) != 1) {
+        status = Check(nullptr);
+      } else {
+        Result set(TakeQueryResult());
+        Result commit(TakeQueryResult());
+        Result sync(PQgetResult(conn_));
+        status = Check(set.get());
+        if (status.ok()) status = Check(commit.get());
+        if (status.ok() && PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+          status = Unavailable("postgres: pipeline out of step");
+        }
+      }
+      if (PQexitPipelineMode(conn_) != 1 && status.ok()) {
+        status = Unavailable("postgres: pipeline out of step");
+      }
+    }
+    if (!status.ok()) {
+      lost_ = true;  // the transaction's end is unknown: never reuse it
+      return status;
+    }
+    if (sync_wait_cut_) {
+      return Status(StatusCode::kDeadlineExceeded,
+                    "the caller's deadline passed while the commit waited for the synchronous "
+                    "standby: it is applied on the primary, perhaps not on the standby",
+                    kOutcomeUnknown);
+    }
+    return Status();
+  }
   Status Rollback() override { return End("ROLLBACK"); }
 
   Engine engine() const override { return Engine::kPostgres; }
@@ -179,19 +242,39 @@ class PostgresConnection final : public Connection {
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status();
     std::string message = std::string("postgres: ") + PQerrorMessage(conn_);
-    if (broken()) return Unavailable(message);
+    if (broken()) return Lost(message);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string_view code = state ? state : "";
     if (code == "23505") return Status(StatusCode::kAlreadyExists, message, kUniqueViolation);
     if (code == "40001" || code == "40P01") {
       return Status(StatusCode::kAborted, message, kSerializationFailure);
     }
-    if (code.starts_with("08") || code.starts_with("57P")) return Unavailable(message);
+    if (code.starts_with("08") || code.starts_with("57P")) return Lost(message);
+    if (code == "57014") {  // statement_timeout: the statement was cancelled
+      return Status(StatusCode::kDeadlineExceeded, "the caller's deadline passed");
+    }
     return Internal(message);
+  }
+
+  // libpq's text names hosts and ports: for the log, not for the clients
+  // that an Unavailable reaches through the REST servers.
+  static Status Lost(const std::string& detail) {
+    log::Warn("{}", OneLine(detail));
+    return Unavailable("the database connection was lost");
+  }
+
+  static void OnNotice(void* self, const PGresult* notice) {
+    const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+    if (message && std::string_view(message).starts_with("canceling wait for synchronous")) {
+      static_cast<PostgresConnection*>(self)->sync_wait_cut_ = true;
+    } else {
+      log::Warn("postgres: {}", OneLine(PQresultErrorMessage(notice)));
+    }
   }
 
   PGconn* conn_;
   std::unordered_map<const Sql*, std::string> prepared_;
+  bool sync_wait_cut_ = false;  // a warning said the COMMIT's standby wait was cut
   bool begin_pending_ = false;  // Begin() was called; BEGIN not yet sent
   bool lost_ = false;           // left in an unknown state: not to be reused
 };
@@ -201,8 +284,10 @@ class PostgresConnection final : public Connection {
 StatusOr<std::unique_ptr<Connection>> OpenPostgres(const std::string& uri) {
   PGconn* conn = PQconnectdb(uri.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
-    // The message may name the host but libpq never prints the password.
-    Status status = Unavailable(std::string("postgres: cannot connect: ") + PQerrorMessage(conn));
+    // The message names hosts and ports (libpq never prints the password):
+    // for the log only, as in Lost().
+    log::Warn("postgres: cannot connect: {}", OneLine(PQerrorMessage(conn)));
+    Status status = Unavailable("cannot reach the database");
     PQfinish(conn);
     return status;
   }
