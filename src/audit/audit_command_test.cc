@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/password.h"
-#include "storage/customer_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/database.h"
 #include "storage/payment_repository.h"
 #include "storage/product_repository.h"
@@ -50,7 +50,7 @@ class AuditCommandTest : public ::testing::Test {
       Status s = fn(**db);
       ASSERT_TRUE(s.ok()) << s.ToString();
     };
-    migrate("customer.db", &storage::CustomerRepository::Migrate);
+    migrate("customer.db", &storage::MigrateCustomerDatabase);
     migrate("product.db", &storage::ProductRepository::Migrate);
     migrate("payment.db", &storage::PaymentRepository::Migrate);
   }

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "storage/customer_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/payment_repository.h"
 #include "storage/product_repository.h"
 #include "storage/test_database.h"
@@ -60,7 +60,7 @@ class World {
       if (!t.ok()) return;
       dbs_.push_back(std::move(t).value());
     }
-    EXPECT_TRUE(storage::CustomerRepository::Migrate(db(Db::kCustomer)).ok());
+    EXPECT_TRUE(storage::MigrateCustomerDatabase(db(Db::kCustomer)).ok());
     EXPECT_TRUE(storage::ProductRepository::Migrate(db(Db::kProduct)).ok());
     EXPECT_TRUE(storage::PaymentRepository::Migrate(db(Db::kPayment)).ok());
   }

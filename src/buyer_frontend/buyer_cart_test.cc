@@ -218,7 +218,7 @@ TEST_P(BuyerSessionTest, TimeoutDiscardsTheWorkingCartAndKeepsTheSavedOne) {
   ASSERT_EQ(add(y), 200);  // activity: the session lives on
   stack_->clock().Advance(50'000);
   EXPECT_EQ(CartLines(token_), (Lines{{x, 1}, {y, 1}}));
-  // Past the timeout and its slack (a tenth of it, CustomerRepository).
+  // Past the timeout and its slack (a tenth of it, storage::SessionRules).
   stack_->clock().Advance(67'000);
   ExpectRefused(http_->Get("/v1/cart", token_), 401, "unauthenticated");
   ExpectRefused(http_->Post("/v1/cart/save", json::object{}, token_), 401, "unauthenticated");

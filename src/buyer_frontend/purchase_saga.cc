@@ -18,13 +18,7 @@ namespace {
 
 // The Status a buyer sees for a failed attempt, again on every retry.
 Status FailureStatus(const v1::PurchaseAttempt& a) {
-  const std::string& r = a.failure_reason();
-  const std::string& m = a.failure_message();
-  if (r == kPaymentDeclined) return PaymentDeclined(m);
-  if (r == "insufficient_quantity") return InsufficientQuantity(m);
-  if (r == "not_found") return NotFound(m);
-  if (r == "invalid_argument") return Status(StatusCode::kInvalidArgument, m);
-  return Status(StatusCode::kFailedPrecondition, m, r);
+  return FromStoredReason(a.failure_reason(), a.failure_message());
 }
 
 // A refusal that will not change on a retry of the same step.

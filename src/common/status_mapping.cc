@@ -107,17 +107,42 @@ Status FromGrpc(const grpc::Status& status) {
   return Status(code, TransportMessage(code));
 }
 
+void ToFailure(const Status& status, v1::Failure* failure) {
+  grpc::Status wire = ToGrpc(status);
+  failure->set_code(static_cast<int32_t>(wire.error_code()));
+  failure->set_message(wire.error_message());
+  failure->set_reason(wire.error_details());
+}
+
+Status FromFailure(const v1::Failure& failure) {
+  // A failure without a code is malformed: not to be taken for success.
+  if (failure.code() == 0) return Internal("a batched reply carried a failure without a code");
+  return FromGrpc(grpc::Status(static_cast<grpc::StatusCode>(failure.code()), failure.message(),
+                               failure.reason()));
+}
+
 int ToHttp(const Status& status, bool created) {
   if (status.ok()) return created ? 201 : 200;
   // docs/contract.md §4: a declined card is 402, and a body that is not JSON 415: the
   // statuses no code has.
   if (status.reason() == kPaymentDeclined) return 402;
   if (status.reason() == kUnsupportedMediaType) return 415;
+  if (status.reason() == kPayloadTooLarge) return 413;
+  if (status.reason() == kHeadersTooLarge) return 431;
+  if (status.reason() == kMethodNotAllowed) return 405;
   return RowFor(status.code()).http;
 }
 
 Status PaymentDeclined(std::string message) {
   return Status(StatusCode::kFailedPrecondition, std::move(message), kPaymentDeclined);
+}
+
+Status FromStoredReason(const std::string& reason, std::string message) {
+  if (reason == kPaymentDeclined) return PaymentDeclined(std::move(message));
+  if (reason == "insufficient_quantity") return InsufficientQuantity(std::move(message));
+  if (reason == "not_found") return NotFound(std::move(message));
+  if (reason == "invalid_argument") return Status(StatusCode::kInvalidArgument, std::move(message));
+  return Status(StatusCode::kFailedPrecondition, std::move(message), reason);
 }
 
 Status UnsupportedMediaType(std::string message) {

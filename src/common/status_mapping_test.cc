@@ -64,6 +64,29 @@ TEST(StatusMappingTest, UnsupportedMediaTypeIs415) {
   EXPECT_EQ(FromGrpc(ToGrpc(UnsupportedMediaType("send JSON"))).reason(), "unsupported_media_type");
 }
 
+// Refusals before any route: the status follows the reason, as for 402/415.
+TEST(StatusMappingTest, SizeAndMethodRefusalsHaveTheirOwnStatuses) {
+  EXPECT_EQ(ToHttp(Status(StatusCode::kResourceExhausted, "big", kPayloadTooLarge)), 413);
+  EXPECT_EQ(ToHttp(Status(StatusCode::kResourceExhausted, "big", kHeadersTooLarge)), 431);
+  EXPECT_EQ(ToHttp(Status(StatusCode::kInvalidArgument, "use GET", kMethodNotAllowed)), 405);
+  EXPECT_EQ(ToHttp(Status(StatusCode::kResourceExhausted, "slow down")), 429);
+}
+
+// What a purchase attempt stores of its failure (the reason) gives back the
+// Status the buyer was first answered, on every retry.
+TEST(StatusMappingTest, StoredReasonsComeBackAsTheStatusTheyWere) {
+  for (const Status& first :
+       {PaymentDeclined("declined"), InsufficientQuantity("short"), NotFound("gone"),
+        Status(StatusCode::kInvalidArgument, "bad card"),
+        Status(StatusCode::kFailedPrecondition, "nothing to buy", "cart_empty")}) {
+    Status again = FromStoredReason(first.reason(), first.message());
+    EXPECT_EQ(again.code(), first.code()) << first.ToString();
+    EXPECT_EQ(again.reason(), first.reason());
+    EXPECT_EQ(again.message(), first.message());
+    EXPECT_EQ(ToHttp(again), ToHttp(first));
+  }
+}
+
 TEST(StatusMappingTest, CreatedSuccessIs201) { EXPECT_EQ(ToHttp(Status(), true), 201); }
 
 TEST(StatusMappingTest, UnknownAndDataLossBecomeInternal) {

@@ -41,11 +41,17 @@ Status BadCredentials() { return Unauthenticated("wrong username or password"); 
 
 }  // namespace
 
-CustomerDbService::CustomerDbService(storage::CustomerRepository& repo,
+CustomerDbService::CustomerDbService(storage::AccountRepository& accounts,
+                                     storage::SessionRepository& sessions,
+                                     storage::CartRepository& carts,
+                                     storage::PurchaseRepository& purchases,
                                      storage::LoginThrottleRepository& logins,
                                      PasswordHasher& hasher, rpc::HandlerPool& pool,
                                      LoginThrottle throttle)
-    : repo_(repo),
+    : accounts_(accounts),
+      sessions_(sessions),
+      carts_(carts),
+      purchases_(purchases),
       logins_(logins),
       hasher_(hasher),
       pool_(pool),
@@ -97,7 +103,7 @@ Status CustomerDbService::CreateAccount(const v1::CreateAccountRequest* req,
   MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
   MP_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(req->password()));
   MP_ASSIGN_OR_RETURN(int64_t id,
-                      repo_.CreateAccount(req->role(), req->username(), hash, req->name()));
+                      accounts_.CreateAccount(req->role(), req->username(), hash, req->name()));
   resp->set_user_id(id);
   return Status();
 }
@@ -115,7 +121,7 @@ Status CustomerDbService::Login(const v1::LoginRequest* req, v1::LoginResponse* 
   // cost no CPU.
   MP_ASSIGN_OR_RETURN(int64_t wait_ms, logins_.LoginRetryAfterMs(budgets, throttle_.window_ms));
   if (wait_ms > 0) return TooManyLogins(wait_ms);
-  auto creds = repo_.GetCredentials(req->role(), req->username());
+  auto creds = accounts_.GetCredentials(req->role(), req->username());
   if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
   // An unknown username costs one verification too, and counts like a
   // wrong password: the answers and their timing do not tell which
@@ -134,7 +140,7 @@ Status CustomerDbService::Login(const v1::LoginRequest* req, v1::LoginResponse* 
   if (wait_ms > 0) return TooManyLogins(wait_ms);
   if (!password_ok) return BadCredentials();
   std::string session_id = RandomToken();
-  MP_RETURN_IF_ERROR(repo_.CreateSession(session_id, req->role(), creds->user_id));
+  MP_RETURN_IF_ERROR(sessions_.CreateSession(session_id, req->role(), creds->user_id));
   resp->set_session_id(session_id);
   resp->set_user_id(creds->user_id);
   return Status();
@@ -166,13 +172,13 @@ Status CustomerDbService::TooManyLogins(int64_t wait_ms) const {
 
 Status CustomerDbService::Logout(const v1::SessionRequest* req, v1::Empty*) {
   MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-  MP_RETURN_IF_ERROR(repo_.CheckSession(*req).status());
-  return repo_.EndSession(req->session_id());
+  MP_RETURN_IF_ERROR(sessions_.CheckSession(*req).status());
+  return sessions_.EndSession(req->session_id());
 }
 
 Status CustomerDbService::ValidateSession(const v1::SessionRequest* req, v1::SessionInfo* resp) {
   MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.CheckSession(*req));
+  MP_ASSIGN_OR_RETURN(*resp, sessions_.CheckSession(*req));
   return Status();
 }
 
@@ -188,12 +194,12 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
     args[static_cast<size_t>(i)] = CheckSessionArgs(req->sessions(i));
     if (args[static_cast<size_t>(i)].ok()) valid.push_back(&req->sessions(i));
   }
-  std::vector<StatusOr<v1::SessionInfo>> infos = repo_.CheckSessions(valid);
+  std::vector<StatusOr<v1::SessionInfo>> infos = sessions_.CheckSessions(valid);
   size_t next = 0;
   for (const Status& arg : args) {
     v1::SessionCheck* check = resp->add_checks();
     if (!arg.ok()) {
-      check->set_message(arg.message());
+      ToFailure(arg, check->mutable_failure());
       continue;
     }
     StatusOr<v1::SessionInfo>& info = infos[next++];
@@ -204,7 +210,7 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
     }
     // The database failed: the whole batch does, as one check would.
     if (info.status().code() != StatusCode::kUnauthenticated) return info.status();
-    check->set_message(info.status().message());
+    ToFailure(info.status(), check->mutable_failure());
   }
   return Status();
 }
@@ -212,13 +218,13 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
 Status CustomerDbService::GetAccount(const v1::GetAccountRequest* req, v1::Account* resp) {
   MP_RETURN_IF_ERROR(ValidateRole(req->role()));
   MP_RETURN_IF_ERROR(ValidateId("user_id", req->user_id()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.GetAccount(req->role(), req->user_id()));
+  MP_ASSIGN_OR_RETURN(*resp, accounts_.GetAccount(req->role(), req->user_id()));
   return Status();
 }
 
 Status CustomerDbService::GetCart(const v1::SessionRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.GetCart(*req));
+  MP_ASSIGN_OR_RETURN(*resp, carts_.GetCart(*req));
   return Status();
 }
 
@@ -228,7 +234,7 @@ Status CustomerDbService::AddToCart(const v1::AddToCartRequest* req, v1::Cart* r
   MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
   if (req->available() < 0) return InvalidArgument("available", "must not be negative");
   MP_ASSIGN_OR_RETURN(
-      *resp, repo_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
+      *resp, carts_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
   return Status();
 }
 
@@ -240,19 +246,19 @@ Status CustomerDbService::RemoveFromCart(const v1::RemoveFromCartRequest* req, v
     MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
     quantity = req->quantity();
   }
-  MP_ASSIGN_OR_RETURN(*resp, repo_.RemoveFromCart(req->session(), req->item_id(), quantity));
+  MP_ASSIGN_OR_RETURN(*resp, carts_.RemoveFromCart(req->session(), req->item_id(), quantity));
   return Status();
 }
 
 Status CustomerDbService::ClearCart(const v1::SessionRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.ClearCart(*req));
+  MP_ASSIGN_OR_RETURN(*resp, carts_.ClearCart(*req));
   return Status();
 }
 
 Status CustomerDbService::SaveCart(const v1::SessionRequest* req, v1::Empty*) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  return repo_.SaveCart(*req);
+  return carts_.SaveCart(*req);
 }
 
 Status CustomerDbService::RecordPurchase(const v1::RecordPurchaseRequest* req,
@@ -274,7 +280,7 @@ Status CustomerDbService::RecordPurchase(const v1::RecordPurchaseRequest* req,
   if (!req->clear_session_id().empty()) {
     MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
   }
-  MP_ASSIGN_OR_RETURN(*resp, repo_.RecordPurchase(*req));
+  MP_ASSIGN_OR_RETURN(*resp, purchases_.RecordPurchase(*req));
   return Status();
 }
 
@@ -282,7 +288,7 @@ Status CustomerDbService::BeginPurchase(const v1::BeginPurchaseRequest* req,
                                         v1::PurchaseAttempt* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
   MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.BeginPurchase(req->session(), req->purchase_id()));
+  MP_ASSIGN_OR_RETURN(*resp, purchases_.BeginPurchase(req->session(), req->purchase_id()));
   return Status();
 }
 
@@ -291,7 +297,8 @@ Status CustomerDbService::FailPurchase(const v1::FailPurchaseRequest* req,
   MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
   MP_RETURN_IF_ERROR(ValidateKey("reason", req->reason()));
   if (req->message().size() > 1024) return InvalidArgument("message", "at most 1024 bytes");
-  MP_ASSIGN_OR_RETURN(*resp, repo_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
+  MP_ASSIGN_OR_RETURN(*resp,
+                      purchases_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
   return Status();
 }
 
@@ -305,9 +312,9 @@ Status CustomerDbService::ListPendingPurchases(const v1::ListPendingPurchasesReq
   if (!req->after_purchase_id().empty()) {
     MP_RETURN_IF_ERROR(ValidateKey("after_purchase_id", req->after_purchase_id()));
   }
-  MP_ASSIGN_OR_RETURN(
-      auto attempts, repo_.ListPendingPurchases(req->started_before_ms(), req->limit(),
-                                                req->after_created_ms(), req->after_purchase_id()));
+  MP_ASSIGN_OR_RETURN(auto attempts, purchases_.ListPendingPurchases(
+                                         req->started_before_ms(), req->limit(),
+                                         req->after_created_ms(), req->after_purchase_id()));
   for (auto& a : attempts) *resp->add_attempts() = std::move(a);
   return Status();
 }
@@ -320,7 +327,7 @@ Status CustomerDbService::ListPurchases(const v1::ListPurchasesRequest* req,
     return InvalidArgument("limit", "must be from 1 to 500");
   }
   if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
-  MP_ASSIGN_OR_RETURN(*resp, repo_.ListPurchases(req->session(), limit, req->offset()));
+  MP_ASSIGN_OR_RETURN(*resp, purchases_.ListPurchases(req->session(), limit, req->offset()));
   return Status();
 }
 
@@ -329,7 +336,7 @@ Status CustomerDbService::GetPurchasedQuantity(const v1::GetPurchasedQuantityReq
   MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
   MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
   MP_ASSIGN_OR_RETURN(int64_t quantity,
-                      repo_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
+                      purchases_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
   resp->set_quantity(quantity);
   return Status();
 }

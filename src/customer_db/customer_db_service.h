@@ -3,8 +3,11 @@
 #include "common/password.h"
 #include "customer_db.grpc.pb.h"
 #include "rpc/queued_service.h"
-#include "storage/customer_repository.h"
+#include "storage/account_repository.h"
+#include "storage/cart_repository.h"
 #include "storage/login_throttle_repository.h"
+#include "storage/purchase_repository.h"
+#include "storage/session_repository.h"
 
 namespace mp::customer_db {
 
@@ -29,9 +32,10 @@ struct LoginThrottle {
 // Thread-safe; the references must outlive the service.
 class CustomerDbService final : public rpc::UnaryService<v1::CustomerDb> {
  public:
-  CustomerDbService(storage::CustomerRepository& repo, storage::LoginThrottleRepository& logins,
-                    PasswordHasher& hasher, rpc::HandlerPool& pool,
-                    LoginThrottle throttle = LoginThrottle());
+  CustomerDbService(storage::AccountRepository& accounts, storage::SessionRepository& sessions,
+                    storage::CartRepository& carts, storage::PurchaseRepository& purchases,
+                    storage::LoginThrottleRepository& logins, PasswordHasher& hasher,
+                    rpc::HandlerPool& pool, LoginThrottle throttle = LoginThrottle());
 
  private:
   Status CreateAccount(const v1::CreateAccountRequest* req, v1::CreateAccountResponse* resp);
@@ -62,7 +66,10 @@ class CustomerDbService final : public rpc::UnaryService<v1::CustomerDb> {
   // (rounded up to whole seconds, at least 1).
   Status TooManyLogins(int64_t wait_ms) const;
 
-  storage::CustomerRepository& repo_;
+  storage::AccountRepository& accounts_;
+  storage::SessionRepository& sessions_;
+  storage::CartRepository& carts_;
+  storage::PurchaseRepository& purchases_;
   storage::LoginThrottleRepository& logins_;
   PasswordHasher& hasher_;
   rpc::HandlerPool& pool_;

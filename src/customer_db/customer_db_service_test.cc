@@ -8,6 +8,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "common/status_mapping.h"
 #include "customer_db/customer_db_test_fixture.h"
 
 namespace mp::customer_db::testing {
@@ -135,9 +136,16 @@ TEST_P(CustomerDbFlowTest, ValidateSessionsAnswersEachSessionInOrder) {
   std::vector<int64_t> users;
   for (const v1::SessionCheck& check : reply->checks()) {
     users.push_back(check.live() ? check.info().user_id() : 0);
-    EXPECT_EQ(check.live(), check.message().empty()) << check.message();
+    EXPECT_EQ(check.live(), !check.has_failure()) << check.failure().message();
   }
   EXPECT_EQ(users, (std::vector<int64_t>{buyer_id, 0, seller_id, 0, 0, 0, buyer_id}));
+  // Each refusal is the error ValidateSession would have answered, code
+  // included: a dead session is not an ill-formed one.
+  for (int dead : {1, 3, 4}) {
+    EXPECT_EQ(FromFailure(reply->checks(dead).failure()).code(), StatusCode::kUnauthenticated)
+        << dead;
+  }
+  EXPECT_EQ(FromFailure(reply->checks(5).failure()).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(reply->checks(2).info().role(), v1::ROLE_SELLER);
   EXPECT_EQ(reply->checks(0).info().session_id(), buyer.session_id());
 
@@ -162,8 +170,8 @@ TEST_P(CustomerDbFlowTest, SessionEndsAfterTimeoutWithoutRequests) {
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
   EXPECT_EQ(Lines(*cart), "3-1:1");
 
-  // Past the timeout and the slack it may take (customer_repository.h).
-  clock_.Advance(kTimeoutMs + storage::CustomerRepository::TouchIntervalMs(kTimeoutMs) + 1);
+  // Past the timeout and the slack it may take (session_repository.h).
+  clock_.Advance(kTimeoutMs + storage::SessionRules::TouchIntervalMs(kTimeoutMs) + 1);
   EXPECT_TRUE(HasError(client_->ValidateSession(session), StatusCode::kUnauthenticated));
   EXPECT_TRUE(HasError(client_->GetCart(session), StatusCode::kUnauthenticated));
   EXPECT_TRUE(HasError(Add(session, "3-1", 1, 5), StatusCode::kUnauthenticated));

@@ -13,7 +13,7 @@
 #include "customer_db/customer_db_service.h"
 #include "rpc/customer_db_client.h"
 #include "rpc/server.h"
-#include "storage/customer_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/test_database.h"
 
 namespace mp::customer_db::testing {
@@ -54,12 +54,16 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
     auto db = storage::testing::TestDatabase::Create(GetParam());
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     db_ = std::move(*db);
-    Status migrated = storage::CustomerRepository::Migrate(db_->db());
+    Status migrated = storage::MigrateCustomerDatabase(db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<storage::CustomerRepository>(db_->db(), clock_, kTimeoutMs);
+    accounts_ = std::make_unique<storage::AccountRepository>(db_->db());
+    sessions_ = std::make_unique<storage::SessionRepository>(db_->db(), clock_, kTimeoutMs);
+    carts_ = std::make_unique<storage::CartRepository>(db_->db(), *sessions_);
+    purchases_ = std::make_unique<storage::PurchaseRepository>(db_->db(), *sessions_);
     logins_ = std::make_unique<storage::LoginThrottleRepository>(db_->db(), clock_);
     pool_ = std::make_unique<rpc::HandlerPool>(8);
-    service_ = std::make_unique<CustomerDbService>(*repo_, *logins_, hasher_, *pool_);
+    service_ = std::make_unique<CustomerDbService>(*accounts_, *sessions_, *carts_, *purchases_,
+                                                   *logins_, hasher_, *pool_);
     auto server = rpc::GrpcServer::Start("127.0.0.1:0", {service_.get()});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -120,7 +124,10 @@ class CustomerDbServiceTest : public ::testing::TestWithParam<storage::Engine> {
   FakeClock clock_;
   PasswordHasher hasher_{2};
   std::unique_ptr<storage::testing::TestDatabase> db_;
-  std::unique_ptr<storage::CustomerRepository> repo_;
+  std::unique_ptr<storage::AccountRepository> accounts_;
+  std::unique_ptr<storage::SessionRepository> sessions_;
+  std::unique_ptr<storage::CartRepository> carts_;
+  std::unique_ptr<storage::PurchaseRepository> purchases_;
   std::unique_ptr<rpc::HandlerPool> pool_;
   std::unique_ptr<storage::LoginThrottleRepository> logins_;
   std::unique_ptr<CustomerDbService> service_;

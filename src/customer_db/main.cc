@@ -10,6 +10,7 @@
 #include "customer_db/session_sweeper.h"
 #include "rpc/server.h"
 #include "rpc/tls_credentials.h"
+#include "storage/customer_schema.h"
 
 namespace po = boost::program_options;
 using namespace mp;
@@ -56,14 +57,17 @@ int main(int argc, char** argv) {
   }
   auto db = storage::Database::Open({.uri = o.db_uri, .max_connections = o.db_connections});
   if (!db.ok()) return Fail(db.status());
-  if (Status s = storage::CustomerRepository::Migrate(**db); !s.ok()) return Fail(s);
+  if (Status s = storage::MigrateCustomerDatabase(**db); !s.ok()) return Fail(s);
   SystemClock clock;
-  storage::CustomerRepository repo(**db, clock, o.session_timeout_s * 1000);
+  storage::AccountRepository accounts(**db);
+  storage::SessionRepository sessions(**db, clock, o.session_timeout_s * 1000);
+  storage::CartRepository carts(**db, sessions);
+  storage::PurchaseRepository purchases(**db, sessions);
   storage::LoginThrottleRepository logins(**db, clock);
   PasswordHasher hasher(o.hash_concurrency);
   const int threads = storage::HandlerThreads(o.threads, **db, o.db_connections);
   rpc::HandlerPool pool(threads);
-  customer_db::CustomerDbService service(repo, logins, hasher, pool,
+  customer_db::CustomerDbService service(accounts, sessions, carts, purchases, logins, hasher, pool,
                                          {o.login_failures_per_user, o.login_failures_per_address,
                                           int64_t{o.login_failure_window_s} * 1000});
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));
@@ -74,7 +78,7 @@ int main(int argc, char** argv) {
                                          o.polling_threads);
   if (!server.ok()) return Fail(server.status());
   customer_db::SessionSweeper sweeper(
-      repo, std::chrono::seconds(std::clamp<int64_t>(o.session_timeout_s / 2, 1, 60)));
+      sessions, std::chrono::seconds(std::clamp<int64_t>(o.session_timeout_s / 2, 1, 60)));
   log::Info("serving on port {}{} ({} handler threads, {} polling)", (*server)->port(),
             o.listen_unix.empty() ? "" : " and unix:" + o.listen_unix, threads, o.polling_threads);
   signal.Wait();

@@ -4,13 +4,14 @@
 
 namespace mp::customer_db {
 
-SessionSweeper::SessionSweeper(storage::CustomerRepository& repo, std::chrono::milliseconds period)
-    : repo_(repo), period_(period) {
+SessionSweeper::SessionSweeper(storage::SessionRepository& sessions,
+                               std::chrono::milliseconds period)
+    : sessions_(sessions), period_(period) {
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {
       lock.unlock();
-      auto deleted = repo_.DeleteExpiredSessions();
+      auto deleted = sessions_.DeleteExpiredSessions();
       if (!deleted.ok()) {
         log::Warn("session sweep failed: {}", deleted.status().ToString());
       } else if (*deleted > 0) {

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "storage/customer_repository.h"
+#include "storage/session_repository.h"
 
 namespace mp::customer_db {
 
@@ -14,11 +14,11 @@ namespace mp::customer_db {
 // on every request; this only reclaims space.
 class SessionSweeper {
  public:
-  SessionSweeper(storage::CustomerRepository& repo, std::chrono::milliseconds period);
+  SessionSweeper(storage::SessionRepository& sessions, std::chrono::milliseconds period);
   ~SessionSweeper();  // stops and joins the thread
 
  private:
-  storage::CustomerRepository& repo_;
+  storage::SessionRepository& sessions_;
   std::chrono::milliseconds period_;
   std::mutex mu_;
   std::condition_variable cv_;

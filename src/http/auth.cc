@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/status_mapping.h"
+
 namespace mp::http {
 
 SessionAuth::SessionAuth(const TokenCodec& codec, const rpc::CustomerDbClient& customers,
@@ -34,7 +36,7 @@ Task<StatusOr<v1::SessionInfo>> SessionAuth::Check(v1::SessionRequest session) c
     batcher->Add(std::move(session), std::move(done));
   };
   MP_CO_ASSIGN_OR_RETURN(v1::SessionCheck check, co_await Await<StatusOr<v1::SessionCheck>>(start));
-  if (!check.live()) co_return Unauthenticated(check.message());
+  if (!check.live()) co_return FromFailure(check.failure());
   co_return std::move(*check.mutable_info());
 }
 

@@ -169,8 +169,7 @@ void Router::Dispatch(std::shared_ptr<Request> request, std::function<void(Respo
       finish(ErrorResponse(NotFound("no route for " + request->path)));
     } else {
       Response r = ErrorResponse(Status(StatusCode::kInvalidArgument,
-                                        "method not allowed; use " + allow, "method_not_allowed"));
-      r.status = 405;
+                                        "method not allowed; use " + allow, kMethodNotAllowed));
       r.headers.emplace_back("Allow", allow);
       finish(std::move(r));
     }

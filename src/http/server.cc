@@ -8,11 +8,19 @@
 #include <optional>
 
 #include "common/log.h"
+#include "http/router.h"
 #include "http/target.h"
 #include "http/tls_stream.h"
 
 namespace mp::http {
 namespace {
+
+// A limit in the unit a person would write it in ("1 MiB", "16 KiB").
+std::string Bytes(size_t n) {
+  if (n >= (1 << 20) && n % (1 << 20) == 0) return std::to_string(n >> 20) + " MiB";
+  if (n >= 1024 && n % 1024 == 0) return std::to_string(n >> 10) + " KiB";
+  return std::to_string(n) + " bytes";
+}
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -110,12 +118,16 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
-      return Fail(413, "payload_too_large", "the body is larger than 1 MiB");
+      return Fail(Status(StatusCode::kResourceExhausted,
+                         "the body is larger than " + Bytes(options_.body_limit),
+                         kPayloadTooLarge));
     }
     if (ec == bhttp::error::header_limit) {
-      return Fail(431, "headers_too_large", "the request headers are too large");
+      return Fail(Status(StatusCode::kResourceExhausted,
+                         "the request headers are larger than " + Bytes(options_.header_limit),
+                         kHeadersTooLarge));
     }
-    if (ec) return Fail(400, "invalid_argument", "malformed HTTP request");
+    if (ec) return Fail(Status(StatusCode::kInvalidArgument, "malformed HTTP request"));
 
     auto& message = parser_->get();
     keep_alive_ = message.keep_alive();
@@ -125,7 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request->method = message.method();
     request->remote = remote_;
     if (!ParseTarget(message.target(), *request)) {
-      return Fail(400, "invalid_argument", "malformed request target");
+      return Fail(Status(StatusCode::kInvalidArgument, "malformed request target"));
     }
     request->authorization = std::string(message[bhttp::field::authorization]);
     request->idempotency_key = std::string(message["Idempotency-Key"]);
@@ -152,13 +164,12 @@ class Session : public std::enable_shared_from_this<Session> {
     std::shared_ptr<Session> self;
   };
 
-  void Fail(int status, const char* code, const char* message) {
+  // A request refused before it reached the router: answered like any
+  // error (http/router.h), then the connection closes.
+  void Fail(const Status& status) {
     keep_alive_ = false;
     linger_ = true;
-    Response r;
-    r.status = status;
-    r.body = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
-    Write(std::move(r));
+    Write(ErrorResponse(status));
   }
 
   void Write(Response r) {

@@ -221,10 +221,7 @@ namespace {
 
 void SetFailure(v1::ReadManyResponse* resp, int i, Status status) {
   status = rpc::ForCaller("ReadMany", std::move(status));
-  v1::ReadFailure* failure = resp->mutable_results(i)->mutable_failure();
-  failure->set_code(static_cast<int32_t>(ToGrpc(status).error_code()));
-  failure->set_message(status.message());
-  failure->set_reason(status.reason());
+  ToFailure(status, resp->mutable_results(i)->mutable_failure());
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ struct Service {
     {
       std::lock_guard lock(mu);
       for (const v1::SessionRequest& s : sent[i].first.sessions()) {
-        response.add_checks()->set_message(s.session_id());
+        response.add_checks()->mutable_failure()->set_message(s.session_id());
       }
       done = std::move(sent[i].second);
     }
@@ -86,7 +86,8 @@ struct Heard {
   Callback<v1::SessionCheck> For(const std::string& id) {
     return [this, id](StatusOr<v1::SessionCheck> check) {
       std::lock_guard lock(mu);
-      answers.push_back(id + "=" + (check.ok() ? check->message() : check.status().reason()));
+      answers.push_back(id + "=" +
+                        (check.ok() ? check->failure().message() : check.status().reason()));
     };
   }
 
@@ -138,7 +139,7 @@ TEST(BatcherTest, AFailedOrMismatchedBatchFailsEachOfItsCallsAndNoOther) {
   ASSERT_EQ(service.Sent(), 3u);  // "c d" went on
   // One check for two sessions: neither may be taken for the other's.
   v1::ValidateSessionsResponse short_reply;
-  short_reply.add_checks()->set_message("c");
+  short_reply.add_checks()->mutable_failure()->set_message("c");
   service.Answer(2, short_reply);
   service.Echo(1);
   EXPECT_EQ(heard.Answers(),
@@ -279,7 +280,7 @@ TEST(BatcherTest, ConcurrentCallersEachHearTheirOwnAnswerOnce) {
         lock.unlock();
         v1::ValidateSessionsResponse response;
         for (const v1::SessionRequest& s : request.sessions()) {
-          response.add_checks()->set_message(s.session_id());
+          response.add_checks()->mutable_failure()->set_message(s.session_id());
         }
         --in_flight;
         done(std::move(response));
@@ -292,7 +293,7 @@ TEST(BatcherTest, ConcurrentCallersEachHearTheirOwnAnswerOnce) {
       for (int c = 0; c < kCalls; ++c) {
         std::string id = std::to_string(t) + "/" + std::to_string(c);
         batcher->Add(Session(id), [&, id](StatusOr<v1::SessionCheck> check) {
-          (check.ok() && check->message() == id ? right : wrong)++;
+          (check.ok() && check->failure().message() == id ? right : wrong)++;
         });
       }
     });

@@ -21,7 +21,7 @@
 #include "rpc/customer_db_client.h"
 #include "rpc/product_db_client.h"
 #include "rpc/server.h"
-#include "storage/customer_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/product_repository.h"
 #include "storage/test_database.h"
 
@@ -136,18 +136,24 @@ struct ProductReplica {
 // One replica of the customer DB service over a shared database.
 struct CustomerReplica {
   CustomerReplica(storage::Database& db, Clock& clock)
-      : repo(db, clock, 300'000),
+      : accounts(db),
+        sessions(db, clock, 300'000),
+        carts(db, sessions),
+        purchases(db, sessions),
         logins(db, clock),
         hasher(2),
         pool(2),
-        service(repo, logins, hasher, pool) {}
+        service(accounts, sessions, carts, purchases, logins, hasher, pool) {}
   Status Start() {
     MP_ASSIGN_OR_RETURN(server, GrpcServer::Start("127.0.0.1:0", {&service}));
     return Status();
   }
   std::string address() const { return Loopback(server->port()); }
 
-  storage::CustomerRepository repo;
+  storage::AccountRepository accounts;
+  storage::SessionRepository sessions;
+  storage::CartRepository carts;
+  storage::PurchaseRepository purchases;
   storage::LoginThrottleRepository logins;
   PasswordHasher hasher;
   HandlerPool pool;
@@ -233,7 +239,7 @@ TEST_P(FailoverTest, ProductCallsSurviveAReplicaThatDies) {
 // Sessions and carts live in the database, so a session opened through one
 // replica works through the other, and cart additions are applied once.
 TEST_P(FailoverTest, CustomerCallsSurviveAReplicaThatDies) {
-  ASSERT_TRUE(storage::CustomerRepository::Migrate(db_->db()).ok());
+  ASSERT_TRUE(storage::MigrateCustomerDatabase(db_->db()).ok());
   SystemClock clock;
   auto a = std::make_unique<CustomerReplica>(db_->db(), clock);
   CustomerReplica b(*second_db_, clock);

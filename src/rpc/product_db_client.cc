@@ -42,19 +42,17 @@ using ResultCase = v1::ProductReadResult::ResultCase;
 template <typename Response>
 void ReadBatched(Batcher<ReadBatch>& reads, v1::ProductRead read, ResultCase expected,
                  Response* (v1::ProductReadResult::*field)(), Callback<Response> done) {
-  reads.Add(std::move(read), [expected, field,
-                              done = std::move(done)](StatusOr<v1::ProductReadResult> result) {
-    if (!result.ok()) return done(result.status());
-    if (result->result_case() == v1::ProductReadResult::kFailure && result->failure().code() != 0) {
-      const v1::ReadFailure& failure = result->failure();
-      return done(FromGrpc(grpc::Status(static_cast<grpc::StatusCode>(failure.code()),
-                                        failure.message(), failure.reason())));
-    }
-    if (result->result_case() != expected) {
-      return done(Internal("the product DB answered a read with another kind of result"));
-    }
-    done(std::move(*((*result).*field)()));
-  });
+  reads.Add(std::move(read),
+            [expected, field, done = std::move(done)](StatusOr<v1::ProductReadResult> result) {
+              if (!result.ok()) return done(result.status());
+              if (result->result_case() == v1::ProductReadResult::kFailure) {
+                return done(FromFailure(result->failure()));
+              }
+              if (result->result_case() != expected) {
+                return done(Internal("the product DB answered a read with another kind of result"));
+              }
+              done(std::move(*((*result).*field)()));
+            });
 }
 
 }  // namespace

@@ -238,7 +238,7 @@ TEST_P(SellerSessionTest, EndsAfterTheTimeoutWithoutRequests) {
   EXPECT_EQ(http_->Get("/v1/items", token_).status, 200);  // counts as activity
   stack_->clock().Advance(59'000);  // 89 s after login, 59 s after the last request
   EXPECT_EQ(http_->Get("/v1/rating", token_).status, 200);
-  // Past the timeout and its slack: a tenth of it (customer_repository.h).
+  // Past the timeout and its slack: a tenth of it (session_repository.h).
   stack_->clock().Advance(67'000);
   ExpectRefused(http_->Get("/v1/items", token_), 401, "unauthenticated");
   ExpectRefused(http_->Delete("/v1/sessions/current", token_), 401, "unauthenticated");

@@ -11,8 +11,12 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "storage/customer_repository.h"
+#include "storage/account_repository.h"
+#include "storage/cart_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/product_repository.h"
+#include "storage/purchase_repository.h"
+#include "storage/session_repository.h"
 #include "storage/test_database.h"
 
 namespace mp::storage {
@@ -84,10 +88,13 @@ class ConcurrencyTest : public ::testing::TestWithParam<Engine> {
     test_db_ = std::move(t).value();
     Status migrated = ProductRepository::Migrate(test_db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    migrated = CustomerRepository::Migrate(test_db_->db());
+    migrated = MigrateCustomerDatabase(test_db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
     products_ = std::make_unique<ProductRepository>(test_db_->db());
-    customers_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, 300'000);
+    accounts_ = std::make_unique<AccountRepository>(test_db_->db());
+    sessions_ = std::make_unique<SessionRepository>(test_db_->db(), clock_, 300'000);
+    carts_ = std::make_unique<CartRepository>(test_db_->db(), *sessions_);
+    purchases_ = std::make_unique<PurchaseRepository>(test_db_->db(), *sessions_);
     // Open every pooled connection first, so the threads race on the data,
     // not on connecting.
     RunTogether([&](int) { (void)products_->GetSellerRating(1); });
@@ -108,7 +115,10 @@ class ConcurrencyTest : public ::testing::TestWithParam<Engine> {
   FakeClock clock_;
   std::unique_ptr<TestDatabase> test_db_;
   std::unique_ptr<ProductRepository> products_;
-  std::unique_ptr<CustomerRepository> customers_;
+  std::unique_ptr<AccountRepository> accounts_;
+  std::unique_ptr<SessionRepository> sessions_;
+  std::unique_ptr<CartRepository> carts_;
+  std::unique_ptr<PurchaseRepository> purchases_;
 };
 
 TEST_P(ConcurrencyTest, WithdrawalsAndTakesNeverOversell) {
@@ -189,9 +199,9 @@ TEST_P(ConcurrencyTest, RepeatsOfOneTakeTakeStockOnce) {
 TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
   constexpr int64_t kAvailable = 50;
   constexpr int kAddsPerThread = 4;  // 128 units asked for
-  auto buyer = customers_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
+  auto buyer = accounts_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
   ASSERT_TRUE(buyer.ok()) << buyer.status().ToString();
-  ASSERT_TRUE(customers_->CreateSession("s1", v1::ROLE_BUYER, *buyer).ok());
+  ASSERT_TRUE(sessions_->CreateSession("s1", v1::ROLE_BUYER, *buyer).ok());
   v1::SessionRequest session;
   session.set_session_id("s1");
   session.set_role(v1::ROLE_BUYER);
@@ -199,7 +209,7 @@ TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
   Errors errors;
   RunTogether([&](int) {
     for (int j = 0; j < kAddsPerThread; ++j) {
-      auto cart = customers_->AddToCart(session, "1-1", 1, kAvailable);
+      auto cart = carts_->AddToCart(session, "1-1", 1, kAvailable);
       if (cart.ok()) {
         ++added;
       } else if (cart.status().reason() != "insufficient_quantity") {
@@ -208,7 +218,7 @@ TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
     }
   });
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
-  auto cart = customers_->GetCart(session);
+  auto cart = carts_->GetCart(session);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
   ASSERT_EQ(cart->lines_size(), 1);
   int64_t in_cart = cart->lines(0).quantity();
@@ -218,8 +228,8 @@ TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
 }
 
 TEST_P(ConcurrencyTest, RepeatsOfOnePurchaseRecordItOnce) {
-  auto buyer = customers_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
-  auto seller = customers_->CreateAccount(v1::ROLE_SELLER, "sue", "h", "Sue");
+  auto buyer = accounts_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
+  auto seller = accounts_->CreateAccount(v1::ROLE_SELLER, "sue", "h", "Sue");
   ASSERT_TRUE(buyer.ok() && seller.ok());
   v1::RecordPurchaseRequest request;
   request.set_purchase_id("p1");
@@ -236,16 +246,16 @@ TEST_P(ConcurrencyTest, RepeatsOfOnePurchaseRecordItOnce) {
   Errors errors;
   RunTogether([&](int t) {
     if (t % 2) clock_.Advance(1);  // a repeat must answer the first time
-    auto r = customers_->RecordPurchase(request);
+    auto r = purchases_->RecordPurchase(request);
     if (!r.ok()) return errors.Add(r.status());
     std::lock_guard lock(mu);
     times.insert(r->time_ms());
   });
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
   EXPECT_EQ(times.size(), 1u);
-  EXPECT_EQ(customers_->GetAccount(v1::ROLE_BUYER, *buyer)->units(), 4);
-  EXPECT_EQ(customers_->GetAccount(v1::ROLE_SELLER, *seller)->units(), 4);
-  EXPECT_EQ(*customers_->GetPurchasedQuantity(*buyer, "1-1"), 2);
+  EXPECT_EQ(accounts_->GetAccount(v1::ROLE_BUYER, *buyer)->units(), 4);
+  EXPECT_EQ(accounts_->GetAccount(v1::ROLE_SELLER, *seller)->units(), 4);
+  EXPECT_EQ(*purchases_->GetPurchasedQuantity(*buyer, "1-1"), 2);
 }
 
 TEST_P(ConcurrencyTest, EqualRegistrationsMergeIntoOneItem) {

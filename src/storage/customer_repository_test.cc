@@ -1,7 +1,5 @@
-// CustomerRepository against both engines: accounts, sessions and carts
-// (purchases: purchase_attempt_test.cc).
-#include "storage/customer_repository.h"
-
+// The customer database's repositories against both engines: accounts,
+// sessions and carts (purchases: purchase_attempt_test.cc).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -15,11 +13,11 @@ namespace mp::storage::testing {
 namespace {
 
 TEST_P(CustomerRepositoryTest, CreatesAccount) {
-  auto id = repo_->CreateAccount(kSeller, "sally", "hash-1", "Sally S");
+  auto id = accounts_->CreateAccount(kSeller, "sally", "hash-1", "Sally S");
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_GT(*id, 0);
   EXPECT_NE(*id, buyer_);
-  auto account = repo_->GetAccount(kSeller, *id);
+  auto account = accounts_->GetAccount(kSeller, *id);
   ASSERT_TRUE(account.ok()) << account.status().ToString();
   EXPECT_EQ(account->role(), kSeller);
   EXPECT_EQ(account->user_id(), *id);
@@ -27,7 +25,7 @@ TEST_P(CustomerRepositoryTest, CreatesAccount) {
   EXPECT_EQ(account->name(), "Sally S");
   EXPECT_EQ(account->units(), 0);
   // The id belongs to a seller, not to a buyer.
-  EXPECT_EQ(repo_->GetAccount(kBuyer, *id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(accounts_->GetAccount(kBuyer, *id).status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
@@ -44,11 +42,11 @@ TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
   for (const Case& c : cases) {
     std::string name = Key("user", n++);
     int64_t first = NewAccount(c.existing, name);
-    auto second = repo_->CreateAccount(c.wanted, name, "h", "Other");
+    auto second = accounts_->CreateAccount(c.wanted, name, "h", "Other");
     if (c.taken) {
       EXPECT_EQ(second.status().code(), StatusCode::kAlreadyExists) << name;
       EXPECT_EQ(second.status().reason(), "username_taken") << name;
-      auto creds = repo_->GetCredentials(c.existing, name);
+      auto creds = accounts_->GetCredentials(c.existing, name);
       ASSERT_TRUE(creds.ok());
       EXPECT_EQ(creds->user_id, first) << "the first account stays";
     } else {
@@ -60,20 +58,20 @@ TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
 
 TEST_P(CustomerRepositoryTest, ReturnsCredentialsOfRoleAndUsername) {
   int64_t seller = NewAccount(kSeller, "bob");  // same name as the buyer
-  auto creds = repo_->GetCredentials(kSeller, "bob");
+  auto creds = accounts_->GetCredentials(kSeller, "bob");
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->user_id, seller);
   EXPECT_EQ(creds->password_hash, "$argon2id$hash");
-  EXPECT_EQ(repo_->GetCredentials(kBuyer, "bob")->user_id, buyer_);
+  EXPECT_EQ(accounts_->GetCredentials(kBuyer, "bob")->user_id, buyer_);
   for (const char* unknown : {"nobody", "BOB", "bob "}) {
-    EXPECT_EQ(repo_->GetCredentials(kBuyer, unknown).status().code(), StatusCode::kNotFound)
+    EXPECT_EQ(accounts_->GetCredentials(kBuyer, unknown).status().code(), StatusCode::kNotFound)
         << unknown;
   }
 }
 
 TEST_P(CustomerRepositoryTest, ChecksLiveSession) {
   v1::SessionRequest s = Open("s1");
-  auto info = repo_->CheckSession(s);
+  auto info = sessions_->CheckSession(s);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->session_id(), "s1");
   EXPECT_EQ(info->role(), kBuyer);
@@ -85,16 +83,16 @@ TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
   Open("buyer-s");
   Open("seller-s", kSeller, seller);
   Open("ended");
-  ASSERT_TRUE(repo_->EndSession("ended").ok());
+  ASSERT_TRUE(sessions_->EndSession("ended").ok());
   const v1::SessionRequest refused[] = {Ref("buyer-s", kSeller), Ref("seller-s", kBuyer),
                                         Ref("nope", kBuyer), Ref("ended", kBuyer), Ref("", kBuyer)};
   for (const auto& ref : refused) {
-    EXPECT_EQ(repo_->CheckSession(ref).status().code(), StatusCode::kUnauthenticated)
+    EXPECT_EQ(sessions_->CheckSession(ref).status().code(), StatusCode::kUnauthenticated)
         << ref.session_id() << " as " << ref.role();
   }
-  EXPECT_TRUE(repo_->CheckSession(Ref("buyer-s", kBuyer)).ok());
-  EXPECT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
-  EXPECT_TRUE(repo_->EndSession("ended").ok()) << "ending twice is fine";
+  EXPECT_TRUE(sessions_->CheckSession(Ref("buyer-s", kBuyer)).ok());
+  EXPECT_TRUE(sessions_->CheckSession(Ref("seller-s", kSeller)).ok());
+  EXPECT_TRUE(sessions_->EndSession("ended").ok()) << "ending twice is fine";
 }
 
 TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
@@ -103,10 +101,10 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
   Open("seller-s", kSeller, seller);
   Open("ended");
   Open("idle");
-  ASSERT_TRUE(repo_->EndSession("ended").ok());
+  ASSERT_TRUE(sessions_->EndSession("ended").ok());
   clock_.Advance(kTimeoutMs);
-  ASSERT_TRUE(repo_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
-  ASSERT_TRUE(repo_->CheckSession(Ref("seller-s", kSeller)).ok());
+  ASSERT_TRUE(sessions_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
+  ASSERT_TRUE(sessions_->CheckSession(Ref("seller-s", kSeller)).ok());
   clock_.Advance(kSlackMs + 1);  // "idle" is now past the timeout and its slack
   const v1::SessionRequest batch[] = {
       Ref("live", kBuyer),    Ref("seller-s", kBuyer),  Ref("nope", kBuyer), Ref("ended", kBuyer),
@@ -114,14 +112,14 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
       Ref("bad\"id", kBuyer), Ref("a,b}", kBuyer)};
   std::vector<const v1::SessionRequest*> refs;
   for (const auto& r : batch) refs.push_back(&r);
-  auto answers = repo_->CheckSessions(refs);
+  auto answers = sessions_->CheckSessions(refs);
   ASSERT_EQ(answers.size(), std::size(batch));
   const bool live[] = {true, false, false, false, false, true, true, false, false, false};
   for (size_t i = 0; i < answers.size(); ++i) {
     const v1::SessionRequest& r = batch[i];
     EXPECT_EQ(answers[i].ok(), live[i]) << i << ": " << r.session_id();
     // The same answer as one check of that session alone.
-    EXPECT_EQ(answers[i].status().code(), repo_->CheckSession(r).status().code()) << i;
+    EXPECT_EQ(answers[i].status().code(), sessions_->CheckSession(r).status().code()) << i;
     if (!answers[i].ok()) {
       EXPECT_EQ(answers[i].status().code(), StatusCode::kUnauthenticated) << i;
       continue;
@@ -130,18 +128,18 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
     EXPECT_EQ(answers[i]->role(), r.role());
     EXPECT_EQ(answers[i]->user_id(), r.role() == kSeller ? seller : buyer_);
   }
-  EXPECT_TRUE(repo_->CheckSessions({}).empty());
+  EXPECT_TRUE(sessions_->CheckSessions({}).empty());
 
   // A batch check is activity too: checked half a timeout later, the live
   // sessions outlive the timeout counted from their last check.
   clock_.Advance(kTimeoutMs / 2);
-  auto later = repo_->CheckSessions({&batch[0], &batch[5]});
+  auto later = sessions_->CheckSessions({&batch[0], &batch[5]});
   EXPECT_TRUE(later[0].ok() && later[1].ok());
   clock_.Advance(kTimeoutMs / 2 + 10);
-  later = repo_->CheckSessions({&batch[0], &batch[5]});
+  later = sessions_->CheckSessions({&batch[0], &batch[5]});
   EXPECT_TRUE(later[0].ok() && later[1].ok());
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  for (const auto& answer : repo_->CheckSessions({&batch[0]})) {
+  for (const auto& answer : sessions_->CheckSessions({&batch[0]})) {
     EXPECT_EQ(answer.status().code(), StatusCode::kUnauthenticated);
   }
 }
@@ -150,24 +148,24 @@ TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
   v1::SessionRequest active = Open("active");
   v1::SessionRequest idle = Open("idle");
   // A session opened (or touched) at t lives until t + timeout + the touch
-  // interval (the slack documented in customer_repository.h).
+  // interval (the slack documented in session_repository.h).
   clock_.Advance(kTimeoutMs + kSlackMs);
-  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "idle exactly timeout + slack";
+  EXPECT_TRUE(sessions_->CheckSession(active).ok()) << "idle exactly timeout + slack";
   clock_.Advance(1);
-  EXPECT_EQ(repo_->CheckSession(idle).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_TRUE(repo_->CheckSession(active).ok()) << "the check was activity";
+  EXPECT_EQ(sessions_->CheckSession(idle).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_TRUE(sessions_->CheckSession(active).ok()) << "the check was activity";
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  EXPECT_EQ(repo_->CheckSession(active).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(sessions_->CheckSession(active).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
   const int64_t start = clock_.NowMs();
   v1::SessionRequest s = Open("s1");
   clock_.Advance(kTimeoutMs / 10);
-  ASSERT_TRUE(repo_->CheckSession(s).ok());
+  ASSERT_TRUE(sessions_->CheckSession(s).ok());
   EXPECT_EQ(Scalar(kSelectLastActive, "s1"), start) << "not due yet";
   clock_.Advance(1);
-  ASSERT_TRUE(repo_->CheckSession(s).ok());
+  ASSERT_TRUE(sessions_->CheckSession(s).ok());
   EXPECT_EQ(Scalar(kSelectLastActive, "s1"), clock_.NowMs());
   // Cart changes count as activity under the same rule.
   const int64_t touched = clock_.NowMs();
@@ -182,16 +180,16 @@ TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
 TEST_P(CustomerRepositoryTest, DeletesOnlyExpiredSessionsWithTheirCarts) {
   v1::SessionRequest old_s = Open("old");
   Add(old_s, "1-1", 2);
-  ASSERT_TRUE(repo_->SaveCart(old_s).ok());
+  ASSERT_TRUE(carts_->SaveCart(old_s).ok());
   clock_.Advance(kTimeoutMs / 2);
   v1::SessionRequest new_s = Open("new");
   clock_.Advance(kTimeoutMs / 2 + kSlackMs + 1);
-  auto deleted = repo_->DeleteExpiredSessions();
+  auto deleted = sessions_->DeleteExpiredSessions();
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 1);
   EXPECT_EQ(Scalar(kCountSessionRows, "old"), 0);
-  EXPECT_TRUE(repo_->CheckSession(new_s).ok());
-  EXPECT_EQ(*repo_->DeleteExpiredSessions(), 0);
+  EXPECT_TRUE(sessions_->CheckSession(new_s).ok());
+  EXPECT_EQ(*sessions_->DeleteExpiredSessions(), 0);
   // The saved cart outlives the expired session.
   EXPECT_EQ(Cart(Open("later")), (Lines{{"1-1", 2}}));
 }
@@ -200,7 +198,7 @@ TEST_P(CustomerRepositoryTest, AddsToCartMergingLines) {
   v1::SessionRequest s = Open("s1");
   Add(s, "2-7", 2);
   Add(s, "1-9", 1);
-  auto cart = repo_->AddToCart(s, "2-7", 3, 5);
+  auto cart = carts_->AddToCart(s, "2-7", 3, 5);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
   EXPECT_EQ(cart->buyer_id(), buyer_);
   EXPECT_EQ(LinesOf(*cart), (Lines{{"1-9", 1}, {"2-7", 5}}));
@@ -218,7 +216,7 @@ TEST_P(CustomerRepositoryTest, RefusesAddingBeyondAvailable) {
   for (const Case& c : cases) {
     v1::SessionRequest s = Open(Key("s", n++));
     if (c.in_cart > 0) Add(s, "1-1", c.in_cart);
-    auto cart = repo_->AddToCart(s, "1-1", c.add, c.available);
+    auto cart = carts_->AddToCart(s, "1-1", c.add, c.available);
     Lines expected;
     if (c.ok) {
       ASSERT_TRUE(cart.ok()) << n << ": " << cart.status().ToString();
@@ -247,7 +245,7 @@ TEST_P(CustomerRepositoryTest, RemovesSomeOrAllUnits) {
     v1::SessionRequest s = Open(Key("s", n++));
     Add(s, "1-1", 5);
     Add(s, "1-2", 1);
-    auto cart = repo_->RemoveFromCart(s, "1-1", c.remove);
+    auto cart = carts_->RemoveFromCart(s, "1-1", c.remove);
     ASSERT_TRUE(cart.ok()) << cart.status().ToString();
     EXPECT_EQ(LinesOf(*cart), c.left) << "case " << n;
     EXPECT_EQ(Cart(s), c.left) << "case " << n;
@@ -258,7 +256,7 @@ TEST_P(CustomerRepositoryTest, RemovingItemNotInCartIsNotFound) {
   v1::SessionRequest s = Open("s1");
   Add(s, "1-1", 2);
   for (std::optional<int64_t> q : {std::optional<int64_t>(1), std::optional<int64_t>()}) {
-    EXPECT_EQ(repo_->RemoveFromCart(s, "1-2", q).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(carts_->RemoveFromCart(s, "1-2", q).status().code(), StatusCode::kNotFound);
   }
   EXPECT_EQ(Cart(s), (Lines{{"1-1", 2}}));
 }
@@ -266,9 +264,9 @@ TEST_P(CustomerRepositoryTest, RemovingItemNotInCartIsNotFound) {
 TEST_P(CustomerRepositoryTest, ClearsWorkingCartOnly) {
   v1::SessionRequest s = Open("s1");
   Add(s, "1-1", 2);
-  ASSERT_TRUE(repo_->SaveCart(s).ok());
+  ASSERT_TRUE(carts_->SaveCart(s).ok());
   Add(s, "1-2", 1);
-  auto cart = repo_->ClearCart(s);
+  auto cart = carts_->ClearCart(s);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
   EXPECT_EQ(cart->lines_size(), 0);
   EXPECT_EQ(Cart(s), Lines{});
@@ -280,7 +278,7 @@ TEST_P(CustomerRepositoryTest, NewSessionStartsFromSavedCart) {
   EXPECT_EQ(Cart(s1), Lines{});
   Add(s1, "1-1", 2);
   Add(s1, "3-4", 1);
-  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  ASSERT_TRUE(carts_->SaveCart(s1).ok());
   Add(s1, "1-1", 1);  // after the save: working cart only
   v1::SessionRequest s2 = Open("s2");
   EXPECT_EQ(Cart(s2), (Lines{{"1-1", 2}, {"3-4", 1}}));
@@ -288,9 +286,9 @@ TEST_P(CustomerRepositoryTest, NewSessionStartsFromSavedCart) {
   Add(s2, "9-9", 1);
   EXPECT_EQ(Cart(s1), (Lines{{"1-1", 3}, {"3-4", 1}}));
   // Saving again replaces the saved cart.
-  ASSERT_TRUE(repo_->ClearCart(s1).ok());
+  ASSERT_TRUE(carts_->ClearCart(s1).ok());
   Add(s1, "5-5", 5);
-  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  ASSERT_TRUE(carts_->SaveCart(s1).ok());
   EXPECT_EQ(Cart(Open("s3")), (Lines{{"5-5", 5}}));
   // Another buyer starts empty.
   int64_t other = NewAccount(kBuyer, "carol");
@@ -300,10 +298,10 @@ TEST_P(CustomerRepositoryTest, NewSessionStartsFromSavedCart) {
 TEST_P(CustomerRepositoryTest, LogoutDiscardsWorkingCartButKeepsSaved) {
   v1::SessionRequest s1 = Open("s1");
   Add(s1, "1-1", 2);
-  ASSERT_TRUE(repo_->SaveCart(s1).ok());
+  ASSERT_TRUE(carts_->SaveCart(s1).ok());
   Add(s1, "1-1", 1);
   Add(s1, "2-2", 4);
-  ASSERT_TRUE(repo_->EndSession("s1").ok());
+  ASSERT_TRUE(sessions_->EndSession("s1").ok());
   EXPECT_EQ(Scalar(kCountSessionRows, "s1"), 0);
   EXPECT_EQ(Cart(Open("s2")), (Lines{{"1-1", 2}}));
 }
@@ -311,12 +309,12 @@ TEST_P(CustomerRepositoryTest, LogoutDiscardsWorkingCartButKeepsSaved) {
 TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
   using Call = std::function<Status(const v1::SessionRequest&)>;
   const std::pair<const char*, Call> calls[] = {
-      {"GetCart", [&](auto& s) { return repo_->GetCart(s).status(); }},
-      {"AddToCart", [&](auto& s) { return repo_->AddToCart(s, "1-1", 1, 9).status(); }},
-      {"RemoveFromCart", [&](auto& s) { return repo_->RemoveFromCart(s, "1-1", 1).status(); }},
-      {"ClearCart", [&](auto& s) { return repo_->ClearCart(s).status(); }},
-      {"SaveCart", [&](auto& s) { return repo_->SaveCart(s); }},
-      {"ListPurchases", [&](auto& s) { return repo_->ListPurchases(s).status(); }},
+      {"GetCart", [&](auto& s) { return carts_->GetCart(s).status(); }},
+      {"AddToCart", [&](auto& s) { return carts_->AddToCart(s, "1-1", 1, 9).status(); }},
+      {"RemoveFromCart", [&](auto& s) { return carts_->RemoveFromCart(s, "1-1", 1).status(); }},
+      {"ClearCart", [&](auto& s) { return carts_->ClearCart(s).status(); }},
+      {"SaveCart", [&](auto& s) { return carts_->SaveCart(s); }},
+      {"ListPurchases", [&](auto& s) { return purchases_->ListPurchases(s).status(); }},
   };
   int64_t seller = NewAccount(kSeller, "sally");
   int n = 0;
@@ -324,7 +322,7 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
     std::string id = Key("s", n++);
     Open(id + "-ended");
     Add(Ref(id + "-ended", kBuyer), "1-1", 1);
-    ASSERT_TRUE(repo_->EndSession(id + "-ended").ok());
+    ASSERT_TRUE(sessions_->EndSession(id + "-ended").ok());
     Open(id + "-seller", kSeller, seller);
     Open(id + "-expired");
     clock_.Advance(kTimeoutMs + kSlackMs + 1);
@@ -344,8 +342,8 @@ TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastReq
   v1::SessionRequest read = Open("read");
   // The last requests, at 5% of the timeout: too soon to be written.
   clock_.Advance(kTimeoutMs / 20);
-  ASSERT_TRUE(repo_->CheckSession(checked).ok());
-  ASSERT_TRUE(repo_->CheckSessions({&batched})[0].ok());
+  ASSERT_TRUE(sessions_->CheckSession(checked).ok());
+  ASSERT_TRUE(sessions_->CheckSessions({&batched})[0].ok());
   Add(carted, "1-1", 1);  // a write transaction (Authorize)
   EXPECT_EQ(Cart(read), Lines{});
   for (const char* id : {"checked", "batched", "carted", "read"}) {
@@ -354,13 +352,13 @@ TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastReq
   // Exactly the timeout after the last request: every check lets them in,
   // and the sweeper leaves them alone.
   clock_.Advance(kTimeoutMs);
-  auto swept = repo_->DeleteExpiredSessions();
+  auto swept = sessions_->DeleteExpiredSessions();
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(*swept, 0);
-  EXPECT_TRUE(repo_->CheckSession(checked).ok());
-  EXPECT_TRUE(repo_->CheckSessions({&batched})[0].ok());
-  EXPECT_TRUE(repo_->AddToCart(carted, "1-1", 1, 1000).ok());
-  EXPECT_TRUE(repo_->GetCart(read).ok());
+  EXPECT_TRUE(sessions_->CheckSession(checked).ok());
+  EXPECT_TRUE(sessions_->CheckSessions({&batched})[0].ok());
+  EXPECT_TRUE(carts_->AddToCart(carted, "1-1", 1, 1000).ok());
+  EXPECT_TRUE(carts_->GetCart(read).ok());
 }
 
 // ... and at most the touch interval later than that.
@@ -371,11 +369,12 @@ TEST_P(CustomerRepositoryTest, SessionEndsAtMostTheTouchIntervalAfterTheTimeout)
   v1::SessionRequest read = Open("read");
   Open("swept");
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  EXPECT_EQ(repo_->CheckSession(checked).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(repo_->CheckSessions({&batched})[0].status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(repo_->AddToCart(carted, "1-1", 1, 1000).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(repo_->GetCart(read).status().code(), StatusCode::kUnauthenticated);
-  auto swept = repo_->DeleteExpiredSessions();
+  EXPECT_EQ(sessions_->CheckSession(checked).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(sessions_->CheckSessions({&batched})[0].status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(carts_->AddToCart(carted, "1-1", 1, 1000).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(carts_->GetCart(read).status().code(), StatusCode::kUnauthenticated);
+  auto swept = sessions_->DeleteExpiredSessions();
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(*swept, 5);
 }

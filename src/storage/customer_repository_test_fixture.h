@@ -1,5 +1,5 @@
-// The fixture of the CustomerRepository tests on both engines
-// (customer_repository_test.cc, purchase_attempt_test.cc).
+// The fixture of the tests of the customer database's repositories on both
+// engines (customer_repository_test.cc, purchase_attempt_test.cc).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,7 +11,11 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "storage/customer_repository.h"
+#include "storage/account_repository.h"
+#include "storage/cart_repository.h"
+#include "storage/customer_schema.h"
+#include "storage/purchase_repository.h"
+#include "storage/session_repository.h"
 #include "storage/test_database.h"
 
 namespace mp::storage::testing {
@@ -25,8 +29,8 @@ inline std::string Key(std::string prefix, int64_t n) {
 }
 
 inline constexpr int64_t kTimeoutMs = 300'000;
-// How long past the timeout a session may live (customer_repository.h).
-inline constexpr int64_t kSlackMs = CustomerRepository::TouchIntervalMs(kTimeoutMs);
+// How long past the timeout a session may live (session_repository.h).
+inline constexpr int64_t kSlackMs = SessionRules::TouchIntervalMs(kTimeoutMs);
 inline constexpr v1::Role kBuyer = v1::ROLE_BUYER;
 inline constexpr v1::Role kSeller = v1::ROLE_SELLER;
 
@@ -77,38 +81,41 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
     auto t = TestDatabase::Create(GetParam());
     ASSERT_TRUE(t.ok()) << t.status().ToString();
     test_db_ = std::move(t).value();
-    Status migrated = CustomerRepository::Migrate(test_db_->db());
+    Status migrated = MigrateCustomerDatabase(test_db_->db());
     ASSERT_TRUE(migrated.ok()) << migrated.ToString();
-    repo_ = std::make_unique<CustomerRepository>(test_db_->db(), clock_, kTimeoutMs);
+    accounts_ = std::make_unique<AccountRepository>(test_db_->db());
+    sessions_ = std::make_unique<SessionRepository>(test_db_->db(), clock_, kTimeoutMs);
+    carts_ = std::make_unique<CartRepository>(test_db_->db(), *sessions_);
+    purchases_ = std::make_unique<PurchaseRepository>(test_db_->db(), *sessions_);
     buyer_ = NewAccount(kBuyer, "bob");
   }
 
   int64_t NewAccount(v1::Role role, const std::string& username) {
-    auto id = repo_->CreateAccount(role, username, "$argon2id$hash", "Name");
+    auto id = accounts_->CreateAccount(role, username, "$argon2id$hash", "Name");
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : 0;
   }
 
   // Opens a buyer session of buyer_ unless told otherwise.
   v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer, int64_t user_id = 0) {
-    Status s = repo_->CreateSession(id, role, user_id ? user_id : buyer_);
+    Status s = sessions_->CreateSession(id, role, user_id ? user_id : buyer_);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return Ref(id, role);
   }
 
   Lines Cart(const v1::SessionRequest& session) {
-    auto cart = repo_->GetCart(session);
+    auto cart = carts_->GetCart(session);
     EXPECT_TRUE(cart.ok()) << cart.status().ToString();
     return cart.ok() ? LinesOf(*cart) : Lines{};
   }
 
   void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
-    auto cart = repo_->AddToCart(session, item, quantity, /*available=*/1000);
+    auto cart = carts_->AddToCart(session, item, quantity, /*available=*/1000);
     EXPECT_TRUE(cart.ok()) << cart.status().ToString();
   }
 
   int64_t Units(v1::Role role, int64_t id) {
-    auto account = repo_->GetAccount(role, id);
+    auto account = accounts_->GetAccount(role, id);
     EXPECT_TRUE(account.ok()) << account.status().ToString();
     return account.ok() ? account->units() : -1;
   }
@@ -127,7 +134,10 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
 
   FakeClock clock_;
   std::unique_ptr<TestDatabase> test_db_;
-  std::unique_ptr<CustomerRepository> repo_;
+  std::unique_ptr<AccountRepository> accounts_;
+  std::unique_ptr<SessionRepository> sessions_;
+  std::unique_ptr<CartRepository> carts_;
+  std::unique_ptr<PurchaseRepository> purchases_;
   int64_t buyer_ = 0;
 };
 

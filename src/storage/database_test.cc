@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/call_deadline.h"
-#include "storage/customer_repository.h"
+#include "storage/customer_schema.h"
 #include "storage/migrations.h"
 #include "storage/product_repository.h"
 #include "storage/test_database.h"
@@ -353,7 +353,7 @@ const Sql kProductVersion{"SELECT version FROM product_schema_version"};
 
 TEST_P(DatabaseTest, RepositorySchemasRecordTheirVersion) {
   for (int run = 0; run < 2; ++run) {
-    Status c = CustomerRepository::Migrate(db());
+    Status c = MigrateCustomerDatabase(db());
     ASSERT_TRUE(c.ok()) << "run " << run << ": " << c.ToString();
     Status p = ProductRepository::Migrate(db());
     ASSERT_TRUE(p.ok()) << "run " << run << ": " << p.ToString();

@@ -51,8 +51,8 @@ TEST_P(PurchaseAttemptTest, RecordsPurchaseCountersAndClearsCarts) {
   v1::SessionRequest s = Open("s1");
   Add(s, "1-1", 2);
   Add(s, "1-2", 3);
-  ASSERT_TRUE(repo_->SaveCart(s).ok());
-  auto response = repo_->RecordPurchase(
+  ASSERT_TRUE(carts_->SaveCart(s).ok());
+  auto response = purchases_->RecordPurchase(
       Purchase("p1", buyer_,
                {Line("1-1", s1, 2, 150), Line("1-2", s2, 3, 99), Line("1-3", s1, 1, 5)}, "s1"));
   ASSERT_TRUE(response.ok()) << response.status().ToString();
@@ -68,20 +68,20 @@ TEST_P(PurchaseAttemptTest, RecordsPurchaseCountersAndClearsCarts) {
 TEST_P(PurchaseAttemptTest, RecordPurchaseIsIdempotentOnPurchaseId) {
   int64_t seller = NewAccount(kSeller, "sally");
   auto request = Purchase("p1", buyer_, {Line("1-1", seller, 2, 150)});
-  auto first = repo_->RecordPurchase(request);
+  auto first = purchases_->RecordPurchase(request);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   clock_.Advance(5000);
   v1::SessionRequest s = Open("s1");
   Add(s, "7-7", 1);
   auto repeat = request;
   repeat.set_clear_session_id("s1");
-  auto again = repo_->RecordPurchase(repeat);
+  auto again = purchases_->RecordPurchase(repeat);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->purchase_id(), "p1");
   EXPECT_EQ(again->time_ms(), first->time_ms());
   EXPECT_EQ(Units(kBuyer, buyer_), 2);
   EXPECT_EQ(Units(kSeller, seller), 2);
-  EXPECT_EQ(repo_->ListPurchases(s)->purchases_size(), 1);
+  EXPECT_EQ(purchases_->ListPurchases(s)->purchases_size(), 1);
   EXPECT_EQ(Cart(s), (Lines{{"7-7", 1}})) << "a repeat clears nothing";
 }
 
@@ -89,15 +89,17 @@ TEST_P(PurchaseAttemptTest, ListsOwnPurchasesNewestFirst) {
   int64_t seller = NewAccount(kSeller, "sally");
   int64_t other = NewAccount(kBuyer, "carol");
   const int64_t t1 = clock_.NowMs();
-  ASSERT_TRUE(repo_
+  ASSERT_TRUE(purchases_
                   ->RecordPurchase(Purchase(
                       "pa", buyer_, {Line("2-1", seller, 1, 500), Line("1-1", seller, 2, 150)}))
                   .ok());
   clock_.Advance(1000);
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)})).ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)})).ok());
+  ASSERT_TRUE(
+      purchases_->RecordPurchase(Purchase("pb", other, {Line("1-1", seller, 4, 150)})).ok());
+  ASSERT_TRUE(
+      purchases_->RecordPurchase(Purchase("pc", buyer_, {Line("1-1", seller, 1, 175)})).ok());
   const auto s1 = Open("s1");
-  auto list = repo_->ListPurchases(s1);
+  auto list = purchases_->ListPurchases(s1);
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   struct Want {
     const char* purchase;
@@ -115,32 +117,34 @@ TEST_P(PurchaseAttemptTest, ListsOwnPurchasesNewestFirst) {
     EXPECT_EQ(p.price_cents(), want[i].price) << i;
     EXPECT_EQ(p.time_ms(), want[i].time) << i;
   }
-  EXPECT_EQ(repo_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(), 1);
+  EXPECT_EQ(purchases_->ListPurchases(Open("s2", kBuyer, other))->purchases_size(), 1);
   // Pages: the second and third lines, then nothing past the end.
-  auto page = repo_->ListPurchases(s1, 2, 1);
+  auto page = purchases_->ListPurchases(s1, 2, 1);
   ASSERT_TRUE(page.ok()) << page.status().ToString();
   ASSERT_EQ(page->purchases_size(), 2);
   EXPECT_EQ(page->purchases(0).purchase_id(), "pa");
   EXPECT_EQ(page->purchases(1).item_id(), "2-1");
-  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
+  EXPECT_EQ(purchases_->ListPurchases(s1, 10, 3)->purchases_size(), 0);
   // A page past the end of an ended or expired session is still refused.
-  ASSERT_TRUE(repo_->EndSession("s1").ok());
-  EXPECT_EQ(repo_->ListPurchases(s1, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  ASSERT_TRUE(sessions_->EndSession("s1").ok());
+  EXPECT_EQ(purchases_->ListPurchases(s1, 10, 3).status().code(), StatusCode::kUnauthenticated);
   const auto s3 = Open("s3");
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  EXPECT_EQ(repo_->ListPurchases(s3, 10, 3).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(repo_->ListPurchases(s3).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(purchases_->ListPurchases(s3, 10, 3).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(purchases_->ListPurchases(s3).status().code(), StatusCode::kUnauthenticated);
 }
 
 TEST_P(PurchaseAttemptTest, SumsPurchasedQuantityPerBuyerAndItem) {
   int64_t seller = NewAccount(kSeller, "sally");
   int64_t other = NewAccount(kBuyer, "carol");
-  ASSERT_TRUE(repo_
+  ASSERT_TRUE(purchases_
                   ->RecordPurchase(Purchase(
                       "p1", buyer_, {Line("1-1", seller, 2, 100), Line("1-2", seller, 1, 100)}))
                   .ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)})).ok());
-  ASSERT_TRUE(repo_->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)})).ok());
+  ASSERT_TRUE(
+      purchases_->RecordPurchase(Purchase("p2", buyer_, {Line("1-1", seller, 3, 100)})).ok());
+  ASSERT_TRUE(
+      purchases_->RecordPurchase(Purchase("p3", other, {Line("1-1", seller, 7, 100)})).ok());
   struct Case {
     int64_t buyer;
     const char* item;
@@ -148,7 +152,7 @@ TEST_P(PurchaseAttemptTest, SumsPurchasedQuantityPerBuyerAndItem) {
   };
   for (const Case& c : {Case{buyer_, "1-1", 5}, Case{buyer_, "1-2", 1}, Case{buyer_, "1-3", 0},
                         Case{other, "1-1", 7}, Case{other, "1-2", 0}, Case{999999, "1-1", 0}}) {
-    auto q = repo_->GetPurchasedQuantity(c.buyer, c.item);
+    auto q = purchases_->GetPurchasedQuantity(c.buyer, c.item);
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     EXPECT_EQ(*q, c.quantity) << c.buyer << " " << c.item;
   }
@@ -159,25 +163,25 @@ TEST_P(PurchaseAttemptTest, SumsPurchasedQuantityPerBuyerAndItem) {
 // last_active as it is; every check must still count from that request.
 TEST_P(PurchaseAttemptTest, ACartHasOnePurchaseInFlight) {
   Add(session_, "1-1", 2);
-  auto first = repo_->BeginPurchase(session_, "p1");
+  auto first = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->state(), v1::PURCHASE_PENDING);
 
-  auto second = repo_->BeginPurchase(session_, "p2");
+  auto second = purchases_->BeginPurchase(session_, "p2");
   EXPECT_EQ(second.status().code(), StatusCode::kAborted) << second.status().ToString();
   EXPECT_EQ(second.status().reason(), "purchase_in_progress");
-  auto again = repo_->BeginPurchase(session_, "p1");
+  auto again = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(again.ok()) << "the same purchase id answers its attempt";
   EXPECT_EQ(again->purchase_id(), "p1");
 
   // Another session of the same buyer has a cart of its own.
   v1::SessionRequest other = Open("s2");
   Add(other, "1-2", 1);
-  EXPECT_TRUE(repo_->BeginPurchase(other, "p3").ok());
+  EXPECT_TRUE(purchases_->BeginPurchase(other, "p3").ok());
 
   // Once the first is undone, the cart may be bought again.
-  ASSERT_TRUE(repo_->FailPurchase("p1", "payment_declined", "declined").ok());
-  auto retry = repo_->BeginPurchase(session_, "p2");
+  ASSERT_TRUE(purchases_->FailPurchase("p1", "payment_declined", "declined").ok());
+  auto retry = purchases_->BeginPurchase(session_, "p2");
   ASSERT_TRUE(retry.ok()) << retry.status().ToString();
   EXPECT_EQ(retry->state(), v1::PURCHASE_PENDING);
 }
@@ -195,7 +199,7 @@ TEST_P(PurchaseAttemptTest, ConcurrentBeginsOfOneCartStartOneAttempt) {
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
         start.arrive_and_wait();
-        results[i] = repo_->BeginPurchase(session, Key(Key("r", round) + "-", i));
+        results[i] = purchases_->BeginPurchase(session, Key(Key("r", round) + "-", i));
       });
     }
     for (std::thread& t : threads) t.join();
@@ -213,16 +217,16 @@ TEST_P(PurchaseAttemptTest, ConcurrentBeginsOfOneCartStartOneAttempt) {
 
 TEST_P(PurchaseAttemptTest, RecordRefusesAnAttemptThatWasUndone) {
   Add(session_, "1-1", 2);
-  auto attempt = repo_->BeginPurchase(session_, "p1");
+  auto attempt = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(attempt.ok());
-  ASSERT_TRUE(repo_->FailPurchase("p1", "insufficient_quantity", "gone").ok());
-  auto recorded = repo_->RecordPurchase(Record(*attempt));
+  ASSERT_TRUE(purchases_->FailPurchase("p1", "insufficient_quantity", "gone").ok());
+  auto recorded = purchases_->RecordPurchase(Record(*attempt));
   EXPECT_EQ(recorded.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(recorded.status().reason(), "purchase_not_pending");
   EXPECT_EQ(Units(kBuyer, buyer_), 0);
   EXPECT_EQ(Units(kSeller, seller_), 0);
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 2}})) << "an undone purchase keeps the cart";
-  auto failed = repo_->BeginPurchase(session_, "p1");
+  auto failed = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(failed.ok());
   EXPECT_EQ(failed->state(), v1::PURCHASE_FAILED);
 }
@@ -232,35 +236,35 @@ TEST_P(PurchaseAttemptTest, RecordRefusesAnAttemptThatWasUndone) {
 TEST_P(PurchaseAttemptTest, ALineAddedDuringAPurchaseStaysInTheCart) {
   Add(session_, "1-1", 2);
   Add(session_, "1-3", 1);
-  auto attempt = repo_->BeginPurchase(session_, "p1");
+  auto attempt = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(attempt.ok());
   Add(session_, "1-2", 4);  // a new line
   Add(session_, "1-1", 1);  // more units of a line being bought
-  auto recorded = repo_->RecordPurchase(Record(*attempt));
+  auto recorded = purchases_->RecordPurchase(Record(*attempt));
   ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 1}, {"1-2", 4}}));
   EXPECT_EQ(Units(kBuyer, buyer_), 3);
   // The repeat changes nothing.
-  ASSERT_TRUE(repo_->RecordPurchase(Record(*attempt)).ok());
+  ASSERT_TRUE(purchases_->RecordPurchase(Record(*attempt)).ok());
   EXPECT_EQ(Cart(session_), (Lines{{"1-1", 1}, {"1-2", 4}}));
   EXPECT_EQ(Units(kBuyer, buyer_), 3);
 }
 
 TEST_P(PurchaseAttemptTest, ACartHoldsAtMostTheDocumentedNumberOfLines) {
   for (int i = 1; i <= kMaxCartLines; ++i) Add(session_, Key("1-", i), 1);
-  auto more = repo_->AddToCart(session_, "2-1", 1, 1000);
+  auto more = carts_->AddToCart(session_, "2-1", 1, 1000);
   EXPECT_EQ(more.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(more.status().reason(), "cart_full");
-  auto units = repo_->AddToCart(session_, "1-1", 1, 1000);
+  auto units = carts_->AddToCart(session_, "1-1", 1, 1000);
   ASSERT_TRUE(units.ok()) << "more units of a line already there: " << units.status().ToString();
   EXPECT_EQ(units->lines_size(), kMaxCartLines);
 }
 
 TEST_P(PurchaseAttemptTest, RecordRefusesATotalPastTheMaximum) {
   Add(session_, "1-1", 2);
-  auto attempt = repo_->BeginPurchase(session_, "p1");
+  auto attempt = purchases_->BeginPurchase(session_, "p1");
   ASSERT_TRUE(attempt.ok());
-  auto recorded = repo_->RecordPurchase(Record(*attempt, kMaxPriceCents));
+  auto recorded = purchases_->RecordPurchase(Record(*attempt, kMaxPriceCents));
   EXPECT_EQ(recorded.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Units(kBuyer, buyer_), 0);
 }
@@ -273,7 +277,7 @@ TEST_P(PurchaseAttemptTest, PendingAttemptsPageByCursor) {
     v1::SessionRequest s = Open(Key("page", i));
     Add(s, "1-1", 1);
     std::string id = Key("q", 9 - i);  // ids against time order
-    ASSERT_TRUE(repo_->BeginPurchase(s, id).ok());
+    ASSERT_TRUE(purchases_->BeginPurchase(s, id).ok());
     begun.push_back(id);
     if (i % 2 == 1) clock_.Advance(10);  // pairs share a created_ms
   }
@@ -282,7 +286,7 @@ TEST_P(PurchaseAttemptTest, PendingAttemptsPageByCursor) {
   int64_t after_ms = 0;
   std::string after_id;
   for (int page = 0; page < 10; ++page) {
-    auto attempts = repo_->ListPendingPurchases(clock_.NowMs(), 3, after_ms, after_id);
+    auto attempts = purchases_->ListPendingPurchases(clock_.NowMs(), 3, after_ms, after_id);
     ASSERT_TRUE(attempts.ok()) << attempts.status().ToString();
     for (const auto& a : *attempts) seen.push_back(a.purchase_id());
     if (attempts->size() < 3) break;

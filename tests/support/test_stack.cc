@@ -15,6 +15,7 @@
 #include "product_db/product_db_service.h"
 #include "rpc/server.h"
 #include "seller_frontend/seller_routes.h"
+#include "storage/customer_schema.h"
 #include "storage/test_database.h"
 
 namespace mp::testing {
@@ -38,7 +39,10 @@ struct TestStack::Impl {
   std::unique_ptr<storage::testing::TestDatabase> customer_db;
   std::unique_ptr<storage::testing::TestDatabase> product_db;
   std::unique_ptr<storage::testing::TestDatabase> payment_db;
-  std::unique_ptr<storage::CustomerRepository> customer_repo;
+  std::unique_ptr<storage::AccountRepository> accounts;
+  std::unique_ptr<storage::SessionRepository> sessions;
+  std::unique_ptr<storage::CartRepository> carts;
+  std::unique_ptr<storage::PurchaseRepository> purchases;
   std::unique_ptr<storage::LoginThrottleRepository> logins;
   std::unique_ptr<storage::ProductRepository> product_repo;
   PasswordHasher hasher{2};
@@ -79,14 +83,17 @@ StatusOr<std::unique_ptr<TestStack>> TestStack::Start(const Options& options) {
   Impl& s = *stack->impl_;
   MP_ASSIGN_OR_RETURN(s.customer_db, storage::testing::TestDatabase::Create(options.engine));
   MP_ASSIGN_OR_RETURN(s.product_db, storage::testing::TestDatabase::Create(options.engine));
-  MP_RETURN_IF_ERROR(storage::CustomerRepository::Migrate(s.customer_db->db()));
+  MP_RETURN_IF_ERROR(storage::MigrateCustomerDatabase(s.customer_db->db()));
   MP_RETURN_IF_ERROR(storage::ProductRepository::Migrate(s.product_db->db()));
-  s.customer_repo = std::make_unique<storage::CustomerRepository>(s.customer_db->db(), s.clock,
-                                                                  options.session_timeout_s * 1000);
+  s.accounts = std::make_unique<storage::AccountRepository>(s.customer_db->db());
+  s.sessions = std::make_unique<storage::SessionRepository>(s.customer_db->db(), s.clock,
+                                                            options.session_timeout_s * 1000);
+  s.carts = std::make_unique<storage::CartRepository>(s.customer_db->db(), *s.sessions);
+  s.purchases = std::make_unique<storage::PurchaseRepository>(s.customer_db->db(), *s.sessions);
   s.logins = std::make_unique<storage::LoginThrottleRepository>(s.customer_db->db(), s.clock);
   s.product_repo = std::make_unique<storage::ProductRepository>(s.product_db->db());
-  s.customer_service = std::make_unique<customer_db::CustomerDbService>(*s.customer_repo, *s.logins,
-                                                                        s.hasher, *s.pool);
+  s.customer_service = std::make_unique<customer_db::CustomerDbService>(
+      *s.accounts, *s.sessions, *s.carts, *s.purchases, *s.logins, s.hasher, *s.pool);
   s.product_service = std::make_unique<product_db::ProductDbService>(*s.product_repo, *s.pool);
   MP_ASSIGN_OR_RETURN(s.customer_server,
                       rpc::GrpcServer::Start("127.0.0.1:0", {s.customer_service.get()}));
