@@ -220,7 +220,7 @@ Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Complete(const v1::PurchaseAttempt
   }
   // The charge is approved: from here on the purchase only moves forward.
   if (auto recorded = co_await ledger_.RecordPurchase(std::move(record)); !recorded.ok()) {
-    if (recorded.status().reason() == "purchase_not_pending") {
+    if (recorded.status().reason() == kPurchaseNotPending) {
       // An approved charge whose attempt was undone: the ledger audit
       // reports it; no retry can mend it.
       log::Error("purchase {}: approved charge, attempt no longer pending", attempt.purchase_id());
@@ -307,7 +307,7 @@ Status PurchaseSaga::UndoReason(const rpc::ChargeDecision& decision) {
              ? PaymentDeclined("the card was declined")
              : Status(StatusCode::kFailedPrecondition,
                       "the purchase was interrupted and undone; nothing was charged",
-                      "purchase_interrupted");
+                      kPurchaseInterrupted);
 }
 
 Task<StatusOr<bool>> PurchaseSaga::Settle(v1::PurchaseAttempt attempt) {

@@ -62,10 +62,10 @@ Status Unavailable(std::string message) {
   return Status(StatusCode::kUnavailable, std::move(message));
 }
 Status InsufficientQuantity(std::string message) {
-  return Status(StatusCode::kAborted, std::move(message), "insufficient_quantity");
+  return Status(StatusCode::kAborted, std::move(message), kInsufficientQuantity);
 }
 Status TooManyRequests(std::string message, int64_t retry_after_s) {
-  Status status(StatusCode::kResourceExhausted, std::move(message), "too_many_requests");
+  Status status(StatusCode::kResourceExhausted, std::move(message), kTooManyRequests);
   status.set_retry_after_s(retry_after_s);
   return status;
 }

@@ -68,6 +68,16 @@ Status PermissionDenied(std::string message);
 Status Internal(std::string message);
 Status Unavailable(std::string message);
 Status InsufficientQuantity(std::string message);
+
+// Reasons a client acts on (docs/contract.md §4), named once so that the
+// code that sets one and the code that tests for it cannot drift apart.
+inline constexpr const char* kInsufficientQuantity = "insufficient_quantity";
+inline constexpr const char* kCartEmpty = "cart_empty";
+inline constexpr const char* kCartFull = "cart_full";
+inline constexpr const char* kPurchaseInProgress = "purchase_in_progress";
+inline constexpr const char* kPurchaseNotPending = "purchase_not_pending";
+inline constexpr const char* kPurchaseInterrupted = "purchase_interrupted";
+inline constexpr const char* kTooManyRequests = "too_many_requests";
 // kResourceExhausted/"too_many_requests" (HTTP 429), to be tried again in
 // `retry_after_s` seconds.
 Status TooManyRequests(std::string message, int64_t retry_after_s);

@@ -139,7 +139,7 @@ Status PaymentDeclined(std::string message) {
 
 Status FromStoredReason(const std::string& reason, std::string message) {
   if (reason == kPaymentDeclined) return PaymentDeclined(std::move(message));
-  if (reason == "insufficient_quantity") return InsufficientQuantity(std::move(message));
+  if (reason == kInsufficientQuantity) return InsufficientQuantity(std::move(message));
   if (reason == "not_found") return NotFound(std::move(message));
   if (reason == "invalid_argument") return Status(StatusCode::kInvalidArgument, std::move(message));
   return Status(StatusCode::kFailedPrecondition, std::move(message), reason);
@@ -181,7 +181,7 @@ Status FromHttp(int http_status, std::string reason, std::string message) {
     case 409:
       // Stock ran short is the retryable conflict (kAborted, as the DB
       // services report it); a taken name or a second vote already exists.
-      code = reason == "insufficient_quantity" ? StatusCode::kAborted : StatusCode::kAlreadyExists;
+      code = reason == kInsufficientQuantity ? StatusCode::kAborted : StatusCode::kAlreadyExists;
       break;
     case 413:
     case 429:

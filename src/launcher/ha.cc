@@ -157,7 +157,13 @@ std::string PatroniConfig(const UpOptions& o, int i, const fs::path& ha, const f
     << "restapi:\n"
     << "  listen: " << Local(PatroniPort(o, i)) << "\n"
     << "  connect_address: " << Local(PatroniPort(o, i)) << "\n"
-    << "etcd3:\n"
+    // etcd's v2 API, not etcd3: Debian's Patroni 3.0.2 renews its leader
+    // key over etcd3 with an unconditional put after a stale read, so a
+    // primary cut off the network took the key back from the promoted
+    // standby when the network returned, and the writes acknowledged by
+    // the new primary were lost (seen in tests/multihost/ha_hosts_test.sh).
+    // Over v2 it renews with compare-and-swap on its own name and fails.
+    << "etcd:\n"
     << "  hosts: " << etcd_hosts << "\n"
     << "bootstrap:\n"
     << "  dcs:\n"
@@ -342,7 +348,9 @@ StatusOr<std::vector<Component>> DataTierComponents(const UpOptions& o) {
                  // terms; without a pre-vote its return unseats the leader,
                  // and Patroni, unable to renew its lock for a moment,
                  // demotes a healthy primary.
-                 "--pre-vote"},
+                 "--pre-vote",
+                 // For Patroni (PatroniConfig says why).
+                 "--enable-v2"},
                 address,
                 [address] { return CheckHttpHealth(address, "/health"); }};
     c.start_with_next = m + 1 < kEtcdMembers;

@@ -82,7 +82,7 @@ class Batcher : public std::enable_shared_from_this<Batcher<Batch>> {
   // service's "too_many_requests", which halves would only multiply.
   static bool TooLarge(const Status& status) {
     return status.code() == StatusCode::kResourceExhausted &&
-           status.reason() != "too_many_requests";
+           status.reason() != kTooManyRequests;
   }
 
   static size_t MaxReplyBytes(const Item& item) {

@@ -27,7 +27,7 @@ inline constexpr Sql kDeleteSavedCart{"DELETE FROM saved_cart_lines WHERE buyer_
 
 inline Status CartFull() {
   return Status(StatusCode::kFailedPrecondition,
-                "a cart holds at most " + std::to_string(kMaxCartLines) + " items", "cart_full");
+                "a cart holds at most " + std::to_string(kMaxCartLines) + " items", kCartFull);
 }
 
 }  // namespace mp::storage::customer_sql

@@ -52,7 +52,6 @@ const Sql kRollback{"ROLLBACK"};
 Status Connection::Begin() { return Query(kBegin).status(); }
 Status Connection::Commit() { return Query(kCommit).status(); }
 // SQLite's COMMIT waits for nothing but the local disk.
-Status Connection::CommitWithin(std::chrono::milliseconds) { return Commit(); }
 Status Connection::Rollback() { return Query(kRollback).status(); }
 
 Status Connection::ForEach(const Sql& sql, std::span<const Param> params,
@@ -164,7 +163,9 @@ Status Database::Read(const std::function<Status(Connection&)>& fn) {
   MP_ASSIGN_OR_RETURN(auto conn, Acquire());
   Lease lease(*this, std::move(conn));
   Status status = fn(*lease);
-  if (!status.ok() && (*lease).broken()) DropIdle();
+  // A lost connection hints that the others are lost too (a failover); one
+  // cancelled at the caller's deadline does not.
+  if (status.code() == StatusCode::kUnavailable && (*lease).broken()) DropIdle();
   return status;
 }
 
@@ -180,8 +181,8 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
   }
   if (status.ok()) {
     committing = true;
-    std::optional<std::chrono::milliseconds> left = ScopedCallDeadline::Remaining();
-    status = left ? conn.CommitWithin(*left) : conn.Commit();
+    status = conn.Commit();
+    if (status.reason() == kOutcomeUnknown) return status;  // ended: nothing to roll back
     if (!status.ok() && conn.broken()) {
       return Status(StatusCode::kUnavailable,
                     "the database connection broke during COMMIT: the write may or may not "
@@ -189,7 +190,6 @@ Status Database::RunWrite(Connection& conn, const std::function<Status(Connectio
                         status.message() + ")",
                     kOutcomeUnknown);
     }
-    if (status.reason() == kOutcomeUnknown) return status;  // ended: nothing to roll back
   }
   if (!status.ok() && !conn.broken()) {
     // The PostgreSQL driver reports a connection whose rollback failed as
@@ -216,7 +216,10 @@ Status Database::Write(const std::function<Status(Connection&)>& fn) {
     } else {
       status = RunWrite(*lease, fn, committing);
     }
-    if (!status.ok() && (*lease).broken() && !committing) {
+    // A lost connection (not one cancelled at the deadline) is worth one
+    // more try on a new one: a failover may have replaced the server.
+    if (!status.ok() && (*lease).broken() && !committing &&
+        status.code() == StatusCode::kUnavailable) {
       DropIdle();
       if (reconnected) return status;
       reconnected = true;

@@ -106,11 +106,6 @@ class Connection {
   // with the transaction's first statement: one round trip, not two.
   virtual Status Begin();
   virtual Status Commit();
-  // COMMIT that becomes visible within `budget` or not at all, where waiting
-  // can outlast it (PostgreSQL's wait for a synchronous standby): the wait
-  // is cut at the budget and the write answered kOutcomeUnknown, since it
-  // was committed on the primary but perhaps not on the standby.
-  virtual Status CommitWithin(std::chrono::milliseconds budget);
   virtual Status Rollback();
   virtual Engine engine() const = 0;
   // True when the connection is lost; it is then dropped, not reused.

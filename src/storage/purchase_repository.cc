@@ -110,7 +110,7 @@ Status PurchaseInProgress() {
   return Status(StatusCode::kAborted,
                 "a purchase of this cart is in progress; look at the cart and the purchase "
                 "history in a moment",
-                "purchase_in_progress");
+                kPurchaseInProgress);
 }
 
 }  // namespace
@@ -133,7 +133,7 @@ StatusOr<v1::RecordPurchaseResponse> PurchaseRepository::RecordPurchase(
       // would sell units that were given back.
       return Status(StatusCode::kFailedPrecondition,
                     "purchase " + request.purchase_id() + " is no longer pending",
-                    "purchase_not_pending");
+                    kPurchaseNotPending);
     }
     int64_t total = 0;
     for (const v1::PurchaseLine& line : request.lines()) {
@@ -221,7 +221,7 @@ StatusOr<v1::PurchaseAttempt> PurchaseRepository::BeginPurchase(const v1::Sessio
     if (!in_flight.empty()) return PurchaseInProgress();
     MP_ASSIGN_OR_RETURN(Rows cart, conn.Query(kSelectCart, {session.session_id()}));
     if (cart.empty()) {
-      return Status(StatusCode::kFailedPrecondition, "the cart is empty", "cart_empty");
+      return Status(StatusCode::kFailedPrecondition, "the cart is empty", kCartEmpty);
     }
     if (cart.size() > kMaxCartLines) return customer_sql::CartFull();
     Status inserted = conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(),

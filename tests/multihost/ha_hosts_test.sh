@@ -92,7 +92,8 @@ for i in 1 2 3; do
     --advertise-client-urls "http://$a:2379" --listen-peer-urls "http://$a:2380" \
     --initial-advertise-peer-urls "http://$a:2380" --initial-cluster "$cluster" \
     --initial-cluster-state new --initial-cluster-token mp-partition \
-    --heartbeat-interval 100 --election-timeout 1000 --pre-vote >"$work/db$i/etcd.log" 2>&1) &
+    --heartbeat-interval 100 --election-timeout 1000 --pre-vote --enable-v2 \
+    >"$work/db$i/etcd.log" 2>&1) &
 done
 
 # get <host> <url>: the HTTP status of a GET from that host (000: none).
@@ -121,7 +122,7 @@ name: pg$i
 restapi:
   listen: $a:8008
   connect_address: $a:8008
-etcd3:
+etcd:
   hosts: $hosts
 bootstrap:
   dcs:

@@ -5,9 +5,12 @@
 
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
+#include "common/call_deadline.h"
 #include "common/log.h"
 #include "storage/database.h"
 
@@ -82,8 +85,11 @@ class PostgresConnection final : public Connection {
       return BeginAndQuery(it->second, static_cast<int>(params.size()), values.data(),
                            lengths.data());
     }
-    Result r(PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
-                            values.data(), lengths.data(), nullptr, 0));
+    if (PQsendQueryPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                            values.data(), lengths.data(), nullptr, 0) != 1) {
+      return Check(nullptr);
+    }
+    Result r(TakeLastResult());
     MP_RETURN_IF_ERROR(Check(r.get()));
     return ToRows(r.get());
   }
@@ -105,57 +111,27 @@ class PostgresConnection final : public Connection {
     begin_pending_ = true;
     return Status();
   }
-  Status Commit() override { return End("COMMIT"); }
-  // SET LOCAL and COMMIT in one round trip: statement_timeout then bounds
-  // the COMMIT's wait for the synchronous standby. PostgreSQL answers a
-  // cut wait as a success with a warning (committed here, maybe not on the
-  // standby): not a write to report as done.
-  Status CommitWithin(std::chrono::milliseconds budget) override {
-    if (begin_pending_) {
-      begin_pending_ = false;
-      return Status();
-    }
-    std::string set_timeout = "SET LOCAL statement_timeout = " + std::to_string(budget.count());
+  // PostgreSQL answers a COMMIT whose wait for the synchronous standby was
+  // cancelled (at the caller's deadline, AwaitReply) as a success with a
+  // warning: committed here, perhaps not on the standby. Not a write to
+  // report as done.
+  Status Commit() override {
     sync_wait_cut_ = false;
-    Status status;
-    if (PQenterPipelineMode(conn_) != 1) {
-      status = Check(nullptr);
-    } else {
-      if (PQsendQueryParams(conn_, set_timeout.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
-              1 ||
-          PQsendQueryParams(conn_, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1 ||
-          PQpipelineSync(conn_) != 1) {
-        status = Check(nullptr);
-      } else {
-        Result set(TakeQueryResult());
-        Result commit(TakeQueryResult());
-        Result sync(PQgetResult(conn_));
-        status = Check(set.get());
-        if (status.ok()) status = Check(commit.get());
-        if (status.ok() && PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-          status = Unavailable("postgres: pipeline out of step");
-        }
-      }
-      if (PQexitPipelineMode(conn_) != 1 && status.ok()) {
-        status = Unavailable("postgres: pipeline out of step");
-      }
-    }
-    if (!status.ok()) {
-      lost_ = true;  // the transaction's end is unknown: never reuse it
-      return status;
-    }
-    if (sync_wait_cut_) {
+    Status status = End("COMMIT");
+    if (status.ok() && sync_wait_cut_) {
       return Status(StatusCode::kDeadlineExceeded,
                     "the caller's deadline passed while the commit waited for the synchronous "
                     "standby: it is applied on the primary, perhaps not on the standby",
                     kOutcomeUnknown);
     }
-    return Status();
+    return status;
   }
   Status Rollback() override { return End("ROLLBACK"); }
 
   Engine engine() const override { return Engine::kPostgres; }
-  bool broken() const override { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
+  bool broken() const override {
+    return lost_ || cancelled_ || timed_out_ || PQstatus(conn_) != CONNECTION_OK;
+  }
   // An idle connection has nothing to read unless the server spoke first,
   // which it does when it ends the session (shutdown, a backend killed, a
   // primary demoted: an error, then the close). The rare message that is
@@ -176,7 +152,11 @@ class PostgresConnection final : public Connection {
       begin_pending_ = false;
       return Status();
     }
-    Result r(PQexec(conn_, command));
+    if (PQsendQuery(conn_, command) != 1) {
+      lost_ = true;
+      return Check(nullptr);
+    }
+    Result r(TakeLastResult());
     Status status = Check(r.get());
     if (!status.ok()) lost_ = true;
     return status;
@@ -216,12 +196,88 @@ class PostgresConnection final : public Connection {
 
   // In pipeline mode each query's results end with a null.
   PGresult* TakeQueryResult() {
-    PGresult* first = PQgetResult(conn_);
+    PGresult* first = GetResult();
     if (first) {
-      while (PGresult* more = PQgetResult(conn_)) PQclear(more);
+      while (PGresult* more = GetResult()) PQclear(more);
     }
     return first;
   }
+
+  // The last result of a query sent outside pipeline mode (the earlier ones,
+  // if any, are dropped), or null when the connection was lost.
+  PGresult* TakeLastResult() {
+    PGresult* last = nullptr;
+    while (PGresult* next = GetResult()) {
+      PQclear(last);
+      last = next;
+      if (PQstatus(conn_) != CONNECTION_OK) break;
+    }
+    return last;
+  }
+
+  // PQgetResult, not waiting past the caller's deadline: null (and the
+  // connection lost) when the server did not answer in time.
+  PGresult* GetResult() {
+    if (!AwaitReply()) return nullptr;
+    return PQgetResult(conn_);
+  }
+
+  // Waits until the server's next reply has arrived, at most until the
+  // deadline of the call being served (ScopedCallDeadline): nothing the
+  // server does for a caller outlives the caller by more than a moment.
+  // At the deadline the server is asked to cancel what it runs: a statement
+  // then fails (57014), and a COMMIT waiting for the synchronous standby
+  // ends committed on the primary, with the warning Commit() looks for.
+  // statement_timeout cannot do this: PostgreSQL stops its timer before a
+  // COMMIT's wait. Without a deadline, libpq's own blocking wait serves.
+  // False when even the cancel brought no reply (the server unreachable):
+  // the connection is then lost.
+  bool AwaitReply() {
+    std::optional<std::chrono::milliseconds> left = ScopedCallDeadline::Remaining();
+    if (!left) return true;
+    auto until = std::chrono::steady_clock::now() + *left;
+    bool cancelled = false;
+    while (true) {
+      if (PQconsumeInput(conn_) != 1 || !PQisBusy(conn_)) return true;
+      auto now = std::chrono::steady_clock::now();
+      if (now >= until) {
+        if (cancelled) {
+          timed_out_ = true;
+          return false;
+        }
+        Cancel();
+        cancelled = true;
+        // A cancel that arrives late would hit the connection's next
+        // statement: a cancelled connection is never reused (broken()).
+        cancelled_ = true;
+        until = now + kCancelGrace;
+        continue;
+      }
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+      pollfd socket{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+      (void)poll(&socket, 1, static_cast<int>(wait.count()));  // EINTR: look again
+    }
+  }
+
+  // Sends a cancel request on a thread of its own: it opens a connection
+  // to the server, which may hang for minutes when the server's machine is
+  // cut off, and the caller should not wait for that.
+  void Cancel() {
+    PGcancel* cancel = PQgetCancel(conn_);
+    if (cancel == nullptr) return;
+    std::thread([cancel] {
+      std::array<char, 256> error{};
+      if (PQcancel(cancel, error.data(), static_cast<int>(error.size())) != 1) {
+        log::Warn("postgres: cannot cancel a statement past its deadline: {}",
+                  OneLine(error.data()));
+      }
+      PQfreeCancel(cancel);
+    }).detach();
+  }
+
+  // How long a cancelled statement may take to answer before the
+  // connection is given up.
+  static constexpr std::chrono::milliseconds kCancelGrace{1000};
 
   static Rows ToRows(PGresult* r) {
     Rows rows;
@@ -241,8 +297,12 @@ class PostgresConnection final : public Connection {
   Status Check(PGresult* r) {
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Status();
+    if (r == nullptr && timed_out_) {
+      log::Warn("postgres: no reply within the caller's deadline, even to a cancel");
+      return Unavailable("the database did not answer in time");
+    }
     std::string message = std::string("postgres: ") + PQerrorMessage(conn_);
-    if (broken()) return Lost(message);
+    if (lost_ || PQstatus(conn_) != CONNECTION_OK) return Lost(message);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string_view code = state ? state : "";
     if (code == "23505") return Status(StatusCode::kAlreadyExists, message, kUniqueViolation);
@@ -250,7 +310,7 @@ class PostgresConnection final : public Connection {
       return Status(StatusCode::kAborted, message, kSerializationFailure);
     }
     if (code.starts_with("08") || code.starts_with("57P")) return Lost(message);
-    if (code == "57014") {  // statement_timeout: the statement was cancelled
+    if (code == "57014") {  // cancelled at the caller's deadline (AwaitReply)
       return Status(StatusCode::kDeadlineExceeded, "the caller's deadline passed");
     }
     return Internal(message);
@@ -277,6 +337,8 @@ class PostgresConnection final : public Connection {
   bool sync_wait_cut_ = false;  // a warning said the COMMIT's standby wait was cut
   bool begin_pending_ = false;  // Begin() was called; BEGIN not yet sent
   bool lost_ = false;           // left in an unknown state: not to be reused
+  bool cancelled_ = false;      // a cancel was sent (AwaitReply): not to be reused
+  bool timed_out_ = false;      // no reply even to the cancel: not to be reused
 };
 
 }  // namespace
