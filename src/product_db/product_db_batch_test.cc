@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/status_mapping.h"
 #include "common/types.h"
 #include "product_db/product_db_test_fixture.h"
 
@@ -125,6 +126,86 @@ TEST_P(ProductDbBatchTest, ReadManyAnswersEachReadAsItsOwnCallWould) {
   v1::ReadManyRequest too_many;
   for (int i = 0; i < 1001; ++i) too_many.add_reads()->mutable_get_item()->set_item_id(lamp.id());
   EXPECT_TRUE(HasError(client_->ReadMany(too_many), StatusCode::kInvalidArgument));
+}
+
+// The single-read RPCs, called on the service's own methods (not through
+// the client, whose reads travel batched), answer byte for byte what the
+// same read answers inside a ReadMany: errors with the same code, message
+// and reason.
+TEST_P(ProductDbBatchTest, EachSingleReadRpcAnswersAsItsReadInABatch) {
+  v1::Item shoe = Register({.seller_id = 7, .name = "Red shoe"});
+  v1::Item lamp = Register({.seller_id = 7, .name = "Blue lamp", .keywords = {"blue", "lamp"}});
+  ASSERT_TRUE(Vote(1, shoe.id(), v1::VOTE_UP).ok());
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::ProductDb::NewStub(channel);
+
+  std::vector<v1::ProductRead> reads(12);
+  reads[0].mutable_get_item()->set_item_id(lamp.id());
+  reads[1].mutable_get_item()->set_item_id(kUnknownId);
+  reads[2].mutable_get_item()->set_item_id("not-an-id");
+  reads[3].mutable_get_items()->add_item_ids(shoe.id());
+  reads[3].mutable_get_items()->add_item_ids(kUnknownId);
+  reads[3].mutable_get_items()->add_item_ids(lamp.id());
+  reads[4].mutable_get_items()->add_item_ids("x");
+  reads[5].mutable_list_seller_items()->set_seller_id(7);
+  reads[5].mutable_list_seller_items()->set_limit(1);
+  reads[5].mutable_list_seller_items()->set_offset(1);
+  reads[6].mutable_list_seller_items()->set_seller_id(7);
+  reads[6].mutable_list_seller_items()->set_limit(501);
+  reads[7].mutable_search()->set_category(3);
+  reads[7].mutable_search()->add_keywords("lamp");
+  reads[7].mutable_search()->add_keywords("shoe");
+  reads[8].mutable_search()->set_category(0);
+  reads[9].mutable_get_seller_rating()->set_seller_id(7);
+  reads[10].mutable_get_seller_rating()->set_seller_id(8);
+  reads[11].mutable_get_seller_rating()->set_seller_id(0);
+
+  v1::ReadManyRequest batch;
+  for (const v1::ProductRead& read : reads) *batch.add_reads() = read;
+  auto answers = client_->ReadMany(batch);
+  ASSERT_TRUE(answers.ok()) << answers.status().ToString();
+  ASSERT_EQ(answers->results_size(), static_cast<int>(reads.size()));
+
+  for (size_t i = 0; i < reads.size(); ++i) {
+    SCOPED_TRACE("read " + std::to_string(i) + ": " + reads[i].ShortDebugString());
+    grpc::ClientContext context;
+    v1::ProductReadResult own;
+    grpc::Status status;
+    switch (reads[i].read_case()) {
+      case v1::ProductRead::kGetItem:
+        status = stub->GetItem(&context, reads[i].get_item(), own.mutable_item());
+        break;
+      case v1::ProductRead::kGetItems:
+        status = stub->GetItems(&context, reads[i].get_items(), own.mutable_item_list());
+        break;
+      case v1::ProductRead::kListSellerItems:
+        status = stub->ListSellerItems(&context, reads[i].list_seller_items(),
+                                       own.mutable_item_list());
+        break;
+      case v1::ProductRead::kSearch:
+        status = stub->Search(&context, reads[i].search(), own.mutable_search());
+        break;
+      case v1::ProductRead::kGetSellerRating:
+        status = stub->GetSellerRating(&context, reads[i].get_seller_rating(),
+                                       own.mutable_feedback());
+        break;
+      case v1::ProductRead::READ_NOT_SET:
+        FAIL();
+    }
+    const v1::ProductReadResult& batched = answers->results(static_cast<int>(i));
+    if (status.ok()) {
+      EXPECT_EQ(own.SerializeAsString(), batched.SerializeAsString())
+          << own.ShortDebugString() << " / " << batched.ShortDebugString();
+    } else {
+      Status as_batched = FromFailure(batched.failure());
+      Status as_own = FromGrpc(status);
+      EXPECT_EQ(batched.result_case(), v1::ProductReadResult::kFailure);
+      EXPECT_EQ(as_own.code(), as_batched.code());
+      EXPECT_EQ(as_own.message(), as_batched.message());
+      EXPECT_EQ(as_own.reason(), as_batched.reason());
+    }
+  }
 }
 
 // Seller lists of different pages in one ReadMany: each read gets its own

@@ -84,18 +84,29 @@ Status ProductDbService::RegisterItem(const v1::RegisterItemRequest* req, v1::It
   return Status();
 }
 
-Status ProductDbService::GetItem(const v1::GetItemRequest* req, v1::Item* resp) {
-  return ReadItem(*req, resp);
-}
-
-Status ProductDbService::ReadItem(const v1::GetItemRequest& req, v1::Item* resp) {
-  MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req.item_id()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.GetItem(id));
+template <typename Response>
+Status ProductDbService::AnswerOne(v1::ProductRead read, Response* (v1::ProductReadResult::*field)(),
+                                   Response* out) {
+  google::protobuf::RepeatedPtrField<v1::ProductRead> reads;
+  *reads.Add() = std::move(read);
+  v1::ReadManyResponse answers;
+  std::vector<Status> failed(1);
+  Answer(reads, &answers, failed);
+  if (!failed[0].ok()) return failed[0];
+  *out = std::move(*(answers.mutable_results(0)->*field)());
   return Status();
 }
 
+Status ProductDbService::GetItem(const v1::GetItemRequest* req, v1::Item* resp) {
+  v1::ProductRead read;
+  *read.mutable_get_item() = *req;
+  return AnswerOne(std::move(read), &v1::ProductReadResult::mutable_item, resp);
+}
+
 Status ProductDbService::GetItems(const v1::GetItemsRequest* req, v1::ItemList* resp) {
-  return ReadItems(*req, resp);
+  v1::ProductRead read;
+  *read.mutable_get_items() = *req;
+  return AnswerOne(std::move(read), &v1::ProductReadResult::mutable_item_list, resp);
 }
 
 namespace {
@@ -123,17 +134,9 @@ Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList*
 
 Status ProductDbService::ListSellerItems(const v1::ListSellerItemsRequest* req,
                                          v1::ItemList* resp) {
-  return ReadSellerItems(*req, resp);
-}
-
-Status ProductDbService::ReadSellerItems(const v1::ListSellerItemsRequest& req,
-                                         v1::ItemList* resp) {
-  MP_RETURN_IF_ERROR(ValidateId("seller_id", req.seller_id()));
-  MP_ASSIGN_OR_RETURN(Page page, ValidatePage(req.limit(), req.offset()));
-  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items,
-                      repo_.ListSellerItems(req.seller_id(), page.limit, page.offset));
-  for (v1::Item& item : items) *resp->add_items() = std::move(item);
-  return Status();
+  v1::ProductRead read;
+  *read.mutable_list_seller_items() = *req;
+  return AnswerOne(std::move(read), &v1::ProductReadResult::mutable_item_list, resp);
 }
 
 Status ProductDbService::ChangePrice(const v1::ChangePriceRequest* req, v1::Item* resp) {
@@ -157,7 +160,9 @@ Status ProductDbService::WithdrawUnits(const v1::WithdrawUnitsRequest* req, v1::
 }
 
 Status ProductDbService::Search(const v1::SearchRequest* req, v1::SearchResponse* resp) {
-  return ReadSearch(*req, resp);
+  v1::ProductRead read;
+  *read.mutable_search() = *req;
+  return AnswerOne(std::move(read), &v1::ProductReadResult::mutable_search, resp);
 }
 
 Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp) {
@@ -207,34 +212,32 @@ Status ProductDbService::Vote(const v1::VoteRequest* req, v1::Empty*) {
 
 Status ProductDbService::GetSellerRating(const v1::GetSellerRatingRequest* req,
                                          v1::Feedback* resp) {
-  return ReadSellerRating(*req, resp);
+  v1::ProductRead read;
+  *read.mutable_get_seller_rating() = *req;
+  return AnswerOne(std::move(read), &v1::ProductReadResult::mutable_feedback, resp);
 }
-
-Status ProductDbService::ReadSellerRating(const v1::GetSellerRatingRequest& req,
-                                          v1::Feedback* resp) {
-  MP_RETURN_IF_ERROR(ValidateId("seller_id", req.seller_id()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.GetSellerRating(req.seller_id()));
-  return Status();
-}
-
-namespace {
-
-void SetFailure(v1::ReadManyResponse* resp, int i, Status status) {
-  status = rpc::ForCaller("ReadMany", std::move(status));
-  ToFailure(status, resp->mutable_results(i)->mutable_failure());
-}
-
-}  // namespace
 
 Status ProductDbService::ReadMany(const v1::ReadManyRequest* req, v1::ReadManyResponse* resp) {
   if (req->reads_size() > kMaxBatch) return InvalidArgument("reads", "at most 1000 per call");
+  std::vector<Status> failed(static_cast<size_t>(req->reads_size()));
+  Answer(req->reads(), resp, failed);
+  for (int i = 0; i < req->reads_size(); ++i) {
+    if (failed[i].ok()) continue;
+    Status status = rpc::ForCaller("ReadMany", std::move(failed[i]));
+    ToFailure(status, resp->mutable_results(i)->mutable_failure());
+  }
+  return Status();
+}
+
+void ProductDbService::Answer(const google::protobuf::RepeatedPtrField<v1::ProductRead>& reads,
+                              v1::ReadManyResponse* resp, std::vector<Status>& failed) {
   // Point reads of one kind are answered together, one query for all of
   // them: on PostgreSQL every query is a round trip to the server, and a
   // batch under load holds tens of these. The other reads go one by one.
   GroupedReads grouped;
   size_t grouped_ids = 0;
-  for (int i = 0; i < req->reads_size(); ++i) {
-    const v1::ProductRead& read = req->reads(i);
+  for (int i = 0; i < reads.size(); ++i) {
+    const v1::ProductRead& read = reads[i];
     v1::ProductReadResult* result = resp->add_results();
     Status status;
     switch (read.read_case()) {
@@ -276,23 +279,22 @@ Status ProductDbService::ReadMany(const v1::ReadManyRequest* req, v1::ReadManyRe
         status = InvalidArgument("reads", "each read must name its call");
         break;
     }
-    if (!status.ok()) SetFailure(resp, i, std::move(status));
+    if (!status.ok()) failed[i] = std::move(status);
   }
-  AnswerItemReads(*req, grouped, resp);
-  AnswerSellerReads(grouped, resp);
-  return Status();
+  AnswerItemReads(grouped, resp, failed);
+  AnswerSellerReads(grouped, resp, failed);
 }
 
-void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,
-                                       v1::ReadManyResponse* resp) {
+void ProductDbService::AnswerItemReads(const GroupedReads& grouped, v1::ReadManyResponse* resp,
+                                       std::vector<Status>& failed) {
   if (grouped.item.empty() && grouped.items.empty()) return;
   std::vector<ItemId> ids;
   for (const auto& [i, id] : grouped.item) ids.push_back(id);
   for (const auto& [i, some] : grouped.items) ids.insert(ids.end(), some.begin(), some.end());
   StatusOr<std::vector<v1::Item>> items = repo_.GetItems(ids);
   if (!items.ok()) {
-    for (const auto& [i, id] : grouped.item) SetFailure(resp, i, items.status());
-    for (const auto& [i, some] : grouped.items) SetFailure(resp, i, items.status());
+    for (const auto& [i, id] : grouped.item) failed[i] = items.status();
+    for (const auto& [i, some] : grouped.items) failed[i] = items.status();
     return;
   }
   std::map<std::string, const v1::Item*> by_id;
@@ -301,11 +303,9 @@ void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const Gro
     auto it = by_id.find(id.ToString());
     if (it != by_id.end()) {
       *resp->mutable_results(i)->mutable_item() = *it->second;
-      continue;
+    } else {
+      failed[i] = NotFound(storage::ItemNotFound(id));
     }
-    // Not there: its own read gives the error the caller would see.
-    Status status = ReadItem(req.reads(i).get_item(), resp->mutable_results(i)->mutable_item());
-    if (!status.ok()) SetFailure(resp, i, std::move(status));
   }
   // As GetItems answers: in the order asked, unknown ids left out.
   for (const auto& [i, some] : grouped.items) {
@@ -317,7 +317,8 @@ void ProductDbService::AnswerItemReads(const v1::ReadManyRequest& req, const Gro
   }
 }
 
-void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp) {
+void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp,
+                                         std::vector<Status>& failed) {
   // One query per distinct page: concurrent DisplayItemsForSale mostly ask
   // the same (the first page at the default limit).
   std::map<Page, std::set<SellerId>> pages;
@@ -327,7 +328,7 @@ void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadMa
     for (const SellerItemsRead& read : grouped.seller_items) {
       if (read.page != page) continue;
       if (!lists.ok()) {
-        SetFailure(resp, read.index, lists.status());
+        failed[read.index] = lists.status();
         continue;
       }
       v1::ItemList* list = resp->mutable_results(read.index)->mutable_item_list();
@@ -342,7 +343,7 @@ void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadMa
     auto ratings = repo_.GetSellerRatings(sellers);
     for (const auto& [i, seller] : grouped.ratings) {
       if (!ratings.ok()) {
-        SetFailure(resp, i, ratings.status());
+        failed[i] = ratings.status();
         continue;
       }
       v1::Feedback* feedback = resp->mutable_results(i)->mutable_feedback();

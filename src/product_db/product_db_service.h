@@ -44,12 +44,19 @@ class ProductDbService final : public rpc::UnaryService<v1::ProductDb> {
   Status GetSellerRating(const v1::GetSellerRatingRequest* req, v1::Feedback* resp);
   Status ReadMany(const v1::ReadManyRequest* req, v1::ReadManyResponse* resp);
 
-  // The reads, shared by their own RPCs and ReadMany.
-  Status ReadItem(const v1::GetItemRequest& req, v1::Item* resp);
+  // Every product read is answered here, whichever RPC carried it: ReadMany
+  // passes its batch, each single-read RPC a batch of one (AnswerOne), so a
+  // read's answer is written in one place. Results go into `resp` in the
+  // order of `reads`; a read that fails has its status at its index in
+  // `failed` (sized to `reads`), and its result is left empty.
+  void Answer(const google::protobuf::RepeatedPtrField<v1::ProductRead>& reads,
+              v1::ReadManyResponse* resp, std::vector<Status>& failed);
+  // One read through Answer, its result's `field` moved to `out`.
+  template <typename Response>
+  Status AnswerOne(v1::ProductRead read, Response* (v1::ProductReadResult::*field)(),
+                   Response* out);
   Status ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp);
-  Status ReadSellerItems(const v1::ListSellerItemsRequest& req, v1::ItemList* resp);
   Status ReadSearch(const v1::SearchRequest& req, v1::SearchResponse* resp);
-  Status ReadSellerRating(const v1::GetSellerRatingRequest& req, v1::Feedback* resp);
 
   struct SellerItemsRead {
     int index = 0;
@@ -64,9 +71,10 @@ class ProductDbService final : public rpc::UnaryService<v1::ProductDb> {
     std::vector<SellerItemsRead> seller_items;               // ListSellerItems
     std::vector<std::pair<int, SellerId>> ratings;           // GetSellerRating
   };
-  void AnswerItemReads(const v1::ReadManyRequest& req, const GroupedReads& grouped,
-                       v1::ReadManyResponse* resp);
-  void AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp);
+  void AnswerItemReads(const GroupedReads& grouped, v1::ReadManyResponse* resp,
+                       std::vector<Status>& failed);
+  void AnswerSellerReads(const GroupedReads& grouped, v1::ReadManyResponse* resp,
+                         std::vector<Status>& failed);
 
   storage::ProductRepository& repo_;
   rpc::HandlerPool& pool_;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <optional>
 #include <utility>
 
@@ -131,6 +132,17 @@ StatusOr<Response> BlockingCall(const ChannelPool& pool, std::chrono::millisecon
     if (!other) return FromGrpc(status);
     channel = *other;
   }
+}
+
+// The blocking form of a call that has only an asynchronous path (a read
+// that travels batched): starts it with `start(done)` and waits for `done`.
+// Must not be called on the client queue's thread, which runs `done`.
+template <typename Response, typename Start>
+StatusOr<Response> AwaitCallback(Start start) {
+  std::promise<StatusOr<Response>> answer;
+  std::future<StatusOr<Response>> future = answer.get_future();
+  start([&answer](StatusOr<Response> result) { answer.set_value(std::move(result)); });
+  return future.get();
 }
 
 }  // namespace mp::rpc

@@ -107,18 +107,25 @@ void ProductDbClient::GetSellerRating(const v1::GetSellerRatingRequest& request,
               &v1::ProductReadResult::mutable_feedback, std::move(done));
 }
 
+// The blocking forms of the reads travel batched too: one path per read.
+#define MP_DEFINE_BATCHED_BLOCKING_READ(Method, Request, Response)                          \
+  StatusOr<Response> ProductDbClient::Method(const Request& request) const {               \
+    return AwaitCallback<Response>([&](Callback<Response> done) { Method(request, done); }); \
+  }
+MP_DEFINE_BATCHED_BLOCKING_READ(GetItem, v1::GetItemRequest, v1::Item)
+MP_DEFINE_BATCHED_BLOCKING_READ(GetItems, v1::GetItemsRequest, v1::ItemList)
+MP_DEFINE_BATCHED_BLOCKING_READ(ListSellerItems, v1::ListSellerItemsRequest, v1::ItemList)
+MP_DEFINE_BATCHED_BLOCKING_READ(Search, v1::SearchRequest, v1::SearchResponse)
+MP_DEFINE_BATCHED_BLOCKING_READ(GetSellerRating, v1::GetSellerRatingRequest, v1::Feedback)
+#undef MP_DEFINE_BATCHED_BLOCKING_READ
+
 MP_DEFINE_RPC(ProductDbClient, RegisterItem, v1::RegisterItemRequest, v1::Item)
-MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetItem, v1::GetItemRequest, v1::Item)
-MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetItems, v1::GetItemsRequest, v1::ItemList)
-MP_DEFINE_BLOCKING_RPC(ProductDbClient, ListSellerItems, v1::ListSellerItemsRequest, v1::ItemList)
 MP_DEFINE_RPC(ProductDbClient, ChangePrice, v1::ChangePriceRequest, v1::Item)
 MP_DEFINE_RPC(ProductDbClient, WithdrawUnits, v1::WithdrawUnitsRequest, v1::Item)
-MP_DEFINE_BLOCKING_RPC(ProductDbClient, Search, v1::SearchRequest, v1::SearchResponse)
 MP_DEFINE_RPC(ProductDbClient, TakeStock, v1::TakeStockRequest, v1::TakeStockResponse)
 MP_DEFINE_RPC(ProductDbClient, ReleaseStock, v1::StockRef, v1::Empty)
 MP_DEFINE_RPC(ProductDbClient, CommitStock, v1::StockRef, v1::Empty)
 MP_DEFINE_RPC(ProductDbClient, Vote, v1::VoteRequest, v1::Empty)
-MP_DEFINE_BLOCKING_RPC(ProductDbClient, GetSellerRating, v1::GetSellerRatingRequest, v1::Feedback)
 MP_DEFINE_RPC(ProductDbClient, ReadMany, v1::ReadManyRequest, v1::ReadManyResponse)
 
 }  // namespace mp::rpc

@@ -119,9 +119,9 @@ std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& 
   return out;
 }
 
-std::string ItemNotFound(const ItemId& id) { return "no item " + id.ToString(); }
-
 }  // namespace
+
+std::string ItemNotFound(const ItemId& id) { return "no item " + id.ToString(); }
 
 namespace product_rows {
 

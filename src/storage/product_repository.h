@@ -16,6 +16,9 @@
 
 namespace mp::storage {
 
+// The message of every kNotFound for an unknown item.
+std::string ItemNotFound(const ItemId& id);
+
 // Items, stock, votes and search over either engine. Each method is one
 // transaction (or one consistent read). Arguments are assumed valid and
 // keywords normalized (the service checks them against docs/contract.md §2). Thread-safe.
