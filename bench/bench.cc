@@ -80,6 +80,7 @@ int RunBenchmark(const BenchOptions& options) {
     result.setup_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - setup_start).count();
     result.catalog_load_s = runner.catalog_load_s();
+    result.accounts_load_s = runner.accounts_load_s();
     for (int run = 1; run <= options.runs; ++run) {
       Runner::RunSamples samples = runner.Run(run);
       result.runs.push_back(ComputeRun(run, samples.wall_s, samples.samples));

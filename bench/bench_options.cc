@@ -1,5 +1,7 @@
 #include "bench/bench_options.h"
 
+#include <string>
+
 #include <algorithm>
 #include <cctype>
 
@@ -74,6 +76,13 @@ Status ApplyScenario(BenchOptions& o, bool explicit_sellers, bool explicit_buyer
     if (value < 1) return InvalidArgument(field, "must be at least 1");
   }
   if (o.duration_s < 0) return InvalidArgument("duration", "must not be negative");
+  if (o.catalog < 0) return InvalidArgument("catalog", "must not be negative");
+  if (o.accounts < 0 || o.accounts > kMaxAccounts) {
+    return InvalidArgument("accounts", "must be from 0 to " + std::to_string(kMaxAccounts));
+  }
+  if (o.history < 1 || o.history > kMaxHistory) {
+    return InvalidArgument("history", "must be from 1 to " + std::to_string(kMaxHistory));
+  }
   if (o.floor_calls < 0) return InvalidArgument("floor-calls", "must not be negative");
   MP_RETURN_IF_ERROR(CheckFloorGrpc(o.floor_grpc));
   if (o.retry_wait_ms < 0) return InvalidArgument("retry-wait", "must not be negative");

@@ -25,6 +25,9 @@ struct ServerAddress {
 // a numeric port.
 StatusOr<std::vector<ServerAddress>> ParseServerList(std::string_view list);
 
+inline constexpr int64_t kMaxAccounts = 10'000'000;
+inline constexpr int kMaxHistory = 1000;
+
 // Everything a benchmark run needs. main.cc fills it from flags.
 struct BenchOptions {
   // Seller and buyer REST servers; clients are spread over them round-robin.
@@ -51,6 +54,12 @@ struct BenchOptions {
   // that take no part in the runs (bench/catalog.h), so that the runs meet
   // a catalogue of this size; 0: none.
   int64_t catalog = 0;
+  // Buyer accounts created before the set-up through the public API, each
+  // with `history` purchases, by loaders that take no part in the runs, so
+  // that the customer DB holds that many sessions' worth of accounts, carts
+  // and purchases; 0: none.
+  int64_t accounts = 0;
+  int history = 5;
   // `limit` of SearchItemsForSale: one page of results, as a UI would ask.
   int search_limit = 20;
   // A call that takes longer than this fails (counted as an error).

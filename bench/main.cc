@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
       ("catalog", po::value(&o.catalog)->default_value(o.catalog),
        "items loaded first by extra sellers that take no part in the runs (keywords from a "
        "Zipf-distributed vocabulary)")
+      ("accounts", po::value(&o.accounts)->default_value(o.accounts),
+       "buyer accounts created first, each with --history purchases, that take no part in the "
+       "runs")
+      ("history", po::value(&o.history)->default_value(o.history),
+       "purchases of each --accounts account")
       ("search-limit", po::value(&o.search_limit)->default_value(o.search_limit),
        "limit of SearchItemsForSale")
       ("timeout", po::value(&o.timeout_s)->default_value(o.timeout_s),

@@ -192,6 +192,11 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
                 " more items was loaded first, through the API, in ", Ms(r.catalog_load_s),
                 " s (bench/catalog.h).\n\n"});
   }
+  if (c.accounts > 0) {
+    out += Cat({std::to_string(c.accounts), " more buyer accounts with ",
+                std::to_string(c.history), " purchases each were loaded first, through the API, in ",
+                Ms(r.accounts_load_s), " s.\n\n"});
+  }
   const std::optional<Floor> floor = FloorFor(r);
   if (floor) {
     const double mean = r.summary.overall.mean_ms.avg;

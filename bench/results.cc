@@ -130,6 +130,8 @@ BenchConfig ConfigFromJson(const json::object& o) {
   c.threads = static_cast<int>(Int(o, "threads"));
   c.items_per_seller = static_cast<int>(Int(o, "items_per_seller"));
   c.catalog = OptionalInt(o, "catalog");
+  c.accounts = OptionalInt(o, "accounts");
+  c.history = static_cast<int>(OptionalInt(o, "history"));
   c.search_limit = static_cast<int>(Int(o, "search_limit"));
   c.seller_servers = StringList(o, "seller_servers");
   c.buyer_servers = StringList(o, "buyer_servers");
@@ -189,6 +191,10 @@ BenchConfig ConfigFrom(const BenchOptions& o) {
   c.threads = o.threads;
   c.items_per_seller = o.items_per_seller;
   c.catalog = o.catalog;
+  if (o.accounts > 0) {
+    c.accounts = o.accounts;
+    c.history = o.history;
+  }
   c.search_limit = o.search_limit;
   c.seed = o.seed;
   c.duration_s = o.duration_s;
@@ -240,6 +246,10 @@ json::value ToJson(const BenchResult& r) {
                       {"seed", c.seed}};
   if (c.duration_s > 0) config["duration_s"] = c.duration_s;
   if (c.catalog > 0) config["catalog"] = c.catalog;
+  if (c.accounts > 0) {
+    config["accounts"] = c.accounts;
+    config["history"] = c.history;
+  }
   if (c.resilient) config["resilient"] = true;
   json::array runs;
   for (const RunFigures& run : r.runs) {
@@ -262,6 +272,7 @@ json::value ToJson(const BenchResult& r) {
   // Optional, so that results without it stay as they were.
   if (r.floor) out["floor"] = ToJson(*r.floor);
   if (c.catalog > 0) out["catalog_load_s"] = r.catalog_load_s;
+  if (c.accounts > 0) out["accounts_load_s"] = r.accounts_load_s;
   if (c.resilient) {
     json::array outages;
     for (const Outage& o : r.outages) outages.push_back(ToJson(o));
@@ -284,6 +295,9 @@ StatusOr<BenchResult> ResultFromJson(const json::value& value) {
     r.setup_s = Number(o, "setup_s");
     if (const json::value* load = o.if_contains("catalog_load_s"); load && load->is_number()) {
       r.catalog_load_s = load->to_number<double>();
+    }
+    if (const json::value* load = o.if_contains("accounts_load_s"); load && load->is_number()) {
+      r.accounts_load_s = load->to_number<double>();
     }
     const json::value& runs = Field(o, "runs");
     if (!runs.is_array()) throw std::invalid_argument("runs is not an array");

@@ -25,6 +25,8 @@ struct BenchConfig {
   int threads = 0;
   int items_per_seller = 0;
   int64_t catalog = 0;  // items loaded before the set-up (--catalog)
+  int64_t accounts = 0;  // buyer accounts loaded before the set-up (--accounts)
+  int history = 0;       // purchases of each of them (--history)
   int search_limit = 0;
   std::vector<std::string> seller_servers;
   std::vector<std::string> buyer_servers;
@@ -52,6 +54,7 @@ struct BenchResult {
   int cpus = 0;
   double setup_s = 0;
   double catalog_load_s = 0;  // loading the catalogue, within setup_s
+  double accounts_load_s = 0;  // loading the accounts, within setup_s
   std::vector<RunFigures> runs;
   Summary summary;
   // A few of the errors seen, for people: call, status and body.

@@ -31,9 +31,19 @@ BenchResult Example(std::string workload, int scenario) {
 
 TEST(ResultsTest, JsonRoundTripKeepsEveryFigure) {
   BenchResult r = Example("read", 1);
+  r.config.catalog = 1000;
+  r.catalog_load_s = 1.5;
+  r.config.accounts = 20;
+  r.config.history = 3;
+  r.accounts_load_s = 2.5;
   auto back = ResultFromJson(ToJson(r));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->config.seed, r.config.seed);
+  EXPECT_EQ(back->config.catalog, 1000);
+  EXPECT_DOUBLE_EQ(back->catalog_load_s, 1.5);
+  EXPECT_EQ(back->config.accounts, 20);
+  EXPECT_EQ(back->config.history, 3);
+  EXPECT_DOUBLE_EQ(back->accounts_load_s, 2.5);
   EXPECT_EQ(back->config.seller_servers, r.config.seller_servers);
   EXPECT_DOUBLE_EQ(back->runs[0].by_call.at("MakePurchase").mean_ms, 2);
   EXPECT_EQ(back->summary.overall.declined, 1);

@@ -202,6 +202,7 @@ Status Runner::Setup() {
   // Before the clients connect: a long load would outlast the servers'
   // idle timeout of their connections.
   MP_RETURN_IF_ERROR(LoadCatalog(sellers));
+  MP_RETURN_IF_ERROR(LoadAccounts(sellers, buyers));
   auto add = [&](Role role, int index, const std::vector<ServerAddress>& servers,
                  const std::vector<asio::ip::tcp::endpoint>& endpoints) {
     size_t server = static_cast<size_t>(index) % servers.size();
@@ -230,19 +231,11 @@ Status Runner::Setup() {
                  [this](Session& s) { return SeedBuyer(context_, s); });
 }
 
-Status Runner::LoadCatalog(const std::vector<asio::ip::tcp::endpoint>& endpoints) {
-  if (options_.catalog <= 0) return Status();
-  const auto start = std::chrono::steady_clock::now();
-  const Catalog catalog;
-  // Many connections at once: each registration is a write the product DB
-  // commits on its own, so the load runs at the rate of its commits.
-  constexpr int64_t kLoaders = 32;
-  const int64_t per_seller = std::clamp<int64_t>((options_.catalog + kLoaders - 1) / kLoaders, 1,
-                                                 Catalog::kItemsPerSeller);
-  const int64_t sellers = (options_.catalog + per_seller - 1) / per_seller;
-  const int64_t loaders = std::min(kLoaders, sellers);
+Status Runner::LoadInParallel(std::string_view phase, Role role,
+                              const std::vector<asio::ip::tcp::endpoint>& endpoints,
+                              const std::vector<ServerAddress>& servers, int64_t loaders,
+                              int64_t total, const std::atomic<int64_t>& done, const Load& load) {
   std::vector<std::unique_ptr<Session>> sessions;
-  std::atomic<int64_t> done{0};
   std::atomic<bool> failed{false};
   std::mutex mu;
   Status first;
@@ -251,25 +244,16 @@ Status Runner::LoadCatalog(const std::vector<asio::ip::tcp::endpoint>& endpoints
     Worker& w = *workers_[static_cast<size_t>(l) % workers_.size()];
     size_t server = static_cast<size_t>(l) % endpoints.size();
     sessions.push_back(std::make_unique<Session>(
-        Role::kSeller, static_cast<int>(l), w.io, endpoints[server],
-        options_.seller_servers[server].ToString(), std::chrono::seconds(options_.timeout_s),
-        options_.seed * 7'000'003 + static_cast<uint64_t>(l)));
+        role, static_cast<int>(l), w.io, endpoints[server], servers[server].ToString(),
+        std::chrono::seconds(options_.timeout_s),
+        options_.seed * 7'000'003 + static_cast<uint64_t>(l) + (role == Role::kBuyer ? 1u << 20 : 0)));
     Session& s = *sessions.back();
-    // Loader l loads sellers l, l + loaders, ...: each a new account.
-    auto load = [&, l]() -> asio::awaitable<Status> {
+    auto run = [&, l]() -> asio::awaitable<Status> {
       if (Status st = co_await s.connection.Connect(); !st.ok()) co_return st;
-      for (int64_t seller = l; seller < sellers && !failed; seller += loaders) {
-        s.index = static_cast<int>(seller);
-        const int64_t from = seller * per_seller;
-        const int64_t count = std::min(per_seller, options_.catalog - from);
-        if (Status st = co_await LoadCatalogSeller(s, tag_, catalog, from, count, done); !st.ok()) {
-          co_return st;
-        }
-      }
-      co_return Status();
+      co_return co_await load(s, l, failed);
     };
-    asio::co_spawn(w.io, load, [&](std::exception_ptr e, Status st) {
-      if (e) st = Internal("catalogue load failed with an exception");
+    asio::co_spawn(w.io, run, [&](std::exception_ptr e, Status st) {
+      if (e) st = Internal(std::string(phase) + " failed with an exception");
       if (!st.ok() && !failed.exchange(true)) {
         std::lock_guard lock(mu);
         first = st;
@@ -282,16 +266,89 @@ Status Runner::LoadCatalog(const std::vector<asio::ip::tcp::endpoint>& endpoints
       std::lock_guard lock(mu);
       first = Status(StatusCode::kAborted, "interrupted");
     }
-    progress_.Show("set-up: catalogue", done, options_.catalog);
+    progress_.Show(phase, done, total);
   }
-  progress_.Show("set-up: catalogue", done, options_.catalog, true);
+  progress_.Show(phase, done, total, true);
   progress_.Finish();
-  catalog_load_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The sessions' sockets belong to the io threads, idle now.
   sessions.clear();
   std::lock_guard lock(mu);
-  if (!first.ok()) return Status(first.code(), "set-up: catalogue: " + first.message());
+  if (!first.ok()) return Status(first.code(), std::string(phase) + ": " + first.message());
   return Status();
+}
+
+Status Runner::LoadCatalog(const std::vector<asio::ip::tcp::endpoint>& endpoints) {
+  if (options_.catalog <= 0) return Status();
+  const auto start = std::chrono::steady_clock::now();
+  const Catalog catalog;
+  // Many connections at once: each registration is a write the product DB
+  // commits on its own, so the load runs at the rate of its commits.
+  constexpr int64_t kLoaders = 32;
+  const int64_t per_seller = std::clamp<int64_t>((options_.catalog + kLoaders - 1) / kLoaders, 1,
+                                                 Catalog::kItemsPerSeller);
+  const int64_t sellers = (options_.catalog + per_seller - 1) / per_seller;
+  std::atomic<int64_t> done{0};
+  // Loader l loads sellers l, l + loaders, ...: each a new account.
+  const int64_t loaders = std::min(kLoaders, sellers);
+  Status loaded = LoadInParallel(
+      "set-up: catalogue", Role::kSeller, endpoints, options_.seller_servers, loaders,
+      options_.catalog, done,
+      [&](Session& s, int64_t l, const std::atomic<bool>& failed) -> asio::awaitable<Status> {
+        for (int64_t seller = l; seller < sellers && !failed; seller += loaders) {
+          s.index = static_cast<int>(seller);
+          const int64_t from = seller * per_seller;
+          const int64_t count = std::min(per_seller, options_.catalog - from);
+          if (Status st = co_await LoadCatalogSeller(s, tag_, catalog, from, count, done);
+              !st.ok()) {
+            co_return st;
+          }
+        }
+        co_return Status();
+      });
+  catalog_load_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return loaded;
+}
+
+Status Runner::LoadAccounts(const std::vector<asio::ip::tcp::endpoint>& sellers,
+                            const std::vector<asio::ip::tcp::endpoint>& buyers) {
+  if (options_.accounts <= 0) return Status();
+  const auto start = std::chrono::steady_clock::now();
+  // One seller of its own puts up the items the histories are bought from,
+  // each with units for every purchase of every history.
+  std::vector<std::string> items;
+  std::atomic<int64_t> registered{0};
+  MP_RETURN_IF_ERROR(LoadInParallel(
+      "set-up: history items", Role::kSeller, sellers, options_.seller_servers, 1,
+      kHistoryItems, registered,
+      [&](Session& s, int64_t, const std::atomic<bool>&) -> asio::awaitable<Status> {
+        if (Status st = co_await CreateAccountAndLogin(s, tag_ + "-history-"); !st.ok()) co_return st;
+        if (Status st = co_await SeedItems(s, kHistoryItems); !st.ok()) co_return st;
+        for (const OwnItem& item : s.items) items.push_back(item.id);
+        co_return Status();
+      }));
+  // Many buyers at once: an account costs two Argon2id hashes of server
+  // CPU (creation and login), which bounds the rate on a small machine.
+  constexpr int64_t kLoaders = 32;
+  const int64_t loaders = std::min(kLoaders, options_.accounts);
+  std::atomic<int64_t> done{0};
+  Status loaded = LoadInParallel(
+      "set-up: accounts", Role::kBuyer, buyers, options_.buyer_servers, loaders,
+      options_.accounts, done,
+      [&](Session& s, int64_t l, const std::atomic<bool>& failed) -> asio::awaitable<Status> {
+        for (int64_t account = l; account < options_.accounts && !failed; account += loaders) {
+          s.index = static_cast<int>(account);
+          if (Status st = co_await LoadHistoryBuyer(s, tag_ + "-history-", items, options_.history,
+                                                     context_.purchase_body);
+              !st.ok()) {
+            co_return st;
+          }
+          done.fetch_add(1, std::memory_order_relaxed);
+        }
+        co_return Status();
+      });
+  accounts_load_s_ =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return loaded;
 }
 
 void Runner::BuildItemPool() {

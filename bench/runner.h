@@ -3,10 +3,12 @@
 #include <signal.h>
 
 #include <boost/asio/awaitable.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/bench_options.h"
@@ -37,8 +39,9 @@ class Runner {
   // and a cart (see setup.h). With options.catalog, loads the catalogue
   // first. Returns the first failure.
   Status Setup();
-  // Seconds the catalogue took to load (within Setup).
+  // Seconds the catalogue and the extra accounts took to load (within Setup).
   double catalog_load_s() const { return catalog_load_s_; }
+  double accounts_load_s() const { return accounts_load_s_; }
 
   // One timed run: all clients start together and each makes
   // options.calls calls in a closed loop, or calls until
@@ -77,8 +80,23 @@ class Runner {
   Status ForEach(std::optional<Role> role, int concurrency, std::string_view phase,
                  const Step& step);
   void BuildItemPool();
+  // Runs `load(session, loader, failed)` for loaders 0..loaders-1 at once,
+  // each on a new session of `role` connected to one of `endpoints` in
+  // turn, and shows `done` of `total` as `phase` until all have ended.
+  // Returns the first failure; `failed` tells the others to stop.
+  using Load = std::function<boost::asio::awaitable<Status>(Session&, int64_t loader,
+                                                            const std::atomic<bool>& failed)>;
+  Status LoadInParallel(std::string_view phase, Role role,
+                        const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
+                        const std::vector<ServerAddress>& servers, int64_t loaders,
+                        int64_t total, const std::atomic<int64_t>& done, const Load& load);
   // Loads options.catalog items through `sellers` (bench/catalog.h).
   Status LoadCatalog(const std::vector<boost::asio::ip::tcp::endpoint>& sellers);
+  // Creates options.accounts buyers with options.history purchases each,
+  // bought from kHistoryItems items of one more seller.
+  static constexpr int kHistoryItems = 50;
+  Status LoadAccounts(const std::vector<boost::asio::ip::tcp::endpoint>& sellers,
+                      const std::vector<boost::asio::ip::tcp::endpoint>& buyers);
 
   BenchOptions options_;
   Progress& progress_;
@@ -92,6 +110,7 @@ class Runner {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Session>> sessions_;
   double catalog_load_s_ = 0;
+  double accounts_load_s_ = 0;
 };
 
 }  // namespace mp::bench

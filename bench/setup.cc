@@ -85,18 +85,40 @@ asio::awaitable<Status> LoadCatalogSeller(Session& s, std::string_view tag, cons
   co_return Status();
 }
 
+namespace {
+
+// Buys the cart, again while the payment service declines.
+asio::awaitable<Status> BuyCart(Session& s, const std::string& purchase_body) {
+  for (int attempt = 0;; ++attempt) {
+    auto reply = co_await s.connection.Call(bhttp::verb::post, "/v1/purchases", purchase_body);
+    if (reply.ok() && reply->status == 402 && attempt + 1 < kPurchaseAttempts) continue;
+    co_return Expect(reply, 201, "MakePurchase");
+  }
+}
+
+}  // namespace
+
+asio::awaitable<Status> LoadHistoryBuyer(Session& s, std::string_view tag,
+                                         const std::vector<std::string>& items, int purchases,
+                                         const std::string& purchase_body) {
+  if (Status st = co_await CreateAccountAndLogin(s, tag); !st.ok()) co_return st;
+  for (int p = 0; p < purchases; ++p) {
+    const std::string& item = items[s.rng.Below(static_cast<uint32_t>(items.size()))];
+    std::string line = R"({"item_id":")" + item + R"(","quantity":1})";
+    auto added = co_await s.connection.Call(bhttp::verb::post, "/v1/cart/items", line);
+    if (Status st = Expect(added, 200, "AddItemToCart (history)"); !st.ok()) co_return st;
+    if (Status st = co_await BuyCart(s, purchase_body); !st.ok()) co_return st;
+  }
+  co_return Status();
+}
+
 asio::awaitable<Status> SeedBuyer(const WorkloadContext& c, Session& s) {
   for (int i = 0; i < 2; ++i) {
     PlannedCall add = PlanAddToCart(c, s);
     if (Status st = co_await Send(s, add); !st.ok()) co_return st;
     OnSuccess(c, s, add, {});
   }
-  for (int attempt = 0;; ++attempt) {
-    auto reply = co_await s.connection.Call(bhttp::verb::post, "/v1/purchases", c.purchase_body);
-    if (reply.ok() && reply->status == 402 && attempt + 1 < kPurchaseAttempts) continue;
-    if (Status st = Expect(reply, 201, "MakePurchase"); !st.ok()) co_return st;
-    break;
-  }
+  if (Status st = co_await BuyCart(s, c.purchase_body); !st.ok()) co_return st;
   PlannedCall bought;
   bought.type = CallType::kMakePurchase;
   OnSuccess(c, s, bought, {});

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "bench/catalog.h"
 #include "bench/session.h"
@@ -27,6 +29,13 @@ boost::asio::awaitable<Status> SeedItems(Session& session, int count);
 boost::asio::awaitable<Status> LoadCatalogSeller(Session& session, std::string_view tag,
                                                  const Catalog& catalog, int64_t first,
                                                  int64_t count, std::atomic<int64_t>& done);
+
+// Creates buyer "<tag>b<index>" and gives it `purchases` purchases of one
+// unit each of an item drawn from `items`, retried while the payment
+// service declines.
+boost::asio::awaitable<Status> LoadHistoryBuyer(Session& session, std::string_view tag,
+                                                const std::vector<std::string>& items,
+                                                int purchases, const std::string& purchase_body);
 
 // Gives a buyer a purchase history (two items bought, retried while the
 // payment service declines) to vote on and list, and one item in its cart,

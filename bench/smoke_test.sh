@@ -108,13 +108,27 @@ else
   echo "note: no gnuplot (scripts/setup.sh installs gnuplot-nox), charts not checked"
 fi
 
-# A grown catalogue: its items are in the product DB, spread over extra
-# sellers, with the Zipf vocabulary's words, and the runs still make every
-# call without an error.
+# A grown catalogue and extra buyers: the catalogue's items are in the
+# product DB, spread over extra sellers, with the Zipf vocabulary's words;
+# each extra buyer has its purchases in the customer DB; and the runs still
+# make every call without an error.
 "$bin/marketplace-bench" --seller "127.0.0.1:$seller_port" --buyer "127.0.0.1:$buyer_port" \
-  --sellers 1 --buyers 1 --calls 20 --runs 1 --catalog 300 --floor-calls 0 \
-  --out "$work/catalog" >"$work/catalog.md" 2>"$work/catalog.err" ||
+  --sellers 1 --buyers 1 --calls 20 --runs 1 --catalog 300 --accounts 12 --history 3 \
+  --floor-calls 0 --out "$work/catalog" >"$work/catalog.md" 2>"$work/catalog.err" ||
   { fail "--catalog exited $?"; cat "$work/catalog.err"; }
+python3 - "$work/catalog" "$work/data/customer.db" <<'PY' || fail "--accounts results"
+import glob, json, sqlite3, sys
+r = json.load(open(glob.glob(f"{sys.argv[1]}/*.json")[0]))
+assert r["config"]["accounts"] == 12 and r["config"]["history"] == 3, r["config"]
+assert r["accounts_load_s"] > 0, r
+db = sqlite3.connect(f"file:{sys.argv[2]}?mode=ro", uri=True)
+rows = db.execute("SELECT a.username, a.units, COUNT(DISTINCT p.purchase_id), SUM(p.quantity) "
+                  "FROM accounts a LEFT JOIN purchase_lines p ON p.buyer_id = a.id "
+                  "WHERE a.username LIKE '%-history-b%' GROUP BY a.id").fetchall()
+assert len(rows) == 12, rows
+assert all(units == 3 and purchases == 3 and bought == 3 for _, units, purchases, bought in rows), rows
+print(f"ok: --accounts created {len(rows)} buyers with 3 purchases each")
+PY
 python3 - "$work/catalog" "$work/data/product.db" <<'PY' || fail "--catalog results"
 import glob, json, sqlite3, sys
 r = json.load(open(glob.glob(f"{sys.argv[1]}/*.json")[0]))

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <vector>
+
 #include "bench/bench_options.h"
 #include "bench/markdown.h"
 
@@ -97,6 +100,25 @@ TEST(ScenarioTest, AJournalNeedsResilientClients) {
   EXPECT_TRUE(ApplyScenario(o, false, false, false, false).ok());
   o.duration_s = -1;
   EXPECT_FALSE(ApplyScenario(o, false, false, false, false).ok());
+}
+
+TEST(ScenarioTest, GrownDataSizesAreChecked) {
+  BenchOptions o;
+  EXPECT_TRUE(ApplyScenario(o, false, false, false, false).ok());
+  for (auto change : std::vector<std::function<void(BenchOptions&)>>{
+           [](BenchOptions& b) { b.catalog = -1; },
+           [](BenchOptions& b) { b.accounts = -1; },
+           [](BenchOptions& b) { b.accounts = kMaxAccounts + 1; },
+           [](BenchOptions& b) { b.history = 0; },
+           [](BenchOptions& b) { b.history = kMaxHistory + 1; }}) {
+    BenchOptions bad;
+    change(bad);
+    auto status = ApplyScenario(bad, false, false, false, false);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << status.ToString();
+  }
+  o.accounts = kMaxAccounts;
+  o.history = kMaxHistory;
+  EXPECT_TRUE(ApplyScenario(o, false, false, false, false).ok());
 }
 
 TEST(ServerListTest, ParsesListsAndRefusesEntriesWithoutPort) {

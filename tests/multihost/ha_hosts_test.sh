@@ -21,9 +21,8 @@
 #   5. the synchronous standby's host is cut off: writes go on once the
 #      primary gives up on it (wal_sender_timeout).
 # After each, every acknowledged account logs in and `marketplace audit` is
-# clean; at the end the workload saw no error beyond the outages (and, with
-# HA_HOSTS_JOURNAL_CHECK=1, every acknowledged write of its journal is in
-# the database: journal_check; see the note at its call).
+# clean; at the end the workload saw no error beyond the outages and every
+# acknowledged write of its journal is in the database (journal_check).
 # Needs root (CI runs as root); fails, never skips, without it.
 # Usage: ha_hosts_test.sh <bin dir>
 set -uo pipefail
@@ -458,20 +457,11 @@ wait "$bench_pid"
 bench_rc=$?
 [ "$bench_rc" -eq 0 ] && ok "mixed workload: no error beyond the outages (503/504/no reply)" ||
   fail "marketplace-bench exited $bench_rc: $(grep -iE 'error|fail' "$work/bench.out" | tail -n 5)"
-# Known defect, open (docs/status.md, issue 19): about one run in three a
-# purchase here buys a cart line that the workload's client had read back
-# as absent after an AddItemToCart of unknown outcome. Until it is fixed the
-# journal is checked on request (HA_HOSTS_JOURNAL_CHECK=1), not in the suite;
-# the single-host HA test checks its journal every run.
-if [ -n "${HA_HOSTS_JOURNAL_CHECK:-}" ]; then
-  if on app1 "$bin/journal_check" --db-url "$url" --journal "$journal" --items-per-seller 5 \
-    >"$work/journal_check" 2>&1; then
-    ok "$(tail -n 2 "$work/journal_check" | head -n 1)"
-  else
-    fail "journal_check: $(tail -n 20 "$work/journal_check")"
-  fi
+if on app1 "$bin/journal_check" --db-url "$url" --journal "$journal" --items-per-seller 5 \
+  >"$work/journal_check" 2>&1; then
+  ok "$(tail -n 2 "$work/journal_check" | head -n 1)"
 else
-  echo "note: journal_check not run (HA_HOSTS_JOURNAL_CHECK unset; see the comment above)"
+  fail "journal_check: $(tail -n 20 "$work/journal_check")"
 fi
 echo "writes: $(ha_acks_since 0) acknowledged, $(awk '$2 == "error"' "$acks" | wc -l) refused or unanswered"
 # Once more over every acknowledged write: none may vanish in a later
