@@ -359,6 +359,10 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
                                 "Tries of recovery to settle an attempt that failed (retried "
                                 "next pass).",
                                 [saga] { return saga->recovery_failures(); });
+    router.metrics().AddCounter("mp_purchase_stock_commit_failures_total",
+                                "Completed purchases whose CommitStock failed (their take "
+                                "stays held; no count changes).",
+                                [saga] { return saga->stock_commit_failures(); });
     AddBuyerRoutes(router, c.customers, c.products);
     AddPurchaseRoute(router, purchases->saga);
     return std::shared_ptr<void>(purchases);

@@ -230,10 +230,18 @@ Task<StatusOr<PurchaseReceipt>> PurchaseSaga::Complete(const v1::PurchaseAttempt
   }
   options_.crash.Reached("after_record");
   // Bookkeeping only (nothing releases a completed take), so the buyer does
-  // not wait for it: it runs beside the answer.
+  // not wait for it: it runs beside the answer. One that fails leaves the
+  // take held, which changes no count (docs/purchases.md); it is logged and
+  // counted, not retried.
   v1::StockRef ref;
   ref.set_purchase_id(attempt.purchase_id());
-  auto committed = [running = std::make_shared<Running>(*this)](StatusOr<v1::Empty>) {};
+  auto committed = [this, id = attempt.purchase_id(),
+                    running = std::make_shared<Running>(*this)](StatusOr<v1::Empty> done) {
+    if (done.ok()) return;
+    stock_commit_failures_.fetch_add(1, std::memory_order_relaxed);
+    log::Warn("purchase {}: CommitStock failed ({}); its take stays held", id,
+              done.status().ToString());
+  };
   Start(stock_.CommitStock(std::move(ref)), std::move(committed));
   co_return receipt;
 }

@@ -100,6 +100,10 @@ class PurchaseSaga {
   // keeps failing adds one per pass), since start: for /metrics.
   uint64_t recovered() const { return recovered_.load(std::memory_order_relaxed); }
   uint64_t recovery_failures() const { return recovery_failures_.load(std::memory_order_relaxed); }
+  // CommitStock calls that failed (bookkeeping left undone; see Complete).
+  uint64_t stock_commit_failures() const {
+    return stock_commit_failures_.load(std::memory_order_relaxed);
+  }
 
  private:
   class Running;
@@ -137,6 +141,7 @@ class PurchaseSaga {
   static constexpr int kRecoveryPage = 50;
   std::atomic<uint64_t> recovered_{0};
   std::atomic<uint64_t> recovery_failures_{0};
+  std::atomic<uint64_t> stock_commit_failures_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

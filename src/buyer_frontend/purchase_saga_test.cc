@@ -277,6 +277,24 @@ TEST_F(PurchaseSagaTest, ARecordWithoutAnswerIsUnavailableAndMovesNothingBack) {
   EXPECT_EQ(stock_.State("p1"), TakeState::kTaken);
 }
 
+TEST_F(PurchaseSagaTest, AFailedCommitStillGivesTheReceiptAndIsCounted) {
+  stock_.faults.Next("CommitStock", Unavailable("product DB down"));
+  StatusOr<PurchaseReceipt> r = Buy("p1");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->total_cents, 3000);
+  EXPECT_THAT(Steps(), ElementsAre("BeginPurchase p1", "TakeStock p1",
+                                   "Charge p1 4111111111111111 3000", "RecordPurchase p1",
+                                   "CommitStock p1"));
+  EXPECT_EQ(ledger_.Get("p1").state(), v1::PURCHASE_COMPLETED);
+  // Held, never released: the units stay out of stock, as sold.
+  EXPECT_EQ(stock_.State("p1"), TakeState::kTaken);
+  EXPECT_EQ(stock_.Units("1-9"), 3);
+  EXPECT_EQ(Saga().stock_commit_failures(), 1u);
+  ledger_.SetCart({{"1-10", 1}});
+  ASSERT_TRUE(Buy("p2").ok());
+  EXPECT_EQ(Saga().stock_commit_failures(), 1u);
+}
+
 TEST_F(PurchaseSagaTest, AnUndoWhoseProbeFindsAnApprovalTakesAgainAndCompletes) {
   // Another request for p1 was charged; this one's take was refused.
   payment_.Decide("p1", true, "approved");
