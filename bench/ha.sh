@@ -15,6 +15,10 @@
 #   --cases "none frontends standby primary"   (default: all four)
 #   --duration S          seconds per run (default 60)
 #   --fault-at S          seconds into the run of the failure (default 20)
+#   --single-durable      also run on one PostgreSQL started here and set up
+#                         as a replicated node is (fsync on, data checksums,
+#                         wal_log_hints, shared_buffers 64MB): the fair
+#                         baseline for a tier whose nodes fsync
 #   --single-db-url URL   also run on this single PostgreSQL (an empty
 #                         database or schema)
 #   --bin DIR             binaries (default: build/bin of this repo)
@@ -29,6 +33,7 @@ cases="none frontends standby primary"
 duration=60
 fault_at=20
 single=""
+durable=""
 out=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,8 +42,9 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --fault-at) fault_at=$2; shift 2 ;;
     --single-db-url) single=$2; shift 2 ;;
+    --single-durable) durable=1; shift ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     -*) echo "ha.sh: unknown option $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
   esac
@@ -60,6 +66,9 @@ cleanup() {
   [ -n "$bench_pid" ] && kill -KILL "$bench_pid" 2>/dev/null
   ha_stop
   [ -n "$up_pid" ] && kill -KILL "$up_pid" 2>/dev/null
+  if [ -n "${single_dir:-}" ] && [ -f "$single_dir/data/postmaster.pid" ]; then
+    "${single_as[@]}" "$single_bin/pg_ctl" -D "$single_dir/data" -m immediate stop >/dev/null 2>&1
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -92,6 +101,27 @@ finish_bench() {
   [ "$rc" -eq 0 ] || log "marketplace-bench exited $rc (errors beyond outages: see its report)"
 }
 
+if [ -n "$durable" ]; then
+  # shellcheck source=../scripts/pg_test_server.sh
+  source "$repo/scripts/pg_test_server.sh"
+  single_dir=$work/single-pg
+  mkdir -p "$single_dir"
+  single_port=$(free_port)
+  single_as=()
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$single_dir"
+    single_as=(runuser -u postgres --)
+  fi
+  single_bin=$(pg_bindir) || exit 1
+  "${single_as[@]}" "$single_bin/initdb" -D "$single_dir/data" -U mp --auth=trust -E UTF8 \
+    --data-checksums >"$single_dir/initdb.log" 2>&1 ||
+    { log "initdb failed: $(tail -n 5 "$single_dir/initdb.log")"; exit 1; }
+  "${single_as[@]}" "$single_bin/pg_ctl" -D "$single_dir/data" -l "$single_dir/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $single_port -k $single_dir -c shared_buffers=64MB \
+        -c max_connections=200 -c wal_log_hints=on" start >/dev/null ||
+    { log "the single PostgreSQL did not start: $(tail -n 5 "$single_dir/server.log")"; exit 1; }
+  single="postgresql://mp@127.0.0.1:$single_port/postgres"
+fi
 if [ -n "$single" ]; then
   base=$(ha_free_block) || { log "no free ports"; exit 1; }
   ha_up "$base" "$work/single.log" --db-url "$single" --log-level warn ||
@@ -104,6 +134,9 @@ if [ -n "$single" ]; then
   done
   ha_stop
   rm -rf "$data"
+  if [ -n "$durable" ]; then
+    "${single_as[@]}" "$single_bin/pg_ctl" -D "$single_dir/data" -m fast stop >/dev/null 2>&1
+  fi
 fi
 
 status=0
