@@ -1,6 +1,7 @@
 #include "client/cli.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -248,7 +249,15 @@ int RunCli(const CliSpec& spec, const CliEnvironment& env, const std::vector<std
   return RunShell(spec, context, reader, true);
 }
 
-int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc, char** argv) {
+int RunCliMain(const CliSpec& spec, int argc, char** argv) {
+  auto variable = [](const std::string& name) -> std::string {
+    const char* value = std::getenv(name.c_str());
+    return value != nullptr ? value : "";
+  };
+  const CliEnvironment env{.server = variable(spec.server_env),
+                           .token_file = variable("MP_TOKEN_FILE"),
+                           .config_home = variable("XDG_CONFIG_HOME"),
+                           .home = variable("HOME")};
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   return RunCli(spec, env, args,
                 CliIo{std::cin, std::cout, std::cerr, StdinIsTerminal(),

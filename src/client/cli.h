@@ -17,8 +17,8 @@ struct CliSpec {
   std::vector<Command> commands;
 };
 
-// The environment variables a CLI reads; main fills this ("" when unset),
-// so nothing below main calls getenv.
+// The environment variables a CLI reads; RunCliMain fills this ("" when
+// unset), so nothing below it calls getenv.
 struct CliEnvironment {
   std::string server;       // the value of CliSpec::server_env
   std::string token_file;   // MP_TOKEN_FILE
@@ -47,7 +47,8 @@ struct CliIo {
 int RunCli(const CliSpec& spec, const CliEnvironment& env, const std::vector<std::string>& args,
            CliIo io);
 
-// RunCli on argv with the standard streams, for main.
-int RunCliMain(const CliSpec& spec, const CliEnvironment& env, int argc, char** argv);
+// RunCli on argv with the standard streams and the process's environment,
+// for main.
+int RunCliMain(const CliSpec& spec, int argc, char** argv);
 
 }  // namespace mp::client
