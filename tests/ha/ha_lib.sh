@@ -4,10 +4,17 @@
 
 # ha_free_block: prints the first port of a block of 80 free loopback ports
 # (the servers at base..base+34, the data tier at base+40..base+74).
+# The block lies below the kernel's ephemeral range: there, the outgoing
+# connections of the components started first (DB services to PostgreSQL,
+# Patroni to etcd) could take one of its ports before a later component
+# binds it (seen: "cannot listen on 127.0.0.1:58200: Address already in use").
 ha_free_block() {
-  local candidate
+  local candidate low=32768 span
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  span=$(((low - 10080) / 100))
+  [ "$span" -ge 20 ] || span=400  # the range starts too low to stay below it
   for _ in $(seq 1 20); do
-    candidate=$((20000 + (RANDOM % 400) * 100))
+    candidate=$((10000 + (RANDOM % span) * 100))
     if python3 - "$candidate" <<'PY'
 import socket, sys
 b = int(sys.argv[1])
