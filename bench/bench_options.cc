@@ -1,9 +1,8 @@
 #include "bench/bench_options.h"
 
-#include <string>
-
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 namespace mp::bench {
 

@@ -193,9 +193,9 @@ std::string ResultMarkdown(const BenchResult& r, int level) {
                 " s (bench/catalog.h).\n\n"});
   }
   if (c.accounts > 0) {
-    out += Cat({std::to_string(c.accounts), " more buyer accounts with ",
-                std::to_string(c.history), " purchases each were loaded first, through the API, in ",
-                Ms(r.accounts_load_s), " s.\n\n"});
+    out += Cat({std::to_string(c.accounts), " more buyer accounts with ", std::to_string(c.history),
+                " purchases each were loaded first, through the API, in ", Ms(r.accounts_load_s),
+                " s.\n\n"});
   }
   const std::optional<Floor> floor = FloorFor(r);
   if (floor) {

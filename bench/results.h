@@ -24,7 +24,7 @@ struct BenchConfig {
   int runs = 0;
   int threads = 0;
   int items_per_seller = 0;
-  int64_t catalog = 0;  // items loaded before the set-up (--catalog)
+  int64_t catalog = 0;   // items loaded before the set-up (--catalog)
   int64_t accounts = 0;  // buyer accounts loaded before the set-up (--accounts)
   int history = 0;       // purchases of each of them (--history)
   int search_limit = 0;
@@ -53,7 +53,7 @@ struct BenchResult {
   std::string host;
   int cpus = 0;
   double setup_s = 0;
-  double catalog_load_s = 0;  // loading the catalogue, within setup_s
+  double catalog_load_s = 0;   // loading the catalogue, within setup_s
   double accounts_load_s = 0;  // loading the accounts, within setup_s
   std::vector<RunFigures> runs;
   Summary summary;

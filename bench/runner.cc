@@ -246,7 +246,8 @@ Status Runner::LoadInParallel(std::string_view phase, Role role,
     sessions.push_back(std::make_unique<Session>(
         role, static_cast<int>(l), w.io, endpoints[server], servers[server].ToString(),
         std::chrono::seconds(options_.timeout_s),
-        options_.seed * 7'000'003 + static_cast<uint64_t>(l) + (role == Role::kBuyer ? 1u << 20 : 0)));
+        options_.seed * 7'000'003 + static_cast<uint64_t>(l) +
+            (role == Role::kBuyer ? 1u << 20 : 0)));
     Session& s = *sessions.back();
     auto run = [&, l]() -> asio::awaitable<Status> {
       if (Status st = co_await s.connection.Connect(); !st.ok()) co_return st;
@@ -318,10 +319,10 @@ Status Runner::LoadAccounts(const std::vector<asio::ip::tcp::endpoint>& sellers,
   std::vector<std::string> items;
   std::atomic<int64_t> registered{0};
   MP_RETURN_IF_ERROR(LoadInParallel(
-      "set-up: history items", Role::kSeller, sellers, options_.seller_servers, 1,
-      kHistoryItems, registered,
-      [&](Session& s, int64_t, const std::atomic<bool>&) -> asio::awaitable<Status> {
-        if (Status st = co_await CreateAccountAndLogin(s, tag_ + "-history-"); !st.ok()) co_return st;
+      "set-up: history items", Role::kSeller, sellers, options_.seller_servers, 1, kHistoryItems,
+      registered, [&](Session& s, int64_t, const std::atomic<bool>&) -> asio::awaitable<Status> {
+        if (Status st = co_await CreateAccountAndLogin(s, tag_ + "-history-"); !st.ok())
+          co_return st;
         if (Status st = co_await SeedItems(s, kHistoryItems); !st.ok()) co_return st;
         for (const OwnItem& item : s.items) items.push_back(item.id);
         co_return Status();
@@ -332,13 +333,12 @@ Status Runner::LoadAccounts(const std::vector<asio::ip::tcp::endpoint>& sellers,
   const int64_t loaders = std::min(kLoaders, options_.accounts);
   std::atomic<int64_t> done{0};
   Status loaded = LoadInParallel(
-      "set-up: accounts", Role::kBuyer, buyers, options_.buyer_servers, loaders,
-      options_.accounts, done,
-      [&](Session& s, int64_t l, const std::atomic<bool>& failed) -> asio::awaitable<Status> {
+      "set-up: accounts", Role::kBuyer, buyers, options_.buyer_servers, loaders, options_.accounts,
+      done, [&](Session& s, int64_t l, const std::atomic<bool>& failed) -> asio::awaitable<Status> {
         for (int64_t account = l; account < options_.accounts && !failed; account += loaders) {
           s.index = static_cast<int>(account);
           if (Status st = co_await LoadHistoryBuyer(s, tag_ + "-history-", items, options_.history,
-                                                     context_.purchase_body);
+                                                    context_.purchase_body);
               !st.ok()) {
             co_return st;
           }

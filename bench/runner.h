@@ -2,8 +2,8 @@
 
 #include <signal.h>
 
-#include <boost/asio/awaitable.hpp>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,8 +88,8 @@ class Runner {
                                                             const std::atomic<bool>& failed)>;
   Status LoadInParallel(std::string_view phase, Role role,
                         const std::vector<boost::asio::ip::tcp::endpoint>& endpoints,
-                        const std::vector<ServerAddress>& servers, int64_t loaders,
-                        int64_t total, const std::atomic<int64_t>& done, const Load& load);
+                        const std::vector<ServerAddress>& servers, int64_t loaders, int64_t total,
+                        const std::atomic<int64_t>& done, const Load& load);
   // Loads options.catalog items through `sellers` (bench/catalog.h).
   Status LoadCatalog(const std::vector<boost::asio::ip::tcp::endpoint>& sellers);
   // Creates options.accounts buyers with options.history purchases each,

@@ -106,8 +106,7 @@ TEST(ScenarioTest, GrownDataSizesAreChecked) {
   BenchOptions o;
   EXPECT_TRUE(ApplyScenario(o, false, false, false, false).ok());
   for (auto change : std::vector<std::function<void(BenchOptions&)>>{
-           [](BenchOptions& b) { b.catalog = -1; },
-           [](BenchOptions& b) { b.accounts = -1; },
+           [](BenchOptions& b) { b.catalog = -1; }, [](BenchOptions& b) { b.accounts = -1; },
            [](BenchOptions& b) { b.accounts = kMaxAccounts + 1; },
            [](BenchOptions& b) { b.history = 0; },
            [](BenchOptions& b) { b.history = kMaxHistory + 1; }}) {

@@ -282,9 +282,9 @@ TEST_F(PurchaseSagaTest, AFailedCommitStillGivesTheReceiptAndIsCounted) {
   StatusOr<PurchaseReceipt> r = Buy("p1");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->total_cents, 3000);
-  EXPECT_THAT(Steps(), ElementsAre("BeginPurchase p1", "TakeStock p1",
-                                   "Charge p1 4111111111111111 3000", "RecordPurchase p1",
-                                   "CommitStock p1"));
+  EXPECT_THAT(Steps(),
+              ElementsAre("BeginPurchase p1", "TakeStock p1", "Charge p1 4111111111111111 3000",
+                          "RecordPurchase p1", "CommitStock p1"));
   EXPECT_EQ(ledger_.Get("p1").state(), v1::PURCHASE_COMPLETED);
   // Held, never released: the units stay out of stock, as sold.
   EXPECT_EQ(stock_.State("p1"), TakeState::kTaken);

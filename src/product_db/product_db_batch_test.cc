@@ -180,15 +180,15 @@ TEST_P(ProductDbBatchTest, EachSingleReadRpcAnswersAsItsReadInABatch) {
         status = stub->GetItems(&context, reads[i].get_items(), own.mutable_item_list());
         break;
       case v1::ProductRead::kListSellerItems:
-        status = stub->ListSellerItems(&context, reads[i].list_seller_items(),
-                                       own.mutable_item_list());
+        status =
+            stub->ListSellerItems(&context, reads[i].list_seller_items(), own.mutable_item_list());
         break;
       case v1::ProductRead::kSearch:
         status = stub->Search(&context, reads[i].search(), own.mutable_search());
         break;
       case v1::ProductRead::kGetSellerRating:
-        status = stub->GetSellerRating(&context, reads[i].get_seller_rating(),
-                                       own.mutable_feedback());
+        status =
+            stub->GetSellerRating(&context, reads[i].get_seller_rating(), own.mutable_feedback());
         break;
       case v1::ProductRead::READ_NOT_SET:
         FAIL();

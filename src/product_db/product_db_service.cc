@@ -85,8 +85,8 @@ Status ProductDbService::RegisterItem(const v1::RegisterItemRequest* req, v1::It
 }
 
 template <typename Response>
-Status ProductDbService::AnswerOne(v1::ProductRead read, Response* (v1::ProductReadResult::*field)(),
-                                   Response* out) {
+Status ProductDbService::AnswerOne(v1::ProductRead read,
+                                   Response* (v1::ProductReadResult::*field)(), Response* out) {
   google::protobuf::RepeatedPtrField<v1::ProductRead> reads;
   *reads.Add() = std::move(read);
   v1::ReadManyResponse answers;

@@ -108,8 +108,8 @@ void ProductDbClient::GetSellerRating(const v1::GetSellerRatingRequest& request,
 }
 
 // The blocking forms of the reads travel batched too: one path per read.
-#define MP_DEFINE_BATCHED_BLOCKING_READ(Method, Request, Response)                          \
-  StatusOr<Response> ProductDbClient::Method(const Request& request) const {               \
+#define MP_DEFINE_BATCHED_BLOCKING_READ(Method, Request, Response)                           \
+  StatusOr<Response> ProductDbClient::Method(const Request& request) const {                 \
     return AwaitCallback<Response>([&](Callback<Response> done) { Method(request, done); }); \
   }
 MP_DEFINE_BATCHED_BLOCKING_READ(GetItem, v1::GetItemRequest, v1::Item)

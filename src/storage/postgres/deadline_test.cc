@@ -60,8 +60,9 @@ TEST(PostgresDeadlineTest, StatementWaitingForALockPastTheDeadlineIsCancelled) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   Database& db = (*t)->db();
   ASSERT_TRUE(CreateKv(db).ok());
-  ASSERT_TRUE(db.Write([](Connection& c) { return c.Query(kInsertKv, {"x", int64_t{0}}).status(); })
-                  .ok());
+  ASSERT_TRUE(db.Write([](Connection& c) {
+                  return c.Query(kInsertKv, {"x", int64_t{0}}).status();
+                }).ok());
 
   // A transaction holds x's row lock until told to commit.
   std::promise<void> release;
