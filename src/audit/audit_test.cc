@@ -77,22 +77,20 @@ class World {
   void MakeHistory() {
     storage::ProductRepository products(db(Db::kProduct));
     for (const ItemSpec& spec : kItems) {
-      v1::RegisterItemRequest r;
-      r.set_seller_id(spec.seller);
-      r.set_name(spec.name);
-      r.set_category(3);
-      r.add_keywords("thing");
-      r.set_condition(v1::CONDITION_NEW);
-      r.set_price_cents(spec.price);
-      r.set_quantity(spec.quantity);
-      auto item = products.RegisterItem(r);
+      auto item = products.RegisterItem({.seller_id = SellerId(spec.seller),
+                                         .name = spec.name,
+                                         .category = 3,
+                                         .keywords = {"thing"},
+                                         .condition = storage::Condition::kNew,
+                                         .price_cents = spec.price,
+                                         .quantity = spec.quantity});
       ASSERT_TRUE(item.ok()) << item.status().ToString();
     }
-    ASSERT_TRUE(products.Vote(3, {3, 1}, true).ok());
-    ASSERT_TRUE(products.Vote(4, {3, 1}, false).ok());
-    ASSERT_TRUE(products.Vote(3, {3, 2}, true).ok());
+    ASSERT_TRUE(products.Vote(BuyerId(3), {3, 1}, true).ok());
+    ASSERT_TRUE(products.Vote(BuyerId(4), {3, 1}, false).ok());
+    ASSERT_TRUE(products.Vote(BuyerId(3), {3, 2}, true).ok());
 
-    auto take = [&](const std::string& id, std::vector<std::pair<ItemId, int64_t>> lines) {
+    auto take = [&](const std::string& id, std::vector<storage::StockLine> lines) {
       auto taken = products.TakeStock(id, lines);
       EXPECT_TRUE(taken.ok()) << taken.status().ToString();
     };

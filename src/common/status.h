@@ -77,6 +77,8 @@ inline constexpr const char* kCartFull = "cart_full";
 inline constexpr const char* kPurchaseInProgress = "purchase_in_progress";
 inline constexpr const char* kPurchaseNotPending = "purchase_not_pending";
 inline constexpr const char* kPurchaseInterrupted = "purchase_interrupted";
+inline constexpr const char* kUsernameTaken = "username_taken";
+inline constexpr const char* kAlreadyRated = "already_rated";
 inline constexpr const char* kTooManyRequests = "too_many_requests";
 // kResourceExhausted/"too_many_requests" (HTTP 429), to be tried again in
 // `retry_after_s` seconds.

@@ -162,7 +162,7 @@ Status FromHttp(int http_status, std::string reason, std::string message) {
     case 402:
       // A declined card is a precondition of the purchase, not a bad request.
       code = StatusCode::kFailedPrecondition;
-      if (reason.empty()) reason = "payment_declined";
+      if (reason.empty()) reason = kPaymentDeclined;
       break;
     case 415:
       // A request the server cannot read, as a 400 is.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,8 +32,22 @@ inline constexpr int64_t kMaxOrderTotalCents = kMaxPriceCents;
 // cart display stay bounded.
 inline constexpr int kMaxCartLines = 100;
 
-using SellerId = int64_t;
-using BuyerId = int64_t;
+// A database id of one kind of thing. Each kind is its own type, so that a
+// buyer's id cannot be passed where a seller's or an account's is meant;
+// `value` is what the database and the wire hold.
+template <typename Tag>
+struct Id {
+  int64_t value = 0;
+
+  constexpr Id() = default;
+  constexpr explicit Id(int64_t v) : value(v) {}
+  constexpr auto operator<=>(const Id&) const = default;
+};
+// An account of either role (the accounts and sessions tables); a seller's
+// or a buyer's id is the account id of that role.
+using UserId = Id<struct UserTag>;
+using SellerId = Id<struct SellerTag>;
+using BuyerId = Id<struct BuyerTag>;
 
 // "<category>-<number>", e.g. "3-1042". Only the canonical form parses:
 // decimal digits, no sign, no leading zeros.

@@ -29,7 +29,50 @@ Status ValidateBuyerSession(const v1::SessionRequest& session) {
   return Status();
 }
 
-Status ValidateItemId(const std::string& item_id) { return ItemId::Parse(item_id).status(); }
+// The wire's messages as the repositories' values, and back.
+storage::Role FromProto(v1::Role role) { return static_cast<storage::Role>(role); }
+storage::SessionKey FromProto(const v1::SessionRequest& session) {
+  return {session.session_id(), FromProto(session.role())};
+}
+
+void ToProto(const storage::SessionInfo& info, v1::SessionInfo* out) {
+  out->set_session_id(info.session_id);
+  out->set_role(static_cast<v1::Role>(info.role));
+  out->set_user_id(info.user_id.value);
+}
+
+void ToProto(const storage::Cart& cart, v1::Cart* out) {
+  out->set_buyer_id(cart.buyer_id.value);
+  for (const storage::CartLine& line : cart.lines) {
+    v1::CartLine* l = out->add_lines();
+    l->set_item_id(line.item_id.ToString());
+    l->set_quantity(line.quantity);
+  }
+}
+
+void ToProto(const storage::PurchaseAttempt& a, v1::PurchaseAttempt* out) {
+  out->set_purchase_id(a.purchase_id);
+  out->set_buyer_id(a.buyer_id.value);
+  out->set_session_id(a.session_id);
+  out->set_state(static_cast<v1::PurchaseState>(a.state));
+  for (const storage::CartLine& line : a.lines) {
+    v1::CartLine* l = out->add_lines();
+    l->set_item_id(line.item_id.ToString());
+    l->set_quantity(line.quantity);
+  }
+  for (const storage::PurchaseLine& line : a.recorded) {
+    v1::PurchaseLine* l = out->add_recorded();
+    l->set_item_id(line.item_id.ToString());
+    l->set_seller_id(line.seller_id.value);
+    l->set_quantity(line.quantity);
+    l->set_price_cents(line.price_cents);
+  }
+  out->set_total_cents(a.total_cents);
+  out->set_failure_reason(a.failure_reason);
+  out->set_failure_message(a.failure_message);
+  out->set_created_ms(a.created_ms);
+  out->set_finished_ms(a.finished_ms);
+}
 
 constexpr int kMaxSessionBatch = 1000;
 
@@ -102,9 +145,9 @@ Status CustomerDbService::CreateAccount(const v1::CreateAccountRequest* req,
   MP_RETURN_IF_ERROR(ValidatePassword(req->password()));
   MP_RETURN_IF_ERROR(ValidateName("name", req->name()));
   MP_ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(req->password()));
-  MP_ASSIGN_OR_RETURN(int64_t id,
-                      accounts_.CreateAccount(req->role(), req->username(), hash, req->name()));
-  resp->set_user_id(id);
+  MP_ASSIGN_OR_RETURN(UserId id, accounts_.CreateAccount(FromProto(req->role()), req->username(),
+                                                         hash, req->name()));
+  resp->set_user_id(id.value);
   return Status();
 }
 
@@ -121,7 +164,7 @@ Status CustomerDbService::Login(const v1::LoginRequest* req, v1::LoginResponse* 
   // cost no CPU.
   MP_ASSIGN_OR_RETURN(int64_t wait_ms, logins_.LoginRetryAfterMs(budgets, throttle_.window_ms));
   if (wait_ms > 0) return TooManyLogins(wait_ms);
-  auto creds = accounts_.GetCredentials(req->role(), req->username());
+  auto creds = accounts_.GetCredentials(FromProto(req->role()), req->username());
   if (!creds.ok() && creds.status().code() != StatusCode::kNotFound) return creds.status();
   // An unknown username costs one verification too, and counts like a
   // wrong password: the answers and their timing do not tell which
@@ -140,9 +183,9 @@ Status CustomerDbService::Login(const v1::LoginRequest* req, v1::LoginResponse* 
   if (wait_ms > 0) return TooManyLogins(wait_ms);
   if (!password_ok) return BadCredentials();
   std::string session_id = RandomToken();
-  MP_RETURN_IF_ERROR(sessions_.CreateSession(session_id, req->role(), creds->user_id));
+  MP_RETURN_IF_ERROR(sessions_.CreateSession(session_id, FromProto(req->role()), creds->user_id));
   resp->set_session_id(session_id);
-  resp->set_user_id(creds->user_id);
+  resp->set_user_id(creds->user_id.value);
   return Status();
 }
 
@@ -172,13 +215,14 @@ Status CustomerDbService::TooManyLogins(int64_t wait_ms) const {
 
 Status CustomerDbService::Logout(const v1::SessionRequest* req, v1::Empty*) {
   MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-  MP_RETURN_IF_ERROR(sessions_.CheckSession(*req).status());
+  MP_RETURN_IF_ERROR(sessions_.CheckSession(FromProto(*req)).status());
   return sessions_.EndSession(req->session_id());
 }
 
 Status CustomerDbService::ValidateSession(const v1::SessionRequest* req, v1::SessionInfo* resp) {
   MP_RETURN_IF_ERROR(CheckSessionArgs(*req));
-  MP_ASSIGN_OR_RETURN(*resp, sessions_.CheckSession(*req));
+  MP_ASSIGN_OR_RETURN(storage::SessionInfo info, sessions_.CheckSession(FromProto(*req)));
+  ToProto(info, resp);
   return Status();
 }
 
@@ -188,13 +232,13 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
     return InvalidArgument("sessions", "at most 1000 per call");
   }
   // Ill-formed requests are answered here; the rest take one query.
-  std::vector<const v1::SessionRequest*> valid;
+  std::vector<storage::SessionKey> valid;
   std::vector<Status> args(static_cast<size_t>(req->sessions_size()));
   for (int i = 0; i < req->sessions_size(); ++i) {
     args[static_cast<size_t>(i)] = CheckSessionArgs(req->sessions(i));
-    if (args[static_cast<size_t>(i)].ok()) valid.push_back(&req->sessions(i));
+    if (args[static_cast<size_t>(i)].ok()) valid.push_back(FromProto(req->sessions(i)));
   }
-  std::vector<StatusOr<v1::SessionInfo>> infos = sessions_.CheckSessions(valid);
+  std::vector<StatusOr<storage::SessionInfo>> infos = sessions_.CheckSessions(valid);
   size_t next = 0;
   for (const Status& arg : args) {
     v1::SessionCheck* check = resp->add_checks();
@@ -202,10 +246,10 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
       ToFailure(arg, check->mutable_failure());
       continue;
     }
-    StatusOr<v1::SessionInfo>& info = infos[next++];
+    const StatusOr<storage::SessionInfo>& info = infos[next++];
     if (info.ok()) {
       check->set_live(true);
-      *check->mutable_info() = *std::move(info);
+      ToProto(*info, check->mutable_info());
       continue;
     }
     // The database failed: the whole batch does, as one check would.
@@ -218,47 +262,58 @@ Status CustomerDbService::ValidateSessions(const v1::ValidateSessionsRequest* re
 Status CustomerDbService::GetAccount(const v1::GetAccountRequest* req, v1::Account* resp) {
   MP_RETURN_IF_ERROR(ValidateRole(req->role()));
   MP_RETURN_IF_ERROR(ValidateId("user_id", req->user_id()));
-  MP_ASSIGN_OR_RETURN(*resp, accounts_.GetAccount(req->role(), req->user_id()));
+  MP_ASSIGN_OR_RETURN(storage::Account account,
+                      accounts_.GetAccount(FromProto(req->role()), UserId(req->user_id())));
+  resp->set_role(req->role());
+  resp->set_user_id(account.user_id.value);
+  resp->set_username(account.username);
+  resp->set_name(account.name);
+  resp->set_units(account.units);
   return Status();
 }
 
 Status CustomerDbService::GetCart(const v1::SessionRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  MP_ASSIGN_OR_RETURN(*resp, carts_.GetCart(*req));
+  MP_ASSIGN_OR_RETURN(storage::Cart cart, carts_.GetCart(FromProto(*req)));
+  ToProto(cart, resp);
   return Status();
 }
 
 Status CustomerDbService::AddToCart(const v1::AddToCartRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  MP_ASSIGN_OR_RETURN(ItemId item, ItemId::Parse(req->item_id()));
   MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
   if (req->available() < 0) return InvalidArgument("available", "must not be negative");
-  MP_ASSIGN_OR_RETURN(
-      *resp, carts_.AddToCart(req->session(), req->item_id(), req->quantity(), req->available()));
+  MP_ASSIGN_OR_RETURN(storage::Cart cart, carts_.AddToCart(FromProto(req->session()), item,
+                                                           req->quantity(), req->available()));
+  ToProto(cart, resp);
   return Status();
 }
 
 Status CustomerDbService::RemoveFromCart(const v1::RemoveFromCartRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
-  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  MP_ASSIGN_OR_RETURN(ItemId item, ItemId::Parse(req->item_id()));
   std::optional<int64_t> quantity;
   if (req->has_quantity()) {
     MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
     quantity = req->quantity();
   }
-  MP_ASSIGN_OR_RETURN(*resp, carts_.RemoveFromCart(req->session(), req->item_id(), quantity));
+  MP_ASSIGN_OR_RETURN(storage::Cart cart,
+                      carts_.RemoveFromCart(FromProto(req->session()), item, quantity));
+  ToProto(cart, resp);
   return Status();
 }
 
 Status CustomerDbService::ClearCart(const v1::SessionRequest* req, v1::Cart* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  MP_ASSIGN_OR_RETURN(*resp, carts_.ClearCart(*req));
+  MP_ASSIGN_OR_RETURN(storage::Cart cart, carts_.ClearCart(FromProto(*req)));
+  ToProto(cart, resp);
   return Status();
 }
 
 Status CustomerDbService::SaveCart(const v1::SessionRequest* req, v1::Empty*) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(*req));
-  return carts_.SaveCart(*req);
+  return carts_.SaveCart(FromProto(*req));
 }
 
 Status CustomerDbService::RecordPurchase(const v1::RecordPurchaseRequest* req,
@@ -267,20 +322,26 @@ Status CustomerDbService::RecordPurchase(const v1::RecordPurchaseRequest* req,
   MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
   if (req->lines().empty()) return InvalidArgument("lines", "a purchase has at least one line");
   if (req->lines_size() > kMaxCartLines) return InvalidArgument("lines", "at most 100 lines");
+  storage::PurchaseRecord record{.purchase_id = req->purchase_id(),
+                                 .buyer_id = BuyerId(req->buyer_id()),
+                                 .clear_session_id = req->clear_session_id()};
   std::set<std::string> seen;
   for (const v1::PurchaseLine& line : req->lines()) {
-    MP_RETURN_IF_ERROR(ValidateItemId(line.item_id()));
+    MP_ASSIGN_OR_RETURN(ItemId item, ItemId::Parse(line.item_id()));
     if (!seen.insert(line.item_id()).second) {
       return InvalidArgument("lines", "each item appears once");
     }
     MP_RETURN_IF_ERROR(ValidateId("lines.seller_id", line.seller_id()));
     MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
     MP_RETURN_IF_ERROR(ValidatePriceCents(line.price_cents()));
+    record.lines.push_back({item, SellerId(line.seller_id()), line.quantity(), line.price_cents()});
   }
   if (!req->clear_session_id().empty()) {
     MP_RETURN_IF_ERROR(ValidateKey("clear_session_id", req->clear_session_id()));
   }
-  MP_ASSIGN_OR_RETURN(*resp, purchases_.RecordPurchase(*req));
+  MP_ASSIGN_OR_RETURN(storage::RecordedPurchase recorded, purchases_.RecordPurchase(record));
+  resp->set_purchase_id(recorded.purchase_id);
+  resp->set_time_ms(recorded.time_ms);
   return Status();
 }
 
@@ -288,7 +349,9 @@ Status CustomerDbService::BeginPurchase(const v1::BeginPurchaseRequest* req,
                                         v1::PurchaseAttempt* resp) {
   MP_RETURN_IF_ERROR(ValidateBuyerSession(req->session()));
   MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
-  MP_ASSIGN_OR_RETURN(*resp, purchases_.BeginPurchase(req->session(), req->purchase_id()));
+  MP_ASSIGN_OR_RETURN(storage::PurchaseAttempt attempt,
+                      purchases_.BeginPurchase(FromProto(req->session()), req->purchase_id()));
+  ToProto(attempt, resp);
   return Status();
 }
 
@@ -297,8 +360,9 @@ Status CustomerDbService::FailPurchase(const v1::FailPurchaseRequest* req,
   MP_RETURN_IF_ERROR(ValidateKey("purchase_id", req->purchase_id()));
   MP_RETURN_IF_ERROR(ValidateKey("reason", req->reason()));
   if (req->message().size() > 1024) return InvalidArgument("message", "at most 1024 bytes");
-  MP_ASSIGN_OR_RETURN(*resp,
+  MP_ASSIGN_OR_RETURN(storage::PurchaseAttempt attempt,
                       purchases_.FailPurchase(req->purchase_id(), req->reason(), req->message()));
+  ToProto(attempt, resp);
   return Status();
 }
 
@@ -315,7 +379,7 @@ Status CustomerDbService::ListPendingPurchases(const v1::ListPendingPurchasesReq
   MP_ASSIGN_OR_RETURN(auto attempts, purchases_.ListPendingPurchases(
                                          req->started_before_ms(), req->limit(),
                                          req->after_created_ms(), req->after_purchase_id()));
-  for (auto& a : attempts) *resp->add_attempts() = std::move(a);
+  for (const storage::PurchaseAttempt& a : attempts) ToProto(a, resp->add_attempts());
   return Status();
 }
 
@@ -327,16 +391,26 @@ Status CustomerDbService::ListPurchases(const v1::ListPurchasesRequest* req,
     return InvalidArgument("limit", "must be from 1 to 500");
   }
   if (req->offset() < 0) return InvalidArgument("offset", "must not be negative");
-  MP_ASSIGN_OR_RETURN(*resp, purchases_.ListPurchases(req->session(), limit, req->offset()));
+  MP_ASSIGN_OR_RETURN(std::vector<storage::Purchase> purchases,
+                      purchases_.ListPurchases(FromProto(req->session()), limit, req->offset()));
+  resp->mutable_purchases()->Reserve(static_cast<int>(purchases.size()));
+  for (const storage::Purchase& p : purchases) {
+    v1::Purchase* out = resp->add_purchases();
+    out->set_purchase_id(p.purchase_id);
+    out->set_item_id(p.item_id.ToString());
+    out->set_quantity(p.quantity);
+    out->set_price_cents(p.price_cents);
+    out->set_time_ms(p.time_ms);
+  }
   return Status();
 }
 
 Status CustomerDbService::GetPurchasedQuantity(const v1::GetPurchasedQuantityRequest* req,
                                                v1::GetPurchasedQuantityResponse* resp) {
   MP_RETURN_IF_ERROR(ValidateId("buyer_id", req->buyer_id()));
-  MP_RETURN_IF_ERROR(ValidateItemId(req->item_id()));
+  MP_ASSIGN_OR_RETURN(ItemId item, ItemId::Parse(req->item_id()));
   MP_ASSIGN_OR_RETURN(int64_t quantity,
-                      purchases_.GetPurchasedQuantity(req->buyer_id(), req->item_id()));
+                      purchases_.GetPurchasedQuantity(BuyerId(req->buyer_id()), item));
   resp->set_quantity(quantity);
   return Status();
 }

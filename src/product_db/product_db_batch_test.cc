@@ -262,10 +262,15 @@ TEST_P(ProductDbBatchTest, AReadTooLargeForTheMessageLimitFailsAloneInItsBatch) 
   for (int i = 0; i < kItems; ++i) {
     std::string name = "Large item number " + std::to_string(100000 + i);
     name.resize(kMaxNameChars, 'x');
-    NewItem item{.seller_id = 9,
-                 .name = name,
-                 .keywords = {"aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd", "eeeeeeee"}};
-    ASSERT_TRUE(repo_->RegisterItem(item.ToRequest()).ok());
+    const storage::NewItem item{
+        .seller_id = SellerId(9),
+        .name = name,
+        .category = 3,
+        .keywords = {"aaaaaaaa", "bbbbbbbb", "cccccccc", "dddddddd", "eeeeeeee"},
+        .condition = storage::Condition::kNew,
+        .price_cents = 1999,
+        .quantity = 10};
+    ASSERT_TRUE(repo_->RegisterItem(item).ok());
   }
   v1::Item lamp = Register({.seller_id = 7, .name = "Lamp"});
   rpc::ProductDbClient small(

@@ -14,6 +14,25 @@ namespace {
 
 constexpr int kMaxBatch = 1000;
 
+// The repository's values as the wire's messages.
+void ToProto(const storage::Item& item, v1::Item* out) {
+  out->set_id(item.id.ToString());
+  out->set_name(item.name);
+  out->set_category(item.category);
+  for (const std::string& word : item.keywords) out->add_keywords(word);
+  out->set_condition(static_cast<v1::Condition>(item.condition));
+  out->set_price_cents(item.price_cents);
+  out->set_quantity(item.quantity);
+  out->mutable_feedback()->set_up(item.feedback.up);
+  out->mutable_feedback()->set_down(item.feedback.down);
+  out->set_seller_id(item.seller_id.value);
+}
+
+void ToProto(const std::vector<storage::Item>& items, v1::ItemList* out) {
+  out->mutable_items()->Reserve(static_cast<int>(items.size()));
+  for (const storage::Item& item : items) ToProto(item, out->add_items());
+}
+
 StatusOr<std::vector<std::string>> Keywords(
     const google::protobuf::RepeatedPtrField<std::string>& words) {
   return NormalizeKeywords(std::vector<std::string>(words.begin(), words.end()));
@@ -77,10 +96,16 @@ Status ProductDbService::RegisterItem(const v1::RegisterItemRequest* req, v1::It
   MP_RETURN_IF_ERROR(ValidateCondition(req->condition()));
   MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
   MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
-  v1::RegisterItemRequest normalized = *req;
-  normalized.clear_keywords();
-  for (std::string& word : keywords) normalized.add_keywords(std::move(word));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.RegisterItem(normalized));
+  MP_ASSIGN_OR_RETURN(
+      storage::Item item,
+      repo_.RegisterItem({.seller_id = SellerId(req->seller_id()),
+                          .name = req->name(),
+                          .category = req->category(),
+                          .keywords = std::move(keywords),
+                          .condition = static_cast<storage::Condition>(req->condition()),
+                          .price_cents = req->price_cents(),
+                          .quantity = req->quantity()}));
+  ToProto(item, resp);
   return Status();
 }
 
@@ -127,8 +152,8 @@ StatusOr<std::vector<ItemId>> ParseItemIds(const v1::GetItemsRequest& req) {
 
 Status ProductDbService::ReadItems(const v1::GetItemsRequest& req, v1::ItemList* resp) {
   MP_ASSIGN_OR_RETURN(std::vector<ItemId> ids, ParseItemIds(req));
-  MP_ASSIGN_OR_RETURN(std::vector<v1::Item> items, repo_.GetItems(ids));
-  for (v1::Item& item : items) *resp->add_items() = std::move(item);
+  MP_ASSIGN_OR_RETURN(std::vector<storage::Item> items, repo_.GetItems(ids));
+  ToProto(items, resp);
   return Status();
 }
 
@@ -143,7 +168,9 @@ Status ProductDbService::ChangePrice(const v1::ChangePriceRequest* req, v1::Item
   MP_RETURN_IF_ERROR(ValidateId("seller_id", req->seller_id()));
   MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(req->item_id()));
   MP_RETURN_IF_ERROR(ValidatePriceCents(req->price_cents()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.ChangePrice(req->seller_id(), id, req->price_cents()));
+  MP_ASSIGN_OR_RETURN(storage::Item item,
+                      repo_.ChangePrice(SellerId(req->seller_id()), id, req->price_cents()));
+  ToProto(item, resp);
   return Status();
 }
 
@@ -155,7 +182,9 @@ Status ProductDbService::WithdrawUnits(const v1::WithdrawUnitsRequest* req, v1::
     MP_RETURN_IF_ERROR(ValidateQuantity("quantity", req->quantity()));
     quantity = req->quantity();
   }
-  MP_ASSIGN_OR_RETURN(*resp, repo_.WithdrawUnits(req->seller_id(), id, quantity));
+  MP_ASSIGN_OR_RETURN(storage::Item item,
+                      repo_.WithdrawUnits(SellerId(req->seller_id()), id, quantity));
+  ToProto(item, resp);
   return Status();
 }
 
@@ -169,7 +198,14 @@ Status ProductDbService::ReadSearch(const v1::SearchRequest& req, v1::SearchResp
   MP_RETURN_IF_ERROR(ValidateCategory(req.category()));
   MP_ASSIGN_OR_RETURN(std::vector<std::string> keywords, Keywords(req.keywords()));
   MP_ASSIGN_OR_RETURN(Page page, ValidatePage(req.limit(), req.offset()));
-  MP_ASSIGN_OR_RETURN(*resp, repo_.Search(req.category(), keywords, page.limit, page.offset));
+  MP_ASSIGN_OR_RETURN(std::vector<storage::ScoredItem> found,
+                      repo_.Search(req.category(), keywords, page.limit, page.offset));
+  resp->mutable_items()->Reserve(static_cast<int>(found.size()));
+  for (const storage::ScoredItem& hit : found) {
+    v1::ScoredItem* scored = resp->add_items();
+    ToProto(hit.item, scored->mutable_item());
+    scored->set_score(hit.score);
+  }
   return Status();
 }
 
@@ -178,15 +214,24 @@ Status ProductDbService::TakeStock(const v1::TakeStockRequest* req, v1::TakeStoc
   if (req->lines().empty() || req->lines_size() > kMaxBatch) {
     return InvalidArgument("lines", "must hold 1 to 1000 lines");
   }
-  std::vector<std::pair<ItemId, int64_t>> lines;
+  std::vector<storage::StockLine> lines;
   std::set<int64_t> seen;
   for (const v1::StockLine& line : req->lines()) {
     MP_ASSIGN_OR_RETURN(ItemId id, ItemId::Parse(line.item_id(), "lines.item_id"));
     MP_RETURN_IF_ERROR(ValidateQuantity("lines.quantity", line.quantity()));
     if (!seen.insert(id.number).second) return InvalidArgument("lines", "each item appears once");
-    lines.emplace_back(id, line.quantity());
+    lines.push_back({id, line.quantity()});
   }
-  MP_ASSIGN_OR_RETURN(*resp, repo_.TakeStock(req->purchase_id(), lines));
+  MP_ASSIGN_OR_RETURN(std::vector<storage::TakenLine> taken,
+                      repo_.TakeStock(req->purchase_id(), lines));
+  for (const storage::TakenLine& line : taken) {
+    v1::TakenLine* out = resp->add_lines();
+    out->set_item_id(line.item_id.ToString());
+    out->set_quantity(line.quantity);
+    out->set_price_cents(line.price_cents);
+    out->set_seller_id(line.seller_id.value);
+    out->set_name(line.name);
+  }
   crash_.Reached("after_take_commit");
   return Status();
 }
@@ -207,7 +252,7 @@ Status ProductDbService::Vote(const v1::VoteRequest* req, v1::Empty*) {
   if (req->vote() != v1::VOTE_UP && req->vote() != v1::VOTE_DOWN) {
     return InvalidArgument("vote", "must be up or down");
   }
-  return repo_.Vote(req->buyer_id(), id, req->vote() == v1::VOTE_UP);
+  return repo_.Vote(BuyerId(req->buyer_id()), id, req->vote() == v1::VOTE_UP);
 }
 
 Status ProductDbService::GetSellerRating(const v1::GetSellerRatingRequest* req,
@@ -265,7 +310,7 @@ void ProductDbService::Answer(const google::protobuf::RepeatedPtrField<v1::Produ
         status = ValidateId("seller_id", list.seller_id());
         StatusOr<Page> page = ValidatePage(list.limit(), list.offset());
         if (status.ok()) status = page.status();
-        if (status.ok()) grouped.seller_items.push_back({i, list.seller_id(), *page});
+        if (status.ok()) grouped.seller_items.push_back({i, SellerId(list.seller_id()), *page});
         break;
       }
       case v1::ProductRead::kSearch:
@@ -273,7 +318,9 @@ void ProductDbService::Answer(const google::protobuf::RepeatedPtrField<v1::Produ
         break;
       case v1::ProductRead::kGetSellerRating:
         status = ValidateId("seller_id", read.get_seller_rating().seller_id());
-        if (status.ok()) grouped.ratings.emplace_back(i, read.get_seller_rating().seller_id());
+        if (status.ok()) {
+          grouped.ratings.emplace_back(i, SellerId(read.get_seller_rating().seller_id()));
+        }
         break;
       case v1::ProductRead::READ_NOT_SET:
         status = InvalidArgument("reads", "each read must name its call");
@@ -291,18 +338,21 @@ void ProductDbService::AnswerItemReads(const GroupedReads& grouped, v1::ReadMany
   std::vector<ItemId> ids;
   for (const auto& [i, id] : grouped.item) ids.push_back(id);
   for (const auto& [i, some] : grouped.items) ids.insert(ids.end(), some.begin(), some.end());
-  StatusOr<std::vector<v1::Item>> items = repo_.GetItems(ids);
+  StatusOr<std::vector<storage::Item>> items = repo_.GetItems(ids);
   if (!items.ok()) {
     for (const auto& [i, id] : grouped.item) failed[i] = items.status();
     for (const auto& [i, some] : grouped.items) failed[i] = items.status();
     return;
   }
-  std::map<std::string, const v1::Item*> by_id;
-  for (const v1::Item& item : *items) by_id.emplace(item.id(), &item);
+  std::map<std::pair<int64_t, int64_t>, const storage::Item*> by_id;
+  for (const storage::Item& item : *items) {
+    by_id.emplace(std::pair(item.id.category, item.id.number), &item);
+  }
+  auto find = [&](const ItemId& id) { return by_id.find(std::pair(id.category, id.number)); };
   for (const auto& [i, id] : grouped.item) {
-    auto it = by_id.find(id.ToString());
+    auto it = find(id);
     if (it != by_id.end()) {
-      *resp->mutable_results(i)->mutable_item() = *it->second;
+      ToProto(*it->second, resp->mutable_results(i)->mutable_item());
     } else {
       failed[i] = NotFound(storage::ItemNotFound(id));
     }
@@ -311,8 +361,8 @@ void ProductDbService::AnswerItemReads(const GroupedReads& grouped, v1::ReadMany
   for (const auto& [i, some] : grouped.items) {
     v1::ItemList* list = resp->mutable_results(i)->mutable_item_list();
     for (const ItemId& id : some) {
-      auto it = by_id.find(id.ToString());
-      if (it != by_id.end()) *list->add_items() = *it->second;
+      auto it = find(id);
+      if (it != by_id.end()) ToProto(*it->second, list->add_items());
     }
   }
 }
@@ -331,10 +381,9 @@ void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadMa
         failed[read.index] = lists.status();
         continue;
       }
+      // Set even when empty: the answer's kind tells which read it answers.
       v1::ItemList* list = resp->mutable_results(read.index)->mutable_item_list();
-      if (auto it = lists->find(read.seller); it != lists->end()) {
-        for (const v1::Item& item : it->second) *list->add_items() = item;
-      }
+      if (auto it = lists->find(read.seller); it != lists->end()) ToProto(it->second, list);
     }
   }
   std::set<SellerId> sellers;
@@ -347,7 +396,10 @@ void ProductDbService::AnswerSellerReads(const GroupedReads& grouped, v1::ReadMa
         continue;
       }
       v1::Feedback* feedback = resp->mutable_results(i)->mutable_feedback();
-      if (auto it = ratings->find(seller); it != ratings->end()) *feedback = it->second;
+      if (auto it = ratings->find(seller); it != ratings->end()) {
+        feedback->set_up(it->second.up);
+        feedback->set_down(it->second.down);
+      }
     }
   }
 }

@@ -60,7 +60,7 @@ class ProductDbService final : public rpc::UnaryService<v1::ProductDb> {
 
   struct SellerItemsRead {
     int index = 0;
-    SellerId seller = 0;
+    SellerId seller;
     Page page;
   };
   // ReadMany's reads answered one query per kind: (index of the read, what

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "customer_db.pb.h"
+#include "storage/customer_records.h"
 #include "storage/database.h"
 
 namespace mp::storage {
@@ -16,18 +16,18 @@ namespace mp::storage {
 class AccountRepository {
  public:
   struct Credentials {
-    int64_t user_id = 0;
+    UserId user_id;
     std::string password_hash;
   };
 
   explicit AccountRepository(Database& db) : db_(db) {}
 
   // kAlreadyExists/"username_taken" when the username is in use for `role`.
-  StatusOr<int64_t> CreateAccount(v1::Role role, const std::string& username,
-                                  const std::string& password_hash, const std::string& name);
+  StatusOr<UserId> CreateAccount(Role role, const std::string& username,
+                                 const std::string& password_hash, const std::string& name);
   // kNotFound when there is no such account.
-  StatusOr<Credentials> GetCredentials(v1::Role role, const std::string& username);
-  StatusOr<v1::Account> GetAccount(v1::Role role, int64_t user_id);
+  StatusOr<Credentials> GetCredentials(Role role, const std::string& username);
+  StatusOr<Account> GetAccount(Role role, UserId user_id);
 
  private:
   Database& db_;

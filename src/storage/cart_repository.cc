@@ -10,6 +10,7 @@ using customer_sql::CartColumn;
 using customer_sql::kDeleteSavedCart;
 using customer_sql::kDeleteSessionCart;
 using customer_sql::kSelectCart;
+using customer_sql::StoredItemId;
 
 // The session check and the read in one statement (on PostgreSQL each
 // statement is a round trip): no row means no such session. A session
@@ -43,99 +44,91 @@ const Sql kSaveCart{
 
 }  // namespace
 
-StatusOr<v1::Cart> CartRepository::ReadCart(Connection& conn, const std::string& session_id,
-                                            int64_t buyer_id) {
+StatusOr<Cart> CartRepository::ReadCart(Connection& conn, const std::string& session_id,
+                                        BuyerId buyer_id) {
   MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCart, {session_id}));
-  v1::Cart cart;
-  cart.set_buyer_id(buyer_id);
+  Cart cart{.buyer_id = buyer_id};
   for (const Row& row : rows) {
-    v1::CartLine* line = cart.add_lines();
-    line->set_item_id(row.Text(CartColumn::kItemId));
-    line->set_quantity(row.Int(CartColumn::kQuantity));
+    MP_ASSIGN_OR_RETURN(ItemId id, StoredItemId(row.Text(CartColumn::kItemId)));
+    cart.lines.push_back({id, row.Int(CartColumn::kQuantity)});
   }
   return cart;
 }
 
-StatusOr<v1::Cart> CartRepository::GetCart(const v1::SessionRequest& session) {
+StatusOr<Cart> CartRepository::GetCart(const SessionKey& session) {
   int64_t now = sessions_.clock().NowMs();
   Rows rows;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(
-        rows, conn.Query(kSelectSessionCart, {session.session_id(), int64_t{session.role()}}));
+    MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectSessionCart,
+                                         {session.session_id, static_cast<int64_t>(session.role)}));
     return Status();
   }));
   if (rows.empty()) return SessionRepository::Ended();
-  MP_ASSIGN_OR_RETURN(v1::SessionInfo info,
-                      sessions_.Accept(session, rows[0].Int(SessionCartColumn::kUserId),
+  MP_ASSIGN_OR_RETURN(SessionInfo info,
+                      sessions_.Accept(session, UserId(rows[0].Int(SessionCartColumn::kUserId)),
                                        rows[0].Int(SessionCartColumn::kLastActiveMs), now));
-  v1::Cart cart;
-  cart.set_buyer_id(info.user_id());
+  Cart cart{.buyer_id = BuyerId(info.user_id.value)};
   for (const Row& row : rows) {
     if (row.IsNull(SessionCartColumn::kItemId)) continue;
-    v1::CartLine* line = cart.add_lines();
-    line->set_item_id(row.Text(SessionCartColumn::kItemId));
-    line->set_quantity(row.Int(SessionCartColumn::kQuantity));
+    MP_ASSIGN_OR_RETURN(ItemId id, StoredItemId(row.Text(SessionCartColumn::kItemId)));
+    cart.lines.push_back({id, row.Int(SessionCartColumn::kQuantity)});
   }
   return cart;
 }
 
-StatusOr<v1::Cart> CartRepository::ModifyCart(
-    const v1::SessionRequest& session, const std::function<Status(Connection&, int64_t)>& change) {
-  v1::Cart cart;
+StatusOr<Cart> CartRepository::ModifyCart(const SessionKey& session,
+                                          const std::function<Status(Connection&)>& change) {
+  Cart cart;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(int64_t buyer_id, sessions_.Authorize(conn, session));
-    MP_RETURN_IF_ERROR(change(conn, buyer_id));
-    MP_ASSIGN_OR_RETURN(cart, ReadCart(conn, session.session_id(), buyer_id));
+    MP_ASSIGN_OR_RETURN(UserId buyer, sessions_.Authorize(conn, session));
+    MP_RETURN_IF_ERROR(change(conn));
+    MP_ASSIGN_OR_RETURN(cart, ReadCart(conn, session.session_id, BuyerId(buyer.value)));
     return Status();
   }));
   return cart;
 }
 
-StatusOr<v1::Cart> CartRepository::AddToCart(const v1::SessionRequest& session,
-                                             const std::string& item_id, int64_t quantity,
-                                             int64_t available) {
-  return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows,
-                        conn.Query(kSelectCartLineAndCount, {session.session_id(), item_id}));
+StatusOr<Cart> CartRepository::AddToCart(const SessionKey& session, const ItemId& item_id,
+                                         int64_t quantity, int64_t available) {
+  const std::string item = item_id.ToString();
+  return ModifyCart(session, [&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLineAndCount, {session.session_id, item}));
     bool new_line = rows[0].IsNull(CartLineAndCountColumn::kQuantity);
     int64_t in_cart = new_line ? 0 : rows[0].Int(CartLineAndCountColumn::kQuantity);
     if (new_line && rows[0].Int(CartLineAndCountColumn::kLines) >= kMaxCartLines) {
       return customer_sql::CartFull();
     }
     if (in_cart + quantity > available) {
-      return InsufficientQuantity("item " + item_id + " has " + std::to_string(available) +
+      return InsufficientQuantity("item " + item + " has " + std::to_string(available) +
                                   " units for sale; the cart holds " + std::to_string(in_cart));
     }
-    return conn.Query(kUpsertCartLine, {session.session_id(), item_id, in_cart + quantity})
-        .status();
+    return conn.Query(kUpsertCartLine, {session.session_id, item, in_cart + quantity}).status();
   });
 }
 
-StatusOr<v1::Cart> CartRepository::RemoveFromCart(const v1::SessionRequest& session,
-                                                  const std::string& item_id,
-                                                  std::optional<int64_t> quantity) {
-  return ModifyCart(session, [&](Connection& conn, int64_t) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id(), item_id}));
-    if (rows.empty()) return NotFound("item " + item_id + " is not in the cart");
+StatusOr<Cart> CartRepository::RemoveFromCart(const SessionKey& session, const ItemId& item_id,
+                                              std::optional<int64_t> quantity) {
+  const std::string item = item_id.ToString();
+  return ModifyCart(session, [&](Connection& conn) -> Status {
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectCartLine, {session.session_id, item}));
+    if (rows.empty()) return NotFound("item " + item + " is not in the cart");
     int64_t left = quantity ? rows[0].Int(CartLineColumn::kQuantity) - *quantity : 0;
-    if (left > 0) {
-      return conn.Query(kUpsertCartLine, {session.session_id(), item_id, left}).status();
-    }
-    return conn.Query(kDeleteCartLine, {session.session_id(), item_id}).status();
+    if (left > 0) return conn.Query(kUpsertCartLine, {session.session_id, item, left}).status();
+    return conn.Query(kDeleteCartLine, {session.session_id, item}).status();
   });
 }
 
-StatusOr<v1::Cart> CartRepository::ClearCart(const v1::SessionRequest& session) {
-  return ModifyCart(session, [&](Connection& conn, int64_t) {
-    return conn.Query(kDeleteSessionCart, {session.session_id()}).status();
+StatusOr<Cart> CartRepository::ClearCart(const SessionKey& session) {
+  return ModifyCart(session, [&](Connection& conn) {
+    return conn.Query(kDeleteSessionCart, {session.session_id}).status();
   });
 }
 
-Status CartRepository::SaveCart(const v1::SessionRequest& session) {
+Status CartRepository::SaveCart(const SessionKey& session) {
   return db_.Write([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(int64_t buyer_id, sessions_.Authorize(conn, session));
-    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {buyer_id}).status());
-    return conn.Query(kSaveCart, {session.session_id(), buyer_id}).status();
+    MP_ASSIGN_OR_RETURN(UserId buyer, sessions_.Authorize(conn, session));
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {buyer.value}).status());
+    return conn.Query(kSaveCart, {session.session_id, buyer.value}).status();
   });
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "customer_db.pb.h"
+#include "storage/customer_records.h"
 #include "storage/database.h"
 #include "storage/session_repository.h"
 
@@ -23,23 +23,23 @@ class CartRepository {
   // REQUIRES: `sessions` is over `db`.
   CartRepository(Database& db, SessionRepository& sessions) : db_(db), sessions_(sessions) {}
 
-  StatusOr<v1::Cart> GetCart(const v1::SessionRequest& session);
+  StatusOr<Cart> GetCart(const SessionKey& session);
   // kAborted/"insufficient_quantity" when the line would exceed `available`,
   // kFailedPrecondition/"cart_full" for a new line past kMaxCartLines.
-  StatusOr<v1::Cart> AddToCart(const v1::SessionRequest& session, const std::string& item_id,
-                               int64_t quantity, int64_t available);
+  StatusOr<Cart> AddToCart(const SessionKey& session, const ItemId& item_id, int64_t quantity,
+                           int64_t available);
   // Removes `quantity` units (all when absent); kNotFound when not in the cart.
-  StatusOr<v1::Cart> RemoveFromCart(const v1::SessionRequest& session, const std::string& item_id,
-                                    std::optional<int64_t> quantity);
-  StatusOr<v1::Cart> ClearCart(const v1::SessionRequest& session);
+  StatusOr<Cart> RemoveFromCart(const SessionKey& session, const ItemId& item_id,
+                                std::optional<int64_t> quantity);
+  StatusOr<Cart> ClearCart(const SessionKey& session);
   // The working cart becomes the buyer's saved cart.
-  Status SaveCart(const v1::SessionRequest& session);
+  Status SaveCart(const SessionKey& session);
 
  private:
-  StatusOr<v1::Cart> ReadCart(Connection& conn, const std::string& session_id, int64_t buyer_id);
+  StatusOr<Cart> ReadCart(Connection& conn, const std::string& session_id, BuyerId buyer_id);
   // `change` and the cart it leaves, in one transaction after Authorize.
-  StatusOr<v1::Cart> ModifyCart(const v1::SessionRequest& session,
-                                const std::function<Status(Connection&, int64_t)>& change);
+  StatusOr<Cart> ModifyCart(const SessionKey& session,
+                            const std::function<Status(Connection&)>& change);
 
   Database& db_;
   SessionRepository& sessions_;

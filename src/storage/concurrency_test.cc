@@ -33,16 +33,14 @@ std::string Key(std::string prefix, int64_t n) {
 
 constexpr int kThreads = 32;
 
-v1::RegisterItemRequest Item(SellerId seller, const std::string& name, int64_t quantity) {
-  v1::RegisterItemRequest r;
-  r.set_seller_id(seller);
-  r.set_name(name);
-  r.set_category(1);
-  r.add_keywords("lamp");
-  r.set_condition(v1::CONDITION_NEW);
-  r.set_price_cents(500);
-  r.set_quantity(quantity);
-  return r;
+NewItem Lamp(int64_t seller, const std::string& name, int64_t quantity) {
+  return {.seller_id = SellerId(seller),
+          .name = name,
+          .category = 1,
+          .keywords = {"lamp"},
+          .condition = Condition::kNew,
+          .price_cents = 500,
+          .quantity = quantity};
 }
 
 // Runs fn(thread_index) on kThreads threads released together.
@@ -97,19 +95,25 @@ class ConcurrencyTest : public ::testing::TestWithParam<Engine> {
     purchases_ = std::make_unique<PurchaseRepository>(test_db_->db(), *sessions_);
     // Open every pooled connection first, so the threads race on the data,
     // not on connecting.
-    RunTogether([&](int) { (void)products_->GetSellerRating(1); });
+    RunTogether([&](int) { (void)products_->GetSellerRatings({SellerId(1)}); });
   }
 
-  ItemId Register(SellerId seller, const std::string& name, int64_t quantity) {
-    auto item = products_->RegisterItem(Item(seller, name, quantity));
+  ItemId Register(int64_t seller, const std::string& name, int64_t quantity) {
+    auto item = products_->RegisterItem(Lamp(seller, name, quantity));
     EXPECT_TRUE(item.ok()) << item.status().ToString();
-    return item.ok() ? *ItemId::Parse(item->id()) : ItemId{};
+    return item.ok() ? item->id : ItemId{};
   }
 
-  int64_t Quantity(const ItemId& id) {
-    auto item = products_->GetItem(id);
-    EXPECT_TRUE(item.ok()) << item.status().ToString();
-    return item.ok() ? item->quantity() : -1;
+  Item Read(const ItemId& id) {
+    auto items = products_->GetItems({id});
+    EXPECT_TRUE(items.ok() && items->size() == 1) << items.status().ToString();
+    return items.ok() && items->size() == 1 ? (*items)[0] : Item{};
+  }
+  int64_t Quantity(const ItemId& id) { return Read(id).quantity; }
+  Feedback SellerRating(int64_t seller) {
+    auto ratings = products_->GetSellerRatings({SellerId(seller)});
+    EXPECT_TRUE(ratings.ok()) << ratings.status().ToString();
+    return ratings.ok() ? (*ratings)[SellerId(seller)] : Feedback{-1, -1};
   }
 
   FakeClock clock_;
@@ -133,7 +137,7 @@ TEST_P(ConcurrencyTest, WithdrawalsAndTakesNeverOversell) {
       int64_t q = 1 + (t + j) % 3;
       Status s;
       if ((t + j) % 2 == 0) {
-        s = products_->WithdrawUnits(1, id, q).status();
+        s = products_->WithdrawUnits(SellerId(1), id, q).status();
       } else {
         std::string purchase = Key(Key("p", t) + "_", j);
         s = products_->TakeStock(purchase, {{id, q}}).status();
@@ -164,7 +168,7 @@ TEST_P(ConcurrencyTest, TakesOfSeveralItemsStayAllOrNone) {
   RunTogether([&](int t) {
     for (int j = 0; j < 3; ++j) {
       // Half the threads name the items in the other order.
-      std::vector<std::pair<ItemId, int64_t>> lines = {{a, 1}, {b, 1}};
+      std::vector<StockLine> lines = {{a, 1}, {b, 1}};
       if (t % 2) std::swap(lines[0], lines[1]);
       auto r = products_->TakeStock(Key(Key("p", t) + "_", j), lines);
       if (r.ok()) {
@@ -188,7 +192,7 @@ TEST_P(ConcurrencyTest, RepeatsOfOneTakeTakeStockOnce) {
   RunTogether([&](int) {
     auto r = products_->TakeStock("p1", {{a, 2}, {b, 3}});
     if (!r.ok()) return errors.Add(r.status());
-    if (r->lines_size() == 2) ++answered;
+    if (r->size() == 2) ++answered;
   });
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
   EXPECT_EQ(answered.load(), kThreads);
@@ -199,17 +203,16 @@ TEST_P(ConcurrencyTest, RepeatsOfOneTakeTakeStockOnce) {
 TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
   constexpr int64_t kAvailable = 50;
   constexpr int kAddsPerThread = 4;  // 128 units asked for
-  auto buyer = accounts_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
+  auto buyer = accounts_->CreateAccount(Role::kBuyer, "bob", "h", "Bob");
   ASSERT_TRUE(buyer.ok()) << buyer.status().ToString();
-  ASSERT_TRUE(sessions_->CreateSession("s1", v1::ROLE_BUYER, *buyer).ok());
-  v1::SessionRequest session;
-  session.set_session_id("s1");
-  session.set_role(v1::ROLE_BUYER);
+  ASSERT_TRUE(sessions_->CreateSession("s1", Role::kBuyer, *buyer).ok());
+  const SessionKey session{"s1", Role::kBuyer};
+  const ItemId item{1, 1};
   std::atomic<int64_t> added{0};
   Errors errors;
   RunTogether([&](int) {
     for (int j = 0; j < kAddsPerThread; ++j) {
-      auto cart = carts_->AddToCart(session, "1-1", 1, kAvailable);
+      auto cart = carts_->AddToCart(session, item, 1, kAvailable);
       if (cart.ok()) {
         ++added;
       } else if (cart.status().reason() != "insufficient_quantity") {
@@ -220,26 +223,20 @@ TEST_P(ConcurrencyTest, AddsToOneCartNeverExceedAvailable) {
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
   auto cart = carts_->GetCart(session);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
-  ASSERT_EQ(cart->lines_size(), 1);
-  int64_t in_cart = cart->lines(0).quantity();
+  ASSERT_EQ(cart->lines.size(), 1u);
+  int64_t in_cart = cart->lines[0].quantity;
   EXPECT_LE(in_cart, kAvailable);
   EXPECT_EQ(in_cart, added.load()) << "an add was lost";
   EXPECT_EQ(in_cart, kAvailable);
 }
 
 TEST_P(ConcurrencyTest, RepeatsOfOnePurchaseRecordItOnce) {
-  auto buyer = accounts_->CreateAccount(v1::ROLE_BUYER, "bob", "h", "Bob");
-  auto seller = accounts_->CreateAccount(v1::ROLE_SELLER, "sue", "h", "Sue");
+  auto buyer = accounts_->CreateAccount(Role::kBuyer, "bob", "h", "Bob");
+  auto seller = accounts_->CreateAccount(Role::kSeller, "sue", "h", "Sue");
   ASSERT_TRUE(buyer.ok() && seller.ok());
-  v1::RecordPurchaseRequest request;
-  request.set_purchase_id("p1");
-  request.set_buyer_id(*buyer);
-  for (const char* item : {"1-1", "1-2"}) {
-    v1::PurchaseLine* line = request.add_lines();
-    line->set_item_id(item);
-    line->set_seller_id(*seller);
-    line->set_quantity(2);
-    line->set_price_cents(100);
+  PurchaseRecord request{.purchase_id = "p1", .buyer_id = BuyerId(buyer->value)};
+  for (int64_t number : {1, 2}) {
+    request.lines.push_back({ItemId{1, number}, SellerId(seller->value), 2, 100});
   }
   std::mutex mu;
   std::set<int64_t> times;
@@ -249,13 +246,13 @@ TEST_P(ConcurrencyTest, RepeatsOfOnePurchaseRecordItOnce) {
     auto r = purchases_->RecordPurchase(request);
     if (!r.ok()) return errors.Add(r.status());
     std::lock_guard lock(mu);
-    times.insert(r->time_ms());
+    times.insert(r->time_ms);
   });
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
   EXPECT_EQ(times.size(), 1u);
-  EXPECT_EQ(accounts_->GetAccount(v1::ROLE_BUYER, *buyer)->units(), 4);
-  EXPECT_EQ(accounts_->GetAccount(v1::ROLE_SELLER, *seller)->units(), 4);
-  EXPECT_EQ(*purchases_->GetPurchasedQuantity(*buyer, "1-1"), 2);
+  EXPECT_EQ(accounts_->GetAccount(Role::kBuyer, *buyer)->units, 4);
+  EXPECT_EQ(accounts_->GetAccount(Role::kSeller, *seller)->units, 4);
+  EXPECT_EQ(*purchases_->GetPurchasedQuantity(BuyerId(buyer->value), ItemId{1, 1}), 2);
 }
 
 TEST_P(ConcurrencyTest, EqualRegistrationsMergeIntoOneItem) {
@@ -265,27 +262,28 @@ TEST_P(ConcurrencyTest, EqualRegistrationsMergeIntoOneItem) {
   std::set<std::string> ids[2];
   Errors errors;
   RunTogether([&](int t) {
-    SellerId seller = 1 + t % 2;  // two sellers, each with its own item
+    int64_t seller = 1 + t % 2;  // two sellers, each with its own item
     for (int j = 0; j < kPerThread; ++j) {
       int64_t q = 1 + (t + j) % 4;
-      auto item = products_->RegisterItem(Item(seller, "Lamp", q));
+      auto item = products_->RegisterItem(Lamp(seller, "Lamp", q));
       if (!item.ok()) {
         errors.Add(item.status());
         continue;
       }
       total[seller - 1] += q;
       std::lock_guard lock(mu);
-      ids[seller - 1].insert(item->id());
+      ids[seller - 1].insert(item->id.ToString());
     }
   });
   EXPECT_EQ(errors.count(), 0) << errors.Summary();
-  for (SellerId seller : {1, 2}) {
+  auto lists = products_->ListItemsOfSellers({SellerId(1), SellerId(2)});
+  ASSERT_TRUE(lists.ok()) << lists.status().ToString();
+  for (int64_t seller : {1, 2}) {
     EXPECT_EQ(ids[seller - 1].size(), 1u) << "seller " << seller;
-    auto items = products_->ListSellerItems(seller);
-    ASSERT_TRUE(items.ok()) << items.status().ToString();
-    ASSERT_EQ(items->size(), 1u) << "seller " << seller;
-    EXPECT_EQ((*items)[0].quantity(), total[seller - 1].load());
-    EXPECT_EQ((*items)[0].id(), *ids[seller - 1].begin());
+    const std::vector<Item>& items = (*lists)[SellerId(seller)];
+    ASSERT_EQ(items.size(), 1u) << "seller " << seller;
+    EXPECT_EQ(items[0].quantity, total[seller - 1].load());
+    EXPECT_EQ(items[0].id.ToString(), *ids[seller - 1].begin());
   }
 }
 
@@ -296,13 +294,13 @@ TEST_P(ConcurrencyTest, VotesOfDistinctBuyersCountExactly) {
   std::atomic<int> contested_ok{0}, contested_refused{0};
   Errors errors;
   RunTogether([&](int t) {
-    BuyerId buyer = 100 + t;
+    const BuyerId buyer(100 + t);
     for (Status s :
          {products_->Vote(buyer, liked, t % 4 != 0), products_->Vote(buyer, disliked, false)}) {
       if (!s.ok()) errors.Add(s);
     }
     // Two threads vote as the same buyer: one wins, one is refused.
-    Status s = products_->Vote(1000 + t % (kThreads / 2), contested, true);
+    Status s = products_->Vote(BuyerId(1000 + t % (kThreads / 2)), contested, true);
     if (s.ok()) {
       ++contested_ok;
     } else if (s.reason() == "already_rated") {
@@ -321,16 +319,12 @@ TEST_P(ConcurrencyTest, VotesOfDistinctBuyersCountExactly) {
   const int64_t ups = kThreads - kThreads / 4;
   for (const Want& w : {Want{liked, ups, kThreads / 4}, Want{disliked, 0, kThreads},
                         Want{contested, kThreads / 2, 0}}) {
-    auto item = products_->GetItem(w.id);
-    ASSERT_TRUE(item.ok()) << item.status().ToString();
-    EXPECT_EQ(item->feedback().up(), w.up) << item->name();
-    EXPECT_EQ(item->feedback().down(), w.down) << item->name();
+    Item item = Read(w.id);
+    EXPECT_EQ(item.feedback.up, w.up) << item.name;
+    EXPECT_EQ(item.feedback.down, w.down) << item.name;
   }
-  auto seller1 = products_->GetSellerRating(1);
-  ASSERT_TRUE(seller1.ok());
-  EXPECT_EQ(seller1->up(), ups);
-  EXPECT_EQ(seller1->down(), kThreads / 4 + kThreads);
-  EXPECT_EQ(products_->GetSellerRating(2)->up(), kThreads / 2);
+  EXPECT_EQ(SellerRating(1), (Feedback{ups, kThreads / 4 + kThreads}));
+  EXPECT_EQ(SellerRating(2).up, kThreads / 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ConcurrencyTest,

@@ -15,23 +15,23 @@ namespace {
 TEST_P(CustomerRepositoryTest, CreatesAccount) {
   auto id = accounts_->CreateAccount(kSeller, "sally", "hash-1", "Sally S");
   ASSERT_TRUE(id.ok()) << id.status().ToString();
-  EXPECT_GT(*id, 0);
-  EXPECT_NE(*id, buyer_);
+  EXPECT_GT(id->value, 0);
+  EXPECT_NE(id->value, buyer_);
   auto account = accounts_->GetAccount(kSeller, *id);
   ASSERT_TRUE(account.ok()) << account.status().ToString();
-  EXPECT_EQ(account->role(), kSeller);
-  EXPECT_EQ(account->user_id(), *id);
-  EXPECT_EQ(account->username(), "sally");
-  EXPECT_EQ(account->name(), "Sally S");
-  EXPECT_EQ(account->units(), 0);
+  EXPECT_EQ(account->role, kSeller);
+  EXPECT_EQ(account->user_id, *id);
+  EXPECT_EQ(account->username, "sally");
+  EXPECT_EQ(account->name, "Sally S");
+  EXPECT_EQ(account->units, 0);
   // The id belongs to a seller, not to a buyer.
   EXPECT_EQ(accounts_->GetAccount(kBuyer, *id).status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
   struct Case {
-    v1::Role existing;
-    v1::Role wanted;
+    Role existing;
+    Role wanted;
     bool taken;
   };
   const Case cases[] = {{kBuyer, kBuyer, true},
@@ -48,10 +48,10 @@ TEST_P(CustomerRepositoryTest, UsernameIsUniquePerRole) {
       EXPECT_EQ(second.status().reason(), "username_taken") << name;
       auto creds = accounts_->GetCredentials(c.existing, name);
       ASSERT_TRUE(creds.ok());
-      EXPECT_EQ(creds->user_id, first) << "the first account stays";
+      EXPECT_EQ(creds->user_id.value, first) << "the first account stays";
     } else {
       ASSERT_TRUE(second.ok()) << name << ": " << second.status().ToString();
-      EXPECT_NE(*second, first);
+      EXPECT_NE(second->value, first);
     }
   }
 }
@@ -60,9 +60,9 @@ TEST_P(CustomerRepositoryTest, ReturnsCredentialsOfRoleAndUsername) {
   int64_t seller = NewAccount(kSeller, "bob");  // same name as the buyer
   auto creds = accounts_->GetCredentials(kSeller, "bob");
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
-  EXPECT_EQ(creds->user_id, seller);
+  EXPECT_EQ(creds->user_id.value, seller);
   EXPECT_EQ(creds->password_hash, "$argon2id$hash");
-  EXPECT_EQ(accounts_->GetCredentials(kBuyer, "bob")->user_id, buyer_);
+  EXPECT_EQ(accounts_->GetCredentials(kBuyer, "bob")->user_id.value, buyer_);
   for (const char* unknown : {"nobody", "BOB", "bob "}) {
     EXPECT_EQ(accounts_->GetCredentials(kBuyer, unknown).status().code(), StatusCode::kNotFound)
         << unknown;
@@ -70,12 +70,12 @@ TEST_P(CustomerRepositoryTest, ReturnsCredentialsOfRoleAndUsername) {
 }
 
 TEST_P(CustomerRepositoryTest, ChecksLiveSession) {
-  v1::SessionRequest s = Open("s1");
+  SessionKey s = Open("s1");
   auto info = sessions_->CheckSession(s);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_EQ(info->session_id(), "s1");
-  EXPECT_EQ(info->role(), kBuyer);
-  EXPECT_EQ(info->user_id(), buyer_);
+  EXPECT_EQ(info->session_id, "s1");
+  EXPECT_EQ(info->role, kBuyer);
+  EXPECT_EQ(info->user_id.value, buyer_);
 }
 
 TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
@@ -84,11 +84,11 @@ TEST_P(CustomerRepositoryTest, RefusesUnknownEndedOrOtherRoleSession) {
   Open("seller-s", kSeller, seller);
   Open("ended");
   ASSERT_TRUE(sessions_->EndSession("ended").ok());
-  const v1::SessionRequest refused[] = {Ref("buyer-s", kSeller), Ref("seller-s", kBuyer),
-                                        Ref("nope", kBuyer), Ref("ended", kBuyer), Ref("", kBuyer)};
+  const SessionKey refused[] = {Ref("buyer-s", kSeller), Ref("seller-s", kBuyer),
+                                Ref("nope", kBuyer), Ref("ended", kBuyer), Ref("", kBuyer)};
   for (const auto& ref : refused) {
     EXPECT_EQ(sessions_->CheckSession(ref).status().code(), StatusCode::kUnauthenticated)
-        << ref.session_id() << " as " << ref.role();
+        << ref.session_id << " as " << static_cast<int>(ref.role);
   }
   EXPECT_TRUE(sessions_->CheckSession(Ref("buyer-s", kBuyer)).ok());
   EXPECT_TRUE(sessions_->CheckSession(Ref("seller-s", kSeller)).ok());
@@ -106,47 +106,45 @@ TEST_P(CustomerRepositoryTest, ChecksABatchOfSessionsAsOneCheckEach) {
   ASSERT_TRUE(sessions_->CheckSession(Ref("live", kBuyer)).ok());  // activity: stays live
   ASSERT_TRUE(sessions_->CheckSession(Ref("seller-s", kSeller)).ok());
   clock_.Advance(kSlackMs + 1);  // "idle" is now past the timeout and its slack
-  const v1::SessionRequest batch[] = {
+  const SessionKey batch[] = {
       Ref("live", kBuyer),    Ref("seller-s", kBuyer),  Ref("nope", kBuyer), Ref("ended", kBuyer),
       Ref("idle", kBuyer),    Ref("seller-s", kSeller), Ref("live", kBuyer), Ref("", kBuyer),
       Ref("bad\"id", kBuyer), Ref("a,b}", kBuyer)};
-  std::vector<const v1::SessionRequest*> refs;
-  for (const auto& r : batch) refs.push_back(&r);
-  auto answers = sessions_->CheckSessions(refs);
+  auto answers = sessions_->CheckSessions({std::begin(batch), std::end(batch)});
   ASSERT_EQ(answers.size(), std::size(batch));
   const bool live[] = {true, false, false, false, false, true, true, false, false, false};
   for (size_t i = 0; i < answers.size(); ++i) {
-    const v1::SessionRequest& r = batch[i];
-    EXPECT_EQ(answers[i].ok(), live[i]) << i << ": " << r.session_id();
+    const SessionKey& r = batch[i];
+    EXPECT_EQ(answers[i].ok(), live[i]) << i << ": " << r.session_id;
     // The same answer as one check of that session alone.
     EXPECT_EQ(answers[i].status().code(), sessions_->CheckSession(r).status().code()) << i;
     if (!answers[i].ok()) {
       EXPECT_EQ(answers[i].status().code(), StatusCode::kUnauthenticated) << i;
       continue;
     }
-    EXPECT_EQ(answers[i]->session_id(), r.session_id());
-    EXPECT_EQ(answers[i]->role(), r.role());
-    EXPECT_EQ(answers[i]->user_id(), r.role() == kSeller ? seller : buyer_);
+    EXPECT_EQ(answers[i]->session_id, r.session_id);
+    EXPECT_EQ(answers[i]->role, r.role);
+    EXPECT_EQ(answers[i]->user_id.value, r.role == kSeller ? seller : buyer_);
   }
   EXPECT_TRUE(sessions_->CheckSessions({}).empty());
 
   // A batch check is activity too: checked half a timeout later, the live
   // sessions outlive the timeout counted from their last check.
   clock_.Advance(kTimeoutMs / 2);
-  auto later = sessions_->CheckSessions({&batch[0], &batch[5]});
+  auto later = sessions_->CheckSessions({batch[0], batch[5]});
   EXPECT_TRUE(later[0].ok() && later[1].ok());
   clock_.Advance(kTimeoutMs / 2 + 10);
-  later = sessions_->CheckSessions({&batch[0], &batch[5]});
+  later = sessions_->CheckSessions({batch[0], batch[5]});
   EXPECT_TRUE(later[0].ok() && later[1].ok());
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
-  for (const auto& answer : sessions_->CheckSessions({&batch[0]})) {
+  for (const auto& answer : sessions_->CheckSessions({batch[0]})) {
     EXPECT_EQ(answer.status().code(), StatusCode::kUnauthenticated);
   }
 }
 
 TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
-  v1::SessionRequest active = Open("active");
-  v1::SessionRequest idle = Open("idle");
+  SessionKey active = Open("active");
+  SessionKey idle = Open("idle");
   // A session opened (or touched) at t lives until t + timeout + the touch
   // interval (the slack documented in session_repository.h).
   clock_.Advance(kTimeoutMs + kSlackMs);
@@ -160,7 +158,7 @@ TEST_P(CustomerRepositoryTest, SessionExpiresAfterIdleTimeout) {
 
 TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
   const int64_t start = clock_.NowMs();
-  v1::SessionRequest s = Open("s1");
+  SessionKey s = Open("s1");
   clock_.Advance(kTimeoutMs / 10);
   ASSERT_TRUE(sessions_->CheckSession(s).ok());
   EXPECT_EQ(Scalar(kSelectLastActive, "s1"), start) << "not due yet";
@@ -178,11 +176,11 @@ TEST_P(CustomerRepositoryTest, TouchesSessionOnlyAfterTenthOfTimeout) {
 }
 
 TEST_P(CustomerRepositoryTest, DeletesOnlyExpiredSessionsWithTheirCarts) {
-  v1::SessionRequest old_s = Open("old");
+  SessionKey old_s = Open("old");
   Add(old_s, "1-1", 2);
   ASSERT_TRUE(carts_->SaveCart(old_s).ok());
   clock_.Advance(kTimeoutMs / 2);
-  v1::SessionRequest new_s = Open("new");
+  SessionKey new_s = Open("new");
   clock_.Advance(kTimeoutMs / 2 + kSlackMs + 1);
   auto deleted = sessions_->DeleteExpiredSessions();
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
@@ -191,18 +189,18 @@ TEST_P(CustomerRepositoryTest, DeletesOnlyExpiredSessionsWithTheirCarts) {
   EXPECT_TRUE(sessions_->CheckSession(new_s).ok());
   EXPECT_EQ(*sessions_->DeleteExpiredSessions(), 0);
   // The saved cart outlives the expired session.
-  EXPECT_EQ(Cart(Open("later")), (Lines{{"1-1", 2}}));
+  EXPECT_EQ(CartOf(Open("later")), (Lines{{"1-1", 2}}));
 }
 
 TEST_P(CustomerRepositoryTest, AddsToCartMergingLines) {
-  v1::SessionRequest s = Open("s1");
+  SessionKey s = Open("s1");
   Add(s, "2-7", 2);
   Add(s, "1-9", 1);
-  auto cart = carts_->AddToCart(s, "2-7", 3, 5);
+  auto cart = carts_->AddToCart(s, ItemOf("2-7"), 3, 5);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
-  EXPECT_EQ(cart->buyer_id(), buyer_);
+  EXPECT_EQ(cart->buyer_id.value, buyer_);
   EXPECT_EQ(LinesOf(*cart), (Lines{{"1-9", 1}, {"2-7", 5}}));
-  EXPECT_EQ(Cart(s), LinesOf(*cart));
+  EXPECT_EQ(CartOf(s), LinesOf(*cart));
 }
 
 TEST_P(CustomerRepositoryTest, RefusesAddingBeyondAvailable) {
@@ -214,9 +212,9 @@ TEST_P(CustomerRepositoryTest, RefusesAddingBeyondAvailable) {
                         {3, 3, 5, false}, {0, 1, 0, false}, {4, 1, 3, false}};
   int n = 0;
   for (const Case& c : cases) {
-    v1::SessionRequest s = Open(Key("s", n++));
+    SessionKey s = Open(Key("s", n++));
     if (c.in_cart > 0) Add(s, "1-1", c.in_cart);
-    auto cart = carts_->AddToCart(s, "1-1", c.add, c.available);
+    auto cart = carts_->AddToCart(s, ItemOf("1-1"), c.add, c.available);
     Lines expected;
     if (c.ok) {
       ASSERT_TRUE(cart.ok()) << n << ": " << cart.status().ToString();
@@ -226,7 +224,7 @@ TEST_P(CustomerRepositoryTest, RefusesAddingBeyondAvailable) {
       EXPECT_EQ(cart.status().reason(), "insufficient_quantity") << n;
       if (c.in_cart > 0) expected = {{"1-1", c.in_cart}};
     }
-    EXPECT_EQ(Cart(s), expected) << "case " << n;
+    EXPECT_EQ(CartOf(s), expected) << "case " << n;
   }
 }
 
@@ -242,76 +240,77 @@ TEST_P(CustomerRepositoryTest, RemovesSomeOrAllUnits) {
                         {std::nullopt, {{"1-2", 1}}}};
   int n = 0;
   for (const Case& c : cases) {
-    v1::SessionRequest s = Open(Key("s", n++));
+    SessionKey s = Open(Key("s", n++));
     Add(s, "1-1", 5);
     Add(s, "1-2", 1);
-    auto cart = carts_->RemoveFromCart(s, "1-1", c.remove);
+    auto cart = carts_->RemoveFromCart(s, ItemOf("1-1"), c.remove);
     ASSERT_TRUE(cart.ok()) << cart.status().ToString();
     EXPECT_EQ(LinesOf(*cart), c.left) << "case " << n;
-    EXPECT_EQ(Cart(s), c.left) << "case " << n;
+    EXPECT_EQ(CartOf(s), c.left) << "case " << n;
   }
 }
 
 TEST_P(CustomerRepositoryTest, RemovingItemNotInCartIsNotFound) {
-  v1::SessionRequest s = Open("s1");
+  SessionKey s = Open("s1");
   Add(s, "1-1", 2);
   for (std::optional<int64_t> q : {std::optional<int64_t>(1), std::optional<int64_t>()}) {
-    EXPECT_EQ(carts_->RemoveFromCart(s, "1-2", q).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(carts_->RemoveFromCart(s, ItemOf("1-2"), q).status().code(), StatusCode::kNotFound);
   }
-  EXPECT_EQ(Cart(s), (Lines{{"1-1", 2}}));
+  EXPECT_EQ(CartOf(s), (Lines{{"1-1", 2}}));
 }
 
 TEST_P(CustomerRepositoryTest, ClearsWorkingCartOnly) {
-  v1::SessionRequest s = Open("s1");
+  SessionKey s = Open("s1");
   Add(s, "1-1", 2);
   ASSERT_TRUE(carts_->SaveCart(s).ok());
   Add(s, "1-2", 1);
   auto cart = carts_->ClearCart(s);
   ASSERT_TRUE(cart.ok()) << cart.status().ToString();
-  EXPECT_EQ(cart->lines_size(), 0);
-  EXPECT_EQ(Cart(s), Lines{});
-  EXPECT_EQ(Cart(Open("s2")), (Lines{{"1-1", 2}}));
+  EXPECT_EQ(cart->lines.size(), 0);
+  EXPECT_EQ(CartOf(s), Lines{});
+  EXPECT_EQ(CartOf(Open("s2")), (Lines{{"1-1", 2}}));
 }
 
 TEST_P(CustomerRepositoryTest, NewSessionStartsFromSavedCart) {
-  v1::SessionRequest s1 = Open("s1");
-  EXPECT_EQ(Cart(s1), Lines{});
+  SessionKey s1 = Open("s1");
+  EXPECT_EQ(CartOf(s1), Lines{});
   Add(s1, "1-1", 2);
   Add(s1, "3-4", 1);
   ASSERT_TRUE(carts_->SaveCart(s1).ok());
   Add(s1, "1-1", 1);  // after the save: working cart only
-  v1::SessionRequest s2 = Open("s2");
-  EXPECT_EQ(Cart(s2), (Lines{{"1-1", 2}, {"3-4", 1}}));
+  SessionKey s2 = Open("s2");
+  EXPECT_EQ(CartOf(s2), (Lines{{"1-1", 2}, {"3-4", 1}}));
   // The two working carts are independent.
   Add(s2, "9-9", 1);
-  EXPECT_EQ(Cart(s1), (Lines{{"1-1", 3}, {"3-4", 1}}));
+  EXPECT_EQ(CartOf(s1), (Lines{{"1-1", 3}, {"3-4", 1}}));
   // Saving again replaces the saved cart.
   ASSERT_TRUE(carts_->ClearCart(s1).ok());
   Add(s1, "5-5", 5);
   ASSERT_TRUE(carts_->SaveCart(s1).ok());
-  EXPECT_EQ(Cart(Open("s3")), (Lines{{"5-5", 5}}));
+  EXPECT_EQ(CartOf(Open("s3")), (Lines{{"5-5", 5}}));
   // Another buyer starts empty.
   int64_t other = NewAccount(kBuyer, "carol");
-  EXPECT_EQ(Cart(Open("s4", kBuyer, other)), Lines{});
+  EXPECT_EQ(CartOf(Open("s4", kBuyer, other)), Lines{});
 }
 
 TEST_P(CustomerRepositoryTest, LogoutDiscardsWorkingCartButKeepsSaved) {
-  v1::SessionRequest s1 = Open("s1");
+  SessionKey s1 = Open("s1");
   Add(s1, "1-1", 2);
   ASSERT_TRUE(carts_->SaveCart(s1).ok());
   Add(s1, "1-1", 1);
   Add(s1, "2-2", 4);
   ASSERT_TRUE(sessions_->EndSession("s1").ok());
   EXPECT_EQ(Scalar(kCountSessionRows, "s1"), 0);
-  EXPECT_EQ(Cart(Open("s2")), (Lines{{"1-1", 2}}));
+  EXPECT_EQ(CartOf(Open("s2")), (Lines{{"1-1", 2}}));
 }
 
 TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
-  using Call = std::function<Status(const v1::SessionRequest&)>;
+  using Call = std::function<Status(const SessionKey&)>;
   const std::pair<const char*, Call> calls[] = {
       {"GetCart", [&](auto& s) { return carts_->GetCart(s).status(); }},
-      {"AddToCart", [&](auto& s) { return carts_->AddToCart(s, "1-1", 1, 9).status(); }},
-      {"RemoveFromCart", [&](auto& s) { return carts_->RemoveFromCart(s, "1-1", 1).status(); }},
+      {"AddToCart", [&](auto& s) { return carts_->AddToCart(s, ItemOf("1-1"), 1, 9).status(); }},
+      {"RemoveFromCart",
+       [&](auto& s) { return carts_->RemoveFromCart(s, ItemOf("1-1"), 1).status(); }},
       {"ClearCart", [&](auto& s) { return carts_->ClearCart(s).status(); }},
       {"SaveCart", [&](auto& s) { return carts_->SaveCart(s); }},
       {"ListPurchases", [&](auto& s) { return purchases_->ListPurchases(s).status(); }},
@@ -329,23 +328,23 @@ TEST_P(CustomerRepositoryTest, CartCallsNeedLiveBuyerSession) {
     for (const auto& ref : {Ref(id + "-ended", kBuyer), Ref(id + "-seller", kBuyer),
                             Ref(id + "-expired", kBuyer), Ref("unknown", kBuyer)}) {
       EXPECT_EQ(call(ref).code(), StatusCode::kUnauthenticated)
-          << name << " with " << ref.session_id();
+          << name << " with " << ref.session_id;
     }
   }
 }
 
 TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastRequest) {
   const int64_t opened = clock_.NowMs();
-  v1::SessionRequest checked = Open("checked");
-  v1::SessionRequest batched = Open("batched");
-  v1::SessionRequest carted = Open("carted");
-  v1::SessionRequest read = Open("read");
+  SessionKey checked = Open("checked");
+  SessionKey batched = Open("batched");
+  SessionKey carted = Open("carted");
+  SessionKey read = Open("read");
   // The last requests, at 5% of the timeout: too soon to be written.
   clock_.Advance(kTimeoutMs / 20);
   ASSERT_TRUE(sessions_->CheckSession(checked).ok());
-  ASSERT_TRUE(sessions_->CheckSessions({&batched})[0].ok());
+  ASSERT_TRUE(sessions_->CheckSessions({batched})[0].ok());
   Add(carted, "1-1", 1);  // a write transaction (Authorize)
-  EXPECT_EQ(Cart(read), Lines{});
+  EXPECT_EQ(CartOf(read), Lines{});
   for (const char* id : {"checked", "batched", "carted", "read"}) {
     ASSERT_EQ(Scalar(kSelectLastActive, id), opened) << id << ": not written, as designed";
   }
@@ -356,22 +355,22 @@ TEST_P(CustomerRepositoryTest, SessionEndsNoEarlierThanTheTimeoutAfterTheLastReq
   ASSERT_TRUE(swept.ok()) << swept.status().ToString();
   EXPECT_EQ(*swept, 0);
   EXPECT_TRUE(sessions_->CheckSession(checked).ok());
-  EXPECT_TRUE(sessions_->CheckSessions({&batched})[0].ok());
-  EXPECT_TRUE(carts_->AddToCart(carted, "1-1", 1, 1000).ok());
+  EXPECT_TRUE(sessions_->CheckSessions({batched})[0].ok());
+  EXPECT_TRUE(carts_->AddToCart(carted, ItemOf("1-1"), 1, 1000).ok());
   EXPECT_TRUE(carts_->GetCart(read).ok());
 }
 
 // ... and at most the touch interval later than that.
 TEST_P(CustomerRepositoryTest, SessionEndsAtMostTheTouchIntervalAfterTheTimeout) {
-  v1::SessionRequest checked = Open("checked");
-  v1::SessionRequest batched = Open("batched");
-  v1::SessionRequest carted = Open("carted");
-  v1::SessionRequest read = Open("read");
+  SessionKey checked = Open("checked");
+  SessionKey batched = Open("batched");
+  SessionKey carted = Open("carted");
+  SessionKey read = Open("read");
   Open("swept");
   clock_.Advance(kTimeoutMs + kSlackMs + 1);
   EXPECT_EQ(sessions_->CheckSession(checked).status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(sessions_->CheckSessions({&batched})[0].status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(carts_->AddToCart(carted, "1-1", 1, 1000).status().code(),
+  EXPECT_EQ(sessions_->CheckSessions({batched})[0].status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(carts_->AddToCart(carted, ItemOf("1-1"), 1, 1000).status().code(),
             StatusCode::kUnauthenticated);
   EXPECT_EQ(carts_->GetCart(read).status().code(), StatusCode::kUnauthenticated);
   auto swept = sessions_->DeleteExpiredSessions();

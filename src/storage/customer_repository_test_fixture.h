@@ -31,48 +31,40 @@ inline std::string Key(std::string prefix, int64_t n) {
 inline constexpr int64_t kTimeoutMs = 300'000;
 // How long past the timeout a session may live (session_repository.h).
 inline constexpr int64_t kSlackMs = SessionRules::TouchIntervalMs(kTimeoutMs);
-inline constexpr v1::Role kBuyer = v1::ROLE_BUYER;
-inline constexpr v1::Role kSeller = v1::ROLE_SELLER;
+inline constexpr Role kBuyer = Role::kBuyer;
+inline constexpr Role kSeller = Role::kSeller;
 
 inline const Sql kSelectLastActive{"SELECT last_active_ms FROM sessions WHERE id = $1"};
 inline const Sql kCountSessionRows{
     "SELECT (SELECT COUNT(*) FROM sessions WHERE id = $1) + "
     "(SELECT COUNT(*) FROM cart_lines WHERE session_id = $1)"};
 
-inline v1::SessionRequest Ref(const std::string& id, v1::Role role) {
-  v1::SessionRequest ref;
-  ref.set_session_id(id);
-  ref.set_role(role);
-  return ref;
+inline SessionKey Ref(const std::string& id, Role role) { return {id, role}; }
+
+// An item id written as text ("3-1"), as tests name them.
+inline ItemId ItemOf(const std::string& text) {
+  auto id = ItemId::Parse(text);
+  EXPECT_TRUE(id.ok()) << text;
+  return id.ok() ? *id : ItemId{};
 }
 
-inline Lines LinesOf(const v1::Cart& cart) {
+inline Lines LinesOf(const std::vector<CartLine>& cart_lines) {
   Lines lines;
-  for (const v1::CartLine& line : cart.lines()) {
-    lines.emplace_back(line.item_id(), line.quantity());
-  }
+  for (const CartLine& line : cart_lines)
+    lines.emplace_back(line.item_id.ToString(), line.quantity);
   return lines;
 }
+inline Lines LinesOf(const Cart& cart) { return LinesOf(cart.lines); }
 
-inline v1::PurchaseLine Line(const std::string& item, int64_t seller, int64_t quantity,
-                             int64_t price_cents) {
-  v1::PurchaseLine line;
-  line.set_item_id(item);
-  line.set_seller_id(seller);
-  line.set_quantity(quantity);
-  line.set_price_cents(price_cents);
-  return line;
+inline PurchaseLine Line(const std::string& item, int64_t seller, int64_t quantity,
+                         int64_t price_cents) {
+  return {ItemOf(item), SellerId(seller), quantity, price_cents};
 }
 
-inline v1::RecordPurchaseRequest Purchase(const std::string& id, int64_t buyer,
-                                          const std::vector<v1::PurchaseLine>& lines,
-                                          const std::string& clear_session = "") {
-  v1::RecordPurchaseRequest request;
-  request.set_purchase_id(id);
-  request.set_buyer_id(buyer);
-  for (const auto& line : lines) *request.add_lines() = line;
-  request.set_clear_session_id(clear_session);
-  return request;
+inline PurchaseRecord Purchase(const std::string& id, int64_t buyer,
+                               const std::vector<PurchaseLine>& lines,
+                               const std::string& clear_session = "") {
+  return {id, BuyerId(buyer), lines, clear_session};
 }
 
 class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
@@ -90,34 +82,34 @@ class CustomerRepositoryTest : public ::testing::TestWithParam<Engine> {
     buyer_ = NewAccount(kBuyer, "bob");
   }
 
-  int64_t NewAccount(v1::Role role, const std::string& username) {
+  int64_t NewAccount(Role role, const std::string& username) {
     auto id = accounts_->CreateAccount(role, username, "$argon2id$hash", "Name");
     EXPECT_TRUE(id.ok()) << id.status().ToString();
-    return id.ok() ? *id : 0;
+    return id.ok() ? id->value : 0;
   }
 
   // Opens a buyer session of buyer_ unless told otherwise.
-  v1::SessionRequest Open(const std::string& id, v1::Role role = kBuyer, int64_t user_id = 0) {
-    Status s = sessions_->CreateSession(id, role, user_id ? user_id : buyer_);
+  SessionKey Open(const std::string& id, Role role = kBuyer, int64_t user_id = 0) {
+    Status s = sessions_->CreateSession(id, role, UserId(user_id ? user_id : buyer_));
     EXPECT_TRUE(s.ok()) << s.ToString();
     return Ref(id, role);
   }
 
-  Lines Cart(const v1::SessionRequest& session) {
+  Lines CartOf(const SessionKey& session) {
     auto cart = carts_->GetCart(session);
     EXPECT_TRUE(cart.ok()) << cart.status().ToString();
     return cart.ok() ? LinesOf(*cart) : Lines{};
   }
 
-  void Add(const v1::SessionRequest& session, const std::string& item, int64_t quantity) {
-    auto cart = carts_->AddToCart(session, item, quantity, /*available=*/1000);
+  void Add(const SessionKey& session, const std::string& item, int64_t quantity) {
+    auto cart = carts_->AddToCart(session, ItemOf(item), quantity, /*available=*/1000);
     EXPECT_TRUE(cart.ok()) << cart.status().ToString();
   }
 
-  int64_t Units(v1::Role role, int64_t id) {
-    auto account = accounts_->GetAccount(role, id);
+  int64_t Units(Role role, int64_t id) {
+    auto account = accounts_->GetAccount(role, UserId(id));
     EXPECT_TRUE(account.ok()) << account.status().ToString();
-    return account.ok() ? account->units() : -1;
+    return account.ok() ? account->units : -1;
   }
 
   // A single integer read straight from the database.

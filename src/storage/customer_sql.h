@@ -30,4 +30,11 @@ inline Status CartFull() {
                 "a cart holds at most " + std::to_string(kMaxCartLines) + " items", kCartFull);
 }
 
+// An item id read back from a column (written only once checked).
+inline StatusOr<ItemId> StoredItemId(const std::string& text) {
+  StatusOr<ItemId> id = ItemId::Parse(text);
+  if (!id.ok()) return Internal("a stored item id is not one: '" + text + "'");
+  return id;
+}
+
 }  // namespace mp::storage::customer_sql

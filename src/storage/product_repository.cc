@@ -48,20 +48,6 @@ const Sql kSyncKeywords{
 const Sql kEnsureSellerRating{
     "INSERT INTO seller_ratings (seller_id) VALUES ($1) ON CONFLICT (seller_id) DO NOTHING"};
 
-// The same page of several sellers in one statement (ReadMany). PostgreSQL
-// reads each seller's page from the index (LATERAL, one round trip);
-// SQLite, without LATERAL, numbers each seller's items by id and keeps
-// rows $2 < n <= $2 + $3 (in process, there is no round trip to save).
-const Sql kSelectItemsOfSellers{
-    "SELECT " MP_ITEM_COLUMNS " FROM (SELECT " MP_ITEM_COLUMNS
-    ", ROW_NUMBER() OVER (PARTITION BY seller_id ORDER BY id) AS n FROM items "
-    "WHERE seller_id IN (SELECT value FROM json_each($1))) page "
-    "WHERE n > $2 AND n <= $2 + $3 ORDER BY seller_id, id",
-    "SELECT " MP_ITEM_COLUMNS
-    " FROM unnest(CAST($1 AS BIGINT[])) AS s(seller) "
-    "CROSS JOIN LATERAL (SELECT " MP_ITEM_COLUMNS
-    " FROM items WHERE seller_id = s.seller ORDER BY id LIMIT $3 OFFSET $2) page "
-    "ORDER BY seller_id, id"};
 const Sql kSelectOwner{"SELECT seller_id, quantity FROM items WHERE id = $1 AND category = $2"};
 const Sql kChangePrice{
     "UPDATE items SET price_cents = $4 WHERE id = $1 AND category = $2 AND seller_id = $3 "
@@ -110,7 +96,7 @@ const Sql kSelectSellerRatings{
     "WHERE seller_id IN (SELECT value FROM json_each($1))",
     "SELECT seller_id, up, down FROM seller_ratings WHERE seller_id = ANY(CAST($1 AS BIGINT[]))"};
 
-std::string JoinKeywords(const google::protobuf::RepeatedPtrField<std::string>& words) {
+std::string JoinKeywords(const std::vector<std::string>& words) {
   std::string out;
   for (const std::string& w : words) {
     if (!out.empty()) out += ',';
@@ -125,23 +111,22 @@ std::string ItemNotFound(const ItemId& id) { return "no item " + id.ToString(); 
 
 namespace product_rows {
 
-v1::Item ToItem(const Row& row) {
-  v1::Item item;
-  item.set_id(ItemId{row.Int(1), row.Int(0)}.ToString());
-  item.set_category(row.Int(1));
-  item.set_name(row.Text(2));
+Item ToItem(const Row& row) {
+  Item item;
+  item.id = ItemId{row.Int(1), row.Int(0)};
+  item.category = row.Int(1);
+  item.name = row.Text(2);
   const std::string& keywords = row.Text(3);
   for (size_t start = 0; start < keywords.size();) {
     size_t comma = std::min(keywords.find(',', start), keywords.size());
-    item.add_keywords(keywords.substr(start, comma - start));
+    item.keywords.push_back(keywords.substr(start, comma - start));
     start = comma + 1;
   }
-  item.set_condition(static_cast<v1::Condition>(row.Int(4)));
-  item.set_price_cents(row.Int(5));
-  item.set_quantity(row.Int(6));
-  item.mutable_feedback()->set_up(row.Int(7));
-  item.mutable_feedback()->set_down(row.Int(8));
-  item.set_seller_id(row.Int(9));
+  item.condition = static_cast<Condition>(row.Int(4));
+  item.price_cents = row.Int(5);
+  item.quantity = row.Int(6);
+  item.feedback = {row.Int(7), row.Int(8)};
+  item.seller_id = SellerId(row.Int(9));
   return item;
 }
 
@@ -153,59 +138,48 @@ Status ProductRepository::Migrate(Database& db) {
                                                   : PostgresProductMigrations());
 }
 
-StatusOr<v1::Item> ProductRepository::RegisterItem(const v1::RegisterItemRequest& r) {
-  v1::Item item;
-  std::string keywords = JoinKeywords(r.keywords());
+StatusOr<Item> ProductRepository::RegisterItem(const NewItem& r) {
+  Item item;
+  std::string keywords = JoinKeywords(r.keywords);
+  const int64_t seller = r.seller_id.value;
+  const auto condition = static_cast<int64_t>(r.condition);
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_RETURN_IF_ERROR(conn.Query(kLockSeller, {r.seller_id()}).status());
-    MP_ASSIGN_OR_RETURN(Rows equal,
-                        conn.Query(kFindEqualItem, {r.seller_id(), r.name(), r.category(), keywords,
-                                                    int64_t{r.condition()}, r.price_cents()}));
+    MP_RETURN_IF_ERROR(conn.Query(kLockSeller, {seller}).status());
+    MP_ASSIGN_OR_RETURN(
+        Rows equal, conn.Query(kFindEqualItem,
+                               {seller, r.name, r.category, keywords, condition, r.price_cents}));
     if (!equal.empty()) {
-      if (equal[0].Int(1) + r.quantity() > kMaxQuantity) {
+      if (equal[0].Int(1) + r.quantity > kMaxQuantity) {
         return InvalidArgument("quantity", "the item would hold more than 1000000000 units");
       }
-      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kAddUnits, {equal[0].Int(0), r.quantity()}));
+      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kAddUnits, {equal[0].Int(0), r.quantity}));
       item = ToItem(rows.at(0));
       return conn.Query(kSyncKeywords, {equal[0].Int(0)}).status();
     }
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kInsertItem, {r.seller_id(), r.name(), r.category(),
-                                                            keywords, int64_t{r.condition()},
-                                                            r.price_cents(), r.quantity()}));
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kInsertItem, {seller, r.name, r.category, keywords,
+                                                            condition, r.price_cents, r.quantity}));
     item = ToItem(rows.at(0));
     int64_t number = rows[0].Int(0);
-    for (const std::string& word : r.keywords()) {
+    for (const std::string& word : r.keywords) {
       MP_RETURN_IF_ERROR(
-          conn.Query(kInsertKeyword, {word, r.category(), number, int64_t{r.quantity() > 0}})
-              .status());
+          conn.Query(kInsertKeyword, {word, r.category, number, int64_t{r.quantity > 0}}).status());
     }
-    return conn.Query(kEnsureSellerRating, {r.seller_id()}).status();
+    return conn.Query(kEnsureSellerRating, {seller}).status();
   }));
   return item;
 }
 
-StatusOr<v1::Item> ProductRepository::GetItem(const ItemId& id) {
-  v1::Item item;
-  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItem, {id.number, id.category}));
-    if (rows.empty()) return NotFound(ItemNotFound(id));
-    item = ToItem(rows[0]);
-    return Status();
-  }));
-  return item;
-}
-
-StatusOr<std::vector<v1::Item>> ProductRepository::GetItems(const std::vector<ItemId>& ids) {
-  std::vector<v1::Item> items;
+StatusOr<std::vector<Item>> ProductRepository::GetItems(const std::vector<ItemId>& ids) {
+  std::vector<Item> items;
   if (ids.empty()) return items;
   std::string list = NumberList(db_.engine(), ids, [](const ItemId& id) { return id.number; });
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectItems, {list}));
-    std::map<int64_t, v1::Item> by_number;
+    std::map<int64_t, Item> by_number;
     for (const Row& row : rows) by_number.emplace(row.Int(0), ToItem(row));
     for (const ItemId& id : ids) {
       auto it = by_number.find(id.number);
-      if (it != by_number.end() && it->second.category() == id.category) {
+      if (it != by_number.end() && it->second.category == id.category) {
         items.push_back(it->second);
       }
     }
@@ -214,29 +188,16 @@ StatusOr<std::vector<v1::Item>> ProductRepository::GetItems(const std::vector<It
   return items;
 }
 
-StatusOr<std::vector<v1::Item>> ProductRepository::ListSellerItems(SellerId seller_id, int limit,
-                                                                   int offset) {
-  std::vector<v1::Item> items;
-  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    items.clear();
-    MP_ASSIGN_OR_RETURN(
-        Rows rows, conn.Query(kSelectSellerItems, {seller_id, int64_t{limit}, int64_t{offset}}));
-    for (const Row& row : rows) items.push_back(ToItem(row));
-    return Status();
-  }));
-  return items;
-}
-
-StatusOr<std::map<SellerId, std::vector<v1::Item>>> ProductRepository::ListItemsOfSellers(
+StatusOr<std::map<SellerId, std::vector<Item>>> ProductRepository::ListItemsOfSellers(
     const std::set<SellerId>& seller_ids, int limit, int offset) {
-  std::map<SellerId, std::vector<v1::Item>> items;
+  std::map<SellerId, std::vector<Item>> items;
   if (seller_ids.empty()) return items;
-  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id; });
+  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id.value; });
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     items.clear();
     MP_ASSIGN_OR_RETURN(Rows rows,
                         conn.Query(kSelectItemsOfSellers, {list, int64_t{offset}, int64_t{limit}}));
-    for (const Row& row : rows) items[row.Int(9)].push_back(ToItem(row));
+    for (const Row& row : rows) items[SellerId(row.Int(9))].push_back(ToItem(row));
     return Status();
   }));
   return items;
@@ -245,19 +206,19 @@ StatusOr<std::map<SellerId, std::vector<v1::Item>>> ProductRepository::ListItems
 Status ProductRepository::ExplainMiss(Connection& conn, const ItemId& id, SellerId seller_id) {
   MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectOwner, {id.number, id.category}));
   if (rows.empty()) return NotFound(ItemNotFound(id));
-  if (rows[0].Int(0) != seller_id) {
+  if (rows[0].Int(0) != seller_id.value) {
     return PermissionDenied("item " + id.ToString() + " belongs to another seller");
   }
   return InsufficientQuantity("item " + id.ToString() + " has only " +
                               std::to_string(rows[0].Int(1)) + " units left");
 }
 
-StatusOr<v1::Item> ProductRepository::ChangePrice(SellerId seller_id, const ItemId& id,
-                                                  int64_t price_cents) {
-  v1::Item item;
+StatusOr<Item> ProductRepository::ChangePrice(SellerId seller_id, const ItemId& id,
+                                              int64_t price_cents) {
+  Item item;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows,
-                        conn.Query(kChangePrice, {id.number, id.category, seller_id, price_cents}));
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kChangePrice, {id.number, id.category,
+                                                             seller_id.value, price_cents}));
     if (rows.empty()) return ExplainMiss(conn, id, seller_id);
     item = ToItem(rows[0]);
     return Status();
@@ -265,12 +226,13 @@ StatusOr<v1::Item> ProductRepository::ChangePrice(SellerId seller_id, const Item
   return item;
 }
 
-StatusOr<v1::Item> ProductRepository::WithdrawUnits(SellerId seller_id, const ItemId& id,
-                                                    std::optional<int64_t> quantity) {
-  v1::Item item;
+StatusOr<Item> ProductRepository::WithdrawUnits(SellerId seller_id, const ItemId& id,
+                                                std::optional<int64_t> quantity) {
+  Item item;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    auto rows = quantity ? conn.Query(kWithdraw, {id.number, id.category, seller_id, *quantity})
-                         : conn.Query(kWithdrawAll, {id.number, id.category, seller_id});
+    const int64_t seller = seller_id.value;
+    auto rows = quantity ? conn.Query(kWithdraw, {id.number, id.category, seller, *quantity})
+                         : conn.Query(kWithdrawAll, {id.number, id.category, seller});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return ExplainMiss(conn, id, seller_id);
     item = ToItem(rows->at(0));
@@ -279,43 +241,39 @@ StatusOr<v1::Item> ProductRepository::WithdrawUnits(SellerId seller_id, const It
   return item;
 }
 
-StatusOr<v1::SearchResponse> ProductRepository::Search(int64_t category,
-                                                       const std::vector<std::string>& keywords,
-                                                       int limit, int offset) {
-  v1::SearchResponse response;
+StatusOr<std::vector<ScoredItem>> ProductRepository::Search(
+    int64_t category, const std::vector<std::string>& keywords, int limit, int offset) {
+  std::vector<ScoredItem> found;
   std::vector<std::string> words = keywords;
   std::sort(words.begin(), words.end());
   words.erase(std::unique(words.begin(), words.end()), words.end());
   if (words.size() > static_cast<size_t>(kMaxKeywords)) words.resize(kMaxKeywords);
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    response.clear_items();
+    found.clear();
     if (words.size() <= 1) {
       StatusOr<Rows> rows =
           words.empty()
               ? conn.Query(kSearchCategory, {category, int64_t{limit}, int64_t{offset}})
               : conn.Query(kSearchKeyword, {category, int64_t{limit}, int64_t{offset}, words[0]});
       if (!rows.ok()) return rows.status();
-      for (const Row& row : *rows) {
-        v1::ScoredItem* scored = response.add_items();
-        *scored->mutable_item() = ToItem(row);
-        scored->set_score(static_cast<int32_t>(row.Int(10)));
-      }
+      for (const Row& row : *rows) found.push_back({ToItem(row), static_cast<int>(row.Int(10))});
       return Status();
     }
-    return SearchSeveral(conn, category, words, limit, offset, response);
+    return SearchSeveral(conn, category, words, limit, offset, found);
   }));
-  return response;
+  return found;
 }
 
-StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
-    const std::string& purchase_id, const std::vector<std::pair<ItemId, int64_t>>& lines) {
-  v1::TakeStockResponse response;
+StatusOr<std::vector<TakenLine>> ProductRepository::TakeStock(const std::string& purchase_id,
+                                                              const std::vector<StockLine>& lines) {
+  std::vector<TakenLine> taken_lines;
   // A fixed order keeps two purchases of the same items from deadlocking.
   auto sorted = lines;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto& a, const auto& b) { return a.first.number < b.first.number; });
+  std::sort(sorted.begin(), sorted.end(), [](const StockLine& a, const StockLine& b) {
+    return a.item_id.number < b.item_id.number;
+  });
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    response.clear_lines();
+    taken_lines.clear();
     MP_RETURN_IF_ERROR(conn.Query(kLockPurchase, {purchase_id}).status());
     MP_ASSIGN_OR_RETURN(Rows taken, conn.Query(kSelectTaken, {purchase_id}));
     for (const Row& row : taken) {
@@ -323,12 +281,8 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
         return Status(StatusCode::kFailedPrecondition,
                       "the stock of purchase " + purchase_id + " was given back");
       }
-      v1::TakenLine* line = response.add_lines();
-      line->set_item_id(ItemId{row.Int(6), row.Int(0)}.ToString());
-      line->set_quantity(row.Int(1));
-      line->set_price_cents(row.Int(2));
-      line->set_seller_id(row.Int(3));
-      line->set_name(row.Text(4));
+      taken_lines.push_back({ItemId{row.Int(6), row.Int(0)}, row.Int(1), row.Int(2),
+                             SellerId(row.Int(3)), row.Text(4)});
     }
     if (!taken.empty()) return Status();
     int64_t total = 0;
@@ -343,20 +297,16 @@ StatusOr<v1::TakeStockResponse> ProductRepository::TakeStock(
       // Refused before anything is held: the transaction rolls back.
       MP_RETURN_IF_ERROR(AddToOrderTotal(total, rows[0].Int(0), quantity));
       MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
-      v1::TakenLine* line = response.add_lines();
-      line->set_item_id(id.ToString());
-      line->set_quantity(quantity);
-      line->set_price_cents(rows[0].Int(0));
-      line->set_seller_id(rows[0].Int(1));
-      line->set_name(rows[0].Text(2));
+      const TakenLine& line = taken_lines.emplace_back(
+          TakenLine{id, quantity, rows[0].Int(0), SellerId(rows[0].Int(1)), rows[0].Text(2)});
       MP_RETURN_IF_ERROR(
-          conn.Query(kInsertTaken, {purchase_id, id.number, quantity, line->price_cents(),
-                                    line->seller_id(), line->name()})
+          conn.Query(kInsertTaken, {purchase_id, id.number, quantity, line.price_cents,
+                                    line.seller_id.value, line.name})
               .status());
     }
     return Status();
   }));
-  return response;
+  return taken_lines;
 }
 
 Status ProductRepository::ReleaseStock(const std::string& purchase_id) {
@@ -383,45 +333,29 @@ Status ProductRepository::Vote(BuyerId buyer_id, const ItemId& id, bool up) {
     int64_t u = up ? 1 : 0;
     MP_ASSIGN_OR_RETURN(Rows item, conn.Query(kVoteItem, {id.number, id.category, u, 1 - u}));
     if (item.empty()) return NotFound(ItemNotFound(id));
-    MP_ASSIGN_OR_RETURN(Rows vote, conn.Query(kInsertVote, {buyer_id, id.number, u}));
+    MP_ASSIGN_OR_RETURN(Rows vote, conn.Query(kInsertVote, {buyer_id.value, id.number, u}));
     if (vote.empty()) {
       // Rolled back with the item's count above.
       return Status(StatusCode::kAlreadyExists, "you already rated item " + id.ToString(),
-                    "already_rated");
+                    kAlreadyRated);
     }
     MP_RETURN_IF_ERROR(conn.Query(kSyncKeywords, {id.number}).status());
     return conn.Query(kVoteSeller, {item[0].Int(0), u, 1 - u}).status();
   });
 }
 
-StatusOr<std::map<SellerId, v1::Feedback>> ProductRepository::GetSellerRatings(
+StatusOr<std::map<SellerId, Feedback>> ProductRepository::GetSellerRatings(
     const std::set<SellerId>& seller_ids) {
-  std::map<SellerId, v1::Feedback> ratings;
+  std::map<SellerId, Feedback> ratings;
   if (seller_ids.empty()) return ratings;
-  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id; });
+  std::string list = NumberList(db_.engine(), seller_ids, [](SellerId id) { return id.value; });
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    ratings.clear();
     MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerRatings, {list}));
-    for (const Row& row : rows) {
-      v1::Feedback& feedback = ratings[row.Int(0)];
-      feedback.set_up(row.Int(1));
-      feedback.set_down(row.Int(2));
-    }
+    for (const Row& row : rows) ratings[SellerId(row.Int(0))] = {row.Int(1), row.Int(2)};
     return Status();
   }));
   return ratings;
-}
-
-StatusOr<v1::Feedback> ProductRepository::GetSellerRating(SellerId seller_id) {
-  v1::Feedback feedback;
-  MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectSellerRating, {seller_id}));
-    if (!rows.empty()) {
-      feedback.set_up(rows[0].Int(0));
-      feedback.set_down(rows[0].Int(1));
-    }
-    return Status();
-  }));
-  return feedback;
 }
 
 }  // namespace mp::storage

@@ -11,8 +11,8 @@
 
 #include "common/status.h"
 #include "common/types.h"
-#include "product_db.pb.h"
 #include "storage/database.h"
+#include "storage/product_records.h"
 
 namespace mp::storage {
 
@@ -39,52 +39,47 @@ class ProductRepository {
   // Adds the units to the seller's equal item (name, category, keyword set,
   // condition, price), or creates the item. kInvalidArgument/"quantity" when
   // the sum would pass kMaxQuantity.
-  StatusOr<v1::Item> RegisterItem(const v1::RegisterItemRequest& request);
-  StatusOr<v1::Item> GetItem(const ItemId& id);
+  StatusOr<Item> RegisterItem(const NewItem& item);
   // Unknown ids are left out; the order is that of `ids`.
-  StatusOr<std::vector<v1::Item>> GetItems(const std::vector<ItemId>& ids);
-  // The seller's items (sold-out ones too) by id, `limit` of them from
-  // position `offset` (paged like Search).
-  StatusOr<std::vector<v1::Item>> ListSellerItems(SellerId seller_id,
-                                                  int limit = kDefaultSearchLimit, int offset = 0);
-  // The same page of ListSellerItems for several sellers in one query; a
-  // seller without items on that page has no entry.
-  StatusOr<std::map<SellerId, std::vector<v1::Item>>> ListItemsOfSellers(
+  StatusOr<std::vector<Item>> GetItems(const std::vector<ItemId>& ids);
+  // Each seller's items (sold-out ones too) by id, `limit` of them from
+  // position `offset` (paged like Search), in one query; a seller without
+  // items on that page has no entry.
+  StatusOr<std::map<SellerId, std::vector<Item>>> ListItemsOfSellers(
       const std::set<SellerId>& seller_ids, int limit = kDefaultSearchLimit, int offset = 0);
-  StatusOr<v1::Item> ChangePrice(SellerId seller_id, const ItemId& id, int64_t price_cents);
+  StatusOr<Item> ChangePrice(SellerId seller_id, const ItemId& id, int64_t price_cents);
   // Removes `quantity` units (all when absent).
   // kAborted/"insufficient_quantity" when fewer units are left.
-  StatusOr<v1::Item> WithdrawUnits(SellerId seller_id, const ItemId& id,
-                                   std::optional<int64_t> quantity);
+  StatusOr<Item> WithdrawUnits(SellerId seller_id, const ItemId& id,
+                               std::optional<int64_t> quantity);
   // docs/contract.md §5: items of `category` with units for sale; with keywords, only
   // those matching at least one, by score desc, (up - down) desc, id.
-  StatusOr<v1::SearchResponse> Search(int64_t category, const std::vector<std::string>& keywords,
-                                      int limit, int offset);
+  StatusOr<std::vector<ScoredItem>> Search(int64_t category,
+                                           const std::vector<std::string>& keywords, int limit,
+                                           int offset);
   // Rows of item_keywords that several-keyword searches have read since
   // start: what tests check to see that a search reads about its page.
   uint64_t keyword_rows_read() const { return keyword_rows_read_.load(std::memory_order_relaxed); }
 
   // All lines or none; idempotent on purchase_id (a repeat answers the
   // lines first taken, or kFailedPrecondition once they were released).
-  StatusOr<v1::TakeStockResponse> TakeStock(const std::string& purchase_id,
-                                            const std::vector<std::pair<ItemId, int64_t>>& lines);
+  StatusOr<std::vector<TakenLine>> TakeStock(const std::string& purchase_id,
+                                             const std::vector<StockLine>& lines);
   Status ReleaseStock(const std::string& purchase_id);
   Status CommitStock(const std::string& purchase_id);
 
   // kAlreadyExists/"already_rated" on a second vote of the buyer on the item.
   Status Vote(BuyerId buyer_id, const ItemId& id, bool up);
-  // 0/0 for a seller without votes.
-  StatusOr<v1::Feedback> GetSellerRating(SellerId seller_id);
-  // GetSellerRating of several sellers in one query; a seller without votes
-  // may have no entry.
-  StatusOr<std::map<SellerId, v1::Feedback>> GetSellerRatings(const std::set<SellerId>& seller_ids);
+  // The votes on each seller's items, in one query; a seller without votes
+  // may have no entry (0/0).
+  StatusOr<std::map<SellerId, Feedback>> GetSellerRatings(const std::set<SellerId>& seller_ids);
 
  private:
   // Explains why a conditional update on an item touched no row.
   Status ExplainMiss(Connection& conn, const ItemId& id, SellerId seller_id);
   // Search with two or more distinct keywords.
   Status SearchSeveral(Connection& conn, int64_t category, const std::vector<std::string>& words,
-                       int limit, int offset, v1::SearchResponse& response);
+                       int limit, int offset, std::vector<ScoredItem>& found);
 
   Database& db_;
   const int search_chunk_;

@@ -1,8 +1,6 @@
 // ProductRepository against both engines: items, stock, search and votes.
 #include "storage/product_repository.h"
 
-#include <google/protobuf/text_format.h>
-#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,52 +15,47 @@
 namespace mp::storage::testing {
 namespace {
 
-using ::google::protobuf::util::MessageDifferencer;
-
 TEST_P(ProductRepositoryTest, RegistersNewItemWithCategoryId) {
-  v1::Item item = Register({.name = "Boot",
-                            .category = 42,
-                            .keywords = {"boot", "winter"},
-                            .condition = v1::CONDITION_USED,
-                            .price = 12345,
-                            .quantity = 7});
-  EXPECT_TRUE(item.id().starts_with("42-")) << item.id();
+  Item item = Register({.name = "Boot",
+                        .category = 42,
+                        .keywords = {"boot", "winter"},
+                        .condition = Condition::kUsed,
+                        .price = 12345,
+                        .quantity = 7});
+  EXPECT_EQ(item.id.category, 42);
   EXPECT_GT(Id(item).number, 0);
-  auto read = repo_->GetItem(Id(item));
+  auto read = GetItem(Id(item));
   ASSERT_TRUE(read.ok()) << read.status().ToString();
-  v1::Item want;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      R"pb(name: "Boot"
-           category: 42
-           keywords: [ "boot", "winter" ]
-           condition: CONDITION_USED
-           price_cents: 12345
-           quantity: 7
-           feedback {}
-           seller_id: 1)pb",
-      &want));
-  want.set_id(item.id());
-  EXPECT_TRUE(MessageDifferencer::Equals(*read, want)) << read->DebugString();
-  EXPECT_TRUE(MessageDifferencer::Equals(item, want)) << item.DebugString();
+  const Item want{.id = item.id,
+                  .name = "Boot",
+                  .category = 42,
+                  .keywords = {"boot", "winter"},
+                  .condition = Condition::kUsed,
+                  .price_cents = 12345,
+                  .quantity = 7,
+                  .feedback = {},
+                  .seller_id = SellerId(1)};
+  EXPECT_EQ(*read, want);
+  EXPECT_EQ(item, want);
 
-  v1::Item bare = Register({.name = "Plain", .keywords = {}});
-  EXPECT_NE(bare.id(), item.id());
-  EXPECT_EQ(repo_->GetItem(Id(bare))->keywords_size(), 0);
+  Item bare = Register({.name = "Plain", .keywords = {}});
+  EXPECT_NE(bare.id, item.id);
+  EXPECT_EQ(GetItem(Id(bare))->keywords.size(), 0);
 }
 
 TEST_P(ProductRepositoryTest, MergesEqualRegistrations) {
-  v1::Item first = Register({.quantity = 5});
-  v1::Item second = Register({.quantity = 3});
-  EXPECT_EQ(second.id(), first.id());
-  EXPECT_EQ(second.quantity(), 8);
+  Item first = Register({.quantity = 5});
+  Item second = Register({.quantity = 3});
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_EQ(second.quantity, 8);
   EXPECT_EQ(Quantity(first), 8);
-  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 1u);
+  EXPECT_EQ(SellerItems(1)->size(), 1u);
 }
 
 TEST_P(ProductRepositoryTest, MergesKeywordSetsCaseInsensitively) {
-  v1::Item first = Register({.keywords = Normalized({"Shoe", "RED"})});
-  v1::Item second = Register({.keywords = Normalized({"red", "sHoE"})});
-  EXPECT_EQ(second.id(), first.id());
+  Item first = Register({.keywords = Normalized({"Shoe", "RED"})});
+  Item second = Register({.keywords = Normalized({"red", "sHoE"})});
+  EXPECT_EQ(second.id, first.id);
   EXPECT_EQ(Quantity(first), 10);
 }
 
@@ -73,110 +66,106 @@ TEST_P(ProductRepositoryTest, DifferingRegistrationCreatesNewItem) {
   };
   const Case cases[] = {
       {"price", {.price = 2000}},        {"keywords", {.keywords = {"red"}}},
-      {"no keywords", {.keywords = {}}}, {"condition", {.condition = v1::CONDITION_USED}},
+      {"no keywords", {.keywords = {}}}, {"condition", {.condition = Condition::kUsed}},
       {"name", {.name = "Red shoes"}},   {"name case", {.name = "red shoe"}},
       {"category", {.category = 4}},     {"seller", {.seller = 2}},
   };
-  v1::Item original = Register({});
+  Item original = Register({});
   for (const Case& c : cases) {
-    v1::Item item = Register(c.spec);
-    EXPECT_NE(item.id(), original.id()) << c.differs;
-    EXPECT_EQ(item.quantity(), c.spec.quantity) << c.differs;
+    Item item = Register(c.spec);
+    EXPECT_NE(item.id, original.id) << c.differs;
+    EXPECT_EQ(item.quantity, c.spec.quantity) << c.differs;
   }
   EXPECT_EQ(Quantity(original), 5);
 }
 
 TEST_P(ProductRepositoryTest, RefusesQuantityPastMaximum) {
-  v1::Item item = Register({.quantity = kMaxQuantity - 1});
-  EXPECT_EQ(Register({.quantity = 1}).quantity(), kMaxQuantity);
-  auto over = repo_->RegisterItem(ToRequest({.quantity = 1}));
+  Item item = Register({.quantity = kMaxQuantity - 1});
+  EXPECT_EQ(Register({.quantity = 1}).quantity, kMaxQuantity);
+  auto over = repo_->RegisterItem(ToNewItem({.quantity = 1}));
   EXPECT_EQ(over.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(over.status().message().find("quantity"), std::string::npos);
   EXPECT_EQ(Quantity(item), kMaxQuantity);
-  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 1u);
+  EXPECT_EQ(SellerItems(1)->size(), 1u);
 }
 
 TEST_P(ProductRepositoryTest, GetItemOfUnknownIdIsNotFound) {
-  v1::Item item = Register({.category = 3});
+  Item item = Register({.category = 3});
   ItemId id = Id(item);
   for (ItemId unknown : {ItemId{3, id.number + 1000}, ItemId{4, id.number}, ItemId{0, 0}}) {
-    EXPECT_EQ(repo_->GetItem(unknown).status().code(), StatusCode::kNotFound) << unknown.ToString();
+    EXPECT_EQ(GetItem(unknown).status().code(), StatusCode::kNotFound) << unknown.ToString();
   }
 }
 
 TEST_P(ProductRepositoryTest, GetItemsKeepsOrderAndOmitsUnknown) {
-  v1::Item a = Register({.name = "A"});
-  v1::Item b = Register({.name = "B"});
-  v1::Item c = Register({.name = "C", .category = 9});
+  Item a = Register({.name = "A"});
+  Item b = Register({.name = "B"});
+  Item c = Register({.name = "C", .category = 9});
   auto items = repo_->GetItems({Id(c), ItemId{3, 999999}, Id(a), ItemId{7, Id(b).number}, Id(b)});
   ASSERT_TRUE(items.ok()) << items.status().ToString();
-  std::vector<std::string> ids;
-  for (const auto& item : *items) ids.push_back(item.id());
-  EXPECT_EQ(ids, (std::vector<std::string>{c.id(), a.id(), b.id()}));
-  EXPECT_EQ((*items)[1].name(), "A");
+  std::vector<ItemId> ids;
+  for (const auto& item : *items) ids.push_back(item.id);
+  EXPECT_EQ(ids, (std::vector<ItemId>{c.id, a.id, b.id}));
+  EXPECT_EQ((*items)[1].name, "A");
   EXPECT_TRUE(repo_->GetItems({})->empty());
 }
 
 TEST_P(ProductRepositoryTest, ListsOnlyTheSellersItems) {
-  v1::Item a = Register({.name = "A"});
+  Item a = Register({.name = "A"});
   Register({.seller = 2, .name = "Other"});
-  v1::Item b = Register({.name = "B", .category = 8});
-  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(b), std::nullopt).ok());
-  auto items = repo_->ListSellerItems(1);
+  Item b = Register({.name = "B", .category = 8});
+  ASSERT_TRUE(repo_->WithdrawUnits(SellerId(1), Id(b), std::nullopt).ok());
+  auto items = SellerItems(1);
   ASSERT_TRUE(items.ok()) << items.status().ToString();
   ASSERT_EQ(items->size(), 2u);
-  EXPECT_EQ((*items)[0].id(), a.id());
-  EXPECT_EQ((*items)[1].id(), b.id());
-  EXPECT_EQ((*items)[1].quantity(), 0) << "sold out items stay listed";
-  EXPECT_TRUE(repo_->ListSellerItems(3)->empty());
+  EXPECT_EQ((*items)[0].id, a.id);
+  EXPECT_EQ((*items)[1].id, b.id);
+  EXPECT_EQ((*items)[1].quantity, 0) << "sold out items stay listed";
+  EXPECT_TRUE(SellerItems(3)->empty());
 }
 
-// The batched form answers each seller exactly as ListSellerItems would.
+// Several sellers at once: each gets the page it would get alone.
 TEST_P(ProductRepositoryTest, ListsTheItemsOfSeveralSellersAtOnce) {
-  v1::Item a = Register({.seller = 1, .name = "A"});
-  v1::Item other = Register({.seller = 2, .name = "Other"});
-  v1::Item b = Register({.seller = 1, .name = "B", .category = 8});
-  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(b), std::nullopt).ok());
-  auto lists = repo_->ListItemsOfSellers({1, 2, 3});
+  Item a = Register({.seller = 1, .name = "A"});
+  Item other = Register({.seller = 2, .name = "Other"});
+  Item b = Register({.seller = 1, .name = "B", .category = 8});
+  ASSERT_TRUE(repo_->WithdrawUnits(SellerId(1), Id(b), std::nullopt).ok());
+  auto lists = repo_->ListItemsOfSellers({SellerId(1), SellerId(2), SellerId(3)});
   ASSERT_TRUE(lists.ok()) << lists.status().ToString();
-  for (SellerId seller : {1, 2}) {
-    std::vector<std::string> batched, single;
-    for (const auto& item : (*lists)[seller]) batched.push_back(item.DebugString());
-    auto one = repo_->ListSellerItems(seller);
+  for (int64_t seller : {1, 2}) {
+    auto one = SellerItems(seller);
     ASSERT_TRUE(one.ok()) << one.status().ToString();
-    for (const auto& item : *one) single.push_back(item.DebugString());
-    EXPECT_EQ(batched, single) << "seller " << seller;
+    EXPECT_EQ((*lists)[SellerId(seller)], *one) << "seller " << seller;
   }
-  EXPECT_EQ((*lists)[1].size(), 2u);
-  EXPECT_EQ((*lists)[2].at(0).id(), other.id());
-  EXPECT_FALSE(lists->contains(3)) << "a seller without items";
-  EXPECT_EQ(a.id(), (*lists)[1].at(0).id());
+  EXPECT_EQ((*lists)[SellerId(1)].size(), 2u);
+  EXPECT_EQ((*lists)[SellerId(2)].at(0).id, other.id);
+  EXPECT_FALSE(lists->contains(SellerId(3))) << "a seller without items";
+  EXPECT_EQ(a.id, (*lists)[SellerId(1)].at(0).id);
   EXPECT_TRUE(repo_->ListItemsOfSellers({})->empty());
 }
 
 // DisplayItemsForSale pages: by id (not by name or category), `limit` from
 // `offset`, and empty past the end; the batched form gives the same pages.
 TEST_P(ProductRepositoryTest, PagesTheSellersItemsById) {
-  std::vector<std::string> ids1, ids2;
+  std::vector<ItemId> ids1, ids2;
   const char* const names[] = {"Zeta", "Yak", "Xenon", "Wolf", "Vase", "Urn", "Tent"};
   for (int i = 0; i < 7; ++i) {
     // Names and categories out of id order, and another seller in between.
-    ids1.push_back(Register({.seller = 1, .name = names[i], .category = 9 - i}).id());
-    if (i % 2 == 0) ids2.push_back(Register({.seller = 2, .name = names[6 - i]}).id());
+    ids1.push_back(Register({.seller = 1, .name = names[i], .category = 9 - i}).id);
+    if (i % 2 == 0) ids2.push_back(Register({.seller = 2, .name = names[6 - i]}).id);
   }
-  auto page = [&](SellerId seller, int limit, int offset) {
-    std::vector<std::string> ids;
-    auto items = repo_->ListSellerItems(seller, limit, offset);
+  auto page = [&](int64_t seller, int limit, int offset) {
+    std::vector<ItemId> ids;
+    auto items = SellerItems(seller, limit, offset);
     EXPECT_TRUE(items.ok()) << items.status().ToString();
     if (items.ok()) {
-      for (const v1::Item& item : *items) ids.push_back(item.id());
+      for (const Item& item : *items) ids.push_back(item.id);
     }
     return ids;
   };
-  auto slice = [](const std::vector<std::string>& all, size_t from, size_t n) {
+  auto slice = [](const std::vector<ItemId>& all, size_t from, size_t n) {
     from = std::min(from, all.size());
-    return std::vector<std::string>(all.begin() + from,
-                                    all.begin() + std::min(all.size(), from + n));
+    return std::vector<ItemId>(all.begin() + from, all.begin() + std::min(all.size(), from + n));
   };
   EXPECT_EQ(page(1, 50, 0), ids1);
   EXPECT_EQ(page(1, 3, 0), slice(ids1, 0, 3));
@@ -187,12 +176,12 @@ TEST_P(ProductRepositoryTest, PagesTheSellersItemsById) {
   EXPECT_EQ(page(2, 2, 1), slice(ids2, 1, 2));
 
   for (auto [limit, offset] : {std::pair{3, 0}, {2, 3}, {3, 6}, {5, 4}, {1, 7}}) {
-    auto lists = repo_->ListItemsOfSellers({1, 2, 3}, limit, offset);
+    auto lists = repo_->ListItemsOfSellers({SellerId(1), SellerId(2), SellerId(3)}, limit, offset);
     ASSERT_TRUE(lists.ok()) << lists.status().ToString();
-    for (SellerId seller : {1, 2, 3}) {
-      std::vector<std::string> batched;
-      if (auto it = lists->find(seller); it != lists->end()) {
-        for (const v1::Item& item : it->second) batched.push_back(item.id());
+    for (int64_t seller : {1, 2, 3}) {
+      std::vector<ItemId> batched;
+      if (auto it = lists->find(SellerId(seller)); it != lists->end()) {
+        for (const Item& item : it->second) batched.push_back(item.id);
       }
       EXPECT_EQ(batched, page(seller, limit, offset))
           << "seller " << seller << " limit " << limit << " offset " << offset;
@@ -201,23 +190,23 @@ TEST_P(ProductRepositoryTest, PagesTheSellersItemsById) {
 }
 
 TEST_P(ProductRepositoryTest, ChangesPriceOfOwnItemOnly) {
-  v1::Item item = Register({.price = 1000});
-  auto changed = repo_->ChangePrice(1, Id(item), 1250);
+  Item item = Register({.price = 1000});
+  auto changed = repo_->ChangePrice(SellerId(1), Id(item), 1250);
   ASSERT_TRUE(changed.ok()) << changed.status().ToString();
-  EXPECT_EQ(changed->price_cents(), 1250);
-  EXPECT_EQ(repo_->GetItem(Id(item))->price_cents(), 1250);
+  EXPECT_EQ(changed->price_cents, 1250);
+  EXPECT_EQ(GetItem(Id(item))->price_cents, 1250);
   struct Case {
-    SellerId seller;
+    int64_t seller;
     ItemId id;
     StatusCode code;
   };
   for (const Case& c : {Case{2, Id(item), StatusCode::kPermissionDenied},
                         Case{1, ItemId{3, Id(item).number + 100}, StatusCode::kNotFound},
                         Case{1, ItemId{4, Id(item).number}, StatusCode::kNotFound}}) {
-    EXPECT_EQ(repo_->ChangePrice(c.seller, c.id, 1).status().code(), c.code)
+    EXPECT_EQ(repo_->ChangePrice(SellerId(c.seller), c.id, 1).status().code(), c.code)
         << c.seller << " " << c.id.ToString();
   }
-  EXPECT_EQ(repo_->GetItem(Id(item))->price_cents(), 1250);
+  EXPECT_EQ(GetItem(Id(item))->price_cents, 1250);
 }
 
 TEST_P(ProductRepositoryTest, WithdrawsUnits) {
@@ -229,11 +218,11 @@ TEST_P(ProductRepositoryTest, WithdrawsUnits) {
   const Case cases[] = {{3, 7, true}, {10, 0, true}, {std::nullopt, 0, true}, {11, 10, false}};
   int n = 0;
   for (const Case& c : cases) {
-    v1::Item item = Register({.name = Key("Item", n++), .quantity = 10});
-    auto result = repo_->WithdrawUnits(1, Id(item), c.withdraw);
+    Item item = Register({.name = Key("Item", n++), .quantity = 10});
+    auto result = repo_->WithdrawUnits(SellerId(1), Id(item), c.withdraw);
     if (c.ok) {
       ASSERT_TRUE(result.ok()) << result.status().ToString();
-      EXPECT_EQ(result->quantity(), c.left) << n;
+      EXPECT_EQ(result->quantity, c.left) << n;
     } else {
       EXPECT_EQ(result.status().code(), StatusCode::kAborted) << n;
       EXPECT_EQ(result.status().reason(), "insufficient_quantity") << n;
@@ -243,9 +232,9 @@ TEST_P(ProductRepositoryTest, WithdrawsUnits) {
 }
 
 TEST_P(ProductRepositoryTest, WithdrawIsRefusedForOtherSellerOrUnknownItem) {
-  v1::Item item = Register({.quantity = 10});
+  Item item = Register({.quantity = 10});
   struct Case {
-    SellerId seller;
+    int64_t seller;
     ItemId id;
     std::optional<int64_t> quantity;
     StatusCode code;
@@ -254,19 +243,19 @@ TEST_P(ProductRepositoryTest, WithdrawIsRefusedForOtherSellerOrUnknownItem) {
                         Case{2, Id(item), 99, StatusCode::kPermissionDenied},
                         Case{2, Id(item), std::nullopt, StatusCode::kPermissionDenied},
                         Case{1, ItemId{3, Id(item).number + 9}, 1, StatusCode::kNotFound}}) {
-    EXPECT_EQ(repo_->WithdrawUnits(c.seller, c.id, c.quantity).status().code(), c.code);
+    EXPECT_EQ(repo_->WithdrawUnits(SellerId(c.seller), c.id, c.quantity).status().code(), c.code);
   }
   EXPECT_EQ(Quantity(item), 10);
 }
 
 TEST_P(ProductRepositoryTest, SoldOutItemLeavesSearchButNotSellerList) {
-  v1::Item item = Register({.name = "Gone"});
+  Item item = Register({.name = "Gone"});
   Register({.name = "Stays"});
-  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(item), 5).ok());
+  ASSERT_TRUE(repo_->WithdrawUnits(SellerId(1), Id(item), 5).ok());
   EXPECT_EQ(Search(3, {}), (Hits{{"Stays", 0}}));
   EXPECT_EQ(Search(3, {"red"}), (Hits{{"Stays", 1}}));
-  EXPECT_EQ(repo_->ListSellerItems(1)->size(), 2u);
-  EXPECT_EQ(repo_->GetItem(Id(item))->quantity(), 0);
+  EXPECT_EQ(SellerItems(1)->size(), 2u);
+  EXPECT_EQ(GetItem(Id(item))->quantity, 0);
 }
 
 TEST_P(ProductRepositoryTest, SearchMatchesWholeWordsCaseInsensitively) {
@@ -292,22 +281,22 @@ TEST_P(ProductRepositoryTest, SearchMatchesWholeWordsCaseInsensitively) {
 
 TEST_P(ProductRepositoryTest, SearchRanksByScoreThenRatingThenId) {
   const int64_t kCat = 5;
-  v1::Item a = Register({.name = "A", .category = kCat});  // red shoe
-  v1::Item b = Register({.name = "B", .category = kCat, .keywords = {"red"}});
+  Item a = Register({.name = "A", .category = kCat});  // red shoe
+  Item b = Register({.name = "B", .category = kCat, .keywords = {"red"}});
   Register({.name = "C", .category = kCat, .keywords = {"red"}});
-  v1::Item d = Register({.name = "D", .category = kCat, .keywords = {"red"}});
-  v1::Item e = Register({.name = "E", .category = kCat, .keywords = {"shoe"}});
+  Item d = Register({.name = "D", .category = kCat, .keywords = {"red"}});
+  Item e = Register({.name = "E", .category = kCat, .keywords = {"shoe"}});
   Register({.name = "F", .category = kCat, .keywords = {"boot"}});
-  v1::Item g = Register({.name = "G", .category = kCat});
+  Item g = Register({.name = "G", .category = kCat});
   Register({.name = "H", .category = kCat + 1});
-  v1::Item i = Register({.name = "I", .category = kCat});
+  Item i = Register({.name = "I", .category = kCat});
   VoteOk(1, b, true);
   VoteOk(2, b, true);
   VoteOk(1, d, false);
   VoteOk(1, e, true);
   VoteOk(2, e, false);
   VoteOk(1, i, true);
-  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(g), std::nullopt).ok());
+  ASSERT_TRUE(repo_->WithdrawUnits(SellerId(1), Id(g), std::nullopt).ok());
   struct Case {
     std::vector<std::string> query;
     Hits hits;
@@ -350,8 +339,8 @@ TEST_P(ProductRepositoryTest, SearchPagesWithLimitAndOffset) {
 // every change to them must show in the next search.
 TEST_P(ProductRepositoryTest, SearchFollowsEveryStockAndVoteChange) {
   const int64_t kCat = 9;
-  v1::Item item = Register({.name = "Only", .category = kCat, .quantity = 2});
-  v1::Item other = Register({.name = "Other", .category = kCat, .keywords = {"red"}});
+  Item item = Register({.name = "Only", .category = kCat, .quantity = 2});
+  Item other = Register({.name = "Other", .category = kCat, .keywords = {"red"}});
   ASSERT_TRUE(repo_->TakeStock("p1", {{Id(item), 2}}).ok());
   EXPECT_EQ(Search(kCat, {"shoe"}), Hits{});
   EXPECT_EQ(Search(kCat, {"red", "shoe"}), (Hits{{"Other", 1}}));
@@ -362,7 +351,7 @@ TEST_P(ProductRepositoryTest, SearchFollowsEveryStockAndVoteChange) {
   VoteOk(2, other, false);
   VoteOk(3, other, false);
   EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Only", 1}, {"Other", 1}}));
-  ASSERT_TRUE(repo_->WithdrawUnits(1, Id(item), std::nullopt).ok());
+  ASSERT_TRUE(repo_->WithdrawUnits(SellerId(1), Id(item), std::nullopt).ok());
   EXPECT_EQ(Search(kCat, {"red"}), (Hits{{"Other", 1}}));
   // Registering the same item again adds units: it is for sale again.
   Register({.name = "Only", .category = kCat, .quantity = 3});
@@ -370,9 +359,9 @@ TEST_P(ProductRepositoryTest, SearchFollowsEveryStockAndVoteChange) {
 }
 
 TEST_P(ProductRepositoryTest, VoteUpdatesItemAndSellerTogether) {
-  v1::Item x = Register({.seller = 1, .name = "X"});
-  v1::Item y = Register({.seller = 1, .name = "Y"});
-  v1::Item z = Register({.seller = 2, .name = "Z"});
+  Item x = Register({.seller = 1, .name = "X"});
+  Item y = Register({.seller = 1, .name = "Y"});
+  Item z = Register({.seller = 2, .name = "Z"});
   VoteOk(11, x, true);
   VoteOk(12, x, true);
   VoteOk(13, x, false);
@@ -386,10 +375,10 @@ TEST_P(ProductRepositoryTest, VoteUpdatesItemAndSellerTogether) {
 }
 
 TEST_P(ProductRepositoryTest, SecondVoteIsAlreadyRatedAndChangesNothing) {
-  v1::Item x = Register({});
+  Item x = Register({});
   VoteOk(11, x, true);
   for (bool up : {true, false}) {
-    Status s = repo_->Vote(11, Id(x), up);
+    Status s = repo_->Vote(BuyerId(11), Id(x), up);
     EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
     EXPECT_EQ(s.reason(), "already_rated");
   }
@@ -401,9 +390,10 @@ TEST_P(ProductRepositoryTest, SecondVoteIsAlreadyRatedAndChangesNothing) {
 }
 
 TEST_P(ProductRepositoryTest, VoteOnUnknownItemIsNotFound) {
-  v1::Item x = Register({});
+  Item x = Register({});
   for (ItemId unknown : {ItemId{3, Id(x).number + 7}, ItemId{4, Id(x).number}}) {
-    EXPECT_EQ(repo_->Vote(11, unknown, true).code(), StatusCode::kNotFound) << unknown.ToString();
+    EXPECT_EQ(repo_->Vote(BuyerId(11), unknown, true).code(), StatusCode::kNotFound)
+        << unknown.ToString();
   }
   EXPECT_EQ(ItemVotes(x), Votes(0, 0));
   EXPECT_EQ(SellerVotes(1), Votes(0, 0));
@@ -417,18 +407,18 @@ TEST_P(ProductRepositoryTest, SellerWithoutVotesHasZeroRating) {
 }
 
 TEST_P(ProductRepositoryTest, RatingsOfSeveralSellersAtOnce) {
-  v1::Item x = Register({.seller = 1, .name = "X"});
-  v1::Item z = Register({.seller = 2, .name = "Z"});
+  Item x = Register({.seller = 1, .name = "X"});
+  Item z = Register({.seller = 2, .name = "Z"});
   Register({.seller = 3, .name = "Unrated"});
   VoteOk(11, x, true);
   VoteOk(12, x, false);
   VoteOk(11, z, true);
-  auto ratings = repo_->GetSellerRatings({1, 2, 3, 4});
+  auto ratings = repo_->GetSellerRatings({SellerId(1), SellerId(2), SellerId(3), SellerId(4)});
   ASSERT_TRUE(ratings.ok()) << ratings.status().ToString();
-  EXPECT_EQ(Votes((*ratings)[1].up(), (*ratings)[1].down()), Votes(1, 1));
-  EXPECT_EQ(Votes((*ratings)[2].up(), (*ratings)[2].down()), Votes(1, 0));
-  EXPECT_EQ(Votes((*ratings)[3].up(), (*ratings)[3].down()), Votes(0, 0));
-  EXPECT_FALSE(ratings->contains(4)) << "an unknown seller";
+  EXPECT_EQ((*ratings)[SellerId(1)], (Feedback{1, 1}));
+  EXPECT_EQ((*ratings)[SellerId(2)], (Feedback{1, 0}));
+  EXPECT_EQ((*ratings)[SellerId(3)], (Feedback{0, 0}));
+  EXPECT_FALSE(ratings->contains(SellerId(4))) << "an unknown seller";
   EXPECT_TRUE(repo_->GetSellerRatings({})->empty());
 }
 

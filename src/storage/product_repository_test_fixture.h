@@ -17,7 +17,7 @@
 
 namespace mp::storage::testing {
 
-using StockLines = std::vector<std::pair<ItemId, int64_t>>;
+using StockLines = std::vector<StockLine>;
 // Names and scores of search results, in order.
 using Hits = std::vector<std::pair<std::string, int>>;
 using Votes = std::pair<int64_t, int64_t>;  // up, down
@@ -35,28 +35,22 @@ struct ItemSpec {
   std::string name = "Red shoe";
   int64_t category = 3;
   std::vector<std::string> keywords = {"red", "shoe"};
-  v1::Condition condition = v1::CONDITION_NEW;
+  Condition condition = Condition::kNew;
   int64_t price = 1999;
   int64_t quantity = 5;
 };
 
-inline v1::RegisterItemRequest ToRequest(const ItemSpec& spec) {
-  v1::RegisterItemRequest r;
-  r.set_seller_id(spec.seller);
-  r.set_name(spec.name);
-  r.set_category(spec.category);
-  for (const auto& k : spec.keywords) r.add_keywords(k);
-  r.set_condition(spec.condition);
-  r.set_price_cents(spec.price);
-  r.set_quantity(spec.quantity);
-  return r;
+inline NewItem ToNewItem(const ItemSpec& spec) {
+  return {.seller_id = SellerId(spec.seller),
+          .name = spec.name,
+          .category = spec.category,
+          .keywords = spec.keywords,
+          .condition = spec.condition,
+          .price_cents = spec.price,
+          .quantity = spec.quantity};
 }
 
-inline ItemId Id(const v1::Item& item) {
-  auto id = ItemId::Parse(item.id());
-  EXPECT_TRUE(id.ok()) << item.id();
-  return id.ok() ? *id : ItemId{};
-}
+inline ItemId Id(const Item& item) { return item.id; }
 
 inline std::vector<std::string> Normalized(const std::vector<std::string>& words) {
   auto k = NormalizeKeywords(words);
@@ -64,10 +58,10 @@ inline std::vector<std::string> Normalized(const std::vector<std::string>& words
   return k.ok() ? *k : std::vector<std::string>{};
 }
 
-inline std::vector<Taken> TakenLines(const v1::TakeStockResponse& r) {
+inline std::vector<Taken> TakenLines(const std::vector<TakenLine>& r) {
   std::vector<Taken> lines;
-  for (const auto& l : r.lines()) {
-    lines.emplace_back(l.item_id(), l.quantity(), l.price_cents(), l.seller_id(), l.name());
+  for (const auto& l : r) {
+    lines.emplace_back(l.item_id.ToString(), l.quantity, l.price_cents, l.seller_id.value, l.name);
   }
   std::sort(lines.begin(), lines.end());
   return lines;
@@ -84,16 +78,34 @@ class ProductRepositoryTest : public ::testing::TestWithParam<Engine> {
     repo_ = std::make_unique<ProductRepository>(test_db_->db());
   }
 
-  v1::Item Register(const ItemSpec& spec) {
-    auto item = repo_->RegisterItem(ToRequest(spec));
+  Item Register(const ItemSpec& spec) {
+    auto item = repo_->RegisterItem(ToNewItem(spec));
     EXPECT_TRUE(item.ok()) << item.status().ToString();
-    return item.ok() ? *item : v1::Item();
+    return item.ok() ? *item : Item();
   }
 
-  int64_t Quantity(const v1::Item& item) {
-    auto read = repo_->GetItem(Id(item));
+  // The single reads, over the batched ones the service uses.
+  StatusOr<Item> GetItem(const ItemId& id) {
+    MP_ASSIGN_OR_RETURN(std::vector<Item> items, repo_->GetItems({id}));
+    if (items.empty()) return NotFound(ItemNotFound(id));
+    return items[0];
+  }
+  StatusOr<std::vector<Item>> SellerItems(int64_t seller, int limit = kDefaultSearchLimit,
+                                          int offset = 0) {
+    MP_ASSIGN_OR_RETURN(auto lists, repo_->ListItemsOfSellers({SellerId(seller)}, limit, offset));
+    auto it = lists.find(SellerId(seller));
+    return it == lists.end() ? std::vector<Item>() : it->second;
+  }
+  StatusOr<Feedback> SellerRating(int64_t seller) {
+    MP_ASSIGN_OR_RETURN(auto ratings, repo_->GetSellerRatings({SellerId(seller)}));
+    auto it = ratings.find(SellerId(seller));
+    return it == ratings.end() ? Feedback() : it->second;
+  }
+
+  int64_t Quantity(const Item& item) {
+    auto read = GetItem(item.id);
     EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return read.ok() ? read->quantity() : -1;
+    return read.ok() ? read->quantity : -1;
   }
 
   Hits Search(int64_t category, const std::vector<std::string>& keywords, int limit = 50,
@@ -102,29 +114,29 @@ class ProductRepositoryTest : public ::testing::TestWithParam<Engine> {
     EXPECT_TRUE(found.ok()) << found.status().ToString();
     Hits out;
     if (!found.ok()) return out;
-    for (const auto& s : found->items()) {
-      EXPECT_EQ(s.item().category(), category);
-      EXPECT_GT(s.item().quantity(), 0);
-      out.emplace_back(s.item().name(), s.score());
+    for (const ScoredItem& s : *found) {
+      EXPECT_EQ(s.item.category, category);
+      EXPECT_GT(s.item.quantity, 0);
+      out.emplace_back(s.item.name, s.score);
     }
     return out;
   }
 
-  void VoteOk(BuyerId buyer, const v1::Item& item, bool up) {
-    Status s = repo_->Vote(buyer, Id(item), up);
+  void VoteOk(int64_t buyer, const Item& item, bool up) {
+    Status s = repo_->Vote(BuyerId(buyer), item.id, up);
     EXPECT_TRUE(s.ok()) << s.ToString();
   }
 
-  Votes ItemVotes(const v1::Item& item) {
-    auto read = repo_->GetItem(Id(item));
+  Votes ItemVotes(const Item& item) {
+    auto read = GetItem(item.id);
     EXPECT_TRUE(read.ok()) << read.status().ToString();
-    return {read->feedback().up(), read->feedback().down()};
+    return read.ok() ? Votes{read->feedback.up, read->feedback.down} : Votes{-1, -1};
   }
 
-  Votes SellerVotes(SellerId seller) {
-    auto rating = repo_->GetSellerRating(seller);
+  Votes SellerVotes(int64_t seller) {
+    auto rating = SellerRating(seller);
     EXPECT_TRUE(rating.ok()) << rating.status().ToString();
-    return {rating->up(), rating->down()};
+    return rating.ok() ? Votes{rating->up, rating->down} : Votes{-1, -1};
   }
 
   std::unique_ptr<TestDatabase> test_db_;

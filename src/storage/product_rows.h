@@ -5,13 +5,13 @@
 
 #include <string>
 
-#include "product_db.pb.h"
 #include "storage/database.h"
+#include "storage/product_records.h"
 
 namespace mp::storage::product_rows {
 
 // An item from a row of MP_ITEM_COLUMNS (storage/product_sql.h), in order.
-v1::Item ToItem(const Row& row);
+Item ToItem(const Row& row);
 
 // A list of numbers as one bound parameter: a JSON array for SQLite's
 // json_each, an array literal for PostgreSQL's ANY.

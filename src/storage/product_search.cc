@@ -84,7 +84,7 @@ Status ScoreAllMatches(Connection& conn, int64_t category, const std::vector<std
 // budget of rows, all matches are read at once instead, as one statement.
 Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
                                         const std::vector<std::string>& words, int limit,
-                                        int offset, v1::SearchResponse& response) {
+                                        int offset, std::vector<ScoredItem>& found) {
   static_assert(kMaxKeywords == 5, "kKeywordHeads has a place for each keyword");
   const size_t n = words.size();
   const int64_t need = int64_t{offset} + limit;
@@ -256,9 +256,7 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     auto it = by_number.find(ranked[i].rank.item);
     // Sold out since its keyword rows were read: no longer for sale.
     if (it == by_number.end() || it->second->Int(6) <= 0) continue;
-    v1::ScoredItem* scored = response.add_items();
-    *scored->mutable_item() = ToItem(*it->second);
-    scored->set_score(ranked[i].score);
+    found.push_back({ToItem(*it->second), ranked[i].score});
   }
   return Status();
 }

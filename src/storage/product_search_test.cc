@@ -41,13 +41,13 @@ class ProductSearchTest : public ProductRepositoryTest {
         if (static_cast<int>(random() % 1000) < per_mille) m.keywords.insert(word);
       }
       if (m.keywords.empty()) m.keywords.insert("filler");
-      v1::Item item = Register({.seller = 1 + i % 3,
-                                .name = m.name,
-                                .category = kCat,
-                                .keywords = {m.keywords.begin(), m.keywords.end()},
-                                .quantity = i % 9 == 0 ? 0 : 1 + i % 3});
+      Item item = Register({.seller = 1 + i % 3,
+                            .name = m.name,
+                            .category = kCat,
+                            .keywords = {m.keywords.begin(), m.keywords.end()},
+                            .quantity = i % 9 == 0 ? 0 : 1 + i % 3});
       m.number = Id(item).number;
-      m.for_sale = item.quantity() > 0;
+      m.for_sale = item.quantity > 0;
       // A few votes each, so that ranks tie and differ.
       const int up = vote ? static_cast<int>(random() % 5) : 0;
       const int down = vote ? static_cast<int>(random() % 4) : 0;
@@ -81,7 +81,7 @@ class ProductSearchTest : public ProductRepositoryTest {
     EXPECT_TRUE(found.ok()) << found.status().ToString();
     Hits out;
     if (!found.ok()) return out;
-    for (const auto& s : found->items()) out.emplace_back(s.item().name(), s.score());
+    for (const auto& s : *found) out.emplace_back(s.item.name, s.score);
     return out;
   }
 

@@ -18,14 +18,14 @@ class ProductStockTest : public ProductRepositoryTest {
     a_ = Register({.seller = 1, .name = "Alpha", .price = 100, .quantity = 5});
     b_ = Register({.seller = 2, .name = "Beta", .price = 250, .quantity = 3});
   }
-  v1::Item a_, b_;
+  Item a_, b_;
 };
 
 TEST_P(ProductStockTest, TakesStockAndReportsLines) {
   auto taken = repo_->TakeStock("p1", {{Id(b_), 2}, {Id(a_), 1}});
   ASSERT_TRUE(taken.ok()) << taken.status().ToString();
-  EXPECT_EQ(TakenLines(*taken),
-            (std::vector<Taken>{{a_.id(), 1, 100, 1, "Alpha"}, {b_.id(), 2, 250, 2, "Beta"}}));
+  EXPECT_EQ(TakenLines(*taken), (std::vector<Taken>{{a_.id.ToString(), 1, 100, 1, "Alpha"},
+                                                    {b_.id.ToString(), 2, 250, 2, "Beta"}}));
   EXPECT_EQ(Quantity(a_), 4);
   EXPECT_EQ(Quantity(b_), 1);
 }
@@ -60,7 +60,7 @@ TEST_P(ProductStockTest, TakesAllLinesOrNone) {
 TEST_P(ProductStockTest, RepeatedTakeAnswersFirstLinesAndTakesOnce) {
   auto first = repo_->TakeStock("p1", {{Id(a_), 2}, {Id(b_), 1}});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(repo_->ChangePrice(1, Id(a_), 999).ok());
+  ASSERT_TRUE(repo_->ChangePrice(SellerId(1), Id(a_), 999).ok());
   for (const StockLines& lines : {StockLines{{Id(a_), 2}, {Id(b_), 1}}, StockLines{{Id(b_), 3}}}) {
     auto again = repo_->TakeStock("p1", lines);
     ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -110,9 +110,9 @@ TEST_P(ProductStockTest, CommitKeepsUnitsTakenAndIsIdempotent) {
 TEST_P(ProductStockTest, ConcurrentTakesOfOnePurchaseTakeOnce) {
   constexpr int kThreads = 8;
   for (int round = 0; round < 5; ++round) {
-    v1::Item last = Register({.seller = 3, .name = Key("Last", round), .quantity = 1});
+    Item last = Register({.seller = 3, .name = Key("Last", round), .quantity = 1});
     std::string purchase = Key("race-", round);
-    std::vector<StatusOr<v1::TakeStockResponse>> results(kThreads, Internal("not run"));
+    std::vector<StatusOr<std::vector<TakenLine>>> results(kThreads, Internal("not run"));
     std::latch start(kThreads);
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) {
@@ -124,7 +124,7 @@ TEST_P(ProductStockTest, ConcurrentTakesOfOnePurchaseTakeOnce) {
     for (std::thread& t : threads) t.join();
     for (const auto& r : results) {
       ASSERT_TRUE(r.ok()) << "round " << round << ": " << r.status().ToString();
-      EXPECT_EQ(TakenLines(*r), (std::vector<Taken>{{last.id(), 1, 1999, 3, last.name()}}));
+      EXPECT_EQ(TakenLines(*r), (std::vector<Taken>{{last.id.ToString(), 1, 1999, 3, last.name}}));
     }
     EXPECT_EQ(Quantity(last), 0) << "round " << round;
   }
@@ -133,9 +133,9 @@ TEST_P(ProductStockTest, ConcurrentTakesOfOnePurchaseTakeOnce) {
 // Checked arithmetic: a total past kMaxOrderTotalCents is refused inside
 // the transaction, so nothing stays taken (and nothing wraps).
 TEST_P(ProductStockTest, TakeRefusesATotalPastTheMaximumAndHoldsNothing) {
-  v1::Item dear =
+  Item dear =
       Register({.seller = 3, .name = "Dear", .price = kMaxPriceCents, .quantity = kMaxQuantity});
-  v1::Item cheap = Register({.seller = 3, .name = "Cheap", .price = 1, .quantity = 5});
+  Item cheap = Register({.seller = 3, .name = "Cheap", .price = 1, .quantity = 5});
   const StockLines too_much[] = {
       {{Id(dear), kMaxQuantity}},               // one line's product overflows 64 bits
       {{Id(dear), 1}, {Id(cheap), 1}},          // one cent past the maximum

@@ -8,6 +8,7 @@ namespace {
 using customer_sql::CartColumn;
 using customer_sql::kDeleteSavedCart;
 using customer_sql::kSelectCart;
+using customer_sql::StoredItemId;
 
 const Sql kSelectPurchase{"SELECT time_ms FROM purchase_lines WHERE purchase_id = $1 LIMIT 1"};
 struct PurchaseColumn {
@@ -115,36 +116,36 @@ Status PurchaseInProgress() {
 
 }  // namespace
 
-StatusOr<v1::RecordPurchaseResponse> PurchaseRepository::RecordPurchase(
-    const v1::RecordPurchaseRequest& request) {
-  v1::RecordPurchaseResponse response;
-  response.set_purchase_id(request.purchase_id());
+StatusOr<RecordedPurchase> PurchaseRepository::RecordPurchase(const PurchaseRecord& record) {
+  RecordedPurchase recorded{.purchase_id = record.purchase_id};
+  const std::string& purchase_id = record.purchase_id;
+  const int64_t buyer = record.buyer_id.value;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     // A purchase without an attempt is recorded as it comes (the saga
     // always begins one; tests and imports may not).
-    MP_ASSIGN_OR_RETURN(Rows attempt, conn.Query(kLockAttempt, {request.purchase_id()}));
-    MP_ASSIGN_OR_RETURN(Rows done, conn.Query(kSelectPurchase, {request.purchase_id()}));
+    MP_ASSIGN_OR_RETURN(Rows attempt, conn.Query(kLockAttempt, {purchase_id}));
+    MP_ASSIGN_OR_RETURN(Rows done, conn.Query(kSelectPurchase, {purchase_id}));
     if (!done.empty()) {
-      response.set_time_ms(done[0].Int(PurchaseColumn::kTimeMs));
+      recorded.time_ms = done[0].Int(PurchaseColumn::kTimeMs);
       return Status();
     }
-    if (!attempt.empty() && attempt[0].Int(LockAttemptColumn::kState) != v1::PURCHASE_PENDING) {
+    if (!attempt.empty() && attempt[0].Int(LockAttemptColumn::kState) !=
+                                static_cast<int64_t>(PurchaseState::kPending)) {
       // Undone (FailPurchase) before this record arrived: recording it now
       // would sell units that were given back.
       return Status(StatusCode::kFailedPrecondition,
-                    "purchase " + request.purchase_id() + " is no longer pending",
-                    kPurchaseNotPending);
+                    "purchase " + purchase_id + " is no longer pending", kPurchaseNotPending);
     }
     int64_t total = 0;
-    for (const v1::PurchaseLine& line : request.lines()) {
-      MP_RETURN_IF_ERROR(AddToOrderTotal(total, line.price_cents(), line.quantity()));
+    for (const PurchaseLine& line : record.lines) {
+      MP_RETURN_IF_ERROR(AddToOrderTotal(total, line.price_cents, line.quantity));
     }
     int64_t now = sessions_.clock().NowMs();
     int64_t units = 0;
-    for (const v1::PurchaseLine& line : request.lines()) {
+    for (const PurchaseLine& line : record.lines) {
       Status inserted = conn.Query(kInsertPurchaseLine,
-                                   {request.purchase_id(), request.buyer_id(), line.item_id(),
-                                    line.seller_id(), line.quantity(), line.price_cents(), now})
+                                   {purchase_id, buyer, line.item_id.ToString(),
+                                    line.seller_id.value, line.quantity, line.price_cents, now})
                             .status();
       if (inserted.reason() == kUniqueViolation) {
         // A concurrent call recorded the same purchase first (PostgreSQL,
@@ -152,79 +153,75 @@ StatusOr<v1::RecordPurchaseResponse> PurchaseRepository::RecordPurchase(
         return Status(StatusCode::kAborted, inserted.message(), kSerializationFailure);
       }
       MP_RETURN_IF_ERROR(inserted);
-      MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {line.seller_id(), line.quantity()}).status());
-      units += line.quantity();
+      MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {line.seller_id.value, line.quantity}).status());
+      units += line.quantity;
     }
-    MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {request.buyer_id(), units}).status());
-    MP_RETURN_IF_ERROR(conn.Query(kCompleteAttempt, {request.purchase_id(), total, now}).status());
-    if (!request.clear_session_id().empty()) {
-      const std::string& session_id = request.clear_session_id();
-      MP_RETURN_IF_ERROR(
-          conn.Query(kDeleteBoughtLines, {session_id, request.purchase_id()}).status());
-      MP_RETURN_IF_ERROR(
-          conn.Query(kSubtractBoughtUnits, {session_id, request.purchase_id()}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kAddUnits, {buyer, units}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kCompleteAttempt, {purchase_id, total, now}).status());
+    if (!record.clear_session_id.empty()) {
+      const std::string& session_id = record.clear_session_id;
+      MP_RETURN_IF_ERROR(conn.Query(kDeleteBoughtLines, {session_id, purchase_id}).status());
+      MP_RETURN_IF_ERROR(conn.Query(kSubtractBoughtUnits, {session_id, purchase_id}).status());
     }
-    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {request.buyer_id()}).status());
-    response.set_time_ms(now);
+    MP_RETURN_IF_ERROR(conn.Query(kDeleteSavedCart, {buyer}).status());
+    recorded.time_ms = now;
     return Status();
   }));
-  return response;
+  return recorded;
 }
 
-StatusOr<v1::PurchaseAttempt> PurchaseRepository::ReadAttempt(Connection& conn,
-                                                              const std::string& purchase_id) {
+StatusOr<PurchaseAttempt> PurchaseRepository::ReadAttempt(Connection& conn,
+                                                          const std::string& purchase_id) {
   MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectAttempt, {purchase_id}));
   if (rows.empty()) return NotFound("no purchase " + purchase_id);
   const Row& row = rows[0];
-  v1::PurchaseAttempt a;
-  a.set_purchase_id(purchase_id);
-  a.set_buyer_id(row.Int(AttemptColumn::kBuyerId));
-  a.set_session_id(row.Text(AttemptColumn::kSessionId));
-  a.set_state(static_cast<v1::PurchaseState>(row.Int(AttemptColumn::kState)));
-  a.set_failure_reason(row.Text(AttemptColumn::kFailureReason));
-  a.set_failure_message(row.Text(AttemptColumn::kFailureMessage));
-  a.set_total_cents(row.Int(AttemptColumn::kTotalCents));
-  a.set_created_ms(row.Int(AttemptColumn::kCreatedMs));
-  a.set_finished_ms(row.Int(AttemptColumn::kFinishedMs));
+  PurchaseAttempt a{.purchase_id = purchase_id,
+                    .buyer_id = BuyerId(row.Int(AttemptColumn::kBuyerId)),
+                    .session_id = row.Text(AttemptColumn::kSessionId),
+                    .state = static_cast<PurchaseState>(row.Int(AttemptColumn::kState)),
+                    .total_cents = row.Int(AttemptColumn::kTotalCents),
+                    .failure_reason = row.Text(AttemptColumn::kFailureReason),
+                    .failure_message = row.Text(AttemptColumn::kFailureMessage),
+                    .created_ms = row.Int(AttemptColumn::kCreatedMs),
+                    .finished_ms = row.Int(AttemptColumn::kFinishedMs)};
   MP_ASSIGN_OR_RETURN(Rows lines, conn.Query(kSelectAttemptLines, {purchase_id}));
   for (const Row& line : lines) {
-    v1::CartLine* l = a.add_lines();
-    l->set_item_id(line.Text(AttemptLineColumn::kItemId));
-    l->set_quantity(line.Int(AttemptLineColumn::kQuantity));
+    MP_ASSIGN_OR_RETURN(ItemId id, StoredItemId(line.Text(AttemptLineColumn::kItemId)));
+    a.lines.push_back({id, line.Int(AttemptLineColumn::kQuantity)});
   }
-  if (a.state() == v1::PURCHASE_COMPLETED) {
-    MP_ASSIGN_OR_RETURN(Rows recorded, conn.Query(kSelectRecordedLines, {purchase_id}));
-    for (const Row& line : recorded) {
-      v1::PurchaseLine* l = a.add_recorded();
-      l->set_item_id(line.Text(RecordedLineColumn::kItemId));
-      l->set_seller_id(line.Int(RecordedLineColumn::kSellerId));
-      l->set_quantity(line.Int(RecordedLineColumn::kQuantity));
-      l->set_price_cents(line.Int(RecordedLineColumn::kPriceCents));
+  if (a.state == PurchaseState::kCompleted) {
+    MP_ASSIGN_OR_RETURN(Rows bought, conn.Query(kSelectRecordedLines, {purchase_id}));
+    for (const Row& line : bought) {
+      MP_ASSIGN_OR_RETURN(ItemId id, StoredItemId(line.Text(RecordedLineColumn::kItemId)));
+      a.recorded.push_back({id, SellerId(line.Int(RecordedLineColumn::kSellerId)),
+                            line.Int(RecordedLineColumn::kQuantity),
+                            line.Int(RecordedLineColumn::kPriceCents)});
     }
   }
   return a;
 }
 
-StatusOr<v1::PurchaseAttempt> PurchaseRepository::BeginPurchase(const v1::SessionRequest& session,
-                                                                const std::string& purchase_id) {
-  v1::PurchaseAttempt attempt;
+StatusOr<PurchaseAttempt> PurchaseRepository::BeginPurchase(const SessionKey& session,
+                                                            const std::string& purchase_id) {
+  PurchaseAttempt attempt;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(int64_t buyer_id, sessions_.Authorize(conn, session));
+    MP_ASSIGN_OR_RETURN(UserId user, sessions_.Authorize(conn, session));
+    const BuyerId buyer_id(user.value);
     auto existing = ReadAttempt(conn, purchase_id);
     if (existing.ok()) {
-      if (existing->buyer_id() != buyer_id) return NotFound("no purchase " + purchase_id);
+      if (existing->buyer_id != buyer_id) return NotFound("no purchase " + purchase_id);
       attempt = std::move(existing).value();
       return Status();
     }
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-    MP_ASSIGN_OR_RETURN(Rows in_flight, conn.Query(kSelectSessionPending, {session.session_id()}));
+    MP_ASSIGN_OR_RETURN(Rows in_flight, conn.Query(kSelectSessionPending, {session.session_id}));
     if (!in_flight.empty()) return PurchaseInProgress();
-    MP_ASSIGN_OR_RETURN(Rows cart, conn.Query(kSelectCart, {session.session_id()}));
+    MP_ASSIGN_OR_RETURN(Rows cart, conn.Query(kSelectCart, {session.session_id}));
     if (cart.empty()) {
       return Status(StatusCode::kFailedPrecondition, "the cart is empty", kCartEmpty);
     }
     if (cart.size() > kMaxCartLines) return customer_sql::CartFull();
-    Status inserted = conn.Query(kInsertAttempt, {purchase_id, buyer_id, session.session_id(),
+    Status inserted = conn.Query(kInsertAttempt, {purchase_id, buyer_id.value, session.session_id,
                                                   sessions_.clock().NowMs()})
                           .status();
     if (inserted.reason() == kUniqueViolation) {
@@ -245,10 +242,10 @@ StatusOr<v1::PurchaseAttempt> PurchaseRepository::BeginPurchase(const v1::Sessio
   return attempt;
 }
 
-StatusOr<v1::PurchaseAttempt> PurchaseRepository::FailPurchase(const std::string& purchase_id,
-                                                               const std::string& reason,
-                                                               const std::string& message) {
-  v1::PurchaseAttempt attempt;
+StatusOr<PurchaseAttempt> PurchaseRepository::FailPurchase(const std::string& purchase_id,
+                                                           const std::string& reason,
+                                                           const std::string& message) {
+  PurchaseAttempt attempt;
   MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     MP_RETURN_IF_ERROR(
         conn.Query(kFailAttempt, {purchase_id, reason, message, sessions_.clock().NowMs()})
@@ -259,16 +256,16 @@ StatusOr<v1::PurchaseAttempt> PurchaseRepository::FailPurchase(const std::string
   return attempt;
 }
 
-StatusOr<std::vector<v1::PurchaseAttempt>> PurchaseRepository::ListPendingPurchases(
+StatusOr<std::vector<PurchaseAttempt>> PurchaseRepository::ListPendingPurchases(
     int64_t started_before_ms, int limit, int64_t after_created_ms,
     const std::string& after_purchase_id) {
-  std::vector<v1::PurchaseAttempt> attempts;
+  std::vector<PurchaseAttempt> attempts;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(Rows rows,
                         conn.Query(kSelectPendingAttempts, {started_before_ms, after_created_ms,
                                                             after_purchase_id, int64_t{limit}}));
     for (const Row& row : rows) {
-      MP_ASSIGN_OR_RETURN(v1::PurchaseAttempt a,
+      MP_ASSIGN_OR_RETURN(PurchaseAttempt a,
                           ReadAttempt(conn, row.Text(PendingAttemptColumn::kPurchaseId)));
       attempts.push_back(std::move(a));
     }
@@ -277,42 +274,43 @@ StatusOr<std::vector<v1::PurchaseAttempt>> PurchaseRepository::ListPendingPurcha
   return attempts;
 }
 
-StatusOr<v1::PurchaseList> PurchaseRepository::ListPurchases(const v1::SessionRequest& session,
-                                                             int limit, int offset) {
+StatusOr<std::vector<Purchase>> PurchaseRepository::ListPurchases(const SessionKey& session,
+                                                                  int limit, int offset) {
   int64_t now = sessions_.clock().NowMs();
   Rows rows;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(
-        rows, conn.Query(kSelectSessionPurchases, {session.session_id(), int64_t{session.role()},
-                                                   int64_t{limit}, int64_t{offset}}));
+    MP_ASSIGN_OR_RETURN(rows, conn.Query(kSelectSessionPurchases,
+                                         {session.session_id, static_cast<int64_t>(session.role),
+                                          int64_t{limit}, int64_t{offset}}));
     return Status();
   }));
-  v1::PurchaseList list;
+  std::vector<Purchase> list;
   if (rows.empty()) {
     MP_RETURN_IF_ERROR(sessions_.CheckSession(session).status());
     return list;
   }
   MP_RETURN_IF_ERROR(sessions_
-                         .Accept(session, rows[0].Int(SessionPurchaseColumn::kUserId),
+                         .Accept(session, UserId(rows[0].Int(SessionPurchaseColumn::kUserId)),
                                  rows[0].Int(SessionPurchaseColumn::kLastActiveMs), now)
                          .status());
   for (const Row& row : rows) {
     if (row.IsNull(SessionPurchaseColumn::kPurchaseId)) continue;
-    v1::Purchase* p = list.add_purchases();
-    p->set_purchase_id(row.Text(SessionPurchaseColumn::kPurchaseId));
-    p->set_item_id(row.Text(SessionPurchaseColumn::kItemId));
-    p->set_quantity(row.Int(SessionPurchaseColumn::kQuantity));
-    p->set_price_cents(row.Int(SessionPurchaseColumn::kPriceCents));
-    p->set_time_ms(row.Int(SessionPurchaseColumn::kTimeMs));
+    MP_ASSIGN_OR_RETURN(ItemId id, StoredItemId(row.Text(SessionPurchaseColumn::kItemId)));
+    list.push_back({.purchase_id = row.Text(SessionPurchaseColumn::kPurchaseId),
+                    .item_id = id,
+                    .quantity = row.Int(SessionPurchaseColumn::kQuantity),
+                    .price_cents = row.Int(SessionPurchaseColumn::kPriceCents),
+                    .time_ms = row.Int(SessionPurchaseColumn::kTimeMs)});
   }
   return list;
 }
 
-StatusOr<int64_t> PurchaseRepository::GetPurchasedQuantity(int64_t buyer_id,
-                                                           const std::string& item_id) {
+StatusOr<int64_t> PurchaseRepository::GetPurchasedQuantity(BuyerId buyer_id,
+                                                           const ItemId& item_id) {
   int64_t quantity = 0;
+  const std::string item = item_id.ToString();
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
-    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchasedQuantity, {buyer_id, item_id}));
+    MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kSelectPurchasedQuantity, {buyer_id.value, item}));
     quantity = rows.empty() ? 0 : rows[0].Int(PurchasedQuantityColumn::kQuantity);
     return Status();
   }));

@@ -6,7 +6,7 @@
 
 #include "common/status.h"
 #include "common/types.h"
-#include "customer_db.pb.h"
+#include "storage/customer_records.h"
 #include "storage/database.h"
 #include "storage/session_repository.h"
 
@@ -29,29 +29,29 @@ class PurchaseRepository {
   // kFailedPrecondition/"cart_full" past kMaxCartLines lines,
   // kAborted/"purchase_in_progress" while another attempt of the same
   // session's cart is pending.
-  StatusOr<v1::PurchaseAttempt> BeginPurchase(const v1::SessionRequest& session,
-                                              const std::string& purchase_id);
+  StatusOr<PurchaseAttempt> BeginPurchase(const SessionKey& session,
+                                          const std::string& purchase_id);
   // Idempotent on purchase_id: a second call changes nothing and answers
   // like the first. Completes the pending attempt of the same id, if any;
   // kFailedPrecondition/"purchase_not_pending" when it was undone. The bought units leave the
   // session's working cart (lines added meanwhile stay); the saved cart clears.
-  StatusOr<v1::RecordPurchaseResponse> RecordPurchase(const v1::RecordPurchaseRequest& request);
+  StatusOr<RecordedPurchase> RecordPurchase(const PurchaseRecord& record);
   // Marks a pending attempt failed; a finished one is left as it is.
   // kNotFound when there is no such attempt.
-  StatusOr<v1::PurchaseAttempt> FailPurchase(const std::string& purchase_id,
-                                             const std::string& reason, const std::string& message);
+  StatusOr<PurchaseAttempt> FailPurchase(const std::string& purchase_id, const std::string& reason,
+                                         const std::string& message);
   // Pending attempts started before `started_before_ms`, oldest first, from
   // after the cursor (created_ms, purchase_id) on.
-  StatusOr<std::vector<v1::PurchaseAttempt>> ListPendingPurchases(
+  StatusOr<std::vector<PurchaseAttempt>> ListPendingPurchases(
       int64_t started_before_ms, int limit, int64_t after_created_ms = 0,
       const std::string& after_purchase_id = "");
   // Newest first; `limit` lines from `offset`.
-  StatusOr<v1::PurchaseList> ListPurchases(const v1::SessionRequest& session,
-                                           int limit = kDefaultPurchasePage, int offset = 0);
-  StatusOr<int64_t> GetPurchasedQuantity(int64_t buyer_id, const std::string& item_id);
+  StatusOr<std::vector<Purchase>> ListPurchases(const SessionKey& session,
+                                                int limit = kDefaultPurchasePage, int offset = 0);
+  StatusOr<int64_t> GetPurchasedQuantity(BuyerId buyer_id, const ItemId& item_id);
 
  private:
-  StatusOr<v1::PurchaseAttempt> ReadAttempt(Connection& conn, const std::string& purchase_id);
+  StatusOr<PurchaseAttempt> ReadAttempt(Connection& conn, const std::string& purchase_id);
 
   Database& db_;
   SessionRepository& sessions_;

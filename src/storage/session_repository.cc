@@ -57,13 +57,13 @@ Status SessionRepository::Ended() {
   return Unauthenticated("session ended or expired; log in again");
 }
 
-Status SessionRepository::CreateSession(const std::string& session_id, v1::Role role,
-                                        int64_t user_id) {
+Status SessionRepository::CreateSession(const std::string& session_id, Role role, UserId user_id) {
   return db_.Write([&](Connection& conn) -> Status {
-    MP_RETURN_IF_ERROR(
-        conn.Query(kInsertSession, {session_id, int64_t{role}, user_id, clock_.NowMs()}).status());
-    if (role == v1::ROLE_BUYER) {
-      MP_RETURN_IF_ERROR(conn.Query(kCopySavedCart, {session_id, user_id}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kInsertSession, {session_id, static_cast<int64_t>(role),
+                                                   user_id.value, clock_.NowMs()})
+                           .status());
+    if (role == Role::kBuyer) {
+      MP_RETURN_IF_ERROR(conn.Query(kCopySavedCart, {session_id, user_id.value}).status());
     }
     return Status();
   });
@@ -76,52 +76,46 @@ Status SessionRepository::EndSession(const std::string& session_id) {
   });
 }
 
-StatusOr<int64_t> SessionRepository::Authorize(Connection& conn,
-                                               const v1::SessionRequest& session) {
-  MP_ASSIGN_OR_RETURN(Rows rows,
-                      conn.Query(kLockSession, {session.session_id(), int64_t{session.role()}}));
+StatusOr<UserId> SessionRepository::Authorize(Connection& conn, const SessionKey& session) {
+  MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kLockSession, {session.session_id,
+                                                           static_cast<int64_t>(session.role)}));
   if (rows.empty()) return Ended();
   int64_t now = clock_.NowMs();
   int64_t last_active = rows[0].Int(SessionColumn::kLastActiveMs);
   if (rules_.Expired(last_active, now)) return Ended();
   if (rules_.TouchDue(last_active, now)) {
-    MP_RETURN_IF_ERROR(conn.Query(kTouchSession, {session.session_id(), now}).status());
+    MP_RETURN_IF_ERROR(conn.Query(kTouchSession, {session.session_id, now}).status());
   }
-  return rows[0].Int(SessionColumn::kUserId);
+  return UserId(rows[0].Int(SessionColumn::kUserId));
 }
 
-StatusOr<v1::SessionInfo> SessionRepository::CheckSession(const v1::SessionRequest& session) {
+StatusOr<SessionInfo> SessionRepository::CheckSession(const SessionKey& session) {
   int64_t now = clock_.NowMs();
   Rows rows;
   MP_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
     MP_ASSIGN_OR_RETURN(
-        rows, conn.Query(kSelectSession, {session.session_id(), int64_t{session.role()}}));
+        rows, conn.Query(kSelectSession, {session.session_id, static_cast<int64_t>(session.role)}));
     return Status();
   }));
   if (rows.empty()) return Ended();
-  return Accept(session, rows[0].Int(SessionColumn::kUserId),
+  return Accept(session, UserId(rows[0].Int(SessionColumn::kUserId)),
                 rows[0].Int(SessionColumn::kLastActiveMs), now);
 }
 
-StatusOr<v1::SessionInfo> SessionRepository::Accept(const v1::SessionRequest& session,
-                                                    int64_t user_id, int64_t last_active_ms,
-                                                    int64_t now_ms) {
+StatusOr<SessionInfo> SessionRepository::Accept(const SessionKey& session, UserId user_id,
+                                                int64_t last_active_ms, int64_t now_ms) {
   if (rules_.Expired(last_active_ms, now_ms)) return Ended();
   // Reads stay reads: only about one request per tenth of the timeout writes.
   if (rules_.TouchDue(last_active_ms, now_ms)) {
     MP_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
-      return conn.Query(kTouchSession, {session.session_id(), now_ms}).status();
+      return conn.Query(kTouchSession, {session.session_id, now_ms}).status();
     }));
   }
-  v1::SessionInfo info;
-  info.set_session_id(session.session_id());
-  info.set_role(session.role());
-  info.set_user_id(user_id);
-  return info;
+  return SessionInfo{session.session_id, session.role, user_id};
 }
 
-std::vector<StatusOr<v1::SessionInfo>> SessionRepository::CheckSessions(
-    const std::vector<const v1::SessionRequest*>& sessions) {
+std::vector<StatusOr<SessionInfo>> SessionRepository::CheckSessions(
+    const std::vector<SessionKey>& sessions) {
   struct Found {
     int64_t role;
     int64_t user_id;
@@ -132,13 +126,13 @@ std::vector<StatusOr<v1::SessionInfo>> SessionRepository::CheckSessions(
   Status read = db_.Read([&](Connection& conn) -> Status {
     const bool sqlite = conn.engine() == Engine::kSqlite;
     std::string list = sqlite ? "[" : "{";
-    for (const v1::SessionRequest* session : sessions) {
+    for (const SessionKey& session : sessions) {
       // Only well-formed ids go into the list, which needs no quoting then;
       // any other id names no session.
-      if (!ValidateKey("session_id", session->session_id()).ok()) continue;
+      if (!ValidateKey("session_id", session.session_id).ok()) continue;
       if (list.size() > 1) list += ',';
       list += '"';
-      list += session->session_id();
+      list += session.session_id;
       list += '"';
     }
     list += sqlite ? "]" : "}";
@@ -150,29 +144,25 @@ std::vector<StatusOr<v1::SessionInfo>> SessionRepository::CheckSessions(
       return true;
     });
   });
-  std::vector<StatusOr<v1::SessionInfo>> answers;
+  std::vector<StatusOr<SessionInfo>> answers;
   answers.reserve(sessions.size());
   std::vector<const std::string*> touch;
-  for (const v1::SessionRequest* session : sessions) {
+  for (const SessionKey& session : sessions) {
     if (!read.ok()) {
       answers.emplace_back(read);
       continue;
     }
-    auto it = found.find(session->session_id());
-    if (it == found.end() || it->second.role != int64_t{session->role()} ||
+    auto it = found.find(session.session_id);
+    if (it == found.end() || it->second.role != static_cast<int64_t>(session.role) ||
         rules_.Expired(it->second.last_active, now)) {
       answers.emplace_back(Ended());
       continue;
     }
     if (rules_.TouchDue(it->second.last_active, now)) {
-      touch.push_back(&session->session_id());
+      touch.push_back(&session.session_id);
       it->second.last_active = now;  // a session twice in the batch is touched once
     }
-    v1::SessionInfo info;
-    info.set_session_id(session->session_id());
-    info.set_role(session->role());
-    info.set_user_id(it->second.user_id);
-    answers.emplace_back(std::move(info));
+    answers.emplace_back(SessionInfo{session.session_id, session.role, UserId(it->second.user_id)});
   }
   // Reads stay reads: only about one check per tenth of the timeout writes.
   if (!touch.empty()) {

@@ -6,7 +6,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "customer_db.pb.h"
+#include "storage/customer_records.h"
 #include "storage/database.h"
 
 namespace mp::storage {
@@ -58,27 +58,26 @@ class SessionRepository {
   SessionRepository(Database& db, const Clock& clock, int64_t session_timeout_ms);
 
   // Opens a session; a buyer's working cart starts as a copy of the saved one.
-  Status CreateSession(const std::string& session_id, v1::Role role, int64_t user_id);
+  Status CreateSession(const std::string& session_id, Role role, UserId user_id);
   // Ends the session and drops its working cart. OK when already gone.
   Status EndSession(const std::string& session_id);
-  StatusOr<v1::SessionInfo> CheckSession(const v1::SessionRequest& session);
+  StatusOr<SessionInfo> CheckSession(const SessionKey& session);
   // CheckSession of many sessions with one query (the frontends' batched
   // checks): one answer per session, in order. A failing database fails
   // every answer with its own error.
-  std::vector<StatusOr<v1::SessionInfo>> CheckSessions(
-      const std::vector<const v1::SessionRequest*>& sessions);
+  std::vector<StatusOr<SessionInfo>> CheckSessions(const std::vector<SessionKey>& sessions);
   // Deletes expired sessions with their working carts; returns how many.
   StatusOr<int64_t> DeleteExpiredSessions();
 
   // Checks the session inside the write transaction of `conn`, holding its
   // row (PostgreSQL) until the transaction ends, and touches it if due.
   // Returns the session's user id.
-  StatusOr<int64_t> Authorize(Connection& conn, const v1::SessionRequest& session);
+  StatusOr<UserId> Authorize(Connection& conn, const SessionKey& session);
   // The check of a session whose row a caller read at `now_ms` within its
   // own statement (one round trip for the check and the read): expiry, and
   // a touch, in a transaction of its own, when one is due.
-  StatusOr<v1::SessionInfo> Accept(const v1::SessionRequest& session, int64_t user_id,
-                                   int64_t last_active_ms, int64_t now_ms);
+  StatusOr<SessionInfo> Accept(const SessionKey& session, UserId user_id, int64_t last_active_ms,
+                               int64_t now_ms);
   // The refusal of every check.
   static Status Ended();
 
