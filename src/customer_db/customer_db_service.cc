@@ -394,9 +394,9 @@ Status CustomerDbService::ListPurchases(const v1::ListPurchasesRequest* req,
   MP_ASSIGN_OR_RETURN(std::vector<storage::Purchase> purchases,
                       purchases_.ListPurchases(FromProto(req->session()), limit, req->offset()));
   resp->mutable_purchases()->Reserve(static_cast<int>(purchases.size()));
-  for (const storage::Purchase& p : purchases) {
+  for (storage::Purchase& p : purchases) {
     v1::Purchase* out = resp->add_purchases();
-    out->set_purchase_id(p.purchase_id);
+    out->set_purchase_id(std::move(p.purchase_id));
     out->set_item_id(p.item_id.ToString());
     out->set_quantity(p.quantity);
     out->set_price_cents(p.price_cents);

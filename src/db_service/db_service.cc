@@ -24,6 +24,8 @@ void AddDbServiceFlags(po::options_description& desc, DbServiceOptions& o) {
       "polling-threads", po::value(&o.polling_threads)->default_value(o.polling_threads),
       "threads polling gRPC")(
       "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
+      "db-cache-mib", po::value(&o.db_cache_mib)->default_value(o.db_cache_mib),
+      "SQLite: page cache per connection in MiB (0: SQLite's default)")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   tls::AddTlsFlags(desc, o.tls, tls::TlsSide::kServer);
 }
@@ -44,7 +46,11 @@ int RunDbService(int argc, char** argv, const po::options_description& desc,
   if (!o.db_uri.starts_with("postgres")) {
     std::filesystem::create_directories(std::filesystem::path(o.db_uri).parent_path());
   }
-  auto db = storage::Database::Open({.uri = o.db_uri, .max_connections = o.db_connections});
+  if (o.db_cache_mib < 0 || o.db_cache_mib > 4096) {
+    return Fail(InvalidArgument("db-cache-mib", "must be from 0 to 4096"));
+  }
+  auto db = storage::Database::Open(
+      {.uri = o.db_uri, .max_connections = o.db_connections, .sqlite_cache_mib = o.db_cache_mib});
   if (!db.ok()) return Fail(db.status());
   if (Status s = identity.migrate(**db); !s.ok()) return Fail(s);
   auto credentials = rpc::ServerCredentials(*tls_files, std::string(tls::kFrontend));

@@ -35,6 +35,8 @@ struct DbServiceOptions {
   int polling_threads = 1;
   // Database connections kept open at most.
   int db_connections = 8;
+  // SQLite: each connection's page cache in MiB (0: SQLite's default, 2).
+  int db_cache_mib = 0;
   // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
   // clients with a frontend certificate from the CA get in. None: plaintext.
   tls::TlsFlags tls;

@@ -82,7 +82,9 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& option
     factory = [uri = options.uri] { return OpenPostgres(uri); };
   } else {
     engine = Engine::kSqlite;
-    factory = [path = options.uri] { return OpenSqlite(path); };
+    factory = [path = options.uri, cache = options.sqlite_cache_mib] {
+      return OpenSqlite(path, cache);
+    };
   }
   auto db = std::make_unique<Database>(engine, std::move(factory), options);
   MP_RETURN_IF_ERROR(db->Read([](Connection&) { return Status(); }));

@@ -176,7 +176,7 @@ class SqliteConnection final : public Connection {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
+StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path, int cache_mib) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -196,6 +196,11 @@ StatusOr<std::unique_ptr<Connection>> OpenSqlite(const std::string& path) {
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
       "PRAGMA busy_timeout=5000; PRAGMA temp_store=MEMORY;");
   if (!setup.ok()) return setup.status();
+  if (cache_mib > 0) {
+    // A negative cache_size is in KiB. The number is ours, not a caller's.
+    auto cache = conn->Exec("PRAGMA cache_size=-" + std::to_string(int64_t{cache_mib} * 1024));
+    if (!cache.ok()) return cache.status();
+  }
   return std::unique_ptr<Connection>(std::move(conn));
 }
 
