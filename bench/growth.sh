@@ -40,30 +40,9 @@ done
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-work=$(mktemp -d /tmp/mp-growth.XXXXXX)
-cleanup() {
-  [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-seller_port=$(free_port); buyer_port=$(free_port)
-up_args=(--data-dir "$work/data" --seller-port "$seller_port" --buyer-port "$buyer_port"
-         --customer-db-port "$(free_port)" --product-db-port "$(free_port)"
-         --payment-port "$(free_port)" --log-level warn)
-[ -n "$db_url" ] && up_args+=(--db-url "$db_url")
-"$bin/marketplace" up "${up_args[@]}" >"$work/up.log" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 600); do
-  grep -q "marketplace: up" "$work/up.log" && break
-  kill -0 "$up_pid" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q "marketplace: up" "$work/up.log" ||
-  { echo "growth.sh: marketplace did not come up" >&2; cat "$work/up.log" >&2; exit 1; }
+# shellcheck source=bench/up_lib.sh
+source "$repo/bench/up_lib.sh"
+bench_up "$bin" growth "$db_url"
 engine=$([ -n "$db_url" ] && echo PostgreSQL || echo SQLite)
 bench=("$bin/marketplace-bench" --seller "127.0.0.1:$seller_port" --buyer "127.0.0.1:$buyer_port"
        --scenario 3 --runs 1 --duration "$duration" --floor-calls 0)

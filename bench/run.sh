@@ -50,32 +50,11 @@ done
 [ -x "$bin/marketplace-bench" ] || { echo "run.sh: no $bin/marketplace-bench; build first" >&2; exit 2; }
 mkdir -p "$out"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 30000))
-}
+# shellcheck source=bench/up_lib.sh
+source "$repo/bench/up_lib.sh"
 
 if [ -z "$seller" ]; then
-  work=$(mktemp -d /tmp/mp-bench.XXXXXX)
-  cleanup() {
-    [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-    rm -rf "$work"
-  }
-  trap cleanup EXIT
-  seller_port=$(free_port); buyer_port=$(free_port)
-  up_args=(--data-dir "$work/data" --seller-port "$seller_port" --buyer-port "$buyer_port"
-           --customer-db-port "$(free_port)" --product-db-port "$(free_port)"
-           --payment-port "$(free_port)" --log-level warn)
-  [ -n "$db_url" ] && up_args+=(--db-url "$db_url")
-  "$bin/marketplace" up "${up_args[@]}" >"$work/up.log" 2>&1 &
-  up_pid=$!
-  for _ in $(seq 1 600); do
-    grep -q "marketplace: up" "$work/up.log" && break
-    kill -0 "$up_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q "marketplace: up" "$work/up.log" ||
-    { echo "run.sh: marketplace did not come up" >&2; cat "$work/up.log" >&2; exit 1; }
+  bench_up "$bin" bench "$db_url"
   seller=127.0.0.1:$seller_port
   buyer=127.0.0.1:$buyer_port
   # The floor's gRPC hop runs mutual TLS with the system's own files, as its

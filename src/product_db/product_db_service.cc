@@ -29,18 +29,7 @@ void ToProto(storage::Item&& item, v1::Item* out) {
   out->set_seller_id(item.seller_id.value);
 }
 
-void ToProto(const storage::Item& item, v1::Item* out) {
-  out->set_id(item.id.ToString());
-  out->set_name(item.name);
-  out->set_category(item.category);
-  for (const std::string& word : item.keywords) out->add_keywords(word);
-  out->set_condition(static_cast<v1::Condition>(item.condition));
-  out->set_price_cents(item.price_cents);
-  out->set_quantity(item.quantity);
-  out->mutable_feedback()->set_up(item.feedback.up);
-  out->mutable_feedback()->set_down(item.feedback.down);
-  out->set_seller_id(item.seller_id.value);
-}
+void ToProto(const storage::Item& item, v1::Item* out) { ToProto(storage::Item(item), out); }
 
 void ToProto(const std::vector<storage::Item>& items, v1::ItemList* out) {
   out->mutable_items()->Reserve(static_cast<int>(items.size()));
