@@ -124,6 +124,26 @@ ha_wait_for_acks() {
 }
 
 
+# ha_check_acks_in_db LABEL PSQL...: every account acknowledged in $acks is
+# in the database the psql command line reaches (its connection included;
+# $work holds a scratch file). One query: thousands of logins would cost an
+# Argon2 hash each, over a minute on a slow machine. Reports with ok/fail.
+ha_check_acks_in_db() {
+  local label=$1 r checked missing
+  shift
+  awk '$2 == "ok" {print $3}' "$acks" >"$work/acked"
+  r=$("$@" -Atq -v ON_ERROR_STOP=1 -c "CREATE TEMP TABLE acked (u text)" \
+    -c "\\copy acked FROM '$work/acked'" \
+    -c "SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT EXISTS
+          (SELECT 1 FROM accounts a WHERE a.role = 1 AND a.username = acked.u)) FROM acked" 2>&1)
+  read -r checked missing <<<"$r"
+  if [ "${missing:-x}" = 0 ] && [ "$checked" = "$(wc -l <"$work/acked")" ] && [ "$checked" -gt 0 ]; then
+    ok "$label: all $checked acknowledged accounts are in the database"
+  else
+    fail "$label: acknowledged accounts missing (checked, missing): $r"
+  fi
+}
+
 # ha_wait_bench_start OUT PID: until marketplace-bench (PID, writing to OUT)
 # has set up and started its run (2 min at most); fails if it exited.
 ha_wait_bench_start() {

@@ -8,10 +8,10 @@ and records what was acknowledged, for tests/ha/ha_failover_test.sh.
       when one is unreachable, until STOP_FILE exists. Appends one line per
       attempt to OUT_FILE: "<unix time> ok <name> <time sent>" for an
       acknowledged account, "<unix time> error <name> <status>" otherwise.
-  ha_writer.py check SELLER_URLS OUT_FILE [FROM]
+  ha_writer.py check SELLER_URLS OUT_FILE [FROM | -N]
       Logs in as every acknowledged account from line FROM on (default 0)
-      of OUT_FILE; prints how many were checked and exits 1 when one is
-      missing.
+      of OUT_FILE, or as the last N acknowledged ones; prints how many were
+      checked and exits 1 when one is missing.
 """
 import json
 import os
@@ -61,8 +61,10 @@ def write(urls, out_file, stop_file):
 
 
 def check(urls, out_file, first_line):
-    lines = open(out_file).readlines()[first_line:]
+    lines = open(out_file).readlines()[max(first_line, 0):]
     names = [line.split()[2] for line in lines if line.split()[1] == "ok"]
+    if first_line < 0:
+        names = names[first_line:]
     missing = 0
     for i, name in enumerate(names):
         status, reply = call(urls, i, "/v1/sessions",
