@@ -140,6 +140,17 @@ TEST_P(ProductPlanTest, EveryMatchOfSeveralKeywordsIsReadFromTheKeywordIndexAlon
   EXPECT_EQ(Joined(plan).find("items "), std::string::npos) << Joined(plan);
 }
 
+TEST_P(ProductPlanTest, TheHighestItemNumberIsReadFromThePrimaryKeysEnd) {
+  auto plan = Plan(sql::kMaxItemNumber, {});
+  const std::string text = Joined(plan);
+  if (GetParam() == Engine::kPostgres) {
+    EXPECT_NE(text.find("Index Only Scan Backward using items_pkey"), std::string::npos) << text;
+  } else {
+    // SQLite answers max() of the rowid from the b-tree's last entry.
+    EXPECT_NE(text.find("SEARCH items"), std::string::npos) << text;
+  }
+}
+
 TEST_P(ProductPlanTest, KeywordMembershipIsProbedByKey) {
   const bool pg = GetParam() == Engine::kPostgres;
   if (pg) {

@@ -138,6 +138,22 @@ TEST_P(ProductSearchTest, ASearchOfCommonWordsReadsAboutItsPage) {
   EXPECT_LT(repo_->keyword_rows_read() - again, 600u);
 }
 
+// Two words, each on a tenth of 2,000 items and seldom together (one item
+// in a hundred has both): the page of items with both is found by reading
+// on down both lists, well before every match of either is read, even
+// though no item of the page turns up in their first chunks.
+TEST_P(ProductSearchTest, ARarePairOfCommonWordsIsFoundWithoutReadingEveryMatch) {
+  Fill(2000, {{"alpha", 100}, {"beta", 100}}, /*vote=*/false);
+  ProductRepository repo(test_db_->db(), 8);
+  const std::vector<std::string> query = {"alpha", "beta"};
+  const uint64_t before = repo.keyword_rows_read();
+  EXPECT_EQ(SearchWith(repo, query, 3, 0), Expected(query, 3, 0));
+  const uint64_t read = repo.keyword_rows_read() - before;
+  // Every match of both: about 400 rows.
+  EXPECT_LT(read, 250u);
+  EXPECT_GT(read, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ProductSearchTest, kEngines, Name);
 
 }  // namespace

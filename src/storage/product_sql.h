@@ -62,6 +62,10 @@ inline constexpr Sql kKeywordChunk{
     "WHERE category = $1 AND keyword = $2 AND for_sale = 1 "
     "ORDER BY net_votes DESC, item_id LIMIT $3 OFFSET $4"};
 
+// The highest item number, from the primary key's end: how far the number
+// space reaches, against which a keyword list's progress is measured.
+inline constexpr Sql kMaxItemNumber{"SELECT max(id) FROM items"};
+
 // Which of the words ($2..$6; unused places repeat one) the items $7 have:
 // probes of the primary key (keyword, category, item_id), one per pair. A
 // JSON array on SQLite, an array on PostgreSQL. No for_sale condition: the
