@@ -12,6 +12,9 @@
 #   --db-url URL                     PostgreSQL instead of SQLite (an empty
 #                                    database: the system's tables go there)
 #   --bin DIR                        binaries (default: build/bin of this repo)
+#   --idle-searches N                after each size's runs, N idle searches of
+#                                    each kind (bench/idle_search.py; default
+#                                    100, 0: none)
 #
 # One `marketplace up` serves every size: the catalogue is loaded in steps
 # (each step adds the difference to the next size through the API, like
@@ -23,6 +26,7 @@ bin=$repo/build/bin
 sizes="10000 100000 1000000"
 duration=30
 db_url=""
+idle=100
 out=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -30,7 +34,8 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --db-url) db_url=$2; shift 2 ;;
     --bin) bin=$2; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --idle-searches) idle=$2; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) echo "growth.sh: unknown option $1" >&2; exit 2 ;;
     *) out=$1; shift ;;
   esac
@@ -80,6 +85,11 @@ for size in $sizes; do
   echo "growth.sh: $engine, $size items, mixed" >&2
   "${bench[@]}" --workload mixed --label "$engine $size" --out "$out/$size-mixed" ||
     echo "growth.sh: mixed run at $size exited $?" >&2
+  if [ "$idle" -gt 0 ]; then
+    python3 "$repo/bench/idle_search.py" "http://127.0.0.1:$buyer_port" --count "$idle" \
+      --json "$out/$size-idle-search.json" >"$out/$size-idle-search.md" ||
+      echo "growth.sh: idle searches at $size exited $?" >&2
+  fi
   printf '%s\t%s\t%s\t%s\n' "$size" "$load_s" "$(db_bytes)" "$(memory | tr '\n' ';')" >>"$out/growth.tsv"
   echo "growth.sh: $size done in $(python3 -c "print(round($(date +%s.%N) - $start))") s" >&2
 done
@@ -103,6 +113,10 @@ for line in open(os.path.join(out, "growth.tsv")):
                              "p99_ms": s["p99_ms"]["avg"], "errors": s["errors"]}
         except (OSError, KeyError, ValueError) as e:
             row[workload] = {"missing": str(e)}
+    try:
+        row["idle_search"] = json.load(open(os.path.join(out, f"{size}-idle-search.json")))["searches"]
+    except (OSError, KeyError, ValueError):
+        pass
     rows.append(row)
 json.dump({"engine": engine, "sizes": rows}, open(os.path.join(out, "growth.json"), "w"), indent=1)
 with open(os.path.join(out, "growth.md"), "w") as f:
@@ -123,5 +137,13 @@ with open(os.path.join(out, "growth.md"), "w") as f:
         f.write(f"- {r['items']:,} items (catalogue loaded in {r['catalog_load_s']:.0f} s): " +
                 ", ".join(f"{n} {v['rss_kib'] / 1024:.0f} / {v['peak_rss_kib'] / 1024:.0f}"
                           for n, v in sorted(r["servers"].items())) + "\n")
+    searched = [r for r in rows if "idle_search" in r]
+    if searched:
+        f.write("\nIdle searches, one at a time (bench/idle_search.py; ms, mean / p50 / p99):\n\n")
+        kinds = [s["search"] for s in searched[0]["idle_search"]]
+        f.write("| items | " + " | ".join(kinds) + " |\n|---:|" + "---:|" * len(kinds) + "\n")
+        for r in searched:
+            f.write(f"| {r['items']:,} | " + " | ".join(
+                f"{s['mean_ms']:.2f} / {s['p50_ms']:.2f} / {s['p99_ms']:.2f}" for s in r["idle_search"]) + " |\n")
 print(open(os.path.join(out, "growth.md")).read())
 PY

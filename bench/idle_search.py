@@ -12,7 +12,8 @@ The vocabulary and its Zipf exponent are read from bench/workload.h and
 bench/catalog.h, so the words are the catalogue's. Times include this
 client's own cost (about 0.1 ms of Python per call).
 
-Usage: bench/idle_search.py BUYER_URL [--count N] [--limit L] [--seed S]
+Usage: bench/idle_search.py BUYER_URL [--count N] [--limit L] [--seed S] [--json FILE]
+(--json also writes the figures there, for bench/growth.sh.)
 """
 import argparse
 import bisect
@@ -52,6 +53,7 @@ def main():
     parser.add_argument("--count", type=int, default=200, help="searches of each kind")
     parser.add_argument("--limit", type=int, default=20, help="the page size asked for")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     words, cumulative, categories, workload_words = vocabulary()
     rng = random.Random(args.seed)
@@ -99,6 +101,7 @@ def main():
     print("| search (%d each, limit %d) | mean ms | p50 ms | p99 ms | items found, mean |"
           % (args.count, args.limit))
     print("|---|---:|---:|---:|---:|")
+    figures = []
     for name, keywords in kinds:
         times, found = [], []
         for n in range(args.count + 10):  # the first 10 warm up
@@ -114,9 +117,16 @@ def main():
                 times.append(elapsed * 1000)
                 found.append(len(json.loads(reply)["items"]))
         times.sort()
+        figures.append({"search": name, "mean_ms": statistics.mean(times),
+                        "p50_ms": times[len(times) // 2],
+                        "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+                        "found": statistics.mean(found)})
+        f = figures[-1]
         print("| %s | %.2f | %.2f | %.2f | %.1f |" % (
-            name, statistics.mean(times), times[len(times) // 2],
-            times[min(len(times) - 1, int(len(times) * 0.99))], statistics.mean(found)))
+            name, f["mean_ms"], f["p50_ms"], f["p99_ms"], f["found"]))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"count": args.count, "limit": args.limit, "searches": figures}, out, indent=1)
     return 0
 
 
