@@ -8,10 +8,9 @@ and records what was acknowledged, for tests/ha/ha_failover_test.sh.
       when one is unreachable, until STOP_FILE exists. Appends one line per
       attempt to OUT_FILE: "<unix time> ok <name> <time sent>" for an
       acknowledged account, "<unix time> error <name> <status>" otherwise.
-  ha_writer.py check SELLER_URLS OUT_FILE [FROM | -N]
-      Logs in as every acknowledged account from line FROM on (default 0)
-      of OUT_FILE, or as the last N acknowledged ones; prints how many were
-      checked and exits 1 when one is missing.
+  ha_writer.py check SELLER_URLS OUT_FILE [N]
+      Logs in as the last N acknowledged accounts of OUT_FILE (default:
+      all); prints how many were checked and exits 1 when one is missing.
 """
 import json
 import os
@@ -60,11 +59,11 @@ def write(urls, out_file, stop_file):
             n += 1
 
 
-def check(urls, out_file, first_line):
-    lines = open(out_file).readlines()[max(first_line, 0):]
+def check(urls, out_file, last):
+    lines = open(out_file).readlines()
     names = [line.split()[2] for line in lines if line.split()[1] == "ok"]
-    if first_line < 0:
-        names = names[first_line:]
+    if last is not None:
+        names = names[-last:]
     missing = 0
     for i, name in enumerate(names):
         status, reply = call(urls, i, "/v1/sessions",
@@ -81,7 +80,7 @@ def main():
     if command == "write":
         write(urls, sys.argv[3], sys.argv[4])
         return 0
-    return check(urls, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+    return check(urls, sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else None)
 
 
 if __name__ == "__main__":
