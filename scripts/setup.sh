@@ -17,6 +17,7 @@ packages=(
   libsodium-dev libjwt-dev libreadline-dev libedit-dev
   clang libclang-rt-14-dev  # fuzz/run.sh: clang with libFuzzer and the sanitizer runtimes
   gnuplot-nox
+  chromium  # tests/browser: the web pages in a real browser
 )
 # Node.js and npm run the OpenAPI lint (tests/openapi/lint.sh). Debian's
 # packages only when there is no npm yet: a node installed from elsewhere

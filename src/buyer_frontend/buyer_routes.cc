@@ -14,6 +14,7 @@
 #include "http/json_fields.h"
 #include "rpc/channel_pool.h"
 #include "rpc/payment_client.h"
+#include "web/site.h"
 
 namespace mp::buyer_frontend {
 namespace json = boost::json;
@@ -372,7 +373,8 @@ http::FrontendSpec BuyerFrontend(std::shared_ptr<BuyerOptions> options) {
           .role = v1::ROLE_BUYER,
           .default_listen = "127.0.0.1:8082",
           .add_flags = add_flags,
-          .add_routes = add_routes};
+          .add_routes = add_routes,
+          .site = &web::BuyerSite()};
 }
 
 }  // namespace mp::buyer_frontend

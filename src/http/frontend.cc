@@ -48,6 +48,9 @@ StatusOr<std::shared_ptr<void>> AddFrontendRoutes(Router& router, const Frontend
                                                   const FrontendContext& context) {
   AddAccountRoutes(router, context.codec, spec.role, context.customers);
   AddHealthRoute(router, context.probe);
+  if (spec.site != nullptr) {
+    for (const StaticFile& file : *spec.site) router.AddFile(file);
+  }
   if (!spec.add_routes) return std::shared_ptr<void>();
   return spec.add_routes(router, context);
 }

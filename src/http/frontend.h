@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common.pb.h"
 #include "common/status.h"
@@ -45,6 +46,9 @@ struct FrontendSpec {
   // Adds this kind's own routes. What it returns (clients, a saga, ...)
   // must live as long as the routes; an error stops the start.
   std::function<StatusOr<std::shared_ptr<void>>(Router&, const FrontendContext&)> add_routes;
+  // The web pages this kind serves at "/" (src/web/site.h): one exact
+  // route per file. Null: none.
+  const std::vector<StaticFile>* site = nullptr;
 };
 
 // Every route of a frontend of `spec`: the account and health routes all

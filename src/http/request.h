@@ -26,7 +26,8 @@ struct Request {
   std::map<std::string, std::string> path_params;  // e.g. {"id": "3-1042"}
   std::string authorization;
   std::string idempotency_key;
-  std::string content_type;  // the Content-Type header, as sent
+  std::string content_type;   // the Content-Type header, as sent
+  std::string if_none_match;  // for the web pages' files (Router::AddFile)
   std::string body;
   std::string remote;  // client address, for logs and throttling
   uint64_t id = 0;     // request id, in every log line about it

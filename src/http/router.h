@@ -1,6 +1,8 @@
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +23,20 @@ struct Response {
 // The one JSON error body of docs/contract.md §4 for `status`, with the HTTP status the
 // Status maps to (status_mapping.cc).
 Response ErrorResponse(const Status& status);
+
+// A file of a web page, served as it is at one exact path (src/web makes
+// them from the files embedded at build time). Answered with its ETag, and
+// 304 to a request whose If-None-Match names it.
+struct StaticFile {
+  std::string path;  // "/" or "/assets/app.3fa29c01d2.mjs"
+  std::string content_type;
+  std::string_view body;  // embedded in the binary: lives as long as it
+  std::string etag;       // quoted, e.g. "\"3fa29c01d2\""
+  // Assets are named by their content's hash, so a name never serves
+  // other bytes: cached for a year and never revalidated. The page itself
+  // is revalidated on every load (no-cache + ETag), so a new build shows.
+  bool immutable = false;
+};
 
 // Who may call a route. The router applies it before the handler runs, so a
 // handler never checks a session by hand.
@@ -51,6 +67,9 @@ class Router {
 
   // REQUIRES: an `auth` when `access` is not kPublic.
   void Add(Verb method, std::string pattern, Access access, Handler handler);
+  // A web page's file at its exact path, GET only. Not an API route: not
+  // in RouteNames.
+  void AddFile(const StaticFile& file);
   // Finds the handler, applies its access rule, runs it, and calls `send`
   // exactly once with the serialized result, on whatever thread the handler
   // finished on. Every error and exception of a handler, before or after
@@ -69,6 +88,7 @@ class Router {
     Access access;
     Handler handler;
     size_t metrics_index;
+    const StaticFile* file = nullptr;  // set: served as it is, no handler
   };
   Task<StatusOr<Reply>> Run(const Route& route, RequestPtr request) const;
   const Route* Match(const Request& request, std::map<std::string, std::string>* params,
@@ -77,7 +97,8 @@ class Router {
   std::string component_;
   const SessionAuth* auth_;
   std::vector<Route> routes_;
-  mutable Metrics metrics_;  // lock-free counters, updated by const Dispatch
+  std::vector<std::unique_ptr<StaticFile>> files_;  // stable addresses for Route::file
+  mutable Metrics metrics_;                         // lock-free counters, updated by const Dispatch
   size_t unmatched_metrics_index_;
 };
 

@@ -11,8 +11,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 namespace mp::http {
 namespace {
@@ -44,6 +48,11 @@ class RouterTest : public ::testing::Test {
     request->method = method;
     request->path = std::move(path);
     request->authorization = std::move(authorization);
+    return Send(std::move(request));
+  }
+
+  Response Send(std::shared_ptr<Request> request) {
+    const std::string path = request->path;
     std::mutex mu;
     std::condition_variable cv;
     std::optional<Response> response;
@@ -158,6 +167,161 @@ TEST_F(RouterTest, SessionRoutesNeedTheCustomerDbBeforeTheHandlerRuns) {
   EXPECT_EQ(read.status, 503);
   EXPECT_EQ(read.body.find("secret"), std::string::npos) << read.body;
   EXPECT_EQ(ran.load(), 1);
+}
+
+// The one value of header `name` in `r`; none when it is missing, and a
+// failure when it is there more than once.
+std::optional<std::string> Header(const Response& r, std::string_view name) {
+  std::optional<std::string> found;
+  for (const auto& [key, value] : r.headers) {
+    if (key != name) continue;
+    EXPECT_FALSE(found.has_value()) << name << " twice";
+    found = value;
+  }
+  return found;
+}
+
+constexpr std::string_view kCsp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
+
+// Bodies the files point into: they must outlive the router (StaticFile::body).
+constexpr std::string_view kPageBody = "<!doctype html><title>shop</title>";
+constexpr std::string_view kAssetBody = "export const answer = 42;\n";
+
+StaticFile Page() {
+  return {.path = "/",
+          .content_type = "text/html; charset=utf-8",
+          .body = kPageBody,
+          .etag = "\"page0001\"",
+          .immutable = false};
+}
+
+StaticFile Asset() {
+  return {.path = "/assets/app.3fa29c01d2.mjs",
+          .content_type = "text/javascript; charset=utf-8",
+          .body = kAssetBody,
+          .etag = "\"3fa29c01d2\"",
+          .immutable = true};
+}
+
+class RouterFileTest : public RouterTest {
+ protected:
+  RouterFileTest() {
+    router_.AddFile(Page());
+    router_.AddFile(Asset());
+  }
+
+  Response Get(std::string path, std::string if_none_match = "") {
+    auto request = std::make_shared<Request>();
+    request->method = Verb::get;
+    request->path = std::move(path);
+    request->if_none_match = std::move(if_none_match);
+    return Send(std::move(request));
+  }
+};
+
+TEST_F(RouterFileTest, AFileIsServedWithItsBodyTypeAndHeaders) {
+  for (const StaticFile& file : {Page(), Asset()}) {
+    SCOPED_TRACE(file.path);
+    Response r = Get(file.path);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, file.body);
+    EXPECT_EQ(r.content_type, file.content_type);
+    EXPECT_EQ(Header(r, "ETag"), file.etag);
+    EXPECT_EQ(Header(r, "X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(Header(r, "Referrer-Policy"), "no-referrer");
+    EXPECT_EQ(Header(r, "Content-Security-Policy"), std::string(kCsp));
+    EXPECT_TRUE(Header(r, "Cache-Control").has_value());
+  }
+}
+
+TEST_F(RouterFileTest, ThePageIsRevalidatedAndAssetsAreImmutable) {
+  EXPECT_EQ(Header(Get("/"), "Cache-Control"), "no-cache");
+  EXPECT_EQ(Header(Get("/assets/app.3fa29c01d2.mjs"), "Cache-Control"),
+            "public, max-age=31536000, immutable");
+  // Both answers to a revalidation say the same.
+  EXPECT_EQ(Header(Get("/", "\"page0001\""), "Cache-Control"), "no-cache");
+  EXPECT_EQ(Header(Get("/assets/app.3fa29c01d2.mjs", "\"3fa29c01d2\""), "Cache-Control"),
+            "public, max-age=31536000, immutable");
+}
+
+TEST_F(RouterFileTest, AMatchingIfNoneMatchAnswers304WithoutABody) {
+  for (std::string if_none_match : {
+           std::string("\"3fa29c01d2\""),
+           std::string("*"),
+           std::string("W/\"3fa29c01d2\""),
+           std::string("\"other\", \"3fa29c01d2\""),
+           std::string("\"other\",W/\"3fa29c01d2\" , \"more\""),
+       }) {
+    SCOPED_TRACE(if_none_match);
+    Response r = Get("/assets/app.3fa29c01d2.mjs", if_none_match);
+    EXPECT_EQ(r.status, 304);
+    EXPECT_EQ(r.body, "");
+    EXPECT_EQ(r.content_type, "");
+    // A 304 still names the version the client holds.
+    EXPECT_EQ(Header(r, "ETag"), "\"3fa29c01d2\"");
+  }
+  Response page = Get("/", "\"page0001\"");
+  EXPECT_EQ(page.status, 304);
+  EXPECT_EQ(page.body, "");
+  EXPECT_EQ(page.content_type, "");
+}
+
+TEST_F(RouterFileTest, ANonMatchingIfNoneMatchAnswers200WithTheBody) {
+  for (std::string if_none_match : {
+           std::string("\"other\""),
+           std::string("\"other\", W/\"more\""),
+           // Another file's tag, and the tag unquoted or cut short.
+           std::string("\"page0001\""),
+           std::string("3fa29c01d2"),
+           std::string("\"3fa29c01d\""),
+       }) {
+    SCOPED_TRACE(if_none_match);
+    Response r = Get("/assets/app.3fa29c01d2.mjs", if_none_match);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, kAssetBody);
+    EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  }
+}
+
+TEST_F(RouterFileTest, FilesAreNotApiRoutes) {
+  router_.Add(Verb::get, "/v1/items", Access::kPublic,
+              [](RequestPtr, Caller) -> Task<StatusOr<Reply>> { co_return Reply::NoContent(); });
+  EXPECT_EQ(router_.RouteNames(), (std::vector<std::string>{"GET /metrics", "GET /v1/items"}));
+}
+
+TEST_F(RouterFileTest, APathNextToAFileIsNotFound) {
+  for (const char* path :
+       {"/assets/other.mjs", "/index.html", "/assets", "/assets/", "/assets/app.3fa29c01d2.mjs/"}) {
+    SCOPED_TRACE(path);
+    Response r = Get(path);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.content_type, "application/json");
+    EXPECT_FALSE(Header(r, "ETag").has_value());
+    boost::system::error_code ec;
+    boost::json::value body = boost::json::parse(r.body, ec);
+    ASSERT_FALSE(ec) << r.body;
+    ASSERT_TRUE(body.is_object()) << r.body;
+    const boost::json::value* error = body.as_object().if_contains("error");
+    ASSERT_TRUE(error != nullptr && error->is_object()) << r.body;
+    EXPECT_EQ(error->as_object().at("code"), "not_found") << r.body;
+  }
+}
+
+TEST_F(RouterFileTest, OnlyGetServesAFile) {
+  for (Verb method : {Verb::post, Verb::put, Verb::delete_}) {
+    auto request = std::make_shared<Request>();
+    request->method = method;
+    request->path = "/assets/app.3fa29c01d2.mjs";
+    Response r = Send(std::move(request));
+    EXPECT_EQ(r.status, 405) << method;
+    EXPECT_EQ(Header(r, "Allow"), "GET") << method;
+    EXPECT_EQ(r.body.find("export const"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(Send(Verb::post, "/").status, 405);
 }
 
 TEST_F(RouterTest, APublicRouterRefusesRoutesThatNeedSessions) {

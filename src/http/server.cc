@@ -142,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request->authorization = std::string(message[bhttp::field::authorization]);
     request->idempotency_key = std::string(message["Idempotency-Key"]);
     request->content_type = std::string(message[bhttp::field::content_type]);
+    request->if_none_match = std::string(message[bhttp::field::if_none_match]);
     request->body = std::move(message.body());
     parser_.reset();  // its header fields are not kept while the handler runs
     in_flight_.count.fetch_add(1);
@@ -174,7 +175,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Response r) {
     response_.emplace(static_cast<bhttp::status>(r.status), version_);
-    response_->set(bhttp::field::content_type, r.content_type);
+    if (!r.content_type.empty()) response_->set(bhttp::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) response_->set(name, value);
     response_->body() = std::move(r.body);
     response_->keep_alive(keep_alive_);

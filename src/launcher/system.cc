@@ -184,6 +184,10 @@ std::string ClientInstructions(const UpOptions& o, const fs::path& bin) {
       << Address(o, o.seller_port) << ca << "\n"
       << "  " << (bin / "buyer-cli").string() << " --server " << scheme << Address(o, o.buyer_port)
       << ca << "\n";
+  const std::string web = o.https ? "https://" : "http://";
+  out << "Or open the web pages in a browser:\n"
+      << "  buyers (the storefront): " << web << Address(o, o.buyer_port) << "/\n"
+      << "  sellers:                 " << web << Address(o, o.seller_port) << "/\n";
   return out.str();
 }
 

@@ -4,6 +4,7 @@
 
 #include "common/types.h"
 #include "http/json_fields.h"
+#include "web/site.h"
 
 namespace mp::seller_frontend {
 namespace json = boost::json;
@@ -108,7 +109,8 @@ http::FrontendSpec SellerFrontend() {
                            const http::FrontendContext& c) -> StatusOr<std::shared_ptr<void>> {
             AddSellerRoutes(router, c.products);
             return std::shared_ptr<void>();
-          }};
+          },
+          .site = &web::SellerSite()};
 }
 
 }  // namespace mp::seller_frontend
