@@ -281,8 +281,8 @@ function Vote({ itemId }) {
   }
   if (state.done) return html`<span role="status">Thanks: you voted ${state.done}.</span>`;
   return html`<span class="actions">
-    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("up")} aria-label="Vote up">👍 Up</button>
-    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("down")} aria-label="Vote down">👎 Down</button>
+    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("up")} aria-label="Vote up">▲ Up</button>
+    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("down")} aria-label="Vote down">▼ Down</button>
     ${state.error && html`<span class="short" role="alert">${describe(state.error)}</span>`}
   </span>`;
 }
