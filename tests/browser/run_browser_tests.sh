@@ -18,16 +18,8 @@ for tool in node npm chromium; do
   fi
 done
 
-exec 9<"$here/$(basename "$0")"
-command -v flock >/dev/null && flock 9
-stamp_file=node_modules/.mp-install-stamp
-stamp="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
-if [ ! -d node_modules/playwright-core ] || [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
-  echo "browser tests: npm ci (playwright-core, axe-core into $here/node_modules)" >&2
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$stamp" >"$stamp_file"
-fi
-exec 9<&-
+source "$here/../npm_ci.sh"
+mp_npm_ci "browser tests" node_modules/playwright-core
 
 work="$(mktemp -d)"
 up_pid=""

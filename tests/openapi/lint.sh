@@ -16,19 +16,8 @@ for tool in node npm; do
   fi
 done
 
-# One installer at a time (CTest runs from several build trees share this
-# directory); the lock is on this script, so no lock file is left behind.
-exec 9<"$here/$(basename "$0")"
-command -v flock >/dev/null && flock 9
-
-# node_modules is current when it was installed from exactly these files.
-stamp_file=node_modules/.mp-install-stamp
-stamp="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
-if [ ! -x node_modules/.bin/redocly ] || [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
-  echo "openapi lint: npm ci (installing @redocly/cli into $here/node_modules)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$stamp" >"$stamp_file"
-fi
+source "$here/../npm_ci.sh"
+mp_npm_ci "openapi lint" node_modules/.bin/redocly
 
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 redocly=(node_modules/.bin/redocly lint --config "$here/redocly.yaml")
