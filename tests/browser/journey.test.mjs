@@ -1,23 +1,9 @@
 // The two web sites driven in Debian's Chromium against a running system:
 // a seller registers an item in the seller pages, a buyer finds it, buys
-// it and votes on it in the storefront. MP_SELLER_URL and MP_BUYER_URL name
-// the two servers (run_browser_tests.sh starts them); screenshots of every
-// page go to MP_ARTIFACTS.
+// it and votes on it in the storefront.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-// Put in through the DevTools protocol: the pages' policy refuses any
-// script tag that is not theirs, as it should.
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const SELLER = process.env.MP_SELLER_URL;
-const BUYER = process.env.MP_BUYER_URL;
-const ARTIFACTS = process.env.MP_ARTIFACTS ?? "browser-artifacts";
-const CHROMIUM = process.env.MP_CHROMIUM ?? "/usr/bin/chromium";
-mkdirSync(ARTIFACTS, { recursive: true });
+import { SELLER, BUYER, launch, newPage, shot, checkAccessible, signUp, foreign } from "./pages.mjs";
 
 const run = Date.now().toString(36);
 const seller = { username: `s${run}`, password: "password1", name: "Sam Seller" };
@@ -25,50 +11,12 @@ const buyer = { username: `b${run}`, password: "password1", name: "Bea Buyer" };
 const category = String(100 + (Date.now() % 100000));
 
 let browser;
-const foreign = [];
-
 before(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  browser = await launch();
 });
 after(async () => {
   await browser?.close();
 });
-
-async function newPage(width = 1100) {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  const origins = [new URL(SELLER).origin, new URL(BUYER).origin];
-  page.on("request", (r) => {
-    const url = new URL(r.url());
-    if (url.protocol.startsWith("http") && !origins.includes(url.origin)) foreign.push(r.url());
-  });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && !/status of 4\d\d/.test(m.text()) && errors.push(m.text()));
-  page.errors = errors;
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
-}
-
-// axe-core in the page: no serious or critical violation.
-async function checkAccessible(page, name) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => await globalThis.axe.run(document));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help}`), [], `accessibility of ${name}`);
-}
-
-async function signUp(page, base, account) {
-  await page.goto(`${base}/#/signup`);
-  await page.getByLabel("Your name").fill(account.name);
-  await page.getByLabel("Username").fill(account.username);
-  await page.getByLabel("Password").fill(account.password);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("button", { name: "Log out" }).waitFor();
-}
 
 test("the pages are served with a strict policy and unknown paths stay JSON", async () => {
   for (const base of [SELLER, BUYER]) {
@@ -92,7 +40,7 @@ test("the pages are served with a strict policy and unknown paths stay JSON", as
 });
 
 test("a seller registers, reprices and withdraws; a buyer finds, buys and votes", async () => {
-  const s = await newPage();
+  const s = await newPage(browser);
   await signUp(s, SELLER, seller);
   await shot(s, "seller-items-empty");
   await s.getByRole("link", { name: "Register an item", exact: true }).click();
@@ -121,7 +69,7 @@ test("a seller registers, reprices and withdraws; a buyer finds, buys and votes"
   await shot(s, "seller-items");
   await checkAccessible(s, "seller items");
 
-  const b = await newPage();
+  const b = await newPage(browser);
   await signUp(b, BUYER, buyer);
   await b.getByLabel("Category").fill(category);
   await b.getByLabel("Keywords").fill("lamp");
@@ -160,8 +108,8 @@ test("a seller registers, reprices and withdraws; a buyer finds, buys and votes"
   await b.getByText(/your purchase is paid/).waitFor();
   await shot(b, "buyer-receipt");
   await b.getByRole("link", { name: "See your purchases" }).click();
-  await b.getByRole("cell", { name: "Red lamp" }).waitFor();
-  await b.getByRole("button", { name: "Vote up" }).click();
+  await b.getByRole("cell", { name: "Red lamp", exact: true }).waitFor();
+  await b.getByRole("button", { name: "Up: Red lamp" }).click();
   await b.getByText("Thanks: you voted up.").waitFor();
   await shot(b, "buyer-purchases");
   await checkAccessible(b, "buyer purchases");
@@ -179,13 +127,13 @@ test("a seller registers, reprices and withdraws; a buyer finds, buys and votes"
   await b.getByRole("button", { name: "Log in" }).waitFor();
 
   // At phone width the pages still pass the accessibility check.
-  const phone = await newPage(390);
+  const phone = await newPage(browser, 390);
   await phone.goto(`${BUYER}/#/login`);
   await phone.getByLabel("Username").fill(buyer.username);
   await phone.getByLabel("Password").fill(buyer.password);
   await phone.getByRole("button", { name: "Log in" }).click();
   await phone.getByRole("link", { name: "Purchases", exact: true }).click();
-  await phone.getByRole("cell", { name: "Red lamp" }).waitFor();
+  await phone.getByRole("cell", { name: "Red lamp", exact: true }).waitFor();
   await shot(phone, "buyer-purchases-phone");
   await checkAccessible(phone, "buyer purchases at phone width");
 

@@ -126,7 +126,7 @@ function ItemPage({ id }) {
     </form>`;
 }
 
-function CartTable({ cart, onRemove, busy }) {
+function CartTable({ cart, onRemove, onLower, busy }) {
   return html`<div class="table-wrap"><table>
     <caption class="muted">Prices are today's; a line short of stock is marked.</caption>
     <thead><tr><th>Item</th><th class="num">Price</th><th class="num">Quantity</th><th class="num">Subtotal</th>
@@ -135,7 +135,10 @@ function CartTable({ cart, onRemove, busy }) {
       ${cart.items.map((line) => html`<tr key=${line.item_id}>
         <td><a href=${link(`item/${line.item_id}`)}>${line.name}</a>
           ${line.available < line.quantity && html`<div class="short">
-            ${line.available === 0 ? "Sold out" : `Only ${line.available} left`}</div>`}</td>
+            ${line.available === 0 ? "Sold out" : `Only ${line.available} left`}
+            ${onLower && line.available > 0 && html` <button type="button" class="plain" disabled=${busy}
+              aria-label=${`Lower to ${line.available}: ${line.name}`} onClick=${() => onLower(line)}>
+              Lower to ${line.available}</button>`}</div>`}</td>
         <td class="num">${money(line.price)}</td>
         <td class="num">${line.quantity}</td>
         <td class="num">${money((cents(line.price) * line.quantity) / 100)}</td>
@@ -176,7 +179,9 @@ function CartPage() {
     ${cart.items.length === 0
       ? html`<p>Your cart is empty. <a href=${link("")}>Search for items</a></p>`
       : html`<${CartTable} cart=${cart} busy=${busy}
-          onRemove=${(line) => act(() => api.del(`/v1/cart/items/${encodeURIComponent(line.item_id)}`), `Removed ${line.name}.`)} />
+          onRemove=${(line) => act(() => api.del(`/v1/cart/items/${encodeURIComponent(line.item_id)}`), `Removed ${line.name}.`)}
+          onLower=${(line) => act(() => api.del(`/v1/cart/items/${encodeURIComponent(line.item_id)}`
+            + `?quantity=${line.quantity - line.available}`), `${line.name}: now ${line.available}.`)} />
         ${short && html`<p class="short" role="status">Some lines are short of stock: lower them before you buy.</p>`}
         <div class="actions">
           <a class="button" href=${link("checkout")}>Check out</a>
@@ -245,7 +250,8 @@ function CheckoutPage() {
   return html`<${CartTable} cart=${cart.data} />
     <form class="card" onSubmit=${buy} aria-label="Payment" aria-busy=${busy}>
       <h2>Card</h2>
-      ${error && html`<p class="alert error" role="alert">${describe(error)}${retry ? " Your card is charged at most once: try again." : ""}</p>`}
+      ${error && html`<p class="alert error" role="alert">${describe(error)}${retry ? " Your card is charged at most once: try again." : ""}
+        ${error.code === "insufficient_quantity" && html` <a href=${link("cart")}>Change the cart</a>`}</p>`}
       <${Field} label="Name on the card" name="name" autocomplete="cc-name" required maxlength="128" />
       <${Field} label="Card number" name="card_number" autocomplete="cc-number" inputmode="numeric"
         required pattern="[0-9 ]{12,23}" maxlength="23" />
@@ -268,7 +274,9 @@ async function itemName(id) {
   return names.get(id);
 }
 
-function Vote({ itemId }) {
+// The accessible names start with the visible word ("Up: Red lamp"), so
+// speech input that says what it sees finds them.
+function Vote({ itemId, name }) {
   const [state, setState] = useState({ busy: false, done: null, error: null });
   async function vote(v) {
     setState({ busy: true, done: null, error: null });
@@ -281,30 +289,63 @@ function Vote({ itemId }) {
   }
   if (state.done) return html`<span role="status">Thanks: you voted ${state.done}.</span>`;
   return html`<span class="actions">
-    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("up")} aria-label="Vote up">▲ Up</button>
-    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("down")} aria-label="Vote down">▼ Down</button>
+    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("up")}
+      aria-label=${`Up: ${name}`}>▲ Up</button>
+    <button type="button" class="plain" disabled=${state.busy} onClick=${() => vote("down")}
+      aria-label=${`Down: ${name}`}>▼ Down</button>
     ${state.error && html`<span class="short" role="alert">${describe(state.error)}</span>`}
   </span>`;
 }
 
+// Reads the history so that a page shows whole purchases, each with its
+// right total: the page at offset p (a multiple of PAGE) shows every
+// purchase whose first line is in [p, p + PAGE), with all its lines, also
+// those past p + PAGE (a purchase has at most 100 lines). So each purchase
+// is on exactly one page, and "Next" skips pages that only continue one.
+async function readHistory(offset) {
+  const from = Math.max(0, offset - 1);
+  let { purchases: lines } = await api.get("/v1/purchases", { limit: PAGE + offset - from, offset: from });
+  let skipped = 0;
+  if (offset > 0 && lines.length > 0) {
+    const before = lines.shift().purchase_id;
+    while (skipped < lines.length && lines[skipped].purchase_id === before) skipped++;
+  }
+  const full = lines.length === PAGE;
+  const tail = lines.length > 0 ? lines[lines.length - 1].purchase_id : null;
+  const ownsTail = skipped < lines.length;
+  lines = lines.slice(skipped);
+  let next = null;
+  // Follow the last purchase until another one starts.
+  for (let at = offset + PAGE; full; at += PAGE) {
+    const { purchases: more } = await api.get("/v1/purchases", { limit: PAGE, offset: at });
+    const end = more.findIndex((l) => l.purchase_id !== tail);
+    if (ownsTail) lines = lines.concat(end < 0 ? more : more.slice(0, end));
+    if (end >= 0) {
+      next = offset + PAGE * Math.floor((at + end - offset) / PAGE);
+      break;
+    }
+    if (more.length < PAGE) break;
+  }
+  const named = await Promise.all(lines.map(async (p) => ({ ...p, name: await itemName(p.item_id) })));
+  // Lines of one purchase together, in the history's order (newest first).
+  const groups = [];
+  for (const line of named) {
+    const last = groups[groups.length - 1];
+    if (last && last.id === line.purchase_id) last.lines.push(line);
+    else groups.push({ id: line.purchase_id, time: line.time, lines: [line] });
+  }
+  return { groups, first: offset + skipped, shown: lines.length, next };
+}
+
 function PurchasesPage({ query }) {
   const offset = Number(query.get("offset") ?? 0) || 0;
-  const history = useLoad(async () => {
-    const { purchases } = await api.get("/v1/purchases", { limit: PAGE, offset });
-    const named = await Promise.all(purchases.map(async (p) => ({ ...p, name: await itemName(p.item_id) })));
-    // Lines of one purchase together, in the history's order (newest first).
-    const groups = [];
-    for (const line of named) {
-      const last = groups[groups.length - 1];
-      if (last && last.id === line.purchase_id) last.lines.push(line);
-      else groups.push({ id: line.purchase_id, time: line.time, lines: [line] });
-    }
-    return { groups, count: purchases.length };
-  }, [offset]);
+  const history = useLoad(() => readHistory(offset), [offset]);
   if (history.error) return html`<${Alert} error=${history.error} />`;
   if (!history.data) return html`<p aria-busy="true">Loading…</p>`;
-  const { groups, count } = history.data;
-  return html`${count === 0 && offset === 0 && html`<p>No purchases yet. <a href=${link("")}>Search for items</a></p>`}
+  const { groups, first, shown, next } = history.data;
+  return html`${groups.length === 0 && (offset === 0
+      ? html`<p>No purchases yet. <a href=${link("")}>Search for items</a></p>`
+      : html`<p class="muted">This page only continues a purchase shown on the page before.</p>`)}
     ${groups.map((g) => {
       const total = g.lines.reduce((sum, l) => sum + cents(l.price) * l.quantity, 0) / 100;
       return html`<section class="card" key=${g.id} aria-label=${`Purchase of ${new Date(g.time).toLocaleString()}`}>
@@ -314,13 +355,13 @@ function PurchasesPage({ query }) {
           <tbody>${g.lines.map((l) => html`<tr key=${l.item_id}>
             <td><a href=${link(`item/${l.item_id}`)}>${l.name}</a></td>
             <td class="num">${money(l.price)}</td><td class="num">${l.quantity}</td>
-            <td><${Vote} itemId=${l.item_id} /></td></tr>`)}</tbody>
+            <td><${Vote} itemId=${l.item_id} name=${l.name} /></td></tr>`)}</tbody>
         </table></div>
         <p class="muted">Purchase ${g.id}</p>
       </section>`;
     })}
-    <${Pager} offset=${offset} limit=${PAGE} count=${count} label="History pages"
-      onPage=${(o) => navigate("purchases", { offset: o || undefined })} />`;
+    <${Pager} offset=${offset} limit=${PAGE} count=${shown} next=${next} label="History pages"
+      onPage=${(o) => navigate("purchases", { offset: o || undefined })}>${shown > 0 ? `Lines ${first + 1}–${first + shown}` : ""}<//>`;
 }
 
 function App() {

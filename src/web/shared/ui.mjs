@@ -92,15 +92,17 @@ export function Select({ label, options, ...select }) {
 }
 
 // Previous/next links over a list read `limit` at a time: a page shorter
-// than the limit is the last one (the API's rule).
-export function Pager({ offset, limit, count, onPage, label = "Pages" }) {
+// than the limit is the last one (the API's rule). `next` overrides where
+// the next page starts when a page does not end at offset + limit;
+// `children` replaces the "Items 21–40" line.
+export function Pager({ offset, limit, count, onPage, label = "Pages", next, children }) {
   const first = offset === 0;
-  const last = count < limit;
-  if (first && last) return null;
+  const end = next ?? (count < limit ? null : offset + limit);
+  if (first && end === null) return null;
   return html`<nav class="pager" aria-label=${label}>
     <button type="button" disabled=${first} onClick=${() => onPage(Math.max(0, offset - limit))}>Previous</button>
-    <span>Items ${count === 0 ? 0 : offset + 1}–${offset + count}</span>
-    <button type="button" disabled=${last} onClick=${() => onPage(offset + limit)}>Next</button>
+    <span>${children ?? `Items ${count === 0 ? 0 : offset + 1}–${offset + count}`}</span>
+    <button type="button" disabled=${end === null} onClick=${() => onPage(end)}>Next</button>
   </nav>`;
 }
 
