@@ -1,8 +1,9 @@
 // The paths beside the happy journey: a cart line short of stock at
-// checkout (told in words, then lowered and bought), a session ended by the server, the seller's items and the
-// buyer's history a page at a time (a purchase split by a page keeps its
-// total), and a whole purchase made with the keyboard alone. Data is set
-// up through the REST API, the pages are driven as a user would.
+// checkout (told in words, then lowered and bought), a session ended by
+// the server, the seller's items and the buyer's history a page at a time
+// (a purchase split by a page keeps its total), a checkout whose answer is
+// lost and retried, and a whole purchase made with the keyboard alone.
+// Data is set up through the REST API; the pages are driven as a user would.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { SELLER, BUYER, launch, newPage, shot, checkAccessible, logIn, rest, account, foreign } from "./pages.mjs";
@@ -216,6 +217,55 @@ test("a buyer can find, add and buy with the keyboard alone", async () => {
   const history = await rest(BUYER, "GET", "/v1/purchases", { token: buyer.token });
   assert.equal(history.purchases.length, 1);
   assert.equal(history.purchases[0].quantity, 2);
+});
+
+test("a lost answer is retried with the same key and charges once; paying blocks a second click", async () => {
+  const bowl = await register("Gray bowl", { quantity: 5, price: 4, keywords: ["bowl"] });
+  const buyer = await buyerAccount("r");
+  const b = await page();
+  await logIn(b, BUYER, buyer);
+  // A cart belongs to its session: fill the page's.
+  const token = await b.evaluate(() => sessionStorage.getItem("marketplace.buyer.token"));
+  await rest(BUYER, "POST", "/v1/cart/items", { body: { item_id: bowl, quantity: 1 }, token });
+  const keys = [];
+  let release;
+  const held = new Promise((r) => {
+    release = r;
+  });
+  // The first attempt reaches the server and is charged, but its answer
+  // is lost on the way back (held first, so the page is seen in flight).
+  await b.route("**/v1/purchases", async (route) => {
+    if (route.request().method() !== "POST") return route.fallback();
+    keys.push(route.request().headers()["idempotency-key"]);
+    if (keys.length > 1) return route.fallback();
+    await route.fetch();
+    await held;
+    return route.abort("connectionreset");
+  });
+  await b.goto(`${BUYER}/#/checkout`);
+  await b.getByLabel("Name on the card").fill(card.name);
+  await b.getByLabel("Card number").fill(card.card_number);
+  await b.getByLabel("Expiry (MM/YY)").fill(card.expiration);
+  await b.getByRole("button", { name: "Pay $4.00" }).click();
+  const paying = b.getByRole("button", { name: "Paying…" });
+  await paying.waitFor();
+  assert.equal(await paying.isDisabled(), true);
+  await paying.click({ force: true });
+  await b.keyboard.press("Enter");
+  release();
+  await b.getByRole("alert").getByText(/could not be reached.*charged at most once/).waitFor();
+  await shot(b, "buyer-checkout-retry");
+  await b.getByRole("button", { name: "Try again" }).click();
+  await b.getByText(/your purchase is paid/).waitFor();
+  assert.equal(keys.length, 2, "one request per attempt, none for the clicks while paying");
+  assert.match(keys[0], /^[0-9a-f]{32}$/);
+  assert.equal(keys[1], keys[0], "the retry sends the first attempt's key");
+  const bought = (await rest(BUYER, "GET", "/v1/purchases", { token: buyer.token })).purchases;
+  assert.deepEqual(bought.map((l) => [l.item_id, l.quantity]), [[bowl, 1]], "bought and charged once");
+  assert.equal((await rest(BUYER, "GET", `/v1/items/${bowl}`, { token: buyer.token })).quantity, 4);
+  assert.equal(await b.evaluate(() => sessionStorage.getItem("marketplace.buyer.purchaseKey")), null);
+  // The lost answer the test made is the one error this page may show.
+  assert.deepEqual(b.errors.splice(0), ["Failed to load resource: net::ERR_CONNECTION_RESET"]);
 });
 
 test("no page of these paths failed or reached another origin", () => {
