@@ -32,8 +32,8 @@ const Sql kInsertItem{
     "INSERT INTO items (seller_id, name, category, keywords, item_condition, price_cents, "
     "quantity) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " MP_ITEM_COLUMNS};
 const Sql kInsertKeyword{
-    "INSERT INTO item_keywords (keyword, category, item_id, net_votes, for_sale) "
-    "VALUES ($1, $2, $3, 0, $4)"};
+    "INSERT INTO item_keywords (keyword, category, item_id, net_votes, for_sale, all_keywords) "
+    "VALUES ($1, $2, $3, 0, $4, $5)"};
 // After any change to an item's quantity or votes, in the same transaction:
 // search ranks by the copies in item_keywords (deploy/sql/product_002).
 // Rows already equal are left alone: most stock changes keep an item for
@@ -162,7 +162,8 @@ StatusOr<Item> ProductRepository::RegisterItem(const NewItem& r) {
     int64_t number = rows[0].Int(0);
     for (const std::string& word : r.keywords) {
       MP_RETURN_IF_ERROR(
-          conn.Query(kInsertKeyword, {word, r.category, number, int64_t{r.quantity > 0}}).status());
+          conn.Query(kInsertKeyword, {word, r.category, number, int64_t{r.quantity > 0}, keywords})
+              .status());
     }
     return conn.Query(kEnsureSellerRating, {seller}).status();
   }));

@@ -2,9 +2,9 @@
 // the top of the ranking from the words' ranked index lists.
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/product_repository.h"
@@ -36,82 +36,66 @@ struct Scored {
   int32_t score = 0;
 };
 
-// Every match of `words`, scored: one entry per item. (Without a
-// transaction the lists may come from different moments: an item's votes
-// are then the highest seen, as MAX would have it.)
-Status ScoreAllMatches(Connection& conn, int64_t category, const std::vector<std::string>& words,
-                       std::vector<Scored>& ranked, uint64_t& rows_read) {
-  std::array<Param, 1 + kMaxKeywords> params;
-  params[0] = category;
-  for (size_t i = 0; i < static_cast<size_t>(kMaxKeywords); ++i) {
-    params[1 + i] = std::string_view(words[i < words.size() ? i : 0]);
+// How many of `words` an item's keywords (items.keywords: comma-separated)
+// hold: its score.
+int32_t Score(std::string_view keywords, const std::vector<std::string>& words) {
+  int32_t score = 0;
+  for (size_t start = 0; start < keywords.size();) {
+    const size_t comma = std::min(keywords.find(',', start), keywords.size());
+    const std::string_view keyword = keywords.substr(start, comma - start);
+    score += static_cast<int32_t>(std::count(words.begin(), words.end(), keyword));
+    start = comma + 1;
   }
-  std::vector<Scored> matches;
-  MP_RETURN_IF_ERROR(conn.ForEach(kKeywordMatches, params, [&](const Row& row) {
-    matches.push_back({{row.Int(1), row.Int(0)}, 1});
-    return true;
-  }));
-  rows_read += matches.size();
-  std::sort(matches.begin(), matches.end(),
-            [](const Scored& a, const Scored& b) { return a.rank.item < b.rank.item; });
-  ranked.clear();
-  for (const Scored& m : matches) {
-    if (!ranked.empty() && ranked.back().rank.item == m.rank.item) {
-      ++ranked.back().score;
-      ranked.back().rank.votes = std::max(ranked.back().rank.votes, m.rank.votes);
-    } else {
-      ranked.push_back(m);
-    }
-  }
-  return Status();
+  return score;
 }
 
 }  // namespace
 
-// The page of a several-keyword search without reading every match where
-// the page does not need it (a threshold algorithm over the words' ranked
-// lists). Each word's matches are read in rank order; a word whose first
-// chunk is short is complete, and the others' membership of its items is
-// asked by key. A common word's list is read on from where it stands, the
-// one read least far in rank each round, so that at the least advanced
-// position B every list has been read past B: an item ranked at or before
-// B has an exact score. An item not seen yet ranks after B and has at most
-// as many words as common lists are still open (E); a seen item whose score
-// is not exact yet has at most its known words plus the open lists not read
-// past it. Once offset + limit exact items ranked at or before B score at
-// least the highest such bound, nothing else can enter the page. Common
-// words that are seldom together would read on up to every match: past a
-// budget of rows, all matches are read at once instead, as one statement.
+// The page of a several-keyword search from the words' ranked lists,
+// reading about as much of them as the page needs. Every row read carries
+// all of its item's keywords, so each item seen has its exact score at
+// once. A list read to its end is closed; with c of the n lists closed,
+// every item with at least n - c + 1 of the words is in a closed list, so
+// it is known. An item with exactly n - c words that is in no closed list
+// has all of its words among the n - c open lists, so it is in each of
+// them: reading any one open list in rank order finds all such items up to
+// where that list stands. So, with `sure` = n - c + 1: once the items
+// scoring `sure` or more, and those scoring one less that rank no later
+// than where one open list stands, make up offset + limit, nothing unseen
+// can enter the page. Until then that list is read on; when it ends, c
+// grows by one. The list read on is the open one whose first chunk reached
+// furthest in rank, the sparsest: a query's rare words close in their
+// first chunk, and a common word is read only as far as the page needs.
 Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
                                         const std::vector<std::string>& words, int limit,
                                         int offset, std::vector<ScoredItem>& found) {
   static_assert(kMaxKeywords == 5, "kKeywordHeads has a place for each keyword");
   const size_t n = words.size();
   const int64_t need = int64_t{offset} + limit;
-  struct Candidate {
-    int64_t votes = 0;
-    uint32_t words = 0;  // bit i: has words[i]
-    bool asked = false;  // its membership of every common list is known
-  };
   struct List {
     int64_t read = 0;
-    bool open = false;  // common, and more matches may follow `last`
+    bool open = false;  // more matches may follow `last`
     Rank last;
   };
-  std::unordered_map<int64_t, Candidate> candidates;
+  std::unordered_map<int64_t, Scored> known;
   std::array<List, kMaxKeywords> lists{};
   uint64_t rows_read = 0;
 
-  auto add = [&](size_t word, int64_t item, int64_t votes) {
+  // A row of word `word`'s list: item, net votes, all its keywords.
+  auto add = [&](size_t word, const Row& row, int column) {
     ++rows_read;
-    auto [it, fresh] = candidates.try_emplace(item);
-    Candidate& c = it->second;
-    // Lists read by separate statements may come from different moments:
-    // an item's votes are then the highest seen.
-    c.votes = fresh ? votes : std::max(c.votes, votes);
-    c.words |= 1u << word;
+    const int64_t item = row.Int(column);
+    const int64_t votes = row.Int(column + 1);
+    auto [it, fresh] = known.try_emplace(item, Scored{{votes, item}, 0});
+    if (fresh) {
+      it->second.score = Score(row.Text(column + 2), words);
+    } else {
+      // Lists read by separate statements may come from different
+      // moments: an item's votes are then the highest seen.
+      it->second.rank.votes = std::max(it->second.rank.votes, votes);
+    }
     List& list = lists[word];
-    Rank rank{votes, item};
+    const Rank rank{votes, item};
     if (list.read++ == 0 || list.last < rank) list.last = rank;
   };
 
@@ -124,154 +108,43 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
       params[1 + kMaxKeywords + i] = i < n ? first : int64_t{0};
     }
     MP_RETURN_IF_ERROR(conn.ForEach(kKeywordHeads, params, [&](const Row& row) {
-      add(static_cast<size_t>(row.Int(0)), row.Int(1), row.Int(2));
+      add(static_cast<size_t>(row.Int(0)), row, 1);
       return true;
     }));
   }
-  std::vector<size_t> common;
-  uint32_t complete_words = 0;
-  for (size_t i = 0; i < n; ++i) {
-    lists[i].open = lists[i].read >= first;
-    if (lists[i].open) {
-      common.push_back(i);
-    } else {
-      complete_words |= 1u << i;
-    }
-  }
+  for (size_t i = 0; i < n; ++i) lists[i].open = lists[i].read >= first;
 
-  if (!common.empty()) {
-    // The complete lists' items (a few chunks at most): which common words
-    // they have.
-    std::vector<int64_t> ask;
-    for (auto& [item, c] : candidates) {
-      if ((c.words & complete_words) != 0) {
-        ask.push_back(item);
-        c.asked = true;
-      }
-    }
-    if (!ask.empty()) {
-      std::array<Param, 2 + kMaxKeywords> params;
-      params[0] = category;
-      for (size_t i = 0; i < static_cast<size_t>(kMaxKeywords); ++i) {
-        params[1 + i] = std::string_view(words[common[i < common.size() ? i : 0]]);
-      }
-      std::string ids = NumberList(conn.engine(), ask, [](int64_t id) { return id; });
-      params[1 + kMaxKeywords] = std::string_view(ids);
-      MP_RETURN_IF_ERROR(conn.ForEach(kKeywordMembers, params, [&](const Row& row) {
-        ++rows_read;
-        auto word = std::find(words.begin(), words.end(), row.Text(0));
-        auto it = candidates.find(row.Int(1));
-        if (word != words.end() && it != candidates.end()) {
-          it->second.words |= 1u << (word - words.begin());
-        }
-        return true;
-      }));
-    }
-  }
-
-  // Whether the page is known; else which open list to read on.
-  int64_t ahead = 0;  // items known to be in the page, by the last check
-  auto settled = [&](size_t& behind) {
-    int open = 0;
-    std::optional<Rank> b;
-    for (size_t i : common) {
-      if (!lists[i].open) continue;
-      ++open;
-      if (!b || lists[i].last < *b) {
-        b = lists[i].last;
-        behind = i;
-      }
-    }
-    if (open == 0) return true;
-    int bound = open;  // an unseen item's most words
-    std::vector<std::pair<int, Rank>> exact;
-    for (const auto& [item, c] : candidates) {
-      const Rank rank{c.votes, item};
-      int score = std::popcount(c.words), unknown = 0;
-      if (!c.asked) {
-        for (size_t i : common) {
-          if (lists[i].open && lists[i].last < rank && (c.words & (1u << i)) == 0) ++unknown;
-        }
-      }
-      if (unknown > 0) {
-        bound = std::max(bound, score + unknown);
-      } else {
-        exact.emplace_back(score, rank);
-      }
-    }
-    ahead = 0;
-    for (const auto& [score, rank] : exact) {
-      if (score > bound || (score == bound && rank <= *b)) ++ahead;
-    }
-    return ahead >= need;
-  };
-
-  // Reading on a chunk at a time costs more per row than reading every
-  // match in one statement; when the page needs most of the matches
-  // anyway (common words seldom together), the one statement wins. Up to
-  // a floor of rows, or when a first round found no item of the page at
-  // all, the lists are taken to be short and all of them are read. Past
-  // the floor, the lists' sizes are estimated from how far into the item
-  // numbers each got (most of a list has no votes, and ranks by number
-  // there), and a two-word search reads on until it has cost half of what
-  // reading everything would: a rare pair of common words then finds its page
-  // from a few thousand rows instead of every match of both, and a search
-  // that needs everything pays half as much again at worst.
-  const uint64_t floor = 4 * n * static_cast<uint64_t>(first);
-  std::optional<int64_t> max_number;
-  auto budget = [&]() -> StatusOr<uint64_t> {
-    // With three words or more, an unseen item's bound falls only as
-    // lists end, so reading on seldom settles early; measured at 1M items
-    // it cost twice the single read. Two words it pays for.
-    if (n != 2) return floor;
-    if (!max_number) {
-      MP_ASSIGN_OR_RETURN(Rows rows, conn.Query(kMaxItemNumber, {}));
-      max_number = rows.empty() || rows[0].IsNull(0) ? 0 : rows[0].Int(0);
-    }
-    double all_rows = 0;
+  for (;;) {
+    std::optional<size_t> sparsest;
+    int closed = 0;
     for (size_t i = 0; i < n; ++i) {
-      const List& list = lists[i];
-      double rows = static_cast<double>(list.read);
-      // A list still among items with votes, or past them: no estimate.
-      if (list.open && list.last.votes == 0 && list.last.item > 0) {
-        rows *= static_cast<double>(std::max(*max_number, list.last.item)) /
-                static_cast<double>(list.last.item);
+      if (!lists[i].open) {
+        ++closed;
+      } else if (!sparsest || lists[*sparsest].last < lists[i].last) {
+        sparsest = i;
       }
-      all_rows += rows;
     }
-    return std::max(floor, static_cast<uint64_t>(all_rows / 2));
-  };
-  bool all = false;
-  for (size_t behind = 0; !settled(behind);) {
+    if (!sparsest) break;  // every match is known
+    List& list = lists[*sparsest];
+    const int32_t sure = static_cast<int32_t>(n) - closed + 1;
+    int64_t ahead = 0;
+    for (const auto& [item, s] : known) {
+      if (s.score >= sure || (s.score == sure - 1 && s.rank <= list.last)) ++ahead;
+    }
+    if (ahead >= need) break;
     // Chunks double, so the rows skipped to reach one cost no more than
-    // the rows read; past the floor, none reads beyond the budget.
-    List& list = lists[behind];
-    int64_t chunk = list.read;
-    if (rows_read > floor || ahead == 0) {
-      MP_ASSIGN_OR_RETURN(uint64_t allowed, budget());
-      if (rows_read >= allowed || (ahead == 0 && allowed == floor)) {
-        all = true;
-        break;
-      }
-      if (rows_read > floor) chunk = std::min(chunk, static_cast<int64_t>(allowed - rows_read));
-    }
+    // the rows read.
     const int64_t before = list.read;
-    std::array<Param, 4> params{category, std::string_view(words[behind]), chunk, before};
+    std::array<Param, 4> params{category, std::string_view(words[*sparsest]), before, before};
     MP_RETURN_IF_ERROR(conn.ForEach(kKeywordChunk, params, [&](const Row& row) {
-      add(behind, row.Int(0), row.Int(1));
+      add(*sparsest, row, 0);
       return true;
     }));
-    list.open = list.read - before >= chunk;
+    list.open = list.read - before >= before;
   }
   std::vector<Scored> ranked;
-  if (all) {
-    MP_RETURN_IF_ERROR(ScoreAllMatches(conn, category, words, ranked, rows_read));
-  } else {
-    ranked.reserve(candidates.size());
-    for (const auto& [item, c] : candidates) {
-      ranked.push_back({{c.votes, item}, std::popcount(c.words)});
-    }
-  }
+  ranked.reserve(known.size());
+  for (const auto& [item, s] : known) ranked.push_back(s);
   keyword_rows_read_.fetch_add(rows_read, std::memory_order_relaxed);
   const size_t begin = std::min(ranked.size(), static_cast<size_t>(offset));
   const size_t end = std::min(ranked.size(), static_cast<size_t>(need));

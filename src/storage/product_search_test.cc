@@ -154,6 +154,27 @@ TEST_P(ProductSearchTest, ARarePairOfCommonWordsIsFoundWithoutReadingEveryMatch)
   EXPECT_GT(read, 0u);
 }
 
+// Five words of falling frequency in 2,000 items (2,300 matches): the
+// rare words' lists end within their first chunks, and the items with
+// the most of the words are then found a little way down one common
+// list, not by reading every match of all five.
+TEST_P(ProductSearchTest, FiveWordsAreScoredFromAFewChunksNotEveryMatch) {
+  const std::vector<std::pair<std::string, int>> odds = {
+      {"alpha", 600}, {"beta", 400}, {"gamma", 250}, {"delta", 40}, {"eps", 10}};
+  Fill(2000, odds, /*vote=*/false);
+  ProductRepository repo(test_db_->db(), 32);
+  const std::vector<std::string> query = {"alpha", "beta", "delta", "eps", "gamma"};
+  uint64_t matches = 0;
+  for (const Model& m : models_) {
+    for (const auto& [word, per_mille] : odds) matches += m.for_sale && m.keywords.count(word);
+  }
+  const uint64_t before = repo.keyword_rows_read();
+  EXPECT_EQ(SearchWith(repo, query, 20, 0), Expected(query, 20, 0));
+  const uint64_t read = repo.keyword_rows_read() - before;
+  EXPECT_LT(read, matches / 5) << "of " << matches << " matches";
+  EXPECT_GT(read, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ProductSearchTest, kEngines, Name);
 
 }  // namespace

@@ -39,16 +39,17 @@ inline constexpr Sql kSearchKeyword{
     "JOIN items i ON i.id = m.item_id ORDER BY m.net_votes DESC, m.item_id"};
 
 // Several keywords (ProductRepository::SearchSeveral): each word's matches
-// from the ranked index alone, in its order, a chunk at a time, scored in
-// the repository. The first chunk of up to kMaxKeywords words is one
-// statement ($2..$6 the words, $7..$11 each word's chunk: 0 for the unused
-// places), since on PostgreSQL each statement is a round trip; the
-// repository restores the order within a chunk.
-#define MP_KEYWORD_HEAD(place, word, chunk)                    \
-  "SELECT " place                                              \
-  ", item_id, net_votes FROM (SELECT item_id, net_votes "      \
-  "FROM item_keywords WHERE category = $1 AND keyword = " word \
-  " AND for_sale = 1 "                                         \
+// from the ranked index alone, in its order, a chunk at a time, with all
+// of each match's keywords (so each row is scored as it is read). The
+// first chunk of up to kMaxKeywords words is one statement ($2..$6 the
+// words, $7..$11 each word's chunk: 0 for the unused places), since on
+// PostgreSQL each statement is a round trip; the repository restores the
+// order within a chunk.
+#define MP_KEYWORD_HEAD(place, word, chunk)                                 \
+  "SELECT " place                                                           \
+  ", item_id, net_votes, all_keywords FROM (SELECT item_id, net_votes, "    \
+  "all_keywords FROM item_keywords WHERE category = $1 AND keyword = " word \
+  " AND for_sale = 1 "                                                      \
   "ORDER BY net_votes DESC, item_id LIMIT " chunk ") w" place
 inline constexpr Sql kKeywordHeads{
     MP_KEYWORD_HEAD("0", "$2", "$7") " UNION ALL " MP_KEYWORD_HEAD("1", "$3", "$8")
@@ -58,34 +59,9 @@ inline constexpr Sql kKeywordHeads{
 
 // The next chunk of one word's matches, in the index's order.
 inline constexpr Sql kKeywordChunk{
-    "SELECT item_id, net_votes FROM item_keywords "
+    "SELECT item_id, net_votes, all_keywords FROM item_keywords "
     "WHERE category = $1 AND keyword = $2 AND for_sale = 1 "
     "ORDER BY net_votes DESC, item_id LIMIT $3 OFFSET $4"};
-
-// The highest item number, from the primary key's end: how far the number
-// space reaches, against which a keyword list's progress is measured.
-inline constexpr Sql kMaxItemNumber{"SELECT max(id) FROM items"};
-
-// Which of the words ($2..$6; unused places repeat one) the items $7 have:
-// probes of the primary key (keyword, category, item_id), one per pair. A
-// JSON array on SQLite, an array on PostgreSQL. No for_sale condition: the
-// items were seen for sale (an item's rows agree on it), and with it SQLite
-// walks the word's whole range of the ranked index instead.
-inline constexpr Sql kKeywordMembers{
-    "SELECT keyword, item_id FROM item_keywords "
-    "WHERE keyword IN ($2, $3, $4, $5, $6) AND category = $1 "
-    "AND item_id IN (SELECT value FROM json_each($7))",
-    "SELECT keyword, item_id FROM item_keywords "
-    "WHERE keyword IN ($2, $3, $4, $5, $6) AND category = $1 "
-    "AND item_id = ANY(CAST($7 AS BIGINT[]))"};
-
-// Every match of up to kMaxKeywords words (unused places repeat the first
-// word), one row per (keyword, item), from the index alone: where the
-// chunks above would read about as much (several common words seldom
-// together), one statement and a sort beat many statements.
-inline constexpr Sql kKeywordMatches{
-    "SELECT item_id, net_votes FROM item_keywords "
-    "WHERE category = $1 AND keyword IN ($2, $3, $4, $5, $6) AND for_sale = 1"};
 
 // One round trip for a whole cart: a JSON array on SQLite, an array on PostgreSQL.
 inline constexpr Sql kSelectItems{
