@@ -4,7 +4,8 @@
 # engine. Per size: calls/s, p50, p99 and errors of each workload (from
 # marketplace-bench's JSON), the database's size on disk and each server's
 # resident memory (now and at its peak), written to OUT_DIR/growth.md and
-# OUT_DIR/growth.json beside every run's JSON.
+# OUT_DIR/growth.json beside every run's JSON, with charts of calls/s and
+# p99 against the size (bench/growth_chart.py: growth-*.svg).
 #
 # Usage: bench/growth.sh [options] OUT_DIR
 #   --sizes "10000 100000 1000000"   catalogue sizes, ascending (the default)
@@ -147,3 +148,4 @@ with open(os.path.join(out, "growth.md"), "w") as f:
                 f"{s['mean_ms']:.2f} / {s['p50_ms']:.2f} / {s['p99_ms']:.2f}" for s in r["idle_search"]) + " |\n")
 print(open(os.path.join(out, "growth.md")).read())
 PY
+python3 "$repo/bench/growth_chart.py" "$out" || echo "growth.sh: the charts were not drawn" >&2

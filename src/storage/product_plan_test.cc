@@ -137,11 +137,16 @@ TEST_P(ProductPlanTest, SeveralKeywordsFirstChunksAreReadFromTheRankedIndexInOrd
 }
 
 TEST_P(ProductPlanTest, AKeywordsNextChunkIsReadFromTheRankedIndexInOrder) {
-  auto plan =
-      Plan(sql::kKeywordChunk, {int64_t{3}, std::string_view("w1"), int64_t{128}, int64_t{64}});
-  ExpectIndexed(plan, "item_keywords", "item_keywords_ranked");
-  ExpectNoSort(plan);
-  ExpectCovered(plan);
+  auto rest = Plan(sql::kKeywordRestOfLevel,
+                   {int64_t{3}, std::string_view("w1"), int64_t{0}, int64_t{40}, int64_t{64}});
+  ExpectIndexed(rest, "item_keywords", "item_keywords_ranked");
+  ExpectNoSort(rest);
+  ExpectCovered(rest);
+  auto below =
+      Plan(sql::kKeywordBelowLevel, {int64_t{3}, std::string_view("w1"), int64_t{0}, int64_t{64}});
+  ExpectIndexed(below, "item_keywords", "item_keywords_ranked");
+  ExpectNoSort(below);
+  ExpectCovered(below);
 }
 
 TEST_P(ProductPlanTest, SellersPagesAreReadFromTheirIndex) {

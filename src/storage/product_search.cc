@@ -132,15 +132,23 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
       if (s.score >= sure || (s.score == sure - 1 && s.rank <= list.last)) ++ahead;
     }
     if (ahead >= need) break;
-    // Chunks double, so the rows skipped to reach one cost no more than
-    // the rows read.
-    const int64_t before = list.read;
-    std::array<Param, 4> params{category, std::string_view(words[*sparsest]), before, before};
-    MP_RETURN_IF_ERROR(conn.ForEach(kKeywordChunk, params, [&](const Row& row) {
+    // Chunks double: a list read to its end costs a few statements.
+    const int64_t chunk = list.read;
+    const Rank after = list.last;
+    const std::string_view word = words[*sparsest];
+    int64_t got = 0;
+    auto take = [&](const Row& row) {
       add(*sparsest, row, 0);
+      ++got;
       return true;
-    }));
-    list.open = list.read - before >= before;
+    };
+    std::array<Param, 5> rest{category, word, after.votes, after.item, chunk};
+    MP_RETURN_IF_ERROR(conn.ForEach(kKeywordRestOfLevel, rest, take));
+    if (got < chunk) {
+      std::array<Param, 4> below{category, word, after.votes, chunk - got};
+      MP_RETURN_IF_ERROR(conn.ForEach(kKeywordBelowLevel, below, take));
+    }
+    list.open = got >= chunk;
   }
   std::vector<Scored> ranked;
   ranked.reserve(known.size());

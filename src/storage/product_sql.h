@@ -57,11 +57,18 @@ inline constexpr Sql kKeywordHeads{
     " UNION ALL " MP_KEYWORD_HEAD("4", "$6", "$11")};
 #undef MP_KEYWORD_HEAD
 
-// The next chunk of one word's matches, in the index's order.
-inline constexpr Sql kKeywordChunk{
+// The next chunk of one word's matches, after the last one read (net
+// votes $3, item $4), in the index's order, as two ranges of the index
+// that skip nothing (an OFFSET would step over every row read before):
+// the rest of that vote level, then the levels below it.
+inline constexpr Sql kKeywordRestOfLevel{
     "SELECT item_id, net_votes, all_keywords FROM item_keywords "
-    "WHERE category = $1 AND keyword = $2 AND for_sale = 1 "
-    "ORDER BY net_votes DESC, item_id LIMIT $3 OFFSET $4"};
+    "WHERE category = $1 AND keyword = $2 AND for_sale = 1 AND net_votes = $3 AND item_id > $4 "
+    "ORDER BY item_id LIMIT $5"};
+inline constexpr Sql kKeywordBelowLevel{
+    "SELECT item_id, net_votes, all_keywords FROM item_keywords "
+    "WHERE category = $1 AND keyword = $2 AND for_sale = 1 AND net_votes < $3 "
+    "ORDER BY net_votes DESC, item_id LIMIT $4"};
 
 // One round trip for a whole cart: a JSON array on SQLite, an array on PostgreSQL.
 inline constexpr Sql kSelectItems{
