@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config git python3
   iproute2 procps  # multi-host test (ip netns), launcher test (pgrep)
-  protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
+  protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev libabsl-dev
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libsqlite3-dev libpq-dev postgresql
   patroni etcd-server  # marketplace up --ha: PostgreSQL under Patroni, etcd as its store

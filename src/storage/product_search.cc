@@ -5,8 +5,8 @@
 #include <map>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
 #include "storage/product_repository.h"
 #include "storage/product_rows.h"
 #include "storage/product_sql.h"
@@ -77,7 +77,10 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     bool open = false;  // more matches may follow `last`
     Rank last;
   };
-  std::unordered_map<int64_t, Scored> known;
+  // Every item seen, once, and where it is in `known`.
+  std::vector<Scored> known;
+  absl::flat_hash_map<int64_t, uint32_t> place;
+  std::array<int64_t, kMaxKeywords + 2> with_score{};  // items seen per score
   std::array<List, kMaxKeywords> lists{};
   uint64_t rows_read = 0;
 
@@ -86,13 +89,16 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     ++rows_read;
     const int64_t item = row.Int(column);
     const int64_t votes = row.Int(column + 1);
-    auto [it, fresh] = known.try_emplace(item, Scored{{votes, item}, 0});
+    auto [it, fresh] = place.try_emplace(item, static_cast<uint32_t>(known.size()));
     if (fresh) {
-      it->second.score = Score(row.Text(column + 2), words);
+      const int32_t score = std::min<int32_t>(Score(row.Text(column + 2), words), kMaxKeywords);
+      known.push_back({{votes, item}, score});
+      ++with_score[static_cast<size_t>(score)];
     } else {
       // Lists read by separate statements may come from different
       // moments: an item's votes are then the highest seen.
-      it->second.rank.votes = std::max(it->second.rank.votes, votes);
+      Rank& rank = known[it->second].rank;
+      rank.votes = std::max(rank.votes, votes);
     }
     List& list = lists[word];
     const Rank rank{votes, item};
@@ -100,6 +106,8 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
   };
 
   const int64_t first = std::max<int64_t>(need + 1, search_chunk_);
+  known.reserve(n * static_cast<size_t>(first));
+  place.reserve(n * static_cast<size_t>(first));
   {
     std::array<Param, 1 + 2 * kMaxKeywords> params;
     params[0] = category;
@@ -126,10 +134,14 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     }
     if (!sparsest) break;  // every match is known
     List& list = lists[*sparsest];
-    const int32_t sure = static_cast<int32_t>(n) - closed + 1;
+    const size_t sure = n - static_cast<size_t>(closed) + 1;
     int64_t ahead = 0;
-    for (const auto& [item, s] : known) {
-      if (s.score >= sure || (s.score == sure - 1 && s.rank <= list.last)) ++ahead;
+    for (size_t score = sure; score < with_score.size(); ++score) ahead += with_score[score];
+    // Those one short of `sure` count up to where the list stands.
+    if (ahead + with_score[sure - 1] >= need) {
+      for (const Scored& s : known) {
+        ahead += static_cast<size_t>(s.score) == sure - 1 && s.rank <= list.last;
+      }
     }
     if (ahead >= need) break;
     // Chunks double: a list read to its end costs a few statements.
@@ -150,9 +162,7 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     }
     list.open = got >= chunk;
   }
-  std::vector<Scored> ranked;
-  ranked.reserve(known.size());
-  for (const auto& [item, s] : known) ranked.push_back(s);
+  std::vector<Scored>& ranked = known;
   keyword_rows_read_.fetch_add(rows_read, std::memory_order_relaxed);
   const size_t begin = std::min(ranked.size(), static_cast<size_t>(offset));
   const size_t end = std::min(ranked.size(), static_cast<size_t>(need));
