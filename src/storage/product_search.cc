@@ -106,8 +106,11 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
   };
 
   const int64_t first = std::max<int64_t>(need + 1, search_chunk_);
-  known.reserve(n * static_cast<size_t>(first));
-  place.reserve(n * static_cast<size_t>(first));
+  // Room for the first chunks, but not for a page far down (the offset
+  // may be up to 2^31 - 1): past that, the containers grow as rows come.
+  const size_t expected = std::min<size_t>(n * static_cast<size_t>(first), size_t{1} << 14);
+  known.reserve(expected);
+  place.reserve(expected);
   {
     std::array<Param, 1 + 2 * kMaxKeywords> params;
     params[0] = category;

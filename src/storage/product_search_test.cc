@@ -175,6 +175,16 @@ TEST_P(ProductSearchTest, FiveWordsAreScoredFromAFewChunksNotEveryMatch) {
   EXPECT_GT(read, 0u);
 }
 
+// The deepest page the API allows is an empty page, not a huge allocation.
+TEST_P(ProductSearchTest, ThePageAtTheLargestOffsetIsEmpty) {
+  Fill(40, {{"alpha", 600}, {"beta", 400}});
+  for (int limit : {1, 500}) {
+    auto found = repo_->Search(kCat, {"alpha", "beta"}, limit, 2147483647);
+    ASSERT_TRUE(found.ok()) << found.status().ToString();
+    EXPECT_TRUE(found->empty());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ProductSearchTest, kEngines, Name);
 
 }  // namespace
