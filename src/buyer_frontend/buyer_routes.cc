@@ -253,12 +253,16 @@ void AddBuyerRoutes(http::Router& router, const rpc::CustomerDbClient& customers
                v1::GetAccountRequest account;
                account.set_role(v1::ROLE_SELLER);
                account.set_user_id(seller_id);
-               MP_CO_ASSIGN_OR_RETURN(v1::Account seller,
-                                      co_await customers.AsyncGetAccount(account));
                v1::GetSellerRatingRequest r;
-               r.set_seller_id(seller.user_id());
-               MP_CO_ASSIGN_OR_RETURN(v1::Feedback f, co_await products.AsyncGetSellerRating(r));
-               co_return Reply::Ok(http::FeedbackJson(f.up(), f.down()));
+               r.set_seller_id(seller_id);
+               // Both reads at once: the rating is given only if the seller
+               // exists, and an unknown one has no rating to give away.
+               auto get_seller = customers.AsyncGetAccount(account);
+               auto get_rating = products.AsyncGetSellerRating(r);
+               auto [seller, rating] = co_await WhenBoth(AsTask(get_seller), AsTask(get_rating));
+               MP_CO_RETURN_IF_ERROR(seller.status());
+               MP_CO_RETURN_IF_ERROR(rating.status());
+               co_return Reply::Ok(http::FeedbackJson(rating->up(), rating->down()));
              });
 
   router.Add(Verb::get, "/v1/purchases", Access::kToken,

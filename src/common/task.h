@@ -213,6 +213,14 @@ StatusOr<T> SyncWait(Task<StatusOr<T>> task) {
   return std::move(*state->result);
 }
 
+// An awaitable as a Task, e.g. an RPC (`client.AsyncX(r)`) to run beside
+// another with WhenBoth. It refers to `awaitable`: name it before, in the
+// awaiting coroutine.
+template <typename Awaitable>
+auto AsTask(Awaitable& awaitable) -> Task<decltype(awaitable.await_resume())> {
+  co_return co_await awaitable;
+}
+
 // Runs two tasks at once and resumes with both results when both have
 // ended, on the thread of the later one.
 template <typename A, typename B>

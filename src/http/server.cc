@@ -54,15 +54,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // A request in flight holds its io_context (through `ioc`), so that an
   // answer arriving after Stop() (from the client queue's thread) still posts into a
   // live one; idle sessions do not, so they go with their io_context.
-  Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket, const HttpServerOptions& options,
-          const Router& router, std::atomic<uint64_t>& ids, InFlight& in_flight,
+  Session(std::weak_ptr<asio::io_context> ioc, tcp::socket socket,
+          std::shared_ptr<const HttpServerOptions> options, const Router& router,
+          std::atomic<uint64_t>& ids, std::shared_ptr<InFlight> in_flight,
           ConnectionCount connections, asio::ssl::context* tls)
       : ioc_(std::move(ioc)),
         stream_(std::move(socket), tls),
-        options_(options),
+        options_(std::move(options)),
         router_(router),
         ids_(ids),
-        in_flight_(in_flight),
+        in_flight_(std::move(in_flight)),
         connections_(std::move(connections)) {
     boost::system::error_code ec;
     auto endpoint = stream_.socket().remote_endpoint(ec);
@@ -75,7 +76,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     if (!stream_.tls()) return ReadRequest();
     // The handshake is part of the first request: within the read timeout.
-    stream_.expires_after(options_.read_timeout);
+    stream_.expires_after(options_->read_timeout);
     stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->Close();
       self->ReadRequest();
@@ -90,7 +91,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // stay cheap, yet large enough that a typical request (a few hundred
     // bytes) arrives in this one read, with no extra recv per request.
     buffer_.shrink_to_fit();
-    stream_.expires_after(options_.idle_timeout);
+    stream_.expires_after(options_->idle_timeout);
     stream_.async_read_some(buffer_.prepare(kFirstRead),
                             beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
   }
@@ -103,11 +104,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadRest() {
     parser_.emplace();
-    parser_->body_limit(options_.body_limit);
-    parser_->header_limit(options_.header_limit);
+    parser_->body_limit(options_->body_limit);
+    parser_->header_limit(options_->header_limit);
     // One deadline for the whole request from its first byte (see
     // HttpServerOptions::read_timeout).
-    stream_.expires_after(options_.read_timeout);
+    stream_.expires_after(options_->read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
@@ -119,12 +120,12 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec == bhttp::error::body_limit) {
       return Fail(Status(StatusCode::kResourceExhausted,
-                         "the body is larger than " + Bytes(options_.body_limit),
+                         "the body is larger than " + Bytes(options_->body_limit),
                          kPayloadTooLarge));
     }
     if (ec == bhttp::error::header_limit) {
       return Fail(Status(StatusCode::kResourceExhausted,
-                         "the request headers are larger than " + Bytes(options_.header_limit),
+                         "the request headers are larger than " + Bytes(options_->header_limit),
                          kHeadersTooLarge));
     }
     if (ec) return Fail(Status(StatusCode::kInvalidArgument, "malformed HTTP request"));
@@ -145,15 +146,36 @@ class Session : public std::enable_shared_from_this<Session> {
     request->if_none_match = std::string(message[bhttp::field::if_none_match]);
     request->body = std::move(message.body());
     parser_.reset();  // its header fields are not kept while the handler runs
-    in_flight_.count.fetch_add(1);
-    router_.Dispatch(
-        std::move(request), [owner = Owner{ioc_.lock(), shared_from_this()}](Response response) {
-          // Handlers may finish on the client queue's thread; the socket belongs to its own.
-          asio::post(*owner.ioc, [self = owner.self, r = std::move(response)]() mutable {
-            self->Write(std::move(r));
-            self->in_flight_.count.fetch_sub(1);
-          });
-        });
+    in_flight_->count.fetch_add(1);
+    router_.Dispatch(std::move(request),
+                     [owner = Owner{ioc_.lock(), shared_from_this()}](Response response) {
+                       owner.self->Answer(std::move(response), *owner.ioc);
+                     });
+  }
+
+  // Runs on the thread that finished the handler: the io thread, or the
+  // client queue's thread when the handler awaited an RPC. While a handler
+  // runs, nothing of the session is pending on the io thread (no read, no
+  // write, no armed timer), so this thread may use the socket until it
+  // hands the session back by starting an operation on it; the io_context's
+  // locks order the two threads. A plain-TCP reply that fits the socket's
+  // send buffer (nearly all) goes out from here with one non-blocking send,
+  // and the read of the next request starts from here too, so the io thread
+  // wakes only when that request arrives; otherwise the io thread writes it.
+  void Answer(Response r, asio::io_context& ioc) {
+    Prepare(std::move(r));
+    if (!stream_.tls() && keep_alive_ && SendNow()) {
+      serializer_.reset();
+      response_.reset();
+      ReadRequest();
+      // Last: Stop() may return once this is zero.
+      in_flight_->count.fetch_sub(1);
+      return;
+    }
+    asio::post(ioc, [self = shared_from_this()] {
+      self->WriteRest();
+      self->in_flight_->count.fetch_sub(1);
+    });
   }
 
   // What an answer callback holds. A handler may drop its copy only after
@@ -170,24 +192,44 @@ class Session : public std::enable_shared_from_this<Session> {
   void Fail(const Status& status) {
     keep_alive_ = false;
     linger_ = true;
-    Write(ErrorResponse(status));
+    Prepare(ErrorResponse(status));
+    WriteRest();
   }
 
-  void Write(Response r) {
+  void Prepare(Response r) {
     response_.emplace(static_cast<bhttp::status>(r.status), version_);
     if (!r.content_type.empty()) response_->set(bhttp::field::content_type, r.content_type);
     for (auto& [name, value] : r.headers) response_->set(name, value);
     response_->body() = std::move(r.body);
     response_->keep_alive(keep_alive_);
     response_->prepare_payload();
+    serializer_.emplace(*response_);
+  }
+
+  // The whole reply in non-blocking sends, on the calling thread; false if
+  // the socket took only part of it (the serializer keeps the place) or
+  // failed (the io thread's write then meets the same error and closes).
+  bool SendNow() {
+    beast::error_code ec;
+    auto& socket = stream_.socket();
+    // A blocking write here would stall the client queue's thread behind
+    // one slow reader; the asynchronous operations do not depend on it.
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);
+    if (!ec) bhttp::write(socket, *serializer_, ec);
+    return !ec && serializer_->is_done();
+  }
+
+  // What is left of the reply, on the io thread.
+  void WriteRest() {
     // A client that stops reading (or vanished) gives up its connection.
-    stream_.expires_after(options_.write_timeout);
-    bhttp::async_write(stream_, *response_,
+    stream_.expires_after(options_->write_timeout);
+    bhttp::async_write(stream_, *serializer_,
                        beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
     if (ec || !keep_alive_) return Close();
+    serializer_.reset();
     response_.reset();
     ReadRequest();
   }
@@ -220,15 +262,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::weak_ptr<asio::io_context> ioc_;
   TlsOrTcpStream stream_;
-  const HttpServerOptions& options_;
+  // Shared, not referred to: the end of a request may run on the client
+  // queue's thread after the server is gone (see Answer).
+  std::shared_ptr<const HttpServerOptions> options_;
+  // Used on the io thread only, which Stop() joins.
   const Router& router_;
   std::atomic<uint64_t>& ids_;
-  InFlight& in_flight_;
+  std::shared_ptr<InFlight> in_flight_;
   ConnectionCount connections_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
+  std::optional<bhttp::response_serializer<bhttp::string_body>> serializer_;  // of response_
   bool keep_alive_ = true;
   bool linger_ = false;  // set by Fail: see Linger
   // Allocated by Linger only: idle connections hold no buffer.
@@ -242,7 +288,7 @@ struct HttpServer::Worker {
   std::shared_ptr<asio::io_context> ioc = std::make_shared<asio::io_context>(1);
   tcp::acceptor acceptor{*ioc};
   asio::steady_timer retry{*ioc};  // kAcceptBackoff after a failed accept
-  InFlight in_flight;
+  std::shared_ptr<InFlight> in_flight = std::make_shared<InFlight>();
   // Connections refused at max_connections since the last warning.
   uint64_t refused = 0;
   std::chrono::steady_clock::time_point next_warning{};
@@ -268,7 +314,7 @@ void HttpServer::Worker::OnAccept(HttpServer& server, beast::error_code ec, tcp:
     });
     return;
   }
-  const int max = std::max(1, server.options_.max_connections);
+  const int max = std::max(1, server.options_->max_connections);
   if (server.connections_->fetch_add(1, std::memory_order_relaxed) >= max) {
     server.connections_->fetch_sub(1, std::memory_order_relaxed);
     socket.close(ec);
@@ -311,20 +357,20 @@ StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) 
 }
 
 HttpServer::HttpServer(const HttpServerOptions& options, const Router& router)
-    : options_(options), router_(router) {}
+    : options_(std::make_shared<const HttpServerOptions>(options)), router_(router) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
 Status HttpServer::Start() {
-  MP_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(options_.listen));
-  if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
-    MP_ASSIGN_OR_RETURN(tls_, MakeHttpsContext(options_.tls_cert, options_.tls_key));
+  MP_ASSIGN_OR_RETURN(auto host_port, SplitHostPort(options_->listen));
+  if (!options_->tls_cert.empty() || !options_->tls_key.empty()) {
+    MP_ASSIGN_OR_RETURN(tls_, MakeHttpsContext(options_->tls_cert, options_->tls_key));
   }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host_port.first, ec);
   if (ec) return InvalidArgument("listen", "not an IP address: " + host_port.first);
   port_ = host_port.second;
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+  for (int i = 0; i < std::max(1, options_->threads); ++i) {
     auto worker = std::make_unique<Worker>();
     tcp::endpoint endpoint(address, static_cast<unsigned short>(port_));
     worker->acceptor.open(endpoint.protocol(), ec);
@@ -335,7 +381,7 @@ Status HttpServer::Start() {
     }
     if (!ec) worker->acceptor.bind(endpoint, ec);
     if (!ec) worker->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Unavailable("cannot listen on " + options_.listen + ": " + ec.message());
+    if (ec) return Unavailable("cannot listen on " + options_->listen + ": " + ec.message());
     // Port 0: the first listener picks the port, the others join it.
     port_ = worker->acceptor.local_endpoint().port();
     workers_.push_back(std::move(worker));
@@ -360,9 +406,9 @@ void HttpServer::Stop() {
   }
   // Let requests in flight get their answers written (each backend call has
   // a deadline, so this ends), then stop the loops.
-  auto deadline = std::chrono::steady_clock::now() + options_.read_timeout;
+  auto deadline = std::chrono::steady_clock::now() + options_->read_timeout;
   for (auto& w : workers_) {
-    while (w->in_flight.count.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (w->in_flight->count.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }

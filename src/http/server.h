@@ -50,7 +50,9 @@ struct HttpServerOptions {
 // HTTP/1.1 server on Boost.Beast: each thread runs its own io_context with
 // its own listening socket on the same port (SO_REUSEPORT), so the kernel
 // spreads connections and no lock is shared on the hot path. A connection
-// stays on its thread; handler answers are posted back to it.
+// is read on its thread; a handler's reply is written by the thread that
+// finished the handler when the socket takes it whole, else by the
+// connection's thread.
 class HttpServer {
  public:
   HttpServer(const HttpServerOptions& options, const Router& router);
@@ -66,7 +68,7 @@ class HttpServer {
 
  private:
   struct Worker;
-  HttpServerOptions options_;
+  std::shared_ptr<const HttpServerOptions> options_;  // shared with the sessions
   const Router& router_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;

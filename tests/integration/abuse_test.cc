@@ -370,6 +370,38 @@ TEST_F(AbuseTest, PipelinedRequestsAreAnsweredInOrder) {
   ExpectServes("after the pipeline");
 }
 
+// Replies the socket cannot take at once: a client with a small receive
+// buffer pipelines listings (each answered after an RPC, so written from
+// the client queue's thread while it can be) and reads nothing for a
+// while. The first replies fill the socket, the rest wait on the io
+// thread's write; every one then arrives whole, in order, and equal.
+TEST_F(AbuseTest, RepliesTheSocketCannotTakeAtOnceArriveWholeAndInOrder) {
+  ASSERT_NO_FATAL_FAILURE(StartStack());
+  for (int i = 0; i < 20; ++i) ASSERT_FALSE(RegisterItem(i).empty());
+  HttpResult one = http_->Get("/v1/items?limit=20", token_);
+  ASSERT_EQ(one.status, 200) << one.body;
+  ASSERT_GT(one.body.size(), 2000u);
+
+  constexpr int kRequests = 200;  // about 600 KiB of replies
+  std::string all;
+  for (int i = 0; i < kRequests; ++i) all += RequestText("GET", "/v1/items?limit=20", token_);
+  all += RequestText("GET", "/healthz", "", "", /*close=*/true);
+  Fd fd = Connect(port_, /*rcvbuf=*/4096);
+  ASSERT_TRUE(fd.valid());
+  ASSERT_EQ(send(fd.get(), all.data(), all.size(), MSG_NOSIGNAL), static_cast<ssize_t>(all.size()));
+  std::this_thread::sleep_for(1s);
+  Received got = ReadUntilClosed(fd.get(), 60s);
+  EXPECT_TRUE(got.closed);
+  std::vector<ParsedResponse> answers = ParseResponses(got.data);
+  ASSERT_EQ(answers.size(), static_cast<size_t>(kRequests + 1));
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(answers[i].status, 200) << "answer " << i << ": " << answers[i].body;
+    ASSERT_EQ(answers[i].body, one.body) << "answer " << i;
+  }
+  EXPECT_EQ(answers.back().status, 200);
+  ExpectServes("after the replies");
+}
+
 // A 100 KiB header line, 10,000 small headers and a 100 KiB target each
 // get 431 with a docs/contract.md §4 body, and the connection is closed.
 TEST_F(AbuseTest, HugeHeadersGet431AndTheConnectionClosed) {
