@@ -37,7 +37,8 @@ constexpr std::chrono::milliseconds kAcceptBackoff{100};
 // failed accepts, which come in floods.
 constexpr std::chrono::seconds kWarningInterval{10};
 
-// Requests dispatched but not yet answered; Stop() waits for them.
+// Requests of one io thread dispatched but not yet answered; Stop() waits
+// for them.
 struct InFlight {
   std::atomic<int> count{0};
 };
@@ -158,13 +159,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // runs, nothing of the session is pending on the io thread (no read, no
   // write, no armed timer), so this thread may use the socket until it
   // hands the session back by starting an operation on it; the io_context's
-  // locks order the two threads. A plain-TCP reply that fits the socket's
-  // send buffer (nearly all) goes out from here with one non-blocking send,
-  // and the read of the next request starts from here too, so the io thread
-  // wakes only when that request arrives; otherwise the io thread writes it.
+  // locks order the two threads. When this is the only request in flight
+  // on its io thread, that thread is most likely asleep, and posting the
+  // reply to it would wake it only to write: a plain-TCP reply that fits
+  // the socket's send buffer (nearly all) then goes out from here with one
+  // non-blocking send, and the read of the next request starts from here
+  // too, so the io thread wakes only when that request arrives. Otherwise
+  // (a busy io thread, TLS, a partial send, a closing connection) the io
+  // thread writes it, which also spreads a loaded server's sends over the
+  // io threads instead of piling them on the one client queue thread.
   void Answer(Response r, asio::io_context& ioc) {
     Prepare(std::move(r));
-    if (!stream_.tls() && keep_alive_ && SendNow()) {
+    const bool io_thread_idle = in_flight_->count.load(std::memory_order_relaxed) == 1;
+    if (io_thread_idle && !stream_.tls() && keep_alive_ && SendNow()) {
       serializer_.reset();
       response_.reset();
       ReadRequest();
