@@ -172,9 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Prepare(std::move(r));
     const bool io_thread_idle = in_flight_->count.load(std::memory_order_relaxed) == 1;
     if (io_thread_idle && !stream_.tls() && keep_alive_ && SendNow()) {
-      serializer_.reset();
-      response_.reset();
-      ReadRequest();
+      NextRequest();
       // Last: Stop() may return once this is zero.
       in_flight_->count.fetch_sub(1);
       return;
@@ -236,6 +234,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(beast::error_code ec, size_t) {
     if (ec || !keep_alive_) return Close();
+    NextRequest();
+  }
+
+  // The reply is out: wait for the next request.
+  void NextRequest() {
     serializer_.reset();
     response_.reset();
     ReadRequest();
