@@ -106,7 +106,7 @@ if [ -n "$durable" ]; then
   source "$repo/scripts/pg_test_server.sh"
   single_dir=$work/single-pg
   mkdir -p "$single_dir"
-  single_port=$(free_port)
+  single_port=$(free_ports 1)
   single_as=()
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres: "$single_dir"

@@ -13,10 +13,8 @@ work=$(mktemp -d /tmp/mp-bench-smoke.XXXXXX)
 log=$work/up.log
 failures=0
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 30000))
-}
+# shellcheck source=../scripts/ports.sh
+source "$(dirname "$0")/../scripts/ports.sh"
 cleanup() {
   [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
   if [ "$failures" -ne 0 ]; then echo "--- marketplace log"; tail -n 40 "$log"; fi
@@ -30,8 +28,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # beside this one), so a start-up that cannot listen is tried again on new
 # ports.
 for attempt in 1 2 3; do
-  seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
-  pdb_port=$(free_port); pay_port=$(free_port)
+  read -r seller_port buyer_port cdb_port pdb_port pay_port <<<"$(free_ports 5)"
   # The default approval rate (0.9) on purpose: declined purchases must be
   # counted apart, not as errors.
   "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \

@@ -6,10 +6,8 @@
 # sets: work (the temporary directory; data in $work/data), up_pid,
 # seller_port, buyer_port. Exits the script when the system does not come up.
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 30000))
-}
+# shellcheck source=../scripts/ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/ports.sh"
 
 bench_up() {
   local bin=$1 name=$2 db_url=${3:-}
@@ -20,11 +18,11 @@ bench_up() {
   # cannot listen is tried again on new ports.
   local attempt
   for attempt in 1 2 3; do
-    seller_port=$(free_port)
-    buyer_port=$(free_port)
+    local cdb_port pdb_port pay_port
+    read -r seller_port buyer_port cdb_port pdb_port pay_port <<<"$(free_ports 5)"
     local up_args=(--data-dir "$work/data" --seller-port "$seller_port" --buyer-port "$buyer_port"
-                   --customer-db-port "$(free_port)" --product-db-port "$(free_port)"
-                   --payment-port "$(free_port)" --log-level warn)
+                   --customer-db-port "$cdb_port" --product-db-port "$pdb_port"
+                   --payment-port "$pay_port" --log-level warn)
     [ -n "$db_url" ] && up_args+=(--db-url "$db_url")
     "$bin/marketplace" up "${up_args[@]}" >"$work/up.log" 2>&1 &
     up_pid=$!

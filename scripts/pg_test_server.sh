@@ -14,16 +14,14 @@ pg_bindir() {
   return 1
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
-    echo $((20000 + RANDOM % 20000))
-}
+# shellcheck source=ports.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 pg_test_server_start() {
   local bindir as_user=()
   bindir=$(pg_bindir)
   PG_TEST_DIR=$(mktemp -d /tmp/mp-pg.XXXXXX)
-  PG_TEST_PORT=$(free_port)
+  PG_TEST_PORT=$(free_ports 1)
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres: "$PG_TEST_DIR"
     as_user=(runuser -u postgres --)

@@ -32,11 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-seller_port=$(free_port) buyer_port=$(free_port) payment_port=$(free_port)
-customer_port=$(free_port) product_port=$(free_port)
+# shellcheck source=../../scripts/ports.sh
+source "$here/../../scripts/ports.sh"
+read -r seller_port buyer_port payment_port customer_port product_port <<<"$(free_ports 5)"
 
 "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" --buyer-port "$buyer_port" \
   --customer-db-port "$customer_port" --product-db-port "$product_port" --payment-port "$payment_port" \

@@ -10,12 +10,9 @@ export HOME=$work XDG_CONFIG_HOME=$work/config
 log=$work/up.log
 failures=0
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 30000))
-}
-seller_port=$(free_port); buyer_port=$(free_port); cdb_port=$(free_port)
-pdb_port=$(free_port); pay_port=$(free_port)
+# shellcheck source=../../scripts/ports.sh
+source "$(dirname "$0")/../../scripts/ports.sh"
+read -r seller_port buyer_port cdb_port pdb_port pay_port <<<"$(free_ports 5)"
 
 cleanup() {
   [ -n "${up_pid:-}" ] && kill -TERM "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null

@@ -26,10 +26,8 @@ up_pid=""
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
-    2>/dev/null || echo $((20000 + RANDOM % 30000))
-}
+# shellcheck source=../../scripts/ports.sh
+source "$(dirname "$0")/../../scripts/ports.sh"
 
 # The pids of processes whose command line mentions our work directory or
 # one of the current run's ports: whatever our `marketplace up` started.
@@ -64,8 +62,7 @@ fi
 start_up() {
   log=$1
   shift
-  seller_port=$(free_port) buyer_port=$(free_port) cdb_port=$(free_port)
-  pdb_port=$(free_port) pay_port=$(free_port)
+  read -r seller_port buyer_port cdb_port pdb_port pay_port <<<"$(free_ports 5)"
   ports="$seller_port|$buyer_port|$cdb_port|$pdb_port|$pay_port"
   "$bin/marketplace" up --data-dir "$work/data" --seller-port "$seller_port" \
     --buyer-port "$buyer_port" --customer-db-port "$cdb_port" --product-db-port "$pdb_port" \
