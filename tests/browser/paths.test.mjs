@@ -116,6 +116,55 @@ test("a line short of stock and a session ended by the server are told in words"
   assert.match(b.url(), /#\/cart$/);
 });
 
+// Holds the replies of the requests `matches` picks until release();
+// `asked` settles when the first of them is sent.
+async function holdReplies(p, matches) {
+  let release;
+  let asked;
+  const released = new Promise((r) => { release = r; });
+  const first = new Promise((r) => { asked = r; });
+  await p.route((url) => matches(url), async (route) => {
+    asked();
+    await released;
+    await route.fallback();
+  });
+  return { release, asked: first };
+}
+
+test("what a user typed stays when a late reply redraws the page", async () => {
+  // The item page draws again when the seller's rating arrives; the quantity
+  // typed before it must be the one added (it was reset to 1, and the test
+  // above failed now and then on "Added 3").
+  const lamp = await register("Late lamp", { quantity: 5, keywords: ["late"] });
+  const buyer = await buyerAccount("t");
+  const b = await page();
+  await logIn(b, BUYER, buyer);
+  const rating = await holdReplies(b, (url) => /^\/v1\/sellers\/[^/]+\/rating$/.test(url.pathname));
+  await b.goto(`${BUYER}/#/item/${lamp}`);
+  await b.getByLabel("Quantity").fill("3");
+  await rating.asked;
+  rating.release();
+  await b.getByText(/rated 0 up and 0 down/).waitFor();
+  assert.equal(await b.getByLabel("Quantity").inputValue(), "3");
+  await b.getByRole("button", { name: "Add to cart" }).click();
+  await b.getByText("Added 3 to your cart.").waitFor();
+
+  // The search page draws again when its results arrive.
+  const results = await holdReplies(b, (url) => url.pathname === "/v1/items");
+  await b.goto(`${BUYER}/#/?category=${category}&keywords=late`);
+  await b.getByLabel("Keywords").fill("lamp");
+  await results.asked;
+  results.release();
+  await b.getByRole("link", { name: "Late lamp" }).waitFor();
+  assert.equal(await b.getByLabel("Keywords").inputValue(), "lamp");
+  await b.getByRole("button", { name: "Search" }).click();
+  await b.waitForURL(/keywords=lamp/);
+  // Back to the first search: the fields show it again.
+  await b.goBack();
+  await b.waitForURL(/keywords=late$/);
+  await b.waitForFunction(() => document.querySelector("input[name=keywords]")?.value === "late");
+});
+
 test("the seller's items come a page at a time", async () => {
   const ids = [];
   for (let i = 1; i <= 21; i++) ids.push(await register(`Pot ${String(i).padStart(2, "0")}`, { price: i }));

@@ -39,17 +39,26 @@ function SearchPage({ query }) {
       : Promise.resolve(null)),
     [category, keywords, offset],
   );
+  // What the user types is the page's own until the next search: the page
+  // re-renders while results load, and a field bound to the address would
+  // put the old words back under the user's fingers. A new address (a
+  // search, Back) fills the fields again.
+  const [draft, setDraft] = useState({ category, keywords });
+  useEffect(() => setDraft({ category, keywords }), [category, keywords]);
+  const edit = (name) => (event) => {
+    const value = event.currentTarget.value;
+    setDraft((d) => ({ ...d, [name]: value }));
+  };
   function submit(event) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    navigate("", { category: form.get("category"), keywords: form.get("keywords").trim() });
+    navigate("", { category: draft.category, keywords: draft.keywords.trim() });
   }
   const items = results.data?.items ?? [];
   return html`<form class="card wide" role="search" onSubmit=${submit} aria-label="Search items">
       <div class="row">
         <${Field} label="Category" name="category" type="number" inputmode="numeric" min="0" required
-          value=${category} />
-        <${Field} label="Keywords" name="keywords" value=${keywords} maxlength="60"
+          value=${draft.category} onInput=${edit("category")} />
+        <${Field} label="Keywords" name="keywords" value=${draft.keywords} onInput=${edit("keywords")} maxlength="60"
           hint="Up to 5 words, e.g. red lamp." />
         <div class="field"><button type="submit">Search</button></div>
       </div>
@@ -119,7 +128,7 @@ function ItemPage({ id }) {
       ${it.quantity > 0
         ? html`<div class="row">
             <${Field} label="Quantity" name="quantity" type="number" inputmode="numeric" min="1" max=${it.quantity}
-              value="1" required />
+              defaultValue="1" required />
             <div class="field"><button type="submit" disabled=${busy}>Add to cart</button></div>
           </div>`
         : html`<p class="short">Sold out.</p>`}
