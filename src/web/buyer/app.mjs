@@ -41,10 +41,12 @@ function SearchPage({ query }) {
   );
   // What the user types is the page's own until the next search: the page
   // re-renders while results load, and a field bound to the address would
-  // put the old words back under the user's fingers. A new address (a
-  // search, Back) fills the fields again.
+  // put the old words back under the user's fingers. Every navigation (a
+  // search, Back) fills the fields from the address again, even one whose
+  // words equal the last ones the page saw: a Back right after a search
+  // can reach the page before the search's own address did.
   const [draft, setDraft] = useState({ category, keywords });
-  useEffect(() => setDraft({ category, keywords }), [category, keywords]);
+  useEffect(() => setDraft({ category, keywords }), [query]);
   const edit = (name) => (event) => {
     const value = event.currentTarget.value;
     setDraft((d) => ({ ...d, [name]: value }));
