@@ -13,6 +13,7 @@
 #include "common/task.h"
 #include "rpc/channel_pool.h"
 #include "rpc/client_queue.h"
+#include "rpc/tag_handoff.h"
 
 namespace mp::rpc {
 
@@ -73,7 +74,10 @@ class AsyncCall final : QueuedOp {
     response_.Clear();
     reader_ = invoke_(channel, &*context_, request_, queue_);
     reader_->StartCall();
-    reader_->Finish(&response_, &status_, static_cast<QueuedOp*>(this));
+    // Read before the hand-over: the queue thread may free `this` at once.
+    Reader* reader = reader_.get();
+    HandOverTag(static_cast<QueuedOp*>(this));
+    reader->Finish(&response_, &status_, static_cast<QueuedOp*>(this));
   }
 
   // Called once per attempt, when it has ended (`ok` is always true for a

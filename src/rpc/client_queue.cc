@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "rpc/tag_handoff.h"
+
 namespace mp::rpc {
 
 grpc::CompletionQueue* ClientQueue() {
@@ -14,7 +16,10 @@ grpc::CompletionQueue* ClientQueue() {
     std::thread([q] {
       void* tag = nullptr;
       bool ok = false;
-      while (q->Next(&tag, &ok)) static_cast<QueuedOp*>(tag)->Done(ok);
+      while (q->Next(&tag, &ok)) {
+        TakeBackTag(tag);
+        static_cast<QueuedOp*>(tag)->Done(ok);
+      }
     }).detach();
     return q;
   }();

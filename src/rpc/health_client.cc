@@ -10,6 +10,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "rpc/client_queue.h"
 #include "rpc/message_size.h"
+#include "rpc/tag_handoff.h"
 #include "rpc/tls_credentials.h"
 
 namespace mp::rpc {
@@ -153,7 +154,9 @@ void HealthProbe::Check(std::function<void(Status)> done) const {
     call->group = group_of_[i];
     call->reader = call->stub->PrepareAsyncCheck(&call->context, call->request, ClientQueue());
     call->reader->StartCall();
-    call->reader->Finish(&call->response, &call->status, static_cast<QueuedOp*>(call));
+    auto* reader = call->reader.get();  // read first: the queue thread frees `call`
+    HandOverTag(static_cast<QueuedOp*>(call));
+    reader->Finish(&call->response, &call->status, static_cast<QueuedOp*>(call));
   }
 }
 

@@ -155,7 +155,10 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::StartOn(
 void GrpcServer::Poll(grpc::ServerCompletionQueue* queue) {
   void* tag = nullptr;
   bool ok = false;
-  while (queue->Next(&tag, &ok)) static_cast<QueueTag*>(tag)->Proceed(ok);
+  while (queue->Next(&tag, &ok)) {
+    TakeBackTag(tag);
+    static_cast<QueueTag*>(tag)->Proceed(ok);
+  }
 }
 
 GrpcServer::~GrpcServer() { Shutdown(); }
