@@ -13,7 +13,9 @@ bench/catalog.h, so the words are the catalogue's. Times include this
 client's own cost (about 0.1 ms of Python per call).
 
 Usage: bench/idle_search.py BUYER_URL [--count N] [--limit L] [--seed S] [--json FILE]
-(--json also writes the figures there, for bench/growth.sh.)
+                             [--kinds 1,2,3,4]
+(--json also writes the figures there, for bench/growth.sh; --kinds runs only
+those rows of the table, e.g. --kinds 3 while a profiler watches.)
 """
 import argparse
 import bisect
@@ -54,6 +56,8 @@ def main():
     parser.add_argument("--limit", type=int, default=20, help="the page size asked for")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--kinds", default="1,2,3,4",
+                        help="which kinds of search, by row number (default: all)")
     args = parser.parse_args()
     words, cumulative, categories, workload_words = vocabulary()
     rng = random.Random(args.seed)
@@ -98,6 +102,8 @@ def main():
         ("5 words drawn from the Zipf vocabulary", drawn),
         ("the 5 most frequent words", lambda: words[:5]),
     ]
+    chosen = {int(k) for k in args.kinds.split(",")}
+    kinds = [kind for n, kind in enumerate(kinds, 1) if n in chosen]
     print("| search (%d each, limit %d) | mean ms | p50 ms | p99 ms | items found, mean |"
           % (args.count, args.limit))
     print("|---|---:|---:|---:|---:|")

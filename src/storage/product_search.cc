@@ -2,11 +2,13 @@
 // the top of the ranking from the words' ranked index lists.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "common/types.h"
 #include "storage/product_repository.h"
 #include "storage/product_rows.h"
 #include "storage/product_sql.h"
@@ -36,18 +38,75 @@ struct Scored {
   int32_t score = 0;
 };
 
-// How many of `words` an item's keywords (items.keywords: comma-separated)
-// hold: its score.
-int32_t Score(std::string_view keywords, const std::vector<std::string>& words) {
-  int32_t score = 0;
-  for (size_t start = 0; start < keywords.size();) {
-    const size_t comma = std::min(keywords.find(',', start), keywords.size());
-    const std::string_view keyword = keywords.substr(start, comma - start);
-    score += static_cast<int32_t>(std::count(words.begin(), words.end(), keyword));
-    start = comma + 1;
+// The query's words as numbers: a keyword has at most kMaxKeywordChars (8)
+// bytes, so its bytes, zero-padded, are one 64-bit number that no other
+// keyword shares, and a row's score takes a pass over its keywords with no
+// string comparison (the profile at 1M items had a sixth of the search's
+// time in comparing strings).
+class QueryWords {
+ public:
+  explicit QueryWords(const std::vector<std::string>& words) : words_(words) {
+    static_assert(kMaxKeywordChars <= 8, "a keyword fits in one uint64_t");
+    // A word no stored keyword can be (empty, longer than 8 bytes), or more
+    // words than a query has: compared as text, as before.
+    packed_all_ = words.size() <= packed_.size();
+    for (const std::string& word : words) {
+      if (word.empty() || word.size() > sizeof(uint64_t)) packed_all_ = false;
+      if (count_ < packed_.size()) packed_[count_++] = Pack(word);
+    }
   }
-  return score;
-}
+
+  // How many of the words an item's keywords (items.keywords:
+  // comma-separated) hold: its score.
+  int32_t Score(std::string_view keywords) const {
+    if (!packed_all_) return ScoreByText(keywords);
+    int32_t score = 0;
+    uint64_t keyword = 0;
+    unsigned shift = 0;  // bits of `keyword` filled; past 64 it is too long to match
+    for (char c : keywords) {
+      if (c == ',') {
+        score += Matches(keyword, shift);
+        keyword = 0;
+        shift = 0;
+      } else {
+        if (shift < 64) keyword |= uint64_t{static_cast<unsigned char>(c)} << shift;
+        shift += 8;
+      }
+    }
+    return score + Matches(keyword, shift);
+  }
+
+ private:
+  static uint64_t Pack(std::string_view word) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < word.size() && i < sizeof v; ++i) {
+      v |= uint64_t{static_cast<unsigned char>(word[i])} << (8 * i);
+    }
+    return v;
+  }
+  // The words are distinct, so a keyword matches at most one of them.
+  int32_t Matches(uint64_t keyword, unsigned shift) const {
+    if (shift == 0 || shift > 64) return 0;
+    bool hit = false;
+    for (size_t i = 0; i < count_; ++i) hit |= packed_[i] == keyword;
+    return hit ? 1 : 0;
+  }
+  int32_t ScoreByText(std::string_view keywords) const {
+    int32_t score = 0;
+    for (size_t start = 0; start < keywords.size();) {
+      const size_t comma = std::min(keywords.find(',', start), keywords.size());
+      const std::string_view keyword = keywords.substr(start, comma - start);
+      score += static_cast<int32_t>(std::count(words_.begin(), words_.end(), keyword));
+      start = comma + 1;
+    }
+    return score;
+  }
+
+  const std::vector<std::string>& words_;
+  std::array<uint64_t, kMaxKeywords> packed_{};
+  size_t count_ = 0;
+  bool packed_all_;
+};
 
 }  // namespace
 
@@ -83,6 +142,7 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
   std::array<int64_t, kMaxKeywords + 2> with_score{};  // items seen per score
   std::array<List, kMaxKeywords> lists{};
   uint64_t rows_read = 0;
+  const QueryWords query(words);
 
   // A row of word `word`'s list: item, net votes, all its keywords.
   auto add = [&](size_t word, const Row& row, int column) {
@@ -91,7 +151,7 @@ Status ProductRepository::SearchSeveral(Connection& conn, int64_t category,
     const int64_t votes = row.Int(column + 1);
     auto [it, fresh] = place.try_emplace(item, static_cast<uint32_t>(known.size()));
     if (fresh) {
-      const int32_t score = std::min<int32_t>(Score(row.Text(column + 2), words), kMaxKeywords);
+      const int32_t score = std::min<int32_t>(query.Score(row.Text(column + 2)), kMaxKeywords);
       known.push_back({{votes, item}, score});
       ++with_score[static_cast<size_t>(score)];
     } else {

@@ -175,6 +175,31 @@ TEST_P(ProductSearchTest, FiveWordsAreScoredFromAFewChunksNotEveryMatch) {
   EXPECT_GT(read, 0u);
 }
 
+// A row is scored by comparing its keywords as numbers (their bytes): words
+// that are prefixes of one another, of one byte and of the full eight, or
+// that differ only in their last byte, still score only when equal.
+TEST_P(ProductSearchTest, WordsThatShareTheirFirstBytesScoreApart) {
+  const std::vector<std::pair<std::string, int>> odds = {
+      {"a", 300},        {"ab", 300},       {"lamp", 300},    {"lamps", 300},
+      {"lampshad", 300}, {"lampshae", 300}, {"lampsha", 300}, {"b", 300}};
+  Fill(300, odds);
+  const std::vector<std::vector<std::string>> queries = {
+      {"a", "ab"},
+      {"lamp", "lamps"},
+      {"lampsha", "lampshad", "lampshae"},
+      {"a", "b", "lamp", "lampshad", "lamps"},
+      {"ab", "lampsh"},
+  };
+  for (const auto& query : queries) {
+    std::vector<std::string> sorted = query;
+    std::sort(sorted.begin(), sorted.end());
+    for (int limit : {5, 50, 500}) {
+      EXPECT_EQ(Search(kCat, sorted, limit, 0), Expected(query, limit, 0))
+          << ::testing::PrintToString(query) << " limit " << limit;
+    }
+  }
+}
+
 // The deepest page the API allows is an empty page, not a huge allocation.
 TEST_P(ProductSearchTest, ThePageAtTheLargestOffsetIsEmpty) {
   Fill(40, {{"alpha", 600}, {"beta", 400}});
