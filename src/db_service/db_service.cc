@@ -25,7 +25,7 @@ void AddDbServiceFlags(po::options_description& desc, DbServiceOptions& o) {
       "threads polling gRPC")(
       "db-connections", po::value(&o.db_connections)->default_value(o.db_connections), "pool size")(
       "db-cache-mib", po::value(&o.db_cache_mib)->default_value(o.db_cache_mib),
-      "SQLite: page cache per connection in MiB (0: SQLite's default)")(
+      "SQLite: page cache per connection in MiB (0: SQLite's 2 MiB)")(
       "log-level", po::value(&o.log_level)->default_value(o.log_level), "log level");
   tls::AddTlsFlags(desc, o.tls, tls::TlsSide::kServer);
 }

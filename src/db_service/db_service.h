@@ -36,7 +36,13 @@ struct DbServiceOptions {
   // Database connections kept open at most.
   int db_connections = 8;
   // SQLite: each connection's page cache in MiB (0: SQLite's default, 2).
-  int db_cache_mib = 0;
+  // 64: a million-item catalogue is a file of ~460 MiB whose hot index
+  // pages the 2 MiB default keeps evicting, so every search re-read them
+  // with pread (a sixth of the product DB's time at 1M items). The cache
+  // grows only with the pages read, so a small database stays small; with
+  // the default inline handlers one connection reads at a time, so the
+  // process holds about one cache (96 MiB RSS at 1M items).
+  int db_cache_mib = 64;
   // Mutual TLS (tls/tls_files.h): with --tls-dir or the three files, only
   // clients with a frontend certificate from the CA get in. None: plaintext.
   tls::TlsFlags tls;
