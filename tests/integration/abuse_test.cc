@@ -100,6 +100,16 @@ rlim_t RaiseFileLimit() {
   return limit.rlim_cur;
 }
 
+// The body of a registration of a small item called `name`.
+std::string LampJson(const std::string& name) {
+  return json::serialize(json::object{{"name", name},
+                                      {"category", 3},
+                                      {"keywords", json::array{"lamp"}},
+                                      {"condition", "new"},
+                                      {"price", 12.5},
+                                      {"quantity", 4}});
+}
+
 class AbuseTest : public ::testing::Test {
  protected:
   // Starts a stack whose seller server gets `seller_flags`, and a seller.
@@ -315,12 +325,7 @@ TEST_F(AbuseTest, ConnectionCapRefusesExtrasUntilSlotsFree) {
 // among them; the connection stays usable between them.
 TEST_F(AbuseTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
-  const std::string item = json::serialize(json::object{{"name", "Pipelined lamp"},
-                                                        {"category", 3},
-                                                        {"keywords", json::array{"lamp"}},
-                                                        {"condition", "new"},
-                                                        {"price", 12.5},
-                                                        {"quantity", 4}});
+  const std::string item = LampJson("Pipelined lamp");
   struct Step {
     std::string request;
     int status;
@@ -439,12 +444,7 @@ TEST_F(AbuseTest, HugeHeadersGet431AndTheConnectionClosed) {
 // Both requests are answered on the same connection, which stays open.
 TEST_F(AbuseTest, ChunkedBodiesTricklingInAreAnswered) {
   ASSERT_NO_FATAL_FAILURE(StartStack());
-  const std::string item = json::serialize(json::object{{"name", "Trickled lamp"},
-                                                        {"category", 3},
-                                                        {"keywords", json::array{"lamp"}},
-                                                        {"condition", "new"},
-                                                        {"price", 12.5},
-                                                        {"quantity", 4}});
+  const std::string item = LampJson("Trickled lamp");
   const size_t half = item.size() / 2;
   auto chunk = [](std::string_view data) {
     std::ostringstream out;
